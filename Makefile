@@ -1,0 +1,38 @@
+# The two commands: `make demo` (audit the bundled demo marketplace) and `make test`.
+# Each sets up everything it needs: .venv, the package, a headless Chromium.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test unit e2e bench setup browser clean
+
+demo: setup
+	$(BIN)/auditor demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+unit: setup
+	$(BIN)/python -m pytest -q -m "not e2e"
+
+e2e: setup
+	$(BIN)/python -m pytest -q -m e2e
+
+bench: setup
+	$(BIN)/python bench/match.py
+
+setup: $(STAMP) $(VENV)/.browser
+
+$(STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+$(VENV)/.browser: $(STAMP)
+	$(BIN)/auditor browser install
+	touch $@
+
+clean:
+	rm -rf $(VENV) data reports/20*

@@ -1,0 +1,154 @@
+"""config.yaml as typed, validated models; the one place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from auditor.errors import ConfigError, Location, Problem
+from auditor.yamlsource import load_located
+
+DEFAULT_CONFIG = Path("config.yaml")
+DEFAULT_USER_AGENT = "auditor/0.1 (trust-and-safety listing audit)"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrowserSettings(_Model):
+    headless: bool = True
+    executable: str | None = Field(
+        None, description="Chromium binary; empty picks Playwright's browser, then the system one"
+    )
+    concurrency: int = Field(4, ge=1, le=32, description="pages open at once")
+    recycle_after: int = Field(40, ge=1, description="reopen a tab after this many pages")
+    block_resources: bool = Field(True, description="skip images, fonts, media and styles")
+
+
+class CrawlSettings(_Model):
+    requests_per_second: float = Field(1.0, gt=0, description="per host")
+    max_per_host: int = Field(4, ge=1, description="requests in flight per host")
+    retries: int = Field(2, ge=0, le=10)
+    backoff_seconds: float = Field(1.0, ge=0)
+    page_timeout_seconds: float = Field(30.0, gt=0)
+    max_pages_per_target: int = Field(5000, ge=1)
+    user_agent: str = DEFAULT_USER_AGENT
+
+
+class ScheduleSettings(_Model):
+    cron: str = "0 6 * * *"
+    timezone: str = "Asia/Tokyo"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_has_five_fields(cls, v: str) -> str:
+        if len(v.split()) != 5:
+            raise ValueError("cron needs five fields: minute hour day month weekday")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DemoSettings(_Model):
+    seed: int = 7
+    listings: int = Field(300, ge=10, le=200_000)
+
+
+class Target(_Model):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    site: str
+    enabled: bool = True
+    start_urls: list[str] = []
+    queries: list[str] = []
+    base_url: str | None = None
+    requests_per_second: float | None = Field(None, gt=0)
+
+    @field_validator("start_urls")
+    @classmethod
+    def _urls(cls, v: list[str]) -> list[str]:
+        for url in v:
+            if not url.startswith(("http://", "https://", "demo:")):
+                raise ValueError(f"{url!r} is not an http(s) or demo: URL")
+        return v
+
+
+class Config(_Model):
+    database: Path = Path("data/auditor.db")
+    reports_dir: Path = Path("reports")
+    rules_dir: Path = Path("rules")
+    browser: BrowserSettings = BrowserSettings()
+    crawl: CrawlSettings = CrawlSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    demo: DemoSettings = DemoSettings()
+    targets: list[Target] = []
+
+    @field_validator("targets")
+    @classmethod
+    def _unique_names(cls, v: list[Target]) -> list[Target]:
+        names = [t.name for t in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"target names must be unique: {', '.join(dupes)}")
+        return v
+
+    def enabled_targets(self) -> list[Target]:
+        return [t for t in self.targets if t.enabled]
+
+    def resolved(self, base: Path) -> "Config":
+        """Paths in the file are relative to the file's folder."""
+        fix = {k: (base / getattr(self, k)) for k in ("database", "reports_dir", "rules_dir")
+               if not getattr(self, k).is_absolute()}
+        return self.model_copy(update=fix)
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | None = None) -> Config:
+    """Read and validate config.yaml; every problem is reported with file:line:column."""
+    path = Path(path)
+    located = load_located(path, ConfigError)
+    data = located.data if located.data is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(located.location(()), "the top level must be a mapping of settings")])
+    data = _apply_environment(data)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(located.problems_from(e)) from None
+    if known_sites is not None:
+        problems = [
+            Problem(located.location(("targets", i, "site")),
+                    f"targets[{i}].site: unknown site profile {t.site!r} (known: {', '.join(sorted(known_sites))})")
+            for i, t in enumerate(config.targets) if t.site not in known_sites
+        ]
+        if problems:
+            raise ConfigError(problems)
+    return config.resolved(path.resolve().parent)
+
+
+def _apply_environment(data: dict) -> dict:
+    """AUDITOR_BROWSER_EXECUTABLE and AUDITOR_DATABASE override the file (for CI and containers)."""
+    data = dict(data)
+    if exe := os.environ.get("AUDITOR_BROWSER_EXECUTABLE"):
+        data["browser"] = {**(data.get("browser") or {}), "executable": exe}
+    if db := os.environ.get("AUDITOR_DATABASE"):
+        data["database"] = db
+    return data
+
+
+def config_problem(path: Path, message: str) -> ConfigError:
+    return ConfigError([Problem(Location(path), message)])

@@ -1,0 +1,184 @@
+"""The crawl loop: follows search pages to item pages, N pages at once, politely, with retries.
+
+Results stream out as they come (an async iterator), so the pipeline stores and matches each page
+while the others load. A page that fails is yielded as a PageFailure and the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import Counter
+from dataclasses import dataclass
+from typing import AsyncIterator, Protocol
+
+from auditor.errors import BadStatus, CrawlError, FetchTimeout, NetworkError, ParseError
+from auditor.models import Listing, ListingFound, PageFailure, PageKind, SearchPage
+from auditor.crawl.politeness import HostLimiter
+
+log = logging.getLogger(__name__)
+
+
+class PageReader(Protocol):
+    """What the crawl needs from a site profile."""
+
+    name: str
+    ready_selector: str | None
+
+    def page_kind(self, url: str) -> PageKind: ...
+    def parse_search(self, html: str, url: str) -> SearchPage: ...
+    def parse_item(self, html: str, url: str) -> Listing: ...
+
+
+class Fetcher(Protocol):
+    async def fetch(self, url: str, *, ready_selector: str | None, timeout: float): ...
+
+
+@dataclass(frozen=True)
+class CrawlJob:
+    target: str
+    reader: PageReader
+    start_urls: tuple[str, ...]
+    max_pages: int
+    requests_per_second: float
+
+
+@dataclass(frozen=True)
+class SearchPageRead:
+    target: str
+    url: str
+    items: int
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class CrawlPolicy:
+    retries: int = 2
+    backoff_seconds: float = 1.0
+    page_timeout: float = 30.0
+    max_per_host: int = 4
+    concurrency: int = 4
+
+    @property
+    def hard_deadline(self) -> float:
+        """Holds even when the browser's own timeout does not fire."""
+        return self.page_timeout * 2 + 5
+
+
+CrawlEvent = ListingFound | PageFailure | SearchPageRead
+
+
+def _retryable(err: CrawlError) -> bool:
+    if isinstance(err, BadStatus):
+        return err.retryable
+    return isinstance(err, (FetchTimeout, NetworkError))
+
+
+class _Crawl:
+    def __init__(self, fetcher: Fetcher, policy: CrawlPolicy):
+        self.fetcher = fetcher
+        self.policy = policy
+        self.limiter = HostLimiter(policy.max_per_host)
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.out: asyncio.Queue = asyncio.Queue()
+        self.seen: set[str] = set()
+        self.pages = Counter()
+        self.capped: set[str] = set()
+
+    def enqueue(self, job: CrawlJob, url: str, kind: PageKind) -> None:
+        if url in self.seen:
+            return
+        if self.pages[job.target] >= job.max_pages:
+            if job.target not in self.capped:
+                self.capped.add(job.target)
+                log.warning("target %s reached max_pages_per_target (%d); the rest is not crawled", job.target, job.max_pages)
+            return
+        self.seen.add(url)
+        self.pages[job.target] += 1
+        self.queue.put_nowait((job, url, kind))
+
+    async def worker(self) -> None:
+        while True:
+            job, url, kind = await self.queue.get()
+            try:
+                await self.process(job, url, kind)
+            except Exception as e:  # a bug in a profile must not stop the crawl
+                log.exception("unexpected error on %s", url)
+                await self.out.put(PageFailure(job.target, url, "error", f"{type(e).__name__}: {e}", 1, kind))
+            finally:
+                self.queue.task_done()
+
+    async def process(self, job: CrawlJob, url: str, kind: PageKind) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self.limiter.slot(url, job.requests_per_second):
+                    page = await asyncio.wait_for(
+                        self.fetcher.fetch(url, ready_selector=job.reader.ready_selector, timeout=self.policy.page_timeout),
+                        self.policy.hard_deadline)
+                parsed = self._parse(job, page.html, page.final_url or url, kind)
+            except asyncio.TimeoutError:
+                err: CrawlError = FetchTimeout(url, f"hard deadline of {self.policy.hard_deadline:g} s passed")
+            except CrawlError as e:
+                err = e
+            else:
+                await self._emit(job, url, parsed)
+                return
+            if _retryable(err) and attempt <= self.policy.retries:
+                delay = self.policy.backoff_seconds * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+                log.info("retrying %s in %.1f s after %s", url, delay, err.detail)
+                await asyncio.sleep(delay)
+                continue
+            log.warning("page failed: %s (%s after %d attempt%s)", url, err.detail, attempt, "s" * (attempt > 1))
+            await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, kind))
+            return
+
+    def _parse(self, job: CrawlJob, html: str, url: str, kind: PageKind):
+        try:
+            if kind is PageKind.SEARCH:
+                return job.reader.parse_search(html, url)
+            return job.reader.parse_item(html, url)
+        except ParseError:
+            raise
+        except Exception as e:  # markup the profile did not expect
+            raise ParseError(url, f"{job.reader.name} could not read the page: {type(e).__name__}: {e}") from None
+
+    async def _emit(self, job: CrawlJob, url: str, parsed) -> None:
+        if isinstance(parsed, SearchPage):
+            for item_url in parsed.item_urls:
+                self.enqueue(job, item_url, PageKind.ITEM)
+            if parsed.next_url:
+                self.enqueue(job, parsed.next_url, PageKind.SEARCH)
+            await self.out.put(SearchPageRead(job.target, url, len(parsed.item_urls), parsed.next_url is not None))
+        else:
+            await self.out.put(ListingFound(job.target, parsed))
+
+
+async def crawl(jobs: list[CrawlJob], fetcher: Fetcher, policy: CrawlPolicy) -> AsyncIterator[CrawlEvent]:
+    """Crawl every job's start URLs and what they lead to; yield each page's result as it comes."""
+    c = _Crawl(fetcher, policy)
+    for job in jobs:
+        for url in job.start_urls:
+            c.enqueue(job, url, job.reader.page_kind(url))
+    workers = [asyncio.create_task(c.worker(), name=f"crawl-{i}") for i in range(policy.concurrency)]
+    all_done = asyncio.create_task(c.queue.join())
+    try:
+        while True:
+            if not c.out.empty():
+                yield c.out.get_nowait()
+                continue
+            if all_done.done():
+                break
+            getter = asyncio.create_task(c.out.get())
+            await asyncio.wait({getter, all_done}, return_when=asyncio.FIRST_COMPLETED)
+            if getter.done():
+                yield getter.result()
+            else:
+                getter.cancel()
+    finally:
+        all_done.cancel()
+        for w in workers:
+            w.cancel()
+        await asyncio.gather(*workers, all_done, return_exceptions=True)

@@ -1,0 +1,220 @@
+"""The demo marketplace served on localhost: an auction section rendered on the server and a
+flea-market section rendered in the browser from a JSON API. Faults can be injected per path."""
+
+from __future__ import annotations
+
+import json
+import struct
+import threading
+import zlib
+from contextlib import contextmanager
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Iterator
+from urllib.parse import parse_qs, quote, urlsplit
+
+from auditor.demo.catalog import Catalog, DemoListing
+
+PER_PAGE = 20
+FAULTS = ("500", "404", "hang", "broken")
+
+
+class DemoServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, catalog: Catalog, port: int = 0, faults: dict[str, str] | None = None):
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.catalog = catalog
+        self.faults = dict(faults or {})
+        self.stopping = threading.Event()
+        self.requests: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@contextmanager
+def serve_demo(catalog: Catalog, port: int = 0, faults: dict[str, str] | None = None) -> Iterator[DemoServer]:
+    """Serve the catalogue on 127.0.0.1 in a background thread for the duration of the block."""
+    server = DemoServer(catalog, port, faults)
+    thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _yen(v: int) -> str:
+    return f"{v:,}円"
+
+
+def _page(title: str, body: str, script: str = "") -> str:
+    return (f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f'<link rel="stylesheet" href="/static/site.css"></head><body>'
+            f'<header><a href="/">Demo Auctions</a></header>{body}{script}</body></html>')
+
+
+def placeholder_png(label: str, sd_metadata: bool) -> bytes:
+    """A small grey PNG; optionally with a Stable Diffusion style 'parameters' text chunk."""
+    width = height = 48
+    shade = 96 + (zlib.crc32(label.encode()) % 96)
+    raw = b"".join(b"\x00" + bytes([shade, shade, shade]) * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    if sd_metadata:
+        text = ("placeholder, poster\nNegative prompt: lowres\nSteps: 28, Sampler: DPM++ 2M Karras, "
+                "CFG scale: 7, Seed: 1234, Model: demo-model")
+        out += chunk(b"tEXt", b"parameters\x00" + text.encode("latin-1"))
+    return out + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: DemoServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # keep-alive responses otherwise stall ~40 ms each
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet by default
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.server.requests.append(self.path)
+        split = urlsplit(self.path)
+        fault = self.server.faults.get(self.path) or self.server.faults.get(split.path)
+        if fault:
+            return self._fault(fault)
+        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        parts = [p for p in split.path.split("/") if p]
+        catalog = self.server.catalog
+        try:
+            match parts:
+                case []:
+                    return self._html(_page("Demo Auctions", '<ul><li><a href="/auction/search">オークション</a></li>'
+                                            '<li><a href="/flea/search">フリマ</a></li></ul>'))
+                case ["robots.txt"]:
+                    return self._send(200, "text/plain; charset=utf-8", b"User-agent: *\nAllow: /\n")
+                case ["static", "flea.js"]:
+                    return self._send(200, "application/javascript", resources.files("auditor.demo").joinpath("static/flea.js").read_bytes())
+                case ["static", "site.css"]:
+                    return self._send(200, "text/css", b"body{font-family:sans-serif;margin:1em}")
+                case ["img", name] if name.endswith(".png"):
+                    item_id = name.rsplit("-", 1)[0]
+                    found = next((x for x in catalog.listings if x.item_id == item_id), None)
+                    return self._send(200, "image/png", placeholder_png(name, bool(found and found.sd_metadata)))
+                case ["auction", "search"]:
+                    return self._html(self._auction_search(query))
+                case ["auction", "item", item_id]:
+                    listing = catalog.get("auction", item_id)
+                    return self._html(_auction_item(listing)) if listing else self._not_found()
+                case ["auction", "seller", seller_id]:
+                    return self._html(self._auction_seller(seller_id))
+                case ["flea", "search"] | ["flea", "item", _]:
+                    if parts[1] == "item" and not catalog.get("flea", parts[2]):
+                        return self._not_found()
+                    return self._html(_page("Demo Flea", '<div id="app"></div>', '<script src="/static/flea.js"></script>'))
+                case ["api", "flea", "search"]:
+                    return self._json(self._flea_search(query))
+                case ["api", "flea", "items", item_id]:
+                    listing = catalog.get("flea", item_id)
+                    return self._json(_flea_item(listing)) if listing else self._send(404, "application/json", b'{"error":"not found"}')
+            return self._not_found()
+        except (BrokenPipeError, ConnectionResetError):
+            return None
+
+    # --- pages -----------------------------------------------------------------------------------
+    def _filtered(self, section: str, keyword: str) -> list[DemoListing]:
+        items = self.server.catalog.section(section)
+        return [x for x in items if keyword.casefold() in x.title.casefold()] if keyword else items
+
+    def _auction_search(self, query: dict[str, str]) -> str:
+        keyword = query.get("q", "")
+        page = max(1, int(query.get("p", "1") or 1))
+        items = self._filtered("auction", keyword)
+        chunk = items[(page - 1) * PER_PAGE: page * PER_PAGE]
+        rows = "".join(
+            f'<li class="Product" data-item-id="{escape(x.item_id)}"><a class="Product__titleLink" '
+            f'href="/auction/item/{escape(x.item_id)}">{escape(x.title)}</a> '
+            f'<span class="Product__priceValue">{_yen(x.price)}</span> '
+            f'<span class="Product__bid">{x.bids}</span></li>' for x in chunk)
+        pager = ""
+        if page * PER_PAGE < len(items):
+            pager = f'<a class="Pager__link" rel="next" href="/auction/search?p={page + 1}&amp;q={escape(quote(keyword))}">次へ</a>'
+        return _page(f"検索結果 {keyword}", f'<p class="Result__count">{len(items)}件</p>'
+                                             f'<ul class="Products__items">{rows}</ul>{pager}')
+
+    def _auction_seller(self, seller_id: str) -> str:
+        items = [x for x in self.server.catalog.section("auction") if x.seller.id == seller_id]
+        rows = "".join(f'<li><a href="/auction/item/{escape(x.item_id)}">{escape(x.title)}</a></li>' for x in items)
+        name = items[0].seller.name if items else seller_id
+        return _page(f"{name} の出品", f'<h1 class="Seller__title">{escape(name)}</h1><ul>{rows}</ul>')
+
+    def _flea_search(self, query: dict[str, str]) -> dict:
+        page = max(1, int(query.get("page", "1") or 1))
+        items = self._filtered("flea", query.get("keyword", ""))
+        chunk = items[(page - 1) * PER_PAGE: page * PER_PAGE]
+        return {"items": [{"id": x.item_id, "name": x.title, "price": x.price} for x in chunk],
+                "nextPage": page + 1 if page * PER_PAGE < len(items) else None}
+
+    # --- transport -------------------------------------------------------------------------------
+    def _fault(self, kind: str) -> None:
+        if kind == "hang":
+            self.server.stopping.wait(300)
+            return self._send(200, "text/html; charset=utf-8", b"<html><body>too late</body></html>")
+        if kind == "broken":
+            return self._html("<html><head><title>x</title></head><body><div class=\"Product")
+        status = int(kind)
+        return self._send(status, "text/html; charset=utf-8", f"<html><body>error {status}</body></html>".encode())
+
+    def _not_found(self) -> None:
+        self._send(404, "text/html; charset=utf-8", _page("Not found", "<p>ページが見つかりません</p>").encode())
+
+    def _html(self, body: str) -> None:
+        self._send(200, "text/html; charset=utf-8", body.encode("utf-8"))
+
+    def _json(self, data: dict) -> None:
+        self._send(200, "application/json; charset=utf-8", json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+    def _send(self, status: int, ctype: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _auction_item(x: DemoListing) -> str:
+    status_label = {"active": "出品中", "ended": "終了", "sold": "落札済み"}[x.status]
+    images = "".join(f'<img src="/img/{escape(x.item_id)}-{k}.png" alt="">' for k in range(1, x.images + 1))
+    tags = "".join(f"<li>{escape(t)}</li>" for t in x.tags)
+    buy_now = (f'<dt>即決</dt><dd class="Price__buynow" data-price="{x.buy_now}">{_yen(x.buy_now)}（税込）</dd>'
+               if x.buy_now else "")
+    body = (
+        f'<main class="ProductDetail" data-item-id="{escape(x.item_id)}">'
+        f'<h1 class="ProductTitle__text">{escape(x.title)}</h1>'
+        f'<span class="Status" data-status="{x.status}">{status_label}</span>'
+        f'<div class="ProductImage">{images}</div>'
+        f'<dl class="Price"><dt>現在</dt><dd class="Price__value" data-price="{x.price}">{_yen(x.price)}（税込）</dd>{buy_now}</dl>'
+        f'<dl><dt>入札</dt><dd class="Count__bids">{x.bids}</dd>'
+        f'<dt>終了日時</dt><dd><time class="EndTime" datetime="{x.end_time.isoformat()}">{x.end_time:%m月%d日 %H時%M分}</time></dd></dl>'
+        f'<div class="Seller"><a class="Seller__name" data-seller-id="{escape(x.seller.id)}" '
+        f'href="/auction/seller/{escape(x.seller.id)}">{escape(x.seller.name)}</a></div>'
+        f'<ul class="Category"><li>{escape(x.category)}</li></ul><ul class="Tags">{tags}</ul>'
+        f'<div class="ProductExplanation__commentBody">{escape(x.description)}</div></main>'
+    )
+    return _page(x.title, body)
+
+
+def _flea_item(x: DemoListing) -> dict:
+    return {"id": x.item_id, "name": x.title, "price": x.price, "status": "sold" if x.status != "active" else "on_sale",
+            "seller": {"id": x.seller.id, "name": x.seller.name}, "category": x.category, "tags": list(x.tags),
+            "description": x.description, "photos": [f"/img/{x.item_id}-{k}.png" for k in range(1, x.images + 1)],
+            "updated": x.end_time.isoformat()}

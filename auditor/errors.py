@@ -1,0 +1,105 @@
+"""One exception tree: every error a user can see is an AuditorError with a readable message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file, 1-based, as editors show it."""
+
+    path: Path | str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [str(self.path)]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a source file: where, and what is wrong."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class AuditorError(Exception):
+    """Base of every error auditor raises on purpose; the CLI prints its message and exits 2."""
+
+    exit_code = 2
+
+
+class SourceError(AuditorError):
+    """A file the user wrote is wrong; carries every problem found, each with file:line:column."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(SourceError):
+    """config.yaml is missing, unreadable or invalid."""
+
+
+class RuleError(SourceError):
+    """A rule file is unreadable or invalid."""
+
+
+class StoreError(AuditorError):
+    """The database cannot be opened or written."""
+
+
+class BrowserError(AuditorError):
+    """No usable browser, or the browser could not start."""
+
+
+class CrawlError(AuditorError):
+    """A page could not be fetched or read; carries the URL and what kind of failure it was."""
+
+    kind = "error"
+
+    def __init__(self, url: str, message: str):
+        self.url = url
+        super().__init__(f"{url}: {message}")
+        self.detail = message
+
+
+class FetchTimeout(CrawlError):
+    kind = "timeout"
+
+
+class BadStatus(CrawlError):
+    kind = "http_status"
+
+    def __init__(self, url: str, status: int):
+        self.status = status
+        super().__init__(url, f"HTTP {status}")
+
+    @property
+    def retryable(self) -> bool:
+        return self.status >= 500 or self.status == 429
+
+
+class NetworkError(CrawlError):
+    kind = "network"
+
+
+class ParseError(CrawlError):
+    """The page arrived but is not what the site profile expects (broken or unknown markup)."""
+
+    kind = "parse"
+
+
+class RunLocked(AuditorError):
+    """Another audit run holds the database."""

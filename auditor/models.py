@@ -1,0 +1,117 @@
+"""Plain typed values that flow between the parts: no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+
+class PageKind(str, Enum):
+    SEARCH = "search"
+    ITEM = "item"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One marketplace listing as a site profile read it from its item page."""
+
+    site: str
+    item_id: str
+    url: str
+    title: str
+    description: str = ""
+    price: Decimal | None = None
+    currency: str | None = None
+    buy_now_price: Decimal | None = None
+    bids: int | None = None
+    seller_id: str | None = None
+    seller_name: str | None = None
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    image_urls: tuple[str, ...] = ()
+    end_time: datetime | None = None
+    status: str = "active"  # active | ended | sold
+
+    def text_fields(self) -> dict[str, list[str]]:
+        """The listing's matchable text, field by field (a list field keeps its values apart)."""
+        return {
+            "title": [self.title],
+            "description": [self.description],
+            "tags": list(self.tags),
+            "category": [self.category or ""],
+            "seller_id": [self.seller_id or ""],
+            "seller_name": [self.seller_name or ""],
+            "site": [self.site],
+        }
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """What a search-results page yields: item links to open and the next page, if any."""
+
+    item_urls: tuple[str, ...]
+    next_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """One matched span, in the listing's original text."""
+
+    field: str
+    text: str
+    start: int
+    end: int
+    value_index: int = 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule that flagged a listing, with the spans that made it fire."""
+
+    rule_id: str
+    title: str
+    severity: str
+    tags: tuple[str, ...]
+    matches: tuple[Match, ...]
+
+
+@dataclass(frozen=True)
+class PageFailure:
+    """A page that could not be fetched or parsed; recorded, and the run goes on."""
+
+    target: str
+    url: str
+    kind: str
+    error: str
+    attempts: int
+    page_kind: PageKind
+
+
+@dataclass(frozen=True)
+class ListingFound:
+    """An item page that parsed into a listing."""
+
+    target: str
+    listing: Listing
+
+
+@dataclass
+class RunSummary:
+    """Counts a run reports at its end."""
+
+    run_id: int
+    status: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    targets: list[str] = field(default_factory=list)
+    pages_ok: int = 0
+    pages_failed: int = 0
+    listings_seen: int = 0
+    listings_new: int = 0
+    listings_changed: int = 0
+    flagged: int = 0
+    hits: int = 0
+    failures: list[PageFailure] = field(default_factory=list)
+    report_dir: str | None = None

@@ -1,0 +1,192 @@
+"""run_audit: crawl every target, match each listing as it arrives, store it, compile the report.
+
+The one place that knows every part; the CLI and the scheduler call it, and so do the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from auditor.config import Config, Target
+from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, SearchPageRead, crawl
+from auditor.demo import generate, score, serve_demo
+from auditor.errors import AuditorError
+from auditor.models import ListingFound, PageFailure, RunSummary
+from auditor.report import build_report
+from auditor.rules import Matcher, load_rules
+from auditor.sites import get_profile
+from auditor.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+DEMO_SCHEME = "demo:"
+DEMO_RATE = 200.0  # requests/s: the demo server is local, politeness costs only time
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Progress:
+    """Live counters a terminal (or a log) can show while a run goes."""
+
+    summary: RunSummary
+    discovered: int = 0
+    done: int = 0
+    on_change: Callable[["Progress"], None] | None = None
+
+    def tick(self) -> None:
+        if self.on_change:
+            self.on_change(self)
+
+
+def demo_targets() -> list[Target]:
+    """The two sections of the bundled demo marketplace, as config targets."""
+    return [
+        Target(name="demo-auction", site="demo_auction", start_urls=[f"{DEMO_SCHEME}/auction/search"],
+               requests_per_second=DEMO_RATE),
+        Target(name="demo-fleamarket", site="demo_fleamarket", start_urls=[f"{DEMO_SCHEME}/flea/search"],
+               requests_per_second=DEMO_RATE),
+    ]
+
+
+def uses_demo(targets: list[Target]) -> bool:
+    return any(u.startswith(DEMO_SCHEME) for t in targets for u in t.start_urls) or any(
+        (t.base_url or "").startswith(DEMO_SCHEME) for t in targets)
+
+
+@contextmanager
+def demo_marketplace(config: Config, targets: list[Target]) -> Iterator[str | None]:
+    """Serve the demo marketplace for the run when a target points at it (demo:/...)."""
+    if not uses_demo(targets):
+        yield None
+        return
+    with serve_demo(generate(config.demo.seed, config.demo.listings)) as server:
+        log.info("demo marketplace on %s", server.url)
+        yield server.url
+
+
+def _resolve(url: str, demo_url: str | None) -> str:
+    if url.startswith(DEMO_SCHEME):
+        if demo_url is None:
+            raise AuditorError(f"{url} needs the demo marketplace, which is not running")
+        return demo_url + url[len(DEMO_SCHEME):]
+    return url
+
+
+def build_jobs(config: Config, targets: list[Target], demo_url: str | None) -> list[CrawlJob]:
+    jobs = []
+    for t in targets:
+        profile = get_profile(t.site)
+        urls = [_resolve(u, demo_url) for u in t.start_urls]
+        if t.queries:
+            if not t.base_url:
+                raise AuditorError(f"target {t.name}: queries need a base_url")
+            urls += [profile.search_url(_resolve(t.base_url, demo_url), q) for q in t.queries]
+        if not urls:
+            raise AuditorError(f"target {t.name}: give start_urls or queries")
+        jobs.append(CrawlJob(t.name, profile, tuple(urls), config.crawl.max_pages_per_target,
+                             t.requests_per_second or config.crawl.requests_per_second))
+    return jobs
+
+
+def policy_from(config: Config) -> CrawlPolicy:
+    c = config.crawl
+    return CrawlPolicy(retries=c.retries, backoff_seconds=c.backoff_seconds, page_timeout=c.page_timeout_seconds,
+                       max_per_host=c.max_per_host, concurrency=config.browser.concurrency)
+
+
+def browser_for(config: Config) -> BrowserFetcher:
+    b = config.browser
+    return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.concurrency,
+                          recycle_after=b.recycle_after, block_resources=b.block_resources,
+                          user_agent=config.crawl.user_agent)
+
+
+async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock) -> None:
+    s = progress.summary
+    async for event in crawl(jobs, fetcher, policy):
+        if isinstance(event, ListingFound):
+            hits = matcher.match_listing(event.listing)
+            recorded = store.record_listing(s.run_id, event.target, event.listing, hits, clock())
+            s.pages_ok += 1
+            s.listings_seen += 1
+            s.listings_new += recorded.new
+            s.listings_changed += bool(recorded.changes)
+            s.flagged += bool(hits)
+            s.hits += len(hits)
+        elif isinstance(event, PageFailure):
+            store.record_failure(s.run_id, event, clock())
+            s.pages_failed += 1
+            s.failures.append(event)
+        elif isinstance(event, SearchPageRead):
+            s.pages_ok += 1
+            progress.discovered += event.items + event.has_next
+        progress.done += 1
+        progress.tick()
+
+
+@dataclass
+class AuditOptions:
+    targets: list[Target] | None = None  # default: the config's enabled targets
+    fetcher: object | None = None  # default: a headless Chromium from the config
+    clock: Clock = utc_now
+    on_progress: Callable[[Progress], None] | None = None
+    write_report: bool = True
+
+
+def run_audit(config: Config, store: Store, options: AuditOptions | None = None) -> RunSummary:
+    """One audit run, start to finish; the run row always ends completed, failed or interrupted."""
+    opts = options or AuditOptions()
+    targets = opts.targets if opts.targets is not None else config.enabled_targets()
+    if not targets:
+        raise AuditorError("no enabled targets in the config: nothing to audit")
+    ruleset = load_rules(config.rules_dir)  # loaded fresh each run; a broken file stops the run here
+    matcher = Matcher(ruleset)
+    with ExitStack() as stack:
+        demo_url = stack.enter_context(demo_marketplace(config, targets))
+        jobs = build_jobs(config, targets, demo_url)
+        started = opts.clock()
+        run_id = store.start_run(started, [t.name for t in targets], [str(p) for p in ruleset.files])
+        summary = RunSummary(run_id=run_id, status="running", started_at=started, targets=[t.name for t in targets])
+        progress = Progress(summary, discovered=sum(len(j.start_urls) for j in jobs), on_change=opts.on_progress)
+        log.info("run %d: %d targets, %d rules", run_id, len(jobs), len(ruleset))
+
+        async def go() -> None:
+            fetcher = opts.fetcher or browser_for(config)
+            async with fetcher:
+                await _crawl_into_store(jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock)
+
+        try:
+            asyncio.run(go())
+        except BaseException as e:
+            summary.status = "interrupted" if isinstance(e, (KeyboardInterrupt, asyncio.CancelledError)) else "failed"
+            summary.finished_at = opts.clock()
+            store.finish_run(summary, error=f"{type(e).__name__}: {e}")
+            raise
+        summary.status = "failed" if summary.pages_ok == 0 else "completed"
+        summary.finished_at = opts.clock()
+        store.finish_run(summary)
+    if opts.write_report:
+        summary.report_dir = str(build_report(store, run_id, config.reports_dir, config.schedule.zone))
+    log.info("run %d %s: %d pages ok, %d failed, %d flagged", run_id, summary.status, summary.pages_ok,
+             summary.pages_failed, summary.flagged)
+    return summary
+
+
+def demo_score(config: Config, store: Store, run_id: int) -> tuple[float, float]:
+    """Precision and recall of a demo run's flagged listings against the generator's ground truth."""
+    truth = set(generate(config.demo.seed, config.demo.listings).truth())
+    return score(set(store.flagged_keys(run_id)), truth)
+
+
+def open_store(config: Config) -> Store:
+    return Store(Path(config.database))

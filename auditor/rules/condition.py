@@ -1,0 +1,141 @@
+"""The condition language: selection names combined with and / or / not, parentheses, 'N of'."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from typing import Callable, Union
+
+_TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z0-9_*]+))")
+
+
+class ConditionSyntaxError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: "Node"
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # and | or
+    operands: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class OfOp:
+    count: int | None  # None means all
+    names: tuple[str, ...]
+
+
+Node = Union[Name, Not, BoolOp, OfOp]
+
+
+def parse_condition(text: str, names: list[str]) -> Node:
+    """Parse a condition; names are the rule's selections ('them' and wildcards expand to them)."""
+    tokens = _tokenize(text)
+    parser = _Parser(tokens, names)
+    node = parser.expr()
+    if parser.pos != len(tokens):
+        raise ConditionSyntaxError(f"unexpected {tokens[parser.pos]!r} in condition")
+    return node
+
+
+def _tokenize(text: str) -> list[str]:
+    out, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ConditionSyntaxError(f"unexpected character {text[pos:].strip()[:1]!r} in condition")
+        out.append(m.group(m.lastindex))
+        pos = m.end()
+    if not out:
+        raise ConditionSyntaxError("condition is empty")
+    return out
+
+
+class _Parser:
+    def __init__(self, tokens: list[str], names: list[str]):
+        self.tokens, self.names, self.pos = tokens, names, 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> str:
+        tok = self.peek()
+        if tok is None:
+            raise ConditionSyntaxError("condition ends too early")
+        self.pos += 1
+        return tok
+
+    def expr(self) -> Node:
+        return self._chain("or", self.conj)
+
+    def conj(self) -> Node:
+        return self._chain("and", self.neg)
+
+    def _chain(self, op: str, sub: Callable[[], Node]) -> Node:
+        operands = [sub()]
+        while self.peek() == op:
+            self.take()
+            operands.append(sub())
+        return operands[0] if len(operands) == 1 else BoolOp(op, tuple(operands))
+
+    def neg(self) -> Node:
+        if self.peek() == "not":
+            self.take()
+            return Not(self.neg())
+        return self.atom()
+
+    def atom(self) -> Node:
+        tok = self.take()
+        if tok == "(":
+            node = self.expr()
+            if self.take() != ")":
+                raise ConditionSyntaxError("missing ')' in condition")
+            return node
+        if tok in ("and", "or", ")"):
+            raise ConditionSyntaxError(f"unexpected {tok!r} in condition")
+        if self.peek() == "of" and (tok.isdigit() or tok in ("all", "any")):
+            self.take()
+            pattern = self.take()
+            names = self.names if pattern == "them" else [n for n in self.names if fnmatch.fnmatchcase(n, pattern)]
+            if not names:
+                raise ConditionSyntaxError(f"'{pattern}' names no selection")
+            count = None if tok == "all" else (1 if tok == "any" else int(tok))
+            return OfOp(count, tuple(names))
+        if tok not in self.names:
+            raise ConditionSyntaxError(f"condition names selection {tok!r}, which the rule does not define")
+        return Name(tok)
+
+
+def evaluate(node: Node, truth: Callable[[str], bool]) -> bool:
+    if isinstance(node, Name):
+        return truth(node.name)
+    if isinstance(node, Not):
+        return not evaluate(node.operand, truth)
+    if isinstance(node, BoolOp):
+        values = (evaluate(n, truth) for n in node.operands)
+        return all(values) if node.op == "and" else any(values)
+    hits = sum(1 for n in node.names if truth(n))
+    return hits == len(node.names) if node.count is None else hits >= node.count
+
+
+def positive_names(node: Node, negated: bool = False) -> set[str]:
+    """Selections whose matches count as evidence (not under a 'not')."""
+    if isinstance(node, Name):
+        return set() if negated else {node.name}
+    if isinstance(node, Not):
+        return positive_names(node.operand, not negated)
+    if isinstance(node, BoolOp):
+        return set().union(*(positive_names(n, negated) for n in node.operands))
+    return set() if negated else set(node.names)

@@ -1,0 +1,103 @@
+"""Text normalisation that defeats the usual evasions, with a way back to the original span.
+
+Two forms, applied identically to rule keywords and listing text:
+- fold: NFKC (full/half width), case folding, katakana to hiragana, look-alike Cyrillic/Greek
+  letters to Latin, dash variants unified, zero-width characters dropped;
+- compact: fold, then spaces and punctuation dropped, so that 「A I 美 女」 and "A.I-Beauty"
+  read as 「ai美女」 and "aibeauty".
+The fast functions return only the string; the *_map variants also say, for every output
+character, which original characters it came from, and are only needed for a hit's span.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+_KANA = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}  # ァ..ヶ -> ぁ..ゖ
+_HOMOGLYPHS = {
+    # Cyrillic and Greek lower-case letters that read as Latin (after case folding).
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "ϲ": "c",
+}
+_DASHES = "‐‑‒–—―−﹣－"  # all fold to ASCII '-'
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+
+_FOLD_TABLE: dict[int, str | int | None] = {**_KANA}
+_FOLD_TABLE.update({ord(k): v for k, v in _HOMOGLYPHS.items()})
+_FOLD_TABLE.update({ord(c): "-" for c in _DASHES})
+_FOLD_TABLE.update({ord(c): None for c in _ZERO_WIDTH})
+
+
+def _is_separator(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat[0] in "PZ" or cat == "Cc" or ch.isspace()
+
+
+# Separators in the BMP, precomputed once for str.translate.
+_COMPACT_TABLE: dict[int, None] = {cp: None for cp in range(0x10000) if _is_separator(chr(cp))}
+_COMBINING_EXTRA = {"\u3099", "\u309a", "\uff9e", "\uff9f"}
+
+
+def fold(text: str) -> str:
+    """NFKC, case folding, kana and look-alike folding; keeps spaces and punctuation."""
+    if not unicodedata.is_normalized("NFKC", text):
+        return fold_map(text).text
+    return text.casefold().translate(_FOLD_TABLE)
+
+
+def compact(text: str) -> str:
+    """fold(), then without spaces and punctuation: the form keywords are matched in."""
+    return fold(text).translate(_COMPACT_TABLE)
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A normalised string and, per character, the original [start, end) it came from."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The original-text span covering normalised characters [start, end)."""
+        if start >= end:
+            raise ValueError("empty span")
+        return self.starts[start], self.ends[end - 1]
+
+
+def _chunks(text: str):
+    """Split into base characters with their combining marks (so NFKC composes them together)."""
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and (unicodedata.combining(text[j]) or text[j] in _COMBINING_EXTRA):
+            j += 1
+        yield i, j
+        i = j
+
+
+def fold_map(text: str) -> Mapped:
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, j in _chunks(text):
+        piece = unicodedata.normalize("NFKC", text[i:j]).casefold().translate(_FOLD_TABLE)
+        for ch in piece:
+            out.append(ch)
+            starts.append(i)
+            ends.append(j)
+    return Mapped("".join(out), tuple(starts), tuple(ends))
+
+
+def compact_map(text: str) -> Mapped:
+    folded = fold_map(text)
+    keep = [k for k, ch in enumerate(folded.text) if ord(ch) not in _COMPACT_TABLE and not (
+        ord(ch) > 0xFFFF and _is_separator(ch))]
+    return Mapped(
+        "".join(folded.text[k] for k in keep),
+        tuple(folded.starts[k] for k in keep),
+        tuple(folded.ends[k] for k in keep),
+    )

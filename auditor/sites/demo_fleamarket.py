@@ -1,0 +1,55 @@
+"""The demo marketplace's flea-market section: rendered in the browser from a JSON API, like Mercari."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from auditor.errors import ParseError
+from auditor.models import Listing, PageKind, SearchPage
+from auditor.sites.base import SiteProfile, absolute, parse_price, required, soup, text_of
+
+
+class DemoFleamarket(SiteProfile):
+    name = "demo_fleamarket"
+    title = "Demo marketplace: flea market (rendered by JavaScript)"
+    needs_browser = True
+    ready_selector = "body[data-ready]"
+
+    def search_url(self, base_url: str, query: str, page: int = 1) -> str:
+        return f"{base_url.rstrip('/')}/flea/search?keyword={quote(query)}&page={page}"
+
+    def page_kind(self, url: str) -> PageKind:
+        return PageKind.ITEM if urlsplit(url).path.startswith("/flea/item/") else PageKind.SEARCH
+
+    def parse_search(self, html: str, url: str) -> SearchPage:
+        doc = soup(html)
+        items = doc.select_one("ul#items")
+        if items is None:
+            raise ParseError(url, f"not a rendered search page of {self.name}: no item list (needs a browser)")
+        links = [absolute(url, a.get("href")) for a in items.select("li.item-card a[href]")]
+        nxt = doc.select_one("a#next")
+        return SearchPage(tuple(dict.fromkeys(u for u in links if u)), absolute(url, nxt.get("href")) if nxt else None)
+
+    def parse_item(self, html: str, url: str) -> Listing:
+        doc = soup(html)
+        if doc.select_one("[data-testid=error]") is not None:
+            raise ParseError(url, "the listing was removed")
+        main = required(doc.select_one("main[data-testid=item]"), "rendered item (needs a browser)", url, self.name)
+        price = main.select_one("[data-testid=price]")
+        seller = main.select_one("[data-testid=seller]")
+        status = main.select_one("[data-testid=status]")
+        return Listing(
+            site=self.name,
+            item_id=str(main["data-item-id"]),
+            url=url,
+            title=text_of(required(main.select_one("[data-testid=name]"), "title", url, self.name)),
+            description=text_of(main.select_one("[data-testid=description]")),
+            price=parse_price(price.get("data-value") if price else None),
+            currency="JPY" if price else None,
+            seller_id=seller.get("data-seller-id") if seller else None,
+            seller_name=text_of(seller) or None,
+            category=text_of(main.select_one("[data-testid=category]")) or None,
+            tags=tuple(text_of(li) for li in main.select("[data-testid=tags] li")),
+            image_urls=tuple(u for u in (absolute(url, i.get("src")) for i in main.select("[data-testid=images] img")) if u),
+            status="sold" if status is not None and status.get("data-value") == "sold" else "active",
+        )

@@ -1,0 +1,228 @@
+"""Everything SQL: listings and their history, sellers, runs, rule hits and failed pages.
+
+One SQLite file through sqlite-utils, in WAL mode so a report can be read while a run writes.
+Each page's results are written in one transaction: a run killed at any moment leaves a
+consistent database that lacks at most the page in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from auditor.errors import StoreError
+from auditor.models import Hit, Listing, PageFailure, RunSummary
+
+TRACKED = ("title", "description", "price", "buy_now_price", "bids", "status", "end_time", "seller_id", "seller_name")
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _dec(v: Decimal | None) -> str | None:
+    return None if v is None else str(v)
+
+
+def _migrate_1(db: sqlite_utils.Database) -> None:
+    db["runs"].create({
+        "id": int, "started_at": str, "finished_at": str, "status": str, "targets": str,
+        "pages_ok": int, "pages_failed": int, "listings_seen": int, "listings_new": int,
+        "listings_changed": int, "flagged": int, "hits": int, "rule_files": str, "error": str,
+    }, pk="id")
+    db["listings"].create({
+        "site": str, "item_id": str, "target": str, "url": str, "title": str, "description": str,
+        "price": str, "currency": str, "buy_now_price": str, "bids": int, "seller_id": str,
+        "seller_name": str, "category": str, "tags": str, "image_urls": str, "end_time": str,
+        "status": str, "first_seen": str, "last_seen": str, "first_run_id": int, "last_run_id": int,
+    }, pk=("site", "item_id"))
+    db["observations"].create({
+        "id": int, "run_id": int, "site": str, "item_id": str, "seen_at": str, "price": str,
+        "bids": int, "status": str, "title": str, "changes": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["observations"].create_index(["site", "item_id"])
+    db["observations"].create_index(["run_id"])
+    db["sellers"].create({"site": str, "seller_id": str, "name": str, "first_seen": str, "last_seen": str},
+                         pk=("site", "seller_id"))
+    db["hits"].create({
+        "id": int, "run_id": int, "site": str, "item_id": str, "rule_id": str, "rule_title": str,
+        "severity": str, "tags": str, "matches": str, "seen_at": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["hits"].create_index(["run_id", "site", "item_id", "rule_id"], unique=True)
+    db["page_failures"].create({
+        "id": int, "run_id": int, "target": str, "url": str, "page_kind": str, "kind": str,
+        "error": str, "attempts": int, "at": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["page_failures"].create_index(["run_id"])
+
+
+MIGRATIONS = [_migrate_1]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What storing one listing found: new, changed (which fields), or seen as before."""
+
+    new: bool
+    changes: tuple[str, ...]
+
+
+class Store:
+    """The audit database."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(str(path))
+            if str(path) != ":memory:":
+                self.db.enable_wal()
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"cannot open database {path}: {e}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        current = self.schema_version
+        for version, step in enumerate(MIGRATIONS, start=1):
+            if version > current:
+                with self.db.atomic():
+                    step(self.db)
+                    self.db.execute(f"PRAGMA user_version = {version}")
+
+    # --- runs ------------------------------------------------------------------------------------
+    def start_run(self, started_at: datetime, targets: list[str], rule_files: list[str]) -> int:
+        with self.db.atomic():
+            row = self.db["runs"].insert({
+                "started_at": _iso(started_at), "status": "running", "targets": json.dumps(targets),
+                "pages_ok": 0, "pages_failed": 0, "listings_seen": 0, "listings_new": 0,
+                "listings_changed": 0, "flagged": 0, "hits": 0, "rule_files": json.dumps(rule_files),
+            })
+        return row.last_pk
+
+    def finish_run(self, summary: RunSummary, error: str | None = None) -> None:
+        with self.db.atomic():
+            self.db["runs"].update(summary.run_id, {
+                "finished_at": _iso(summary.finished_at or datetime.now(timezone.utc)),
+                "status": summary.status, "pages_ok": summary.pages_ok, "pages_failed": summary.pages_failed,
+                "listings_seen": summary.listings_seen, "listings_new": summary.listings_new,
+                "listings_changed": summary.listings_changed, "flagged": summary.flagged, "hits": summary.hits,
+                "error": error,
+            })
+
+    def run(self, run_id: int) -> dict:
+        return self.db["runs"].get(run_id)
+
+    def runs(self, limit: int = 20) -> list[dict]:
+        return list(self.db.query("select * from runs order by id desc limit ?", [limit]))
+
+    def latest_run_on(self, day: date, zone: ZoneInfo) -> dict | None:
+        """The last finished run that started on this calendar day in the given time zone."""
+        for row in self.db.query("select * from runs where status != 'running' order by id desc"):
+            if datetime.fromisoformat(row["started_at"]).astimezone(zone).date() == day:
+                return row
+        return None
+
+    # --- pages -----------------------------------------------------------------------------------
+    def record_listing(self, run_id: int, target: str, listing: Listing, hits: Iterable[Hit], seen_at: datetime) -> Recorded:
+        """Store one listing, its observation, its seller and its hits, all in one transaction."""
+        key = (listing.site, listing.item_id)
+        now = _iso(seen_at)
+        row = {
+            "site": listing.site, "item_id": listing.item_id, "target": target, "url": listing.url,
+            "title": listing.title, "description": listing.description, "price": _dec(listing.price),
+            "currency": listing.currency, "buy_now_price": _dec(listing.buy_now_price), "bids": listing.bids,
+            "seller_id": listing.seller_id, "seller_name": listing.seller_name, "category": listing.category,
+            "tags": json.dumps(list(listing.tags), ensure_ascii=False),
+            "image_urls": json.dumps(list(listing.image_urls), ensure_ascii=False),
+            "end_time": _iso(listing.end_time) if listing.end_time else None, "status": listing.status,
+            "last_seen": now, "last_run_id": run_id,
+        }
+        with self.db.atomic():
+            try:
+                before = self.db["listings"].get(key)
+            except sqlite_utils.db.NotFoundError:
+                before = None
+            if before is None:
+                changes: tuple[str, ...] = ("new",)
+                row.update(first_seen=now, first_run_id=run_id)
+                self.db["listings"].insert(row)
+            else:
+                changes = tuple(f for f in TRACKED if before[f] != row[f])
+                self.db["listings"].update(key, row)
+            self.db["observations"].insert({
+                "run_id": run_id, "site": listing.site, "item_id": listing.item_id, "seen_at": now,
+                "price": row["price"], "bids": listing.bids, "status": listing.status, "title": listing.title,
+                "changes": json.dumps(changes),
+            })
+            if listing.seller_id:
+                seller_key = (listing.site, listing.seller_id)
+                exists = self.db.execute("select 1 from sellers where site = ? and seller_id = ?", seller_key).fetchone()
+                if exists:
+                    self.db["sellers"].update(seller_key, {"name": listing.seller_name, "last_seen": now})
+                else:
+                    self.db["sellers"].insert({"site": listing.site, "seller_id": listing.seller_id,
+                                               "name": listing.seller_name, "first_seen": now, "last_seen": now})
+            for h in hits:
+                self.db.execute(
+                    "insert or replace into hits (run_id, site, item_id, rule_id, rule_title, severity, tags, matches, seen_at)"
+                    " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, listing.site, listing.item_id, h.rule_id, h.title, h.severity, json.dumps(list(h.tags)),
+                     json.dumps([asdict(m) for m in h.matches], ensure_ascii=False), now])
+        return Recorded(before is None, () if before is None else changes)
+
+    def record_failure(self, run_id: int, failure: PageFailure, at: datetime) -> None:
+        with self.db.atomic():
+            self.db["page_failures"].insert({
+                "run_id": run_id, "target": failure.target, "url": failure.url, "page_kind": failure.page_kind.value,
+                "kind": failure.kind, "error": failure.error, "attempts": failure.attempts, "at": _iso(at),
+            })
+
+    # --- reading ---------------------------------------------------------------------------------
+    def hits_for_run(self, run_id: int) -> list[dict]:
+        """Every hit of a run with its listing, most severe first."""
+        return list(self.db.query("""
+            select h.rule_id, h.rule_title, h.severity, h.tags as rule_tags, h.matches, h.seen_at,
+                   l.site, l.item_id, l.target, l.url, l.title, l.description, l.price, l.currency,
+                   l.buy_now_price, l.bids, l.seller_id, l.seller_name, l.category, l.tags, l.image_urls,
+                   l.end_time, l.status, l.first_seen, l.last_seen
+            from hits h join listings l on l.site = h.site and l.item_id = h.item_id
+            where h.run_id = ?
+            order by case h.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2
+                     when 'low' then 3 else 4 end, l.seller_id, l.site, l.item_id, h.rule_id
+        """, [run_id]))
+
+    def failures_for_run(self, run_id: int) -> list[dict]:
+        return list(self.db.query("select * from page_failures where run_id = ? order by id", [run_id]))
+
+    def flagged_keys(self, run_id: int) -> dict[tuple[str, str], set[str]]:
+        out: dict[tuple[str, str], set[str]] = {}
+        for row in self.db.query("select site, item_id, rule_id from hits where run_id = ?", [run_id]):
+            out.setdefault((row["site"], row["item_id"]), set()).add(row["rule_id"])
+        return out
+
+    def count(self, table: str) -> int:
+        return self.db[table].count

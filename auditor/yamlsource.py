@@ -1,0 +1,104 @@
+"""Load YAML while remembering where every value came from, so errors can say file:line:column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from auditor.errors import Location, Problem
+
+Path_ = tuple[str | int, ...]
+
+
+class Located:
+    """Parsed YAML data plus the source location of every mapping key and value in it."""
+
+    def __init__(self, path: Path, data: Any, marks: dict[Path_, tuple[int, int]]):
+        self.path = path
+        self.data = data
+        self._marks = marks
+
+    def location(self, loc: Path_) -> Location:
+        """The location of the value at loc, or of its nearest ancestor that exists in the file."""
+        loc = tuple(loc)
+        while loc and loc not in self._marks:
+            loc = loc[:-1]
+        line, col = self._marks.get(loc, (1, 1))
+        return Location(self.path, line, col)
+
+    def problems_from(self, err: ValidationError, prefix: Path_ = ()) -> list[Problem]:
+        """Turn pydantic's errors into located problems."""
+        problems = []
+        for e in err.errors():
+            loc = prefix + tuple(p for p in e["loc"] if not _is_type_tag(p))
+            msg = e["msg"]
+            if e["type"] == "extra_forbidden":
+                msg = "unknown key"
+            elif e["type"] == "missing":
+                msg = "required key is missing"
+            problems.append(Problem(self.location(loc), f"{format_path(loc)}: {msg}"))
+        return problems
+
+
+def _is_type_tag(part: str | int) -> bool:
+    # pydantic adds tags such as 'function-after[...]' or 'list[str]' for unions; they are not keys.
+    return isinstance(part, str) and ("[" in part or part in {"str", "int", "float", "bool"})
+
+
+def format_path(loc: Path_) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def load_located(path: Path, error_cls: type) -> Located:
+    """Read a YAML file; raise error_cls (a SourceError) with file:line:column on syntax errors."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error_cls([Problem(Location(path), "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise error_cls([Problem(Location(path), f"cannot read: {e}")]) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        marks: dict[Path_, tuple[int, int]] = {}
+        problems: list[Problem] = []
+        data = _build(loader, node, (), marks, problems, path) if node is not None else None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+        raise error_cls([Problem(where, f"YAML syntax: {e.problem or e.context}")]) from None
+    except yaml.YAMLError as e:
+        raise error_cls([Problem(Location(path), f"YAML syntax: {e}")]) from None
+    finally:
+        loader.dispose()
+    if problems:
+        raise error_cls(problems)
+    return Located(Path(path), data, marks)
+
+
+def _build(loader, node, loc: Path_, marks, problems, path) -> Any:
+    marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)):
+                where = Location(path, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                problems.append(Problem(where, "a key must be a plain value"))
+                continue
+            if key in out:
+                where = Location(path, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                problems.append(Problem(where, f"{format_path(loc + (str(key),))}: duplicate key"))
+                continue
+            out[key] = _build(loader, value_node, loc + (str(key),), marks, problems, path)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, n, loc + (i,), marks, problems, path) for i, n in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
