@@ -16,10 +16,17 @@ Path_ = tuple[str | int, ...]
 class Located:
     """Parsed YAML data plus the source location of every mapping key and value in it."""
 
-    def __init__(self, path: Path, data: Any, marks: dict[Path_, tuple[int, int]]):
+    def __init__(self, path: Path, data: Any, marks: dict[Path_, tuple[int, int]], key_marks: dict[Path_, tuple[int, int]]):
         self.path = path
         self.data = data
         self._marks = marks
+        self._key_marks = key_marks
+
+    def key_location(self, loc: Path_) -> Location:
+        """Where the key of the value at loc is written (for 'unknown key'); else the value's location."""
+        if tuple(loc) in self._key_marks:
+            return Location(self.path, *self._key_marks[tuple(loc)])
+        return self.location(loc)
 
     def location(self, loc: Path_) -> Location:
         """The location of the value at loc, or of its nearest ancestor that exists in the file."""
@@ -35,11 +42,13 @@ class Located:
         for e in err.errors():
             loc = prefix + tuple(p for p in e["loc"] if not _is_type_tag(p))
             msg = e["msg"]
+            where = self.location(loc)
             if e["type"] == "extra_forbidden":
                 msg = "unknown key"
+                where = self.key_location(loc)
             elif e["type"] == "missing":
                 msg = "required key is missing"
-            problems.append(Problem(self.location(loc), f"{format_path(loc)}: {msg}"))
+            problems.append(Problem(where, f"{format_path(loc)}: {msg}"))
         return problems
 
 
@@ -67,8 +76,9 @@ def load_located(path: Path, error_cls: type) -> Located:
     try:
         node = loader.get_single_node()
         marks: dict[Path_, tuple[int, int]] = {}
+        key_marks: dict[Path_, tuple[int, int]] = {}
         problems: list[Problem] = []
-        data = _build(loader, node, (), marks, problems, path) if node is not None else None
+        data = _build(loader, node, (), (marks, key_marks), problems, path) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
@@ -79,10 +89,11 @@ def load_located(path: Path, error_cls: type) -> Located:
         loader.dispose()
     if problems:
         raise error_cls(problems)
-    return Located(Path(path), data, marks)
+    return Located(Path(path), data, marks, key_marks)
 
 
-def _build(loader, node, loc: Path_, marks, problems, path) -> Any:
+def _build(loader, node, loc: Path_, all_marks, problems, path) -> Any:
+    marks, key_marks = all_marks
     marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -97,8 +108,9 @@ def _build(loader, node, loc: Path_, marks, problems, path) -> Any:
                 where = Location(path, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 problems.append(Problem(where, f"{format_path(loc + (str(key),))}: duplicate key"))
                 continue
-            out[key] = _build(loader, value_node, loc + (str(key),), marks, problems, path)
+            key_marks[loc + (str(key),)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = _build(loader, value_node, loc + (str(key),), all_marks, problems, path)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, n, loc + (i,), marks, problems, path) for i, n in enumerate(node.value)]
+        return [_build(loader, n, loc + (i,), all_marks, problems, path) for i, n in enumerate(node.value)]
     return loader.construct_object(node, deep=True)

@@ -161,6 +161,8 @@ def generate(seed: int = 7, size: int = 300) -> Catalog:
             bids = rng.randrange(5, 30)  # the big seller: hundreds of thousands of yen a month
             price = rng.randrange(150, 400) * 100
         end = EPOCH + timedelta(hours=rng.randrange(-96, 240))
+        if kind == "flagged" and seller.id == "ai_gallery_jp" and rng.random() < 0.8:
+            end = EPOCH - timedelta(hours=rng.randrange(1, 600))  # most of its posters already sold this month
         status = "active" if end > EPOCH else ("sold" if bids or section == "flea" else "ended")
         prefix = "x" if section == "auction" else "m"
         listings.append(DemoListing(

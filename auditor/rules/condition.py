@@ -100,8 +100,9 @@ class _Parser:
         tok = self.take()
         if tok == "(":
             node = self.expr()
-            if self.take() != ")":
+            if self.peek() != ")":
                 raise ConditionSyntaxError("missing ')' in condition")
+            self.take()
             return node
         if tok in ("and", "or", ")"):
             raise ConditionSyntaxError(f"unexpected {tok!r} in condition")

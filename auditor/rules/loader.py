@@ -44,7 +44,8 @@ def rule_files(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix in RULE_SUFFIXES and f.is_file()))
+            found = (f for f in p.rglob("*") if f.suffix in RULE_SUFFIXES and f.is_file())
+            out.extend(sorted(found, key=lambda f: (len(f.parts), f)))  # a folder's own files first
         else:
             out.append(p)
     return out
@@ -54,6 +55,7 @@ def compile_regex(pattern: str):
     """Compile with RE2 (linear time on any input); raises re2.error with RE2's reason."""
     options = re2.Options()
     options.max_mem = 64 << 20
+    options.log_errors = False
     return re2.compile(pattern, options)
 
 
@@ -100,7 +102,8 @@ def check_rules(paths: list[Path]) -> tuple[list[LoadedRule], list[Problem]]:
                     try:
                         compile_regex(pattern)
                     except re2.error as e:
-                        at("selections", name, "regex", k, msg=f"regex {pattern!r} cannot run in linear time or is invalid: {e}")
+                        reason = e.args[0].decode() if e.args and isinstance(e.args[0], bytes) else str(e)
+                        at("selections", name, "regex", k, msg=f"regex '{pattern}' cannot run in linear time or is invalid: {reason}")
             try:
                 node = parse_condition(rule.effective_condition, list(rule.selections))
             except ConditionSyntaxError as e:

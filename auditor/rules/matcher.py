@@ -10,7 +10,7 @@ import ahocorasick
 from auditor.models import Hit, Listing, Match
 from auditor.rules.condition import evaluate, positive_names
 from auditor.rules.loader import LoadedRule, RuleSet, compile_regex
-from auditor.rules.model import Selection
+from auditor.rules.model import TEXT_FIELDS, Selection
 from auditor.rules.normalize import compact, compact_map, fold, fold_map
 
 Fields = dict[str, list[str]]
@@ -31,6 +31,9 @@ class _Rule:
     selections: dict[str, _Sel]
     evidence: set[str]
     needs_full_eval: bool  # true when no keyword hit is needed for the rule to fire
+
+
+_FIELD_ORDER = {f: i for i, f in enumerate(TEXT_FIELDS)}
 
 
 def _is_latin(ch: str) -> bool:
@@ -103,7 +106,8 @@ class Matcher:
             spans[name] = self._selection_matches(sel, values, found.get((r_idx, name), []), masks.get((r_idx, name), []))
         if not evaluate(rule.loaded.condition, lambda n: bool(spans[n])):
             return None
-        evidence = tuple(m for n in rule.selections if n in rule.evidence for m in spans[n])
+        evidence = tuple(sorted({m for n in rule.selections if n in rule.evidence for m in spans[n]},
+                                key=lambda m: (_FIELD_ORDER[m.field], m.value_index, m.start, m.end)))
         r = rule.loaded.rule
         return Hit(r.id, r.title, r.severity, tuple(r.tags), evidence)
 

@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pytest
+
+from auditor.config import load_config
+from auditor.errors import ConfigError
+from auditor.sites import PROFILES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "config.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(path, known_sites=set(PROFILES))
+    return [str(p) for p in info.value.problems]
+
+
+def test_shipped_config_loads_and_targets_the_demo():
+    config = load_config(ROOT / "config.yaml", known_sites=set(PROFILES))
+    assert [t.site for t in config.enabled_targets()] == ["demo_auction", "demo_fleamarket"]
+    assert config.database == ROOT / "data" / "auditor.db"  # relative to the config file
+    assert config.schedule.timezone == "Asia/Tokyo"
+
+
+def test_unknown_key_names_file_line_and_column(tmp_path):
+    p = write(tmp_path, "crawl:\n  retries: 2\n  retrys: 3\n")
+    assert problems(p) == [f"{p}:3:3: crawl.retrys: unknown key"]
+
+
+def test_wrong_type_in_a_target_names_its_index(tmp_path):
+    p = write(tmp_path, "targets:\n  - name: a\n    site: demo_auction\n    start_urls: [demo:/x]\n"
+                        "  - name: b\n    site: demo_auction\n    enabled: maybe\n    start_urls: [demo:/x]\n")
+    assert problems(p) == [f"{p}:7:14: targets[1].enabled: Input should be a valid boolean, unable to interpret input"]
+
+
+def test_missing_required_key_points_at_its_parent(tmp_path):
+    p = write(tmp_path, "targets:\n  - site: demo_auction\n")
+    assert problems(p) == [f"{p}:2:5: targets[0].name: required key is missing"]
+
+
+def test_unknown_site_profile_and_time_zone(tmp_path):
+    p = write(tmp_path, "schedule:\n  timezone: Mars/Olympus\n")
+    assert problems(p) == [f"{p}:2:13: schedule.timezone: Value error, unknown time zone 'Mars/Olympus'"]
+    p = write(tmp_path, "targets:\n  - name: x\n    site: ebay_moon\n    start_urls: [demo:/]\n")
+    assert problems(p) == [f"{p}:3:11: targets[0].site: unknown site profile 'ebay_moon' "
+                           "(known: demo_auction, demo_fleamarket)"]
+
+
+def test_yaml_syntax_error_and_duplicate_key(tmp_path):
+    p = write(tmp_path, "crawl:\n  retries: [1, 2\n")
+    [msg] = problems(p)
+    assert msg.startswith(f"{p}:3:1: YAML syntax:")
+    p = write(tmp_path, "database: a.db\ndatabase: b.db\n")
+    assert problems(p) == [f"{p}:2:1: database: duplicate key"]
+
+
+def test_missing_file(tmp_path):
+    assert problems(tmp_path / "nope.yaml") == [f"{tmp_path / 'nope.yaml'}: file not found"]
+
+
+def test_environment_overrides_the_browser(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDITOR_BROWSER_EXECUTABLE", "/opt/chrome")
+    config = load_config(write(tmp_path, "browser:\n  headless: true\n"))
+    assert config.browser.executable == "/opt/chrome"
