@@ -110,7 +110,7 @@ def run(ctx: click.Context, target_names: tuple[str, ...]) -> None:
         targets = [by_name[n] for n in target_names]
     summary = _run_with_progress(config, targets)
     _print_summary(summary)
-    out.print(f"report: {Path(summary.report_dir) / 'report.html'}", highlight=False)
+    click.echo(f"report: {Path(summary.report_dir) / 'report.html'}")
     if summary.status != "completed":
         ctx.exit(1)
 
@@ -132,8 +132,8 @@ def demo(ctx: click.Context) -> None:
     _print_summary(summary)
     with open_store(config) as store:
         precision, recall = demo_score(config, store, summary.run_id)
-    out.print(f"precision={precision:.2f} recall={recall:.2f}")
-    out.print(f"report: {Path(summary.report_dir) / 'report.html'}", highlight=False)
+    click.echo(f"precision={precision:.2f} recall={recall:.2f}")
+    click.echo(f"report: {Path(summary.report_dir) / 'report.html'}")
     if summary.status != "completed":
         ctx.exit(1)
 
@@ -203,7 +203,7 @@ def report(ctx: click.Context, day: datetime | None, run_id: int | None, open_it
                 run_id = found["id"]
         folder = build_report(store, run_id, config.reports_dir, zone)
     path = folder / "report.html"
-    out.print(f"report: {path}", highlight=False)
+    click.echo(f"report: {path}")
     if open_it:
         webbrowser.open(path.resolve().as_uri())
 

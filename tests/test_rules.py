@@ -133,3 +133,16 @@ def test_a_broken_file_stops_loading_with_every_problem(tmp_path):
     with pytest.raises(RuleError) as info:
         load_rules(tmp_path)
     assert str(info.value).startswith(f"{bad}:4:1: YAML syntax:")
+
+
+def test_the_readme_rule_example_loads_and_passes_its_examples(tmp_path):
+    readme = (RULES.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Rules (`rules/*.yaml`)", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = write_rules(tmp_path, "ai_poster.yaml", block)
+    m = Matcher(load_rules(path))
+    [loaded] = m.ruleset.rules
+    for ex in loaded.rule.examples.match:
+        assert fired(m, **ex.model_dump()) == {"ai_poster.sold_as_print"}
+    for ex in loaded.rule.examples.no_match:
+        assert fired(m, **ex.model_dump()) == set()
+    assert fired(m, title="AI美女 タペストリー B2") == {"ai_poster.sold_as_print"}  # the regex, case-insensitive

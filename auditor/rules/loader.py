@@ -52,9 +52,13 @@ def rule_files(paths: list[Path]) -> list[Path]:
 
 
 def compile_regex(pattern: str):
-    """Compile with RE2 (linear time on any input); raises re2.error with RE2's reason."""
+    """Compile with RE2 (linear time on any input); raises re2.error with RE2's reason.
+
+    Patterns run over folded text (lower case), so they are compiled case-insensitively.
+    """
     options = re2.Options()
     options.max_mem = 64 << 20
+    options.case_sensitive = False
     options.log_errors = False
     return re2.compile(pattern, options)
 

@@ -1,0 +1,77 @@
+"""The command line is a thin layer: every command has --help, errors are messages, not tracebacks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli
+
+from conftest import RULES
+
+COMMANDS = [[], ["run"], ["demo"], ["demo", "serve"], ["schedule"], ["report"], ["rules"], ["rules", "validate"],
+            ["browser"], ["browser", "install"]]
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "auditor")
+def test_every_command_has_help(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: ")
+    assert len(result.output.splitlines()) > 3
+
+
+def write_config(tmp_path: Path, extra: str = "") -> Path:
+    p = tmp_path / "config.yaml"
+    p.write_text(f"database: {tmp_path}/a.db\nreports_dir: {tmp_path}/reports\nrules_dir: {RULES}\n"
+                 "demo:\n  listings: 60\n" + extra, encoding="utf-8")
+    return p
+
+
+def test_a_broken_config_is_a_message_with_its_line(tmp_path):
+    p = tmp_path / "config.yaml"
+    p.write_text("crawl:\n  retrys: 3\n", encoding="utf-8")
+    result = invoke("--config", str(p), "run")
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {p}:2:3: crawl.retrys: unknown key"
+
+
+def test_unknown_target_is_named(tmp_path):
+    p = write_config(tmp_path, "targets:\n  - name: demo-auction\n    site: demo_auction\n    start_urls: ['demo:/auction/search']\n")
+    result = invoke("--config", str(p), "run", "--target", "nope")
+    assert result.exit_code == 2
+    assert "unknown target nope (known: demo-auction)" in result.output
+
+
+def test_report_before_any_run_says_what_to_do(tmp_path):
+    result = invoke("--config", str(write_config(tmp_path)), "report")
+    assert result.exit_code == 2
+    assert "the database has no runs yet: run `auditor run` first" in result.output
+
+
+def test_rules_validate_exits_1_with_file_line_column(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: bad.one\n    title: x\n    severity: urgent\n    selections:\n      a:\n        keywords: [x]\n")
+    result = invoke("rules", "validate", str(bad))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{bad}:4:15: rules[0].severity: Input should be ")
+    ok = invoke("rules", "validate", str(RULES))
+    assert ok.exit_code == 0 and re.search(r"\d+ rules ok", ok.output)
+
+
+@pytest.mark.e2e
+def test_demo_prints_precision_and_recall_and_the_report_path(tmp_path):
+    result = invoke("--config", str(write_config(tmp_path)), "demo")
+    assert result.exit_code == 0, result.output
+    assert "precision=1.00 recall=1.00" in result.output.splitlines()
+    report = re.search(r"^report: (.+)$", result.output, re.M).group(1)
+    assert Path(report).exists() and Path(report).parent.parent == tmp_path / "reports"
+    again = invoke("--config", str(write_config(tmp_path)), "report")
+    assert again.exit_code == 0 and f"report: {report}" in again.output

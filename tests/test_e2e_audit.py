@@ -1,0 +1,110 @@
+"""End to end: the real crawler drives real headless Chromium over the demo marketplace on localhost."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from auditor.config import Target
+from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, crawl
+from auditor.crawl.http import HttpFetcher
+from auditor.demo import generate, score, serve_demo
+from auditor.demo.catalog import bump
+from auditor.models import ListingFound, PageFailure
+from auditor.pipeline import AuditOptions, run_audit
+from auditor.sites import get_profile
+from auditor.store import Store
+
+pytestmark = pytest.mark.e2e
+
+
+def targets_for(server) -> list[Target]:
+    return [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"]),
+            Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"])]
+
+
+def audit(config, server, clock=None):
+    with Store(config.database) as store:
+        opts = AuditOptions(targets=targets_for(server))
+        if clock:
+            opts.clock = clock
+        summary = run_audit(config, store, opts)
+        return summary, set(store.flagged_keys(summary.run_id)), store
+
+
+@pytest.fixture(scope="module")
+def full_catalog():
+    return generate(seed=7, size=300)
+
+
+def test_demo_audit_flags_exactly_the_ground_truth_in_both_sections(config, full_catalog):
+    with serve_demo(full_catalog) as server:
+        with Store(config.database) as store:
+            summary = run_audit(config, store, AuditOptions(targets=targets_for(server)))
+            flagged = store.flagged_keys(summary.run_id)
+    truth = full_catalog.truth()
+    assert summary.status == "completed"
+    assert (summary.listings_seen, summary.pages_failed) == (300, 0)
+    assert score(set(flagged), set(truth)) == (1.0, 1.0)
+    assert {site for site, _ in flagged} == {"demo_auction", "demo_fleamarket"}
+    assert flagged == {k: set(v) for k, v in truth.items()}  # and with exactly the expected rules
+    assert (config.reports_dir / summary.started_at.astimezone(config.schedule.zone).strftime("%Y-%m-%d") / "report.html").exists()
+
+
+def test_a_second_run_adds_no_duplicates_and_records_changes(config, small_catalog, clock):
+    with serve_demo(small_catalog) as server:
+        first, _, _ = audit(config, server, clock)
+        auction = small_catalog.section("auction")
+        changed = bump(auction[0], price=auction[0].price + 1000, bids=auction[0].bids + 3)
+        server.catalog = replace(small_catalog, listings=[changed if x is auction[0] else x for x in small_catalog.listings])
+        clock.now += timedelta(days=1)
+        second, _, _ = audit(config, server, clock)
+    assert first.listings_new == len(small_catalog.listings) == second.listings_seen
+    assert (second.listings_new, second.listings_changed) == (0, 1)
+    with Store(config.database) as store:
+        assert store.count("listings") == len(small_catalog.listings)
+        [obs] = [o for o in store.db["observations"].rows_where("run_id = ? and item_id = ?", [second.run_id, changed.item_id])]
+        assert obs["changes"] == '["price", "bids"]'
+        assert obs["price"] == str(changed.price)
+
+
+def test_plain_http_sees_no_flea_listings_while_the_browser_sees_them_all(demo_server, small_catalog):
+    flea = small_catalog.section("flea")
+    job = CrawlJob("flea", get_profile("demo_fleamarket"), (demo_server.url + "/flea/search",), 1000, 500)
+    policy = CrawlPolicy(retries=0, page_timeout=10)
+
+    async def run(fetcher):
+        async with fetcher:
+            return [e async for e in crawl([job], fetcher, policy)]
+
+    over_http = asyncio.run(run(HttpFetcher()))
+    in_browser = asyncio.run(run(BrowserFetcher(concurrency=4)))
+    assert not [e for e in over_http if isinstance(e, ListingFound)]
+    assert [e.kind for e in over_http if isinstance(e, PageFailure)] == ["parse"]
+    found = {e.listing.item_id: e.listing for e in in_browser if isinstance(e, ListingFound)}
+    assert set(found) == {x.item_id for x in flea}
+    x = flea[0]
+    assert (found[x.item_id].title, found[x.item_id].seller_id, int(found[x.item_id].price)) == (x.title, x.seller.id, x.price)
+
+
+def test_failing_pages_are_recorded_and_the_run_goes_on(config, small_catalog):
+    auction = [x.item_id for x in small_catalog.section("auction")]
+    flea = [x.item_id for x in small_catalog.section("flea")]
+    faults = {f"/auction/item/{auction[0]}": "500", f"/auction/item/{auction[1]}": "hang",
+              f"/auction/item/{auction[2]}": "broken", f"/flea/item/{flea[0]}": "500"}
+    config = config.model_copy(update={"crawl": config.crawl.model_copy(update={"page_timeout_seconds": 2, "retries": 1})})
+    with serve_demo(small_catalog, faults=faults) as server:
+        summary, _, _ = audit(config, server)
+    failed = {f.url.rsplit("/", 1)[1]: f for f in summary.failures}
+    assert set(failed) == {auction[0], auction[1], auction[2], flea[0]}
+    assert (failed[auction[0]].kind, failed[auction[0]].error, failed[auction[0]].attempts) == ("http_status", "HTTP 500", 2)
+    assert failed[auction[1]].kind == "timeout"
+    assert (failed[auction[2]].kind, failed[auction[2]].attempts) == ("parse", 1)
+    assert summary.status == "completed"
+    assert summary.listings_seen == len(small_catalog.listings) - 4
+    with Store(config.database) as store:
+        assert {r["url"].rsplit("/", 1)[1] for r in store.failures_for_run(summary.run_id)} == set(failed)
+        assert store.run(summary.run_id)["pages_failed"] == 4

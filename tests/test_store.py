@@ -1,0 +1,77 @@
+"""The store keeps one row per listing, its history per run, sellers, hits and failed pages."""
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from auditor.models import Hit, Listing, Match, PageFailure, PageKind, RunSummary
+from auditor.store import Store
+
+T0 = datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
+
+
+def listing(**changes) -> Listing:
+    base = dict(site="demo_auction", item_id="x1", url="http://h/auction/item/x1", title="【AI美女】ポスター A3",
+                description="光沢紙", price=Decimal("3400"), currency="JPY", bids=2, seller_id="s1",
+                seller_name="Seller One", tags=("AI美女",), status="active")
+    base.update(changes)
+    return Listing(**base)
+
+
+HIT = Hit("ai_poster.label", "AI-generated beauty label", "high", ("ai-generated",),
+          (Match("title", "AI美女", 1, 5),))
+
+
+def test_a_second_run_updates_and_never_duplicates(store: Store):
+    r1 = store.start_run(T0, ["demo"], [])
+    first = store.record_listing(r1, "demo", listing(), [HIT], T0)
+    r2 = store.start_run(T0 + timedelta(days=1), ["demo"], [])
+    again = store.record_listing(r2, "demo", listing(), [HIT], T0 + timedelta(days=1))
+    changed = store.record_listing(r2, "demo", listing(price=Decimal("5000"), bids=7, status="sold"), [HIT],
+                                   T0 + timedelta(days=1, minutes=1))
+    assert (first.new, first.changes) == (True, ())
+    assert (again.new, again.changes) == (False, ())
+    assert changed.changes == ("price", "bids", "status")
+    assert store.count("listings") == 1
+    assert store.count("observations") == 3
+    row = store.db["listings"].get(("demo_auction", "x1"))
+    assert (row["price"], row["status"], row["first_run_id"], row["last_run_id"]) == ("5000", "sold", r1, r2)
+    assert row["first_seen"] == "2026-11-25T06:00:00+00:00"
+    assert store.count("hits") == 2  # one per run, not one per sighting
+    assert store.flagged_keys(r2) == {("demo_auction", "x1"): {"ai_poster.label"}}
+
+
+def test_sellers_are_kept_with_their_latest_name(store: Store):
+    run = store.start_run(T0, ["demo"], [])
+    store.record_listing(run, "demo", listing(), [], T0)
+    store.record_listing(run, "demo", listing(item_id="x2", seller_name="Renamed"), [], T0 + timedelta(hours=1))
+    [seller] = store.db["sellers"].rows
+    assert (seller["seller_id"], seller["name"], seller["first_seen"]) == ("s1", "Renamed", "2026-11-25T06:00:00+00:00")
+
+
+def test_runs_and_failures_are_recorded(store: Store):
+    run = store.start_run(T0, ["demo"], ["rules/a.yaml"])
+    store.record_failure(run, PageFailure("demo", "http://h/x", "http_status", "HTTP 500", 3, PageKind.ITEM), T0)
+    summary = RunSummary(run, "completed", T0, T0 + timedelta(seconds=42), ["demo"], pages_ok=5, pages_failed=1)
+    store.finish_run(summary)
+    row = store.run(run)
+    assert (row["status"], row["pages_ok"], row["pages_failed"], row["finished_at"]) == (
+        "completed", 5, 1, "2026-11-25T06:00:42+00:00")
+    [failure] = store.failures_for_run(run)
+    assert (failure["url"], failure["kind"], failure["attempts"], failure["page_kind"]) == ("http://h/x", "http_status", 3, "item")
+
+
+def test_database_is_in_wal_mode_and_migrated_once(tmp_path):
+    path = tmp_path / "a.db"
+    with Store(path) as s:
+        assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert s.schema_version == 1
+    with Store(path) as s:  # reopening runs no migration again
+        assert s.schema_version == 1
+        assert s.count("runs") == 0
+
+
+def test_scraped_text_is_stored_verbatim(store: Store):
+    run = store.start_run(T0, ["demo"], [])
+    hostile = "<script>alert(1)</script>'; drop table listings; --"
+    store.record_listing(run, "demo", listing(title=hostile), [], T0)
+    assert store.db["listings"].get(("demo_auction", "x1"))["title"] == hostile
