@@ -33,6 +33,10 @@ class Listing:
     image_urls: tuple[str, ...] = ()
     end_time: datetime | None = None
     status: str = "active"  # active | ended | sold
+    image_meta: tuple[str, ...] = ()  # text found in the listing's images (e.g. PNG 'parameters')
+
+    def numeric_fields(self) -> dict[str, Decimal | int | None]:
+        return {"price": self.price, "buy_now_price": self.buy_now_price, "bids": self.bids}
 
     def text_fields(self) -> dict[str, list[str]]:
         """The listing's matchable text, field by field (a list field keeps its values apart)."""
@@ -44,6 +48,8 @@ class Listing:
             "seller_id": [self.seller_id or ""],
             "seller_name": [self.seller_name or ""],
             "site": [self.site],
+            "currency": [self.currency or ""],
+            "image_meta": list(self.image_meta),
         }
 
 

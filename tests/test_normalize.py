@@ -12,7 +12,9 @@ from auditor.rules.normalize import compact, compact_map, fold, fold_map
     ("AI\u200b美女", "ai美女"),         # zero-width space
     ("АI美女", "ai美女"),               # Cyrillic А
     ("ｴﾛ", "えろ"),                     # half-width katakana, folded to hiragana
-    ("ﾎﾟｽﾀｰ", "ぽすたー"),              # half-width voiced mark composes
+    ("ﾎﾟｽﾀｰ", "ぽすた"),               # half-width voiced mark composes; long vowel dropped
+    ("A★I💕美女", "ai美女"),            # symbols and emoji between letters
+    ("ポスタ〜", "ぽすた"),              # long-vowel variants
     ("【AI美女】", "ai美女"),           # brackets
 ])
 def test_compact_defeats_evasions(text, expected):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,9 +11,9 @@ from pydantic import ValidationError
 
 from auditor.errors import Location, Problem, RuleError
 from auditor.rules.condition import ConditionSyntaxError, Node, parse_condition
-from auditor.rules.model import Rule, RuleFile
+from auditor.rules.model import Rule, RuleFile, Selection
 from auditor.rules.normalize import compact
-from auditor.yamlsource import load_located
+from auditor.yamlsource import Located, load_located
 
 RULE_SUFFIXES = (".yaml", ".yml")
 
@@ -20,8 +21,16 @@ RULE_SUFFIXES = (".yaml", ".yml")
 @dataclass(frozen=True)
 class LoadedRule:
     rule: Rule
-    condition: Node
+    condition: Node | None  # None for a seller rule
     location: Location
+    source: Located | None = None
+    index: int = 0
+
+    def where(self, *loc: str | int) -> Location:
+        """The location of a part of this rule in its file (e.g. "examples", "match", 2)."""
+        if self.source is None:
+            return self.location
+        return self.source.location(("rules", self.index) + loc)
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,14 @@ class RuleSet:
                 return r
         raise KeyError(rule_id)
 
+    @property
+    def listing_rules(self) -> tuple[LoadedRule, ...]:
+        return tuple(r for r in self.rules if not r.rule.is_seller_rule)
+
+    @property
+    def seller_rules(self) -> tuple[LoadedRule, ...]:
+        return tuple(r for r in self.rules if r.rule.is_seller_rule)
+
 
 def rule_files(paths: list[Path]) -> list[Path]:
     """The rule files under the given files and folders, in a stable order."""
@@ -51,16 +68,37 @@ def rule_files(paths: list[Path]) -> list[Path]:
     return out
 
 
-def compile_regex(pattern: str):
-    """Compile with RE2 (linear time on any input); raises re2.error with RE2's reason.
-
-    Patterns run over folded text (lower case), so they are compiled case-insensitively.
-    """
+def regex_options() -> re2.Options:
+    """RE2 options shared by single patterns and the matcher's set: patterns run over folded
+    (lower-case) text, so they are compiled case-insensitively."""
     options = re2.Options()
     options.max_mem = 64 << 20
-    options.case_sensitive = False
     options.log_errors = False
-    return re2.compile(pattern, options)
+    options.case_sensitive = False
+    return options
+
+
+def compile_regex(pattern: str):
+    """Compile with RE2 (linear time on any input); raises re2.error with RE2's reason."""
+    return re2.compile(pattern, regex_options())
+
+
+def _re2_reason(e: re2.error) -> str:
+    return e.args[0].decode() if e.args and isinstance(e.args[0], bytes) else str(e)
+
+
+def _check_selection(name: str, sel: Selection, at, key: str) -> None:
+    if not sel.has_test:
+        at(key, name, msg=f"selection {name!r} tests nothing: give keywords, regex, price, buy_now_price, bids, present or absent")
+    for what, values in (("keywords", sel.keywords), ("except", sel.except_)):
+        for k, kw in enumerate(values):
+            if not compact(kw):
+                at(key, name, what, k, msg=f"{what} entry {kw!r} is only spaces and punctuation")
+    for k, pattern in enumerate(sel.regex):
+        try:
+            compile_regex(pattern)
+        except re2.error as e:
+            at(key, name, "regex", k, msg=f"regex '{pattern}' cannot run in linear time or is invalid: {_re2_reason(e)}")
 
 
 def check_rules(paths: list[Path]) -> tuple[list[LoadedRule], list[Problem]]:
@@ -95,29 +133,33 @@ def check_rules(paths: list[Path]) -> tuple[list[LoadedRule], list[Problem]]:
                 at("id", msg=f"duplicate rule id {rule.id!r} (first defined at {seen[rule.id]})")
             else:
                 seen[rule.id] = where
-            for name, sel in rule.selections.items():
-                if not sel.keywords and not sel.regex:
-                    at("selections", name, msg=f"selection {name!r} has neither keywords nor regex")
-                for key, values in (("keywords", sel.keywords), ("except", sel.except_)):
-                    for k, kw in enumerate(values):
-                        if not compact(kw):
-                            at("selections", name, key, k, msg=f"{key} entry {kw!r} is only spaces and punctuation")
-                for k, pattern in enumerate(sel.regex):
-                    try:
-                        compile_regex(pattern)
-                    except re2.error as e:
-                        reason = e.args[0].decode() if e.args and isinstance(e.args[0], bytes) else str(e)
-                        at("selections", name, "regex", k, msg=f"regex '{pattern}' cannot run in linear time or is invalid: {reason}")
-            try:
-                node = parse_condition(rule.effective_condition, list(rule.selections))
-            except ConditionSyntaxError as e:
-                at("condition", msg=str(e))
-                node = None
-            if here:
-                problems.extend(here)
-            elif node is not None:
-                rules.append(LoadedRule(rule, node, where))
+            node = None
+            if not rule.is_seller_rule:
+                for name, sel in rule.selections.items():
+                    _check_selection(name, sel, at, "selections")
+                for name, sel in rule.exceptions.items():
+                    _check_selection(name, sel, at, "exceptions")
+                try:
+                    node = parse_condition(rule.effective_condition, list(rule.selections))
+                except ConditionSyntaxError as e:
+                    at("condition", msg=str(e))
+            problems.extend(here)
+            if not here:
+                rules.append(LoadedRule(rule, node, where, located, i))
+    problems.extend(_check_seller_rules(rules))
     return rules, problems
+
+
+def _check_seller_rules(rules: list[LoadedRule]) -> list[Problem]:
+    listing_ids = [r.rule.id for r in rules if not r.rule.is_seller_rule]
+    out = []
+    for r in rules:
+        if r.rule.seller is None:
+            continue
+        for k, pattern in enumerate(r.rule.seller.rules):
+            if not any(fnmatch.fnmatchcase(i, pattern) for i in listing_ids):
+                out.append(Problem(r.where("seller", "rules", k), f"seller.rules: {pattern!r} names no listing rule"))
+    return out
 
 
 def load_rules(paths: list[Path] | Path) -> RuleSet:

@@ -1,19 +1,25 @@
-"""The compiled matcher: every rule's keywords in one Aho-Corasick automaton, scanned once per text."""
+"""The compiled matcher: every rule's keywords in one Aho-Corasick automaton and every regex in one
+RE2 set, each text scanned once; only rules with a hit (or that can fire without one) are evaluated."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import ahocorasick
+import re2
 
 from auditor.models import Hit, Listing, Match
 from auditor.rules.condition import evaluate, positive_names
-from auditor.rules.loader import LoadedRule, RuleSet, compile_regex
+from auditor.rules.loader import RuleSet, compile_regex, regex_options
 from auditor.rules.model import TEXT_FIELDS, Selection
 from auditor.rules.normalize import compact, compact_map, fold, fold_map
 
 Fields = dict[str, list[str]]
+Numbers = dict[str, Decimal | int | None]
+EXCEPTION = "!"  # prefix of exception selections' internal names
 
 
 @dataclass
@@ -27,10 +33,11 @@ class _Sel:
 
 @dataclass
 class _Rule:
-    loaded: LoadedRule
+    loaded: object
     selections: dict[str, _Sel]
+    exceptions: dict[str, _Sel]
     evidence: set[str]
-    needs_full_eval: bool  # true when no keyword hit is needed for the rule to fire
+    fires_without_text: bool  # the condition can hold with no keyword or regex hit at all
 
 
 _FIELD_ORDER = {f: i for i, f in enumerate(TEXT_FIELDS)}
@@ -40,104 +47,170 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _can_fire_without_text(loaded, sels: dict[str, _Sel]) -> bool:
+    """True when some truth assignment of the non-text selections satisfies the condition."""
+    free = [n for n, s in sels.items() if not s.spec.has_text_test]
+    if len(free) > 10:
+        return True  # too many to enumerate: evaluate the rule on every listing
+    for values in itertools.product((False, True), repeat=len(free)):
+        truth = dict(zip(free, values))
+        if evaluate(loaded.condition, lambda n: truth.get(n, False)):
+            return True
+    return False
+
+
 class Matcher:
-    """Matches listings against a rule set compiled once per run."""
+    """Matches listings against a rule set compiled once per run (seller rules are not listing rules)."""
 
     def __init__(self, ruleset: RuleSet):
         self.ruleset = ruleset
         self._rules: list[_Rule] = []
         self._auto = ahocorasick.Automaton()
-        table: dict[str, list[tuple[int, str, str]]] = defaultdict(list)  # compact kw -> (rule, sel, role)
-        for r_idx, loaded in enumerate(ruleset.rules):
+        words: dict[str, list[tuple[int, str, str]]] = defaultdict(list)  # compact kw -> (rule, sel, role)
+        self._regex_refs: list[tuple[int, str, int]] = []  # set index -> (rule, sel, k)
+        self._regex_set = re2.Set.SearchSet(regex_options())
+        for r_idx, loaded in enumerate(ruleset.listing_rules):
             rule = loaded.rule
-            sels = {}
-            for name, spec in rule.selections.items():
-                kws = [compact(k) for k in spec.keywords]
-                sels[name] = _Sel(name, spec, frozenset(spec.fields), kws, [compile_regex(p) for p in spec.regex])
-                for kw in kws:
-                    table[kw].append((r_idx, name, "keyword"))
-                for ex in spec.except_:
-                    table[compact(ex)].append((r_idx, name, "except"))
-            always = evaluate(loaded.condition, lambda _n: False)
-            has_regex = any(s.regexes for s in sels.values())
-            self._rules.append(_Rule(loaded, sels, positive_names(loaded.condition), always or has_regex))
-        for kw, refs in table.items():
+            groups = {"selections": {}, "exceptions": {}}
+            for group, specs, prefix in (("selections", rule.selections, ""), ("exceptions", rule.exceptions, EXCEPTION)):
+                for name, spec in specs.items():
+                    key = prefix + name
+                    kws = [compact(k) for k in spec.keywords]
+                    groups[group][key] = _Sel(key, spec, frozenset(spec.fields), kws, [compile_regex(p) for p in spec.regex])
+                    for kw in kws:
+                        words[kw].append((r_idx, key, "keyword"))
+                    for ex in spec.except_:
+                        words[compact(ex)].append((r_idx, key, "except"))
+                    for k, pattern in enumerate(spec.regex):
+                        self._regex_set.Add(pattern)
+                        self._regex_refs.append((r_idx, key, k))
+            sels = groups["selections"]
+            self._rules.append(_Rule(loaded, sels, groups["exceptions"], positive_names(loaded.condition),
+                                     _can_fire_without_text(loaded, sels)))
+        for kw, refs in words.items():
             self._auto.add_word(kw, (kw, tuple(refs)))
-        self._has_words = bool(table)
+        self._has_words = bool(words)
         if self._has_words:
             self._auto.make_automaton()
-        self._fields = sorted({f for r in self._rules for s in r.selections.values() for f in s.fields})
+        self._has_regex = bool(self._regex_refs)
+        if self._has_regex:
+            self._regex_set.Compile()
+        self._always = [i for i, r in enumerate(self._rules) if r.fires_without_text]
+        self._fields = sorted({f for r in self._rules for s in (*r.selections.values(), *r.exceptions.values())
+                               for f in s.fields})
 
     def match_listing(self, listing: Listing) -> list[Hit]:
-        return self.match_fields(listing.text_fields())
+        return self.match_fields(listing.text_fields(), listing.numeric_fields())
 
-    def match_fields(self, values: Fields) -> list[Hit]:
+    def match_fields(self, values: Fields, numbers: Numbers | None = None) -> list[Hit]:
         """Rules that fire on these field values, each with the original spans that made it fire."""
-        # 1. one automaton pass per text value: keyword and exception occurrences.
-        found: dict[tuple[int, str], list[tuple[str, int, int, int]]] = defaultdict(list)
-        masks: dict[tuple[int, str], list[tuple[str, int, int, int]]] = defaultdict(list)
-        compacts: dict[tuple[str, int], str] = {}
-        if self._has_words:
-            for fname in self._fields:
-                for v_idx, value in enumerate(values.get(fname, ())):
-                    if not value:
-                        continue
-                    text = compact(value)
-                    compacts[(fname, v_idx)] = text
-                    for end, (kw, refs) in self._auto.iter(text):
-                        start = end - len(kw) + 1
-                        for r_idx, sel, role in refs:
-                            if fname not in self._rules[r_idx].selections[sel].fields:
-                                continue
-                            bucket = found if role == "keyword" else masks
-                            bucket[(r_idx, sel)].append((fname, v_idx, start, end + 1))
-        candidates = {r for r, _ in found} | {i for i, r in enumerate(self._rules) if r.needs_full_eval}
+        scan = _Scan(values, numbers or {})
+        for fname in self._fields:
+            for v_idx, value in enumerate(values.get(fname, ())):
+                if value:
+                    self._scan_value(scan, fname, v_idx, value)
+        candidates = {r for r, _ in scan.found} | {r for r, _ in scan.regex_hits} | set(self._always)
         hits = []
         for r_idx in sorted(candidates):
-            hit = self._evaluate(r_idx, values, found, masks)
+            hit = self._evaluate(self._rules[r_idx], scan, r_idx)
             if hit:
                 hits.append(hit)
         return hits
 
-    def _evaluate(self, r_idx, values, found, masks) -> Hit | None:
+    def _scan_value(self, scan: "_Scan", fname: str, v_idx: int, value: str) -> None:
+        if self._has_words:
+            for end, (kw, refs) in self._auto.iter(compact(value)):
+                start = end - len(kw) + 1
+                for r_idx, sel, role in refs:
+                    if fname in self._sel(r_idx, sel).fields:
+                        bucket = scan.found if role == "keyword" else scan.masks
+                        bucket[(r_idx, sel)].append((fname, v_idx, start, end + 1))
+        if self._has_regex:
+            for i in self._regex_set.Match(scan.folded(fname, v_idx)) or ():
+                r_idx, sel, k = self._regex_refs[i]
+                if fname in self._sel(r_idx, sel).fields:
+                    scan.regex_hits[(r_idx, sel)].add((k, fname, v_idx))
+
+    def _sel(self, r_idx: int, name: str) -> _Sel:
         rule = self._rules[r_idx]
-        spans: dict[str, list[Match]] = {}
-        for name, sel in rule.selections.items():
-            spans[name] = self._selection_matches(sel, values, found.get((r_idx, name), []), masks.get((r_idx, name), []))
-        if not evaluate(rule.loaded.condition, lambda n: bool(spans[n])):
+        return rule.exceptions[name] if name.startswith(EXCEPTION) else rule.selections[name]
+
+    def _evaluate(self, rule: _Rule, scan: "_Scan", r_idx: int) -> Hit | None:
+        spans = {name: _selection(sel, scan, r_idx) for name, sel in rule.selections.items()}
+        if not evaluate(rule.loaded.condition, lambda n: spans[n] is not None):
             return None
-        evidence = tuple(sorted({m for n in rule.selections if n in rule.evidence for m in spans[n]},
+        if any(_selection(sel, scan, r_idx) is not None for sel in rule.exceptions.values()):
+            return None
+        evidence = tuple(sorted({m for n in rule.selections if n in rule.evidence for m in spans[n] or ()},
                                 key=lambda m: (_FIELD_ORDER[m.field], m.value_index, m.start, m.end)))
         r = rule.loaded.rule
         return Hit(r.id, r.title, r.severity, tuple(r.tags), evidence)
 
-    def _selection_matches(self, sel: _Sel, values: Fields, occurrences, mask_occ) -> list[Match]:
-        per_keyword: dict[str, list[Match]] = defaultdict(list)
-        maps: dict[tuple[str, int], object] = {}
-        for fname, v_idx, start, end in occurrences:
-            if any(f == fname and v == v_idx and s <= start and end <= e for f, v, s, e in mask_occ):
-                continue  # inside an exception phrase, e.g. エロ inside イエロー
-            original = values[fname][v_idx]
-            m = maps.get((fname, v_idx)) or maps.setdefault((fname, v_idx), compact_map(original))
-            o_start, o_end = m.original_span(start, end)
-            if sel.spec.word and not _word_bounded(original, o_start, o_end):
-                continue
-            kw = m.text[start:end]
-            per_keyword[kw].append(Match(fname, original[o_start:o_end], o_start, o_end, v_idx))
-        for k, rx in enumerate(sel.regexes):
-            for fname in sel.fields:
-                for v_idx, original in enumerate(values.get(fname, ())):
-                    folded = fold(original)
-                    for mo in rx.finditer(folded):
-                        if mo.end() == mo.start():
-                            continue
-                        o_start, o_end = fold_map(original).original_span(mo.start(), mo.end())
-                        per_keyword[f"regex:{k}"].append(Match(fname, original[o_start:o_end], o_start, o_end, v_idx))
-        if sel.spec.mode == "all":
-            needed = set(sel.keywords) | {f"regex:{k}" for k in range(len(sel.regexes))}
-            if not needed <= set(per_keyword):
-                return []
-        return [m for ms in per_keyword.values() for m in ms]
+
+class _Scan:
+    """One listing's values and what the automaton and the regex set found in them."""
+
+    def __init__(self, values: Fields, numbers: Numbers):
+        self.values = values
+        self.numbers = numbers
+        self.found: dict[tuple[int, str], list] = defaultdict(list)
+        self.masks: dict[tuple[int, str], list] = defaultdict(list)
+        self.regex_hits: dict[tuple[int, str], set] = defaultdict(set)
+        self._folded: dict[tuple[str, int], str] = {}
+        self._maps: dict[tuple[str, int, str], object] = {}
+
+    def folded(self, fname: str, v_idx: int) -> str:
+        key = (fname, v_idx)
+        if key not in self._folded:
+            self._folded[key] = fold(self.values[fname][v_idx])
+        return self._folded[key]
+
+    def mapped(self, fname: str, v_idx: int, how: str):
+        key = (fname, v_idx, how)
+        if key not in self._maps:
+            original = self.values[fname][v_idx]
+            self._maps[key] = compact_map(original) if how == "compact" else fold_map(original)
+        return self._maps[key]
+
+    def present(self, fname: str) -> bool:
+        if fname in self.numbers:
+            return self.numbers[fname] is not None
+        return any(v for v in self.values.get(fname, ()))
+
+
+def _selection(sel: _Sel, scan: _Scan, r_idx: int) -> list[Match] | None:
+    """The matched spans if the selection holds (an empty list for a test without text), else None."""
+    spec = sel.spec
+    for fname, rng in spec.ranges.items():
+        if not rng.contains(scan.numbers.get(fname)):
+            return None
+    if any(not scan.present(f) for f in spec.present) or any(scan.present(f) for f in spec.absent):
+        return None
+    if not spec.has_text_test:
+        return []
+    per_keyword: dict[str, list[Match]] = defaultdict(list)
+    masks = scan.masks.get((r_idx, sel.name), [])
+    for fname, v_idx, start, end in scan.found.get((r_idx, sel.name), []):
+        if any(f == fname and v == v_idx and s <= start and end <= e for f, v, s, e in masks):
+            continue  # inside an exception phrase, e.g. エロ inside イエロー
+        original = scan.values[fname][v_idx]
+        m = scan.mapped(fname, v_idx, "compact")
+        o_start, o_end = m.original_span(start, end)
+        if spec.word and not _word_bounded(original, o_start, o_end):
+            continue
+        per_keyword[m.text[start:end]].append(Match(fname, original[o_start:o_end], o_start, o_end, v_idx))
+    for k, fname, v_idx in sorted(scan.regex_hits.get((r_idx, sel.name), ())):
+        original = scan.values[fname][v_idx]
+        for mo in sel.regexes[k].finditer(scan.folded(fname, v_idx)):
+            if mo.end() > mo.start():
+                o_start, o_end = scan.mapped(fname, v_idx, "fold").original_span(mo.start(), mo.end())
+                per_keyword[f"regex:{k}"].append(Match(fname, original[o_start:o_end], o_start, o_end, v_idx))
+    if spec.mode == "all":
+        needed = set(sel.keywords) | {f"regex:{k}" for k in range(len(sel.regexes))}
+        if not needed <= set(per_keyword):
+            return None
+    spans = [m for ms in per_keyword.values() for m in ms]
+    return spans or None
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:

@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
-TEXT_FIELDS = ("title", "description", "tags", "category", "seller_id", "seller_name", "site")
+TEXT_FIELDS = ("title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
+               "image_meta")
+NUMERIC_FIELDS = ("price", "buy_now_price", "bids")
 DEFAULT_FIELDS = ("title", "description", "tags")
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
-FieldName = Literal["title", "description", "tags", "category", "seller_id", "seller_name", "site"]
+FieldName = Literal["title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
+                    "image_meta"]
+AnyField = Literal["title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
+                   "image_meta", "price", "buy_now_price", "bids"]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class Range(_Model):
+    """A numeric test: min <= value <= max (either end may be left open)."""
+
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _one_end(self) -> "Range":
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        return self
+
+    def contains(self, value: Decimal | int | None) -> bool:
+        if value is None:
+            return False
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+
 class Selection(_Model):
-    """One named test on a listing: keywords and/or regular expressions over some fields."""
+    """One named test on a listing; every test it gives must pass for it to be true.
+
+    Text tests (keywords, regex) look at `fields`; numeric tests (price, buy_now_price, bids) and
+    presence tests (present, absent) look at the field they name.
+    """
 
     fields: list[FieldName] = Field(default_factory=lambda: list(DEFAULT_FIELDS), min_length=1)
     keywords: list[str] = []
@@ -27,6 +57,11 @@ class Selection(_Model):
     regex: list[str] = []
     except_: list[str] = Field([], alias="except")
     word: bool = True  # a keyword with a Latin letter at an edge must not touch another one there
+    price: Range | None = None
+    buy_now_price: Range | None = None
+    bids: Range | None = None
+    present: list[AnyField] = []
+    absent: list[AnyField] = []
 
     @field_validator("keywords", "regex", "except_")
     @classmethod
@@ -36,9 +71,24 @@ class Selection(_Model):
                 raise ValueError("entries must not be empty")
         return v
 
+    @property
+    def has_text_test(self) -> bool:
+        return bool(self.keywords or self.regex)
+
+    @property
+    def ranges(self) -> dict[str, Range]:
+        return {f: r for f in NUMERIC_FIELDS if (r := getattr(self, f)) is not None}
+
+    @property
+    def has_test(self) -> bool:
+        return self.has_text_test or bool(self.ranges or self.present or self.absent)
+
 
 class Example(_Model):
-    """A listing, given by its fields, that a rule must (or must not) flag."""
+    """A listing, given by its fields, that a rule must (or must not) flag.
+
+    For a seller rule, an example gives the seller's flagged `listings` and their `total` price.
+    """
 
     title: str = ""
     description: str = ""
@@ -47,11 +97,39 @@ class Example(_Model):
     seller_id: str = ""
     seller_name: str = ""
     site: str = "example"
+    currency: str = ""
+    image_meta: list[str] = []
+    price: Decimal | None = None
+    buy_now_price: Decimal | None = None
+    bids: int | None = None
+    listings: int | None = None
+    total: Decimal | None = None
 
 
 class Examples(_Model):
     match: list[Example] = []
     no_match: list[Example] = []
+
+
+class SellerTest(_Model):
+    """A repeat seller: at least min_listings flagged listings, or flagged listings worth more than
+    min_total, within the last within_days days (optionally only hits of some rules or tags)."""
+
+    min_listings: int | None = Field(None, ge=1)
+    min_total: Decimal | None = Field(None, ge=0)
+    within_days: int = Field(30, ge=1)
+    rules: list[str] = []  # rule ids; * wildcards allowed
+    tags: list[str] = []
+
+    @model_validator(mode="after")
+    def _a_threshold(self) -> "SellerTest":
+        if self.min_listings is None and self.min_total is None:
+            raise ValueError("give min_listings, min_total or both")
+        return self
+
+    def fires(self, listings: int, total: Decimal) -> bool:
+        return (self.min_listings is not None and listings >= self.min_listings) or (
+            self.min_total is not None and total > self.min_total)
 
 
 class Rule(_Model):
@@ -62,9 +140,24 @@ class Rule(_Model):
     status: Literal["experimental", "test", "stable", "deprecated"] = "stable"
     tags: list[str] = []
     references: list[str] = []
-    selections: dict[str, Selection] = Field(min_length=1)
+    falsepositives: list[str] = []
+    selections: dict[str, Selection] = {}
     condition: str | None = None
+    exceptions: dict[str, Selection] = {}
+    seller: SellerTest | None = None
     examples: Examples = Examples()
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Rule":
+        if self.seller is None and not self.selections:
+            raise ValueError("a rule needs selections (a listing rule) or seller (a seller rule)")
+        if self.seller is not None and (self.selections or self.exceptions or self.condition):
+            raise ValueError("a seller rule takes no selections, exceptions or condition")
+        return self
+
+    @property
+    def is_seller_rule(self) -> bool:
+        return self.seller is not None
 
     @property
     def effective_condition(self) -> str:

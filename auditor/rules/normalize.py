@@ -3,8 +3,9 @@
 Two forms, applied identically to rule keywords and listing text:
 - fold: NFKC (full/half width), case folding, katakana to hiragana, look-alike Cyrillic/Greek
   letters to Latin, dash variants unified, zero-width characters dropped;
-- compact: fold, then spaces and punctuation dropped, so that 「A I 美 女」 and "A.I-Beauty"
-  read as 「ai美女」 and "aibeauty".
+- compact: fold, then spaces, punctuation, symbols (★, ♡, emoji) and long-vowel marks dropped, so
+  that 「A I 美 女」, 「A★I美女」 and "A.I-Beauty" read as 「ai美女」 and "aibeauty", and
+  「ポスター」 and 「ポスタ〜」 both as 「ぽすた」.
 The fast functions return only the string; the *_map variants also say, for every output
 character, which original characters it came from, and are only needed for a hit's span.
 """
@@ -31,9 +32,13 @@ _FOLD_TABLE.update({ord(c): "-" for c in _DASHES})
 _FOLD_TABLE.update({ord(c): None for c in _ZERO_WIDTH})
 
 
+_LONG_VOWELS = "ー〜～"  # ポスター, ポスタ〜 and ポスタ― all read as ぽすた
+
+
 def _is_separator(ch: str) -> bool:
+    """Spaces, punctuation, symbols other than currency (★, ♡, emoji), controls, long-vowel marks."""
     cat = unicodedata.category(ch)
-    return cat[0] in "PZ" or cat == "Cc" or ch.isspace()
+    return cat[0] in "PZ" or cat in ("Cc", "Cf", "Sm", "Sk", "So") or ch.isspace() or ch in _LONG_VOWELS
 
 
 # Separators in the BMP, precomputed once for str.translate.
@@ -50,7 +55,10 @@ def fold(text: str) -> str:
 
 def compact(text: str) -> str:
     """fold(), then without spaces and punctuation: the form keywords are matched in."""
-    return fold(text).translate(_COMPACT_TABLE)
+    out = fold(text).translate(_COMPACT_TABLE)
+    if out and max(out) > "\uffff":  # emoji and other symbols beyond the table
+        out = "".join(c for c in out if c <= "\uffff" or not _is_separator(c))
+    return out
 
 
 @dataclass(frozen=True)
