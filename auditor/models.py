@@ -84,6 +84,21 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class SellerHit:
+    """A seller rule that flagged a seller: how many flagged listings, worth how much, in how many days."""
+
+    rule_id: str
+    title: str
+    severity: str
+    site: str
+    seller_id: str
+    seller_name: str | None
+    listings: int
+    total: Decimal
+    within_days: int
+
+
+@dataclass(frozen=True)
 class PageFailure:
     """A page that could not be fetched or parsed; recorded, and the run goes on."""
 
@@ -119,5 +134,6 @@ class RunSummary:
     listings_changed: int = 0
     flagged: int = 0
     hits: int = 0
+    seller_flags: int = 0
     failures: list[PageFailure] = field(default_factory=list)
     report_dir: str | None = None

@@ -9,17 +9,20 @@ import asyncio
 import logging
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
 
 from auditor.config import Config, Target
 from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, SearchPageRead, crawl
 from auditor.demo import generate, score, serve_demo
-from auditor.errors import AuditorError
-from auditor.models import ListingFound, PageFailure, RunSummary
+from auditor.errors import AuditorError, RuleError
+from auditor.models import ListingFound, PageFailure, RunSummary, SellerHit
 from auditor.report import build_report
-from auditor.rules import Matcher, load_rules
+from auditor.rules import Matcher, RuleSet, load_rules
+from auditor.rules.sellers import FlaggedRow, judge_sellers
 from auditor.sites import get_profile
 from auditor.store import Store
 
@@ -149,7 +152,11 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     targets = opts.targets if opts.targets is not None else config.enabled_targets()
     if not targets:
         raise AuditorError("no enabled targets in the config: nothing to audit")
-    ruleset = load_rules(config.rules_dir)  # loaded fresh each run; a broken file stops the run here
+    try:
+        ruleset = load_rules(config.rules_dir)  # loaded fresh each run; a broken file stops the run here
+    except RuleError as e:
+        _record_failed_start(store, opts.clock(), targets, e)
+        raise
     matcher = Matcher(ruleset)
     with ExitStack() as stack:
         demo_url = stack.enter_context(demo_marketplace(config, targets))
@@ -172,6 +179,9 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
             summary.finished_at = opts.clock()
             store.finish_run(summary, error=f"{type(e).__name__}: {e}")
             raise
+        seller_hits = judge_all_sellers(ruleset, store, opts.clock())
+        store.record_seller_hits(run_id, seller_hits)
+        summary.seller_flags = len(seller_hits)
         summary.status = "failed" if summary.pages_ok == 0 else "completed"
         summary.finished_at = opts.clock()
         store.finish_run(summary)
@@ -180,6 +190,25 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     log.info("run %d %s: %d pages ok, %d failed, %d flagged", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged)
     return summary
+
+
+def _record_failed_start(store: Store, now: datetime, targets: list[Target], error: AuditorError) -> None:
+    """A run that cannot start (broken rules) is still recorded, so the history and report show it."""
+    run_id = store.start_run(now, [t.name for t in targets], [])
+    store.finish_run(RunSummary(run_id=run_id, status="failed", started_at=now, finished_at=now,
+                                targets=[t.name for t in targets]), error=str(error))
+
+
+def judge_all_sellers(ruleset: RuleSet, store: Store, now: datetime) -> list[SellerHit]:
+    """Every seller rule over the hits of its time window."""
+    out: list[SellerHit] = []
+    for loaded in ruleset.seller_rules:
+        since = now - timedelta(days=loaded.rule.seller.within_days)
+        rows = [FlaggedRow(r["site"], r["seller_id"], r["seller_name"], r["item_id"],
+                           Decimal(r["price"]) if r["price"] else None, r["rule_id"], tuple(json.loads(r["tags"] or "[]")))
+                for r in store.flagged_since(since)]
+        out.extend(judge_sellers(loaded, rows))
+    return out
 
 
 def demo_score(config: Config, store: Store, run_id: int) -> tuple[float, float]:

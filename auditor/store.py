@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from auditor.errors import StoreError
-from auditor.models import Hit, Listing, PageFailure, RunSummary
+from auditor.models import Hit, Listing, PageFailure, RunSummary, SellerHit
 
 TRACKED = ("title", "description", "price", "buy_now_price", "bids", "status", "end_time", "seller_id", "seller_name")
 
@@ -64,7 +64,29 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
     db["page_failures"].create_index(["run_id"])
 
 
-MIGRATIONS = [_migrate_1]
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    db["runs"].add_column("seller_flags", int)
+    db["seller_hits"].create({
+        "id": int, "run_id": int, "site": str, "seller_id": str, "seller_name": str, "rule_id": str,
+        "rule_title": str, "severity": str, "listings": int, "total": str, "within_days": int,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["seller_hits"].create_index(["run_id", "site", "seller_id", "rule_id"], unique=True)
+    db["hits"].create_index(["seen_at"])
+
+
+MIGRATIONS = [_migrate_1, _migrate_2]
+
+
+def listing_from_row(row: dict) -> Listing:
+    """A stored listing as the typed value the matcher takes."""
+    return Listing(
+        site=row["site"], item_id=row["item_id"], url=row["url"], title=row["title"] or "",
+        description=row["description"] or "", price=Decimal(row["price"]) if row["price"] else None,
+        currency=row["currency"], buy_now_price=Decimal(row["buy_now_price"]) if row["buy_now_price"] else None,
+        bids=row["bids"], seller_id=row["seller_id"], seller_name=row["seller_name"], category=row["category"],
+        tags=tuple(json.loads(row["tags"] or "[]")), image_urls=tuple(json.loads(row["image_urls"] or "[]")),
+        end_time=datetime.fromisoformat(row["end_time"]) if row["end_time"] else None, status=row["status"] or "active",
+    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +152,7 @@ class Store:
                 "status": summary.status, "pages_ok": summary.pages_ok, "pages_failed": summary.pages_failed,
                 "listings_seen": summary.listings_seen, "listings_new": summary.listings_new,
                 "listings_changed": summary.listings_changed, "flagged": summary.flagged, "hits": summary.hits,
-                "error": error,
+                "seller_flags": summary.seller_flags, "error": error,
             })
 
     def run(self, run_id: int) -> dict:
@@ -201,6 +223,15 @@ class Store:
                 "kind": failure.kind, "error": failure.error, "attempts": failure.attempts, "at": _iso(at),
             })
 
+    def record_seller_hits(self, run_id: int, hits: Iterable[SellerHit]) -> None:
+        with self.db.atomic():
+            for h in hits:
+                self.db.execute(
+                    "insert or replace into seller_hits (run_id, site, seller_id, seller_name, rule_id, rule_title,"
+                    " severity, listings, total, within_days) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, h.site, h.seller_id, h.seller_name, h.rule_id, h.title, h.severity, h.listings,
+                     str(h.total), h.within_days])
+
     # --- reading ---------------------------------------------------------------------------------
     def hits_for_run(self, run_id: int) -> list[dict]:
         """Every hit of a run with its listing, most severe first."""
@@ -214,6 +245,32 @@ class Store:
             order by case h.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2
                      when 'low' then 3 else 4 end, l.seller_id, l.site, l.item_id, h.rule_id
         """, [run_id]))
+
+    def flagged_since(self, since: datetime) -> list[dict]:
+        """Every hit seen since a time, with its listing's seller and price (for seller rules)."""
+        return list(self.db.query("""
+            select h.site, l.seller_id, l.seller_name, h.item_id, l.price, h.rule_id, h.tags
+            from hits h join listings l on l.site = h.site and l.item_id = h.item_id
+            where h.seen_at >= ? and l.seller_id is not null
+        """, [_iso(since)]))
+
+    def seller_hits_for_run(self, run_id: int) -> list[dict]:
+        return list(self.db.query("select * from seller_hits where run_id = ? order by id", [run_id]))
+
+    def listings_since(self, since: datetime) -> Iterable[dict]:
+        """Stored listings last seen since a time (for backtests), streamed."""
+        yield from self.db.query("select * from listings where last_seen >= ? order by site, item_id", [_iso(since)])
+
+    def latest_hits(self, since: datetime) -> dict[tuple[str, str], set[str]]:
+        """For each listing seen since a time: the rule ids of the last run that saw it."""
+        out: dict[tuple[str, str], set[str]] = {}
+        for row in self.db.query("""
+            select h.site, h.item_id, h.rule_id from hits h
+            join listings l on l.site = h.site and l.item_id = h.item_id and h.run_id = l.last_run_id
+            where l.last_seen >= ?
+        """, [_iso(since)]):
+            out.setdefault((row["site"], row["item_id"]), set()).add(row["rule_id"])
+        return out
 
     def failures_for_run(self, run_id: int) -> list[dict]:
         return list(self.db.query("select * from page_failures where run_id = ? order by id", [run_id]))

@@ -7,6 +7,7 @@ import pytest
 from auditor.errors import RuleError
 from auditor.models import Listing
 from auditor.rules import Matcher, check_rules, load_rules
+from auditor.rules.testing import example_fields, run_examples
 
 from conftest import RULES
 
@@ -42,16 +43,13 @@ GOOD = """rules:
 """
 
 
-def test_every_starter_rule_passes_its_own_examples(matcher):
+def test_every_starter_rule_has_examples_and_passes_them(matcher):
     ruleset = matcher.ruleset
-    assert len(ruleset) >= 4
-    for loaded in ruleset.rules:
-        rule = loaded.rule
-        assert rule.examples.match, f"{rule.id} has no examples that must match"
-        for ex in rule.examples.match:
-            assert rule.id in fired(matcher, **ex.model_dump()), f"{rule.id} misses {ex}"
-        for ex in rule.examples.no_match:
-            assert rule.id not in fired(matcher, **ex.model_dump()), f"{rule.id} flags {ex}"
+    assert len(ruleset) >= 10
+    assert all(r.rule.examples.match and r.rule.examples.no_match for r in ruleset.rules)
+    checked, failures = run_examples(ruleset, matcher)
+    assert checked >= 50
+    assert failures == []
 
 
 @pytest.mark.parametrize("title", ["AI美女 ポスター", "ＡＩ美女 ポスター", "A I 美 女 ポスター", "AI-Beauty poster",
@@ -141,8 +139,5 @@ def test_the_readme_rule_example_loads_and_passes_its_examples(tmp_path):
     path = write_rules(tmp_path, "ai_poster.yaml", block)
     m = Matcher(load_rules(path))
     [loaded] = m.ruleset.rules
-    for ex in loaded.rule.examples.match:
-        assert fired(m, **ex.model_dump()) == {"ai_poster.sold_as_print"}
-    for ex in loaded.rule.examples.no_match:
-        assert fired(m, **ex.model_dump()) == set()
+    assert run_examples(m.ruleset, m) == (2, [])
     assert fired(m, title="AI美女 タペストリー B2") == {"ai_poster.sold_as_print"}  # the regex, case-insensitive

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from auditor.models import Hit, Listing, Match, PageFailure, PageKind, RunSummary
-from auditor.store import Store
+from auditor.store import MIGRATIONS, Store
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
 
@@ -64,9 +64,9 @@ def test_database_is_in_wal_mode_and_migrated_once(tmp_path):
     path = tmp_path / "a.db"
     with Store(path) as s:
         assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert s.schema_version == 1
+        assert s.schema_version == len(MIGRATIONS)
     with Store(path) as s:  # reopening runs no migration again
-        assert s.schema_version == 1
+        assert s.schema_version == len(MIGRATIONS)
         assert s.count("runs") == 0
 
 

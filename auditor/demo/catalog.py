@@ -84,9 +84,13 @@ _FLAGGED = [
     ("美麗イラスト 作品{n}", "AIグラビア作品です。データ販売のみ。", (), "イラスト", LABEL),
     ("A.I-Beauty collection vol.{n}", "Digital collection, download only.", (), "Art", LABEL),
     ("【AIグラビア】限定ポスター A3 {n}", "局部にモザイク加工を施して発送します。モデルはすべて18歳以上です。セクシーな仕上がり。", (),
-     "ポスター", PRINT | {"ai_poster.evasion_phrase", "adult.terms"}),
+     "ポスター", PRINT | {"ai_poster.evasion_phrase", "adult.terms", "ai_poster.adult_print"}),
     ("AI美少女 タペストリー B2 {n}", "B2サイズ。", (), "タペストリー", PRINT),
     ("セクシー 写真集 {n}", "成人向け。", (), "本", frozenset({"adult.terms"})),
+    ("AIイラスト セクシー美人画 ポスター A3 #{n}", "光沢紙にプリントしてお届けします。", (), "ポスター",
+     frozenset({"ai_poster.generated", "ai_poster.adult_print", "adult.terms"})),
+    ("AI生成 人気女優似 ポスター {n}", "高画質。", (), "ポスター", frozenset({"ai_poster.generated", "deepfake.lookalike"})),
+    ("有名アイドル アイコラ 写真 {n}", "L判プリント。", (), "写真", frozenset({"deepfake.face_swap"})),
 ]
 
 # Look-alikes: a correct audit must NOT flag these.
@@ -98,6 +102,8 @@ _LOOKALIKES = [
     ("Beauty and the Beast poster A3 #{n}", "Movie poster, reprint.", (), "Posters"),
     ("AI搭載 ロボット掃除機 {n}", "AI搭載で部屋を自動マッピング。", (), "家電"),
     ("エロイカより愛をこめて 全巻セット {n}", "漫画 全巻。", (), "本"),
+    ("セクシー ワンピース 花柄 {n}", "夏物です。", (), "ファッション"),
+    ("手描きイラスト 原画 {n}", "一点物の原画です。", (), "イラスト"),
 ]
 
 _ORDINARY = [

@@ -48,6 +48,7 @@ class SellerRow:
     flagged: int
     asking_total: Decimal
     sold_total: Decimal
+    flags: list[dict] = field(default_factory=list)  # seller rules that fired: id, severity, listings, total, days
 
 
 @dataclass
@@ -115,7 +116,7 @@ def compile_report(store: Store, run_id: int, zone: ZoneInfo) -> Report:
         item.title_segments = highlight(item.title, spans)
     listings = sorted(grouped.values(), key=lambda x: (SEVERITY_ORDER[x.severity], x.seller_id or "", x.item_id))
     return Report(
-        day=day, run=run, hits=hits, listings=listings, sellers=_sellers(listings),
+        day=day, run=run, hits=hits, listings=listings, sellers=_sellers(listings, store.seller_hits_for_run(run_id)),
         by_severity={s: sum(1 for x in listings if x.severity == s) for s in reversed(SEVERITIES)},
         by_rule=sorted(((r["id"], r["title"], n) for r, n in _rule_counts(listings)), key=lambda t: -t[2]),
         failures=store.failures_for_run(run_id), targets=json.loads(run["targets"] or "[]"),
@@ -132,8 +133,13 @@ def _rule_counts(listings: list[FlaggedListing]):
     return [(titles[k], n) for k, n in counts.items()]
 
 
-def _sellers(listings: list[FlaggedListing]) -> list[SellerRow]:
+def _sellers(listings: list[FlaggedListing], seller_hits: list[dict]) -> list[SellerRow]:
     acc: dict[tuple[str, str], SellerRow] = {}
+    for h in seller_hits:
+        row = acc.setdefault((h["site"], h["seller_id"]),
+                             SellerRow(h["site"], h["seller_id"], h["seller_name"], 0, Decimal(0), Decimal(0)))
+        row.flags.append({"id": h["rule_id"], "severity": h["severity"], "listings": h["listings"],
+                          "total": Decimal(h["total"]), "days": h["within_days"]})
     for x in listings:
         if not x.seller_id:
             continue
@@ -144,4 +150,4 @@ def _sellers(listings: list[FlaggedListing]) -> list[SellerRow]:
             row.sold_total += price
         else:
             row.asking_total += price
-    return sorted(acc.values(), key=lambda s: (-s.flagged, -(s.sold_total + s.asking_total), s.seller_id))
+    return sorted(acc.values(), key=lambda s: (-len(s.flags), -s.flagged, -(s.sold_total + s.asking_total), s.seller_id))

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from auditor.errors import Location, Problem, RuleError
 from auditor.rules.condition import ConditionSyntaxError, Node, parse_condition
 from auditor.rules.model import Rule, RuleFile, Selection
-from auditor.rules.normalize import compact
+from auditor.rules.normalize import compact, fold_pattern
 from auditor.yamlsource import Located, load_located
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -80,7 +80,7 @@ def regex_options() -> re2.Options:
 
 def compile_regex(pattern: str):
     """Compile with RE2 (linear time on any input); raises re2.error with RE2's reason."""
-    return re2.compile(pattern, regex_options())
+    return re2.compile(fold_pattern(pattern), regex_options())
 
 
 def _re2_reason(e: re2.error) -> str:

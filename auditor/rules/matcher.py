@@ -15,7 +15,7 @@ from auditor.models import Hit, Listing, Match
 from auditor.rules.condition import evaluate, positive_names
 from auditor.rules.loader import RuleSet, compile_regex, regex_options
 from auditor.rules.model import TEXT_FIELDS, Selection
-from auditor.rules.normalize import compact, compact_map, fold, fold_map
+from auditor.rules.normalize import LONG_VOWEL_MARKS, compact, compact_map, fold, fold_map, fold_pattern
 
 Fields = dict[str, list[str]]
 Numbers = dict[str, Decimal | int | None]
@@ -82,7 +82,7 @@ class Matcher:
                     for ex in spec.except_:
                         words[compact(ex)].append((r_idx, key, "except"))
                     for k, pattern in enumerate(spec.regex):
-                        self._regex_set.Add(pattern)
+                        self._regex_set.Add(fold_pattern(pattern))
                         self._regex_refs.append((r_idx, key, k))
             sels = groups["selections"]
             self._rules.append(_Rule(loaded, sels, groups["exceptions"], positive_names(loaded.condition),
@@ -196,6 +196,8 @@ def _selection(sel: _Sel, scan: _Scan, r_idx: int) -> list[Match] | None:
         original = scan.values[fname][v_idx]
         m = scan.mapped(fname, v_idx, "compact")
         o_start, o_end = m.original_span(start, end)
+        while o_end < len(original) and original[o_end] in LONG_VOWEL_MARKS and not _is_latin(original[o_end - 1]):
+            o_end += 1  # セクシー, not セクシ: the dropped long-vowel mark belongs to the word
         if spec.word and not _word_bounded(original, o_start, o_end):
             continue
         per_keyword[m.text[start:end]].append(Match(fname, original[o_start:o_end], o_start, o_end, v_idx))

@@ -33,6 +33,7 @@ _FOLD_TABLE.update({ord(c): None for c in _ZERO_WIDTH})
 
 
 _LONG_VOWELS = "ー〜～"  # ポスター, ポスタ〜 and ポスタ― all read as ぽすた
+LONG_VOWEL_MARKS = _LONG_VOWELS + "ｰ―"  # what may trail a matched span in the original text
 
 
 def _is_separator(ch: str) -> bool:
@@ -51,6 +52,12 @@ def fold(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         return fold_map(text).text
     return text.casefold().translate(_FOLD_TABLE)
+
+
+def fold_pattern(pattern: str) -> str:
+    """A regular expression as it must read to run over fold()ed text: NFKC, katakana as hiragana
+    (case is handled by compiling case-insensitively; escapes such as \\B must keep their case)."""
+    return unicodedata.normalize("NFKC", pattern).translate(_KANA)
 
 
 def compact(text: str) -> str:

@@ -1,0 +1,64 @@
+"""Backtest: what an edited or new rule file would flag among the stored listings, compared with
+what the current rules flag. Reads the database, changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from auditor.errors import AuditorError
+from auditor.rules import Matcher, load_rules
+from auditor.rules.loader import rule_files
+from auditor.store import Store, listing_from_row
+
+UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str) -> timedelta:
+    """'30d', '12h', '2w' -> a timedelta."""
+    text = text.strip()
+    if len(text) < 2 or text[-1] not in UNITS or not text[:-1].isdigit():
+        raise AuditorError(f"--since {text!r}: give a number and a unit, e.g. 30d, 12h or 2w")
+    return timedelta(**{UNITS[text[-1]]: int(text[:-1])})
+
+
+@dataclass(frozen=True)
+class Change:
+    rule_id: str
+    severity: str
+    site: str
+    item_id: str
+    title: str
+    url: str
+    spans: tuple[str, ...]
+
+
+@dataclass
+class Backtest:
+    listings: int
+    added: list[Change]
+    removed: list[Change]
+
+
+def backtest(store: Store, rules_dir: Path, candidate: Path, since: timedelta, now: datetime) -> Backtest:
+    """Match stored listings with the current rules and with the candidate file in place of its namesake."""
+    current = load_rules(rules_dir)
+    proposed = load_rules([f for f in rule_files([rules_dir]) if f.name != candidate.name] + [candidate])
+    before, after = Matcher(current), Matcher(proposed)
+    result = Backtest(0, [], [])
+    for row in store.listings_since(now - since):
+        listing = listing_from_row(row)
+        result.listings += 1
+        old = {h.rule_id: h for h in before.match_listing(listing)}
+        new = {h.rule_id: h for h in after.match_listing(listing)}
+        for rule_id in sorted(new.keys() - old.keys()):
+            result.added.append(_change(new[rule_id], listing))
+        for rule_id in sorted(old.keys() - new.keys()):
+            result.removed.append(_change(old[rule_id], listing))
+    return result
+
+
+def _change(hit, listing) -> Change:
+    return Change(hit.rule_id, hit.severity, listing.site, listing.item_id, listing.title, listing.url,
+                  tuple(m.text for m in hit.matches))
