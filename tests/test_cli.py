@@ -13,6 +13,7 @@ from auditor.cli import cli
 from conftest import RULES
 
 COMMANDS = [[], ["run"], ["demo"], ["demo", "serve"], ["schedule"], ["report"], ["rules"], ["rules", "validate"],
+            ["rules", "test"], ["rules", "explain"], ["rules", "backtest"], ["rules", "schema"],
             ["browser"], ["browser", "install"]]
 
 

@@ -1,0 +1,111 @@
+"""`auditor rules test / explain / backtest / schema`, as staff use them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from auditor.cli import cli
+from auditor.demo import generate
+from auditor.demo.catalog import SITE_OF_SECTION
+from auditor.models import Listing
+from auditor.rules import Matcher, load_rules
+from auditor.rules.schema import rule_schema_text
+from auditor.store import Store
+
+from conftest import RULES
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_rules_test_passes_on_the_starter_pack():
+    result = invoke("rules", "test", str(RULES))
+    assert result.exit_code == 0
+    assert result.output.strip().endswith("examples passed in 10 rules")
+    checked = int(result.output.split()[0])
+    assert result.output.startswith(f"{checked} of {checked} examples")
+
+
+def test_rules_test_names_the_rule_and_example_that_fail(tmp_path):
+    bad = tmp_path / "t.yaml"
+    bad.write_text("rules:\n  - id: t.label\n    title: Label\n    severity: high\n    selections:\n"
+                   "      label: {keywords: [AI美女]}\n    examples:\n      match:\n        - title: AIスピーカー\n"
+                   "      no_match:\n        - title: ＡＩ美女 ポスター\n", encoding="utf-8")
+    result = invoke("rules", "test", str(bad))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{bad}:9:11: example {{title: 'AIスピーカー'}} is not flagged by t.label",
+        f"{bad}:11:11: example {{title: 'ＡＩ美女 ポスター'}} is flagged by t.label",
+        "0 of 2 examples passed in 1 rules",
+    ]
+
+
+def test_explain_json_gives_rule_field_and_original_span():
+    result = invoke("rules", "explain", "--rules", str(RULES), "--title", "新作【Ａ Ｉ 美 女】", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.output) == {"matches": [
+        {"rule": "ai_poster.label", "severity": "high", "field": "title", "span": "Ａ Ｉ 美 女"}]}
+    none = invoke("rules", "explain", "--rules", str(RULES), "--title", "イエロー Tシャツ", "--json")
+    assert json.loads(none.output) == {"matches": []}
+
+
+def test_explain_shows_the_normalised_text():
+    result = invoke("rules", "explain", "--rules", str(RULES), "--title", "A.I-Beauty", "--field", "price=3000")
+    assert result.output.splitlines() == [
+        "title: folded 'a.i-beauty', compared as 'aibeauty'",
+        'ai_poster.label (high): title "A.I-Beauty"',
+    ]
+
+
+def test_schema_matches_the_shipped_file_and_rule_files_point_at_it():
+    assert (RULES / "rule.schema.json").read_text(encoding="utf-8") == rule_schema_text()
+    assert invoke("rules", "schema").output == rule_schema_text()
+    for f in RULES.glob("*.yaml"):
+        assert f.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=./rule.schema.json\n"), f
+
+
+def _store_demo(db: Path) -> int:
+    """The demo catalogue stored as a run would have stored it."""
+    catalog = generate(7, 300)
+    now = datetime.now(timezone.utc)
+    matcher = Matcher(load_rules(RULES))
+    with Store(db) as store:
+        run = store.start_run(now, ["demo"], [])
+        for x in catalog.listings:
+            listing = Listing(SITE_OF_SECTION[x.section], x.item_id, f"http://demo/{x.item_id}", x.title, x.description,
+                              Decimal(x.price), "JPY", seller_id=x.seller.id, seller_name=x.seller.name,
+                              category=x.category, tags=x.tags, status=x.status)
+            store.record_listing(run, "demo", listing, matcher.match_listing(listing), now)
+    return len(catalog.listings)
+
+
+def test_backtest_shows_added_and_removed_hits_on_the_demo_data(tmp_path):
+    count = _store_demo(tmp_path / "a.db")
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(RULES, rules_dir)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {tmp_path}/a.db\nrules_dir: {rules_dir}\n", encoding="utf-8")
+    edited = tmp_path / "adult.yaml"  # staff drop セクシー from the adult terms and flag 美麗イラスト instead
+    text = (RULES / "adult.yaml").read_text(encoding="utf-8")
+    edited.write_text(text.replace("keywords: [エロ, セクシー,", "keywords: [エロ, 美麗イラスト,"), encoding="utf-8")
+    before = (rules_dir / "adult.yaml").read_bytes()
+    result = invoke("--config", str(config), "rules", "backtest", str(edited), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["listings"] == count
+    assert data["added"] and {c["rule_id"] for c in data["added"]} == {"adult.terms"}
+    assert all(c["title"].startswith("美麗イラスト") for c in data["added"])
+    assert data["removed"] and all(set(c["spans"]) == {"セクシー"} for c in data["removed"])
+    assert (rules_dir / "adult.yaml").read_bytes() == before  # nothing changed
+    text_out = invoke("--config", str(config), "rules", "backtest", str(edited), "--since", "1d")
+    assert text_out.output.startswith(f"{count} stored listings seen in the last 1d: {len(data['added'])} hits added, "
+                                      f"{len(data['removed'])} removed")
+    assert invoke("--config", str(config), "rules", "backtest", str(edited), "--since", "soon").output.strip() == \
+        "error: --since 'soon': give a number and a unit, e.g. 30d, 12h or 2w"

@@ -1,0 +1,173 @@
+"""The rule language beyond keywords: ranges, presence, exceptions, seller rules, regex safety,
+YAML anchors, and the starter pack against a benign corpus."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from auditor.models import Listing
+from auditor.rules import Matcher, check_rules, load_rules
+from auditor.rules.sellers import FlaggedRow, judge_sellers
+
+from conftest import RULES
+
+BENIGN = Path(__file__).parent / "data" / "benign.txt"
+
+
+def rules_from(tmp_path: Path, text: str, name: str = "t.yaml") -> Matcher:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return Matcher(load_rules(tmp_path / name))
+
+
+def fired(m: Matcher, numbers=None, **fields) -> set[str]:
+    values = {k: (v if isinstance(v, list) else [v]) for k, v in fields.items()}
+    return {h.rule_id for h in m.match_fields(values, numbers or {})}
+
+
+def test_numeric_ranges_and_presence(tmp_path):
+    m = rules_from(tmp_path, """rules:
+  - id: t.pricey_poster
+    title: Pricey poster
+    severity: low
+    selections:
+      poster: {keywords: [poster]}
+      pricey: {price: {min: 10000}}
+      instant: {present: [buy_now_price]}
+    condition: poster and pricey and not instant
+  - id: t.no_seller
+    title: No seller shown
+    severity: info
+    selections:
+      anonymous: {absent: [seller_id], bids: {max: 0}}
+""")
+    assert fired(m, {"price": Decimal(12000)}, title="poster", seller_id="s") == {"t.pricey_poster"}
+    assert fired(m, {"price": Decimal(9999)}, title="poster", seller_id="s") == set()
+    assert fired(m, {"price": Decimal(12000), "buy_now_price": Decimal(20000)}, title="poster", seller_id="s") == set()
+    assert fired(m, {"bids": 0}, title="anything") == {"t.no_seller"}
+    assert fired(m, {"bids": 3}, title="anything") == set()
+
+
+def test_exceptions_suppress_a_rule_and_are_not_evidence(tmp_path):
+    m = rules_from(tmp_path, """rules:
+  - id: t.sexy
+    title: Sexy
+    severity: low
+    selections:
+      term: {keywords: [セクシー]}
+    exceptions:
+      shop: {fields: [seller_id], keywords: [official_store]}
+""")
+    assert fired(m, title="セクシー ポスター", seller_id="someone") == {"t.sexy"}
+    assert fired(m, title="セクシー ポスター", seller_id="official_store") == set()
+
+
+def test_regexes_see_katakana_and_case_as_written(tmp_path):
+    m = rules_from(tmp_path, """rules:
+  - id: t.lookalike
+    title: Lookalike
+    severity: low
+    selections:
+      rx: {regex: ['(女優|アイドル)似', 'Celebrity Look-?alike']}
+""")
+    hits = m.match_fields({"title": ["ｱｲﾄﾞﾙ似 ポスター", "CELEBRITY LOOKALIKE"]})
+    assert [(h.rule_id, [x.text for x in h.matches]) for h in hits] == [("t.lookalike", ["ｱｲﾄﾞﾙ似", "CELEBRITY LOOKALIKE"])]
+
+
+def test_catastrophic_backtracking_pattern_runs_in_linear_time(tmp_path):
+    m = rules_from(tmp_path, """rules:
+  - id: t.redos
+    title: ReDoS
+    severity: low
+    selections:
+      rx: {regex: ['(a+)+$']}
+""")
+    text = "a" * 100_000 + "!"
+    started = time.perf_counter()
+    hits = m.match_fields({"description": [text]})
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0, f"took {elapsed:.2f} s"
+    assert hits == []  # the text does not end in a's
+
+
+def test_a_pattern_re2_cannot_run_is_refused_with_the_reason(tmp_path):
+    (tmp_path / "t.yaml").write_text("rules:\n  - id: t.x\n    title: x\n    severity: low\n    selections:\n"
+                                     "      rx: {regex: ['(?=lookahead)x']}\n", encoding="utf-8")
+    _, problems = check_rules([tmp_path])
+    assert [str(p) for p in problems] == [
+        f"{tmp_path / 't.yaml'}:6:20: regex '(?=lookahead)x' cannot run in linear time or is invalid: invalid perl operator: (?="]
+
+
+def test_seller_rule_that_names_no_listing_rule_is_a_problem(tmp_path):
+    (tmp_path / "t.yaml").write_text("rules:\n  - id: t.s\n    title: s\n    severity: low\n    seller:\n"
+                                     "      min_listings: 2\n      rules: [nothing.*]\n", encoding="utf-8")
+    _, problems = check_rules([tmp_path])
+    assert [str(p) for p in problems] == [f"{tmp_path / 't.yaml'}:7:15: seller.rules: 'nothing.*' names no listing rule"]
+
+
+def test_a_rule_must_say_what_it_tests(tmp_path):
+    (tmp_path / "t.yaml").write_text("rules:\n  - id: t.x\n    title: x\n    severity: low\n", encoding="utf-8")
+    _, problems = check_rules([tmp_path])
+    assert [str(p) for p in problems] == [
+        f"{tmp_path / 't.yaml'}:2:5: rules[0]: Value error, a rule needs selections (a listing rule) or seller (a seller rule)"]
+
+
+def test_repeat_sellers_by_count_and_by_total():
+    ruleset = load_rules(RULES)
+    repeat, earner = ruleset.by_id("sellers.repeat_ai_poster"), ruleset.by_id("sellers.high_earner")
+    rows = [FlaggedRow("demo", "big", "Big", f"x{i}", Decimal(80000), "ai_poster.label", ("ai-generated",)) for i in range(4)]
+    rows += [FlaggedRow("demo", "big", "Big", "x0", Decimal(80000), "ai_poster.sold_as_print", ("ai-generated",))]  # same item
+    rows += [FlaggedRow("demo", "small", "Small", f"y{i}", Decimal(1000), "deepfake.face_swap", ("deepfake",)) for i in range(5)]
+    rows += [FlaggedRow("demo", "yellow", "Y", f"z{i}", Decimal(1000), "adult.terms", ("adult",)) for i in range(9)]
+    assert [(h.seller_id, h.listings, h.total) for h in judge_sellers(repeat, rows)] == [("small", 5, Decimal(5000))]
+    assert [(h.seller_id, h.listings, h.total) for h in judge_sellers(earner, rows)] == [("big", 4, Decimal(320000))]
+
+
+def test_yaml_anchors_share_keyword_lists():
+    ruleset = load_rules(RULES)
+    label = ruleset.by_id("ai_poster.label").rule.selections["label"].keywords
+    assert ruleset.by_id("ai_poster.sold_as_print").rule.selections["label"].keywords == label
+    assert "AI美女" in label
+
+
+def _benign():
+    for line in BENIGN.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            title, _, note = line.partition("||")
+            note = note.strip()
+            known = set(note.removeprefix("known:").split()) if note.startswith("known:") else set()
+            category = note.removeprefix("category:").strip() if note.startswith("category:") else ""
+            yield title.strip(), category, known
+
+
+@pytest.fixture(scope="module")
+def starter() -> Matcher:
+    return Matcher(load_rules(RULES))
+
+
+@pytest.mark.parametrize("title, category, known", list(_benign()), ids=lambda v: v if isinstance(v, str) else "")
+def test_benign_corpus_is_not_flagged_beyond_known_false_positives(starter, title, category, known):
+    listing = Listing(site="x", item_id="1", url="http://x", title=title, category=category or None)
+    assert {h.rule_id for h in starter.match_listing(listing)} == known
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("AI美女", "ai_poster.label"), ("ＡＩ美女", "ai_poster.label"), ("A I 美 女", "ai_poster.label"),
+    ("A.I-Beauty", "ai_poster.label"), ("ai beauty", "ai_poster.label"), ("AI\u200b美\u200d女", "ai_poster.label"),
+    ("АI美女", "ai_poster.label"), ("ΑΙ美女", "ai_poster.label"), ("A★I💕美女", "ai_poster.label"),
+    ("AIグラビア", "ai_poster.label"), ("ＡＩぐらびあ", "ai_poster.label"), ("ｴｰｱｲ美女", None),
+    ("AI生成", "ai_poster.generated"), ("生成AI", "ai_poster.generated"), ("AIイラスト", "ai_poster.generated"),
+    ("AIアート", "ai_poster.generated"), ("Stable Diffusion", "ai_poster.generated"), ("NovelAI", "ai_poster.generated"),
+    ("Midjourney", "ai_poster.generated"), ("アイコラ", "deepfake.face_swap"), ("ディープフェイク", "deepfake.face_swap"),
+    ("deep-fake", "deepfake.face_swap"), ("局部にモザイク加工を施して発送", "ai_poster.evasion_phrase"),
+    ("モデルはすべて18歳以上", "ai_poster.evasion_phrase"), ("ｾｸｼｰ", "adult.terms"), ("R-18", "adult.terms"),
+])
+def test_every_listed_evasion_is_caught(starter, text, rule):
+    got = {h.rule_id for h in starter.match_fields({"title": [f"新作 {text} 作品"]})}
+    if rule is None:  # spelled out in katakana: a known gap, documented here so it stays visible
+        assert "ai_poster.label" not in got
+    else:
+        assert rule in got
