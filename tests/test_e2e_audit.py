@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
@@ -45,7 +46,13 @@ def test_demo_audit_flags_exactly_the_ground_truth_in_both_sections(config, full
         with Store(config.database) as store:
             summary = run_audit(config, store, AuditOptions(targets=targets_for(server)))
             flagged = store.flagged_keys(summary.run_id)
+            repeat = {(h["site"], h["seller_id"]) for h in store.seller_hits_for_run(summary.run_id)
+                      if h["rule_id"] == "sellers.repeat_ai_poster"}
     truth = full_catalog.truth()
+    per_seller = Counter((x.key[0], x.seller.id) for x in full_catalog.listings
+                         if any(r.startswith(("ai_poster.", "deepfake.")) for r in x.expected_rules))
+    assert repeat == {k for k, n in per_seller.items() if n >= 5}
+    assert ("demo_auction", "ai_gallery_jp") in repeat
     assert summary.status == "completed"
     assert (summary.listings_seen, summary.pages_failed) == (300, 0)
     assert score(set(flagged), set(truth)) == (1.0, 1.0)

@@ -139,5 +139,5 @@ def test_the_readme_rule_example_loads_and_passes_its_examples(tmp_path):
     path = write_rules(tmp_path, "ai_poster.yaml", block)
     m = Matcher(load_rules(path))
     [loaded] = m.ruleset.rules
-    assert run_examples(m.ruleset, m) == (2, [])
+    assert run_examples(m.ruleset, m) == (3, [])
     assert fired(m, title="AI美女 タペストリー B2") == {"ai_poster.sold_as_print"}  # the regex, case-insensitive

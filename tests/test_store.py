@@ -75,3 +75,22 @@ def test_scraped_text_is_stored_verbatim(store: Store):
     hostile = "<script>alert(1)</script>'; drop table listings; --"
     store.record_listing(run, "demo", listing(title=hostile), [], T0)
     assert store.db["listings"].get(("demo_auction", "x1"))["title"] == hostile
+
+
+def test_a_run_with_broken_rules_is_recorded_as_failed(tmp_path, config):
+    from auditor.config import Target
+    from auditor.errors import RuleError
+    from auditor.pipeline import AuditOptions, run_audit
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "bad.yaml").write_text("rules:\n  - id: bad.x\n    title: [oops\n", encoding="utf-8")
+    config = config.model_copy(update={"rules_dir": tmp_path / "rules"})
+    target = Target(name="t", site="demo_auction", start_urls=["http://127.0.0.1:9/auction/search"])
+    with Store(config.database) as store:
+        try:
+            run_audit(config, store, AuditOptions(targets=[target]))
+        except RuleError as e:
+            message = str(e)
+        [run] = store.runs()
+    assert message.startswith(f"{tmp_path / 'rules' / 'bad.yaml'}:4:1: YAML syntax:")
+    assert (run["status"], run["error"]) == ("failed", message)
