@@ -15,7 +15,7 @@ from auditor.rules.sellers import FlaggedRow, judge_sellers
 
 from conftest import RULES
 
-BENIGN = Path(__file__).parent / "data" / "benign.txt"
+BENIGN = Path(__file__).parent / "corpus" / "benign.txt"
 
 
 def rules_from(tmp_path: Path, text: str, name: str = "t.yaml") -> Matcher:
