@@ -208,6 +208,30 @@ def report(ctx: click.Context, day: datetime | None, run_id: int | None, open_it
         webbrowser.open(path.resolve().as_uri())
 
 
+@cli.command()
+@click.option("--limit", "-n", type=int, default=20, show_default=True, help="How many recent runs to list.")
+@click.pass_context
+def runs(ctx: click.Context, limit: int) -> None:
+    """List recent runs: status, start, duration, pages read / failed, flagged listings, hits."""
+    from auditor.pipeline import open_store
+
+    config = _config(ctx)
+    with open_store(config) as store:
+        rows = store.runs(limit)
+    if not rows:
+        click.echo("no runs yet: run `auditor run` first")
+        return
+    zone = config.schedule.zone
+    click.echo(f"{'run':>5}  {'status':<11} {'started (' + config.schedule.timezone + ')':<22} {'duration':>8} "
+               f"{'pages ok':>8} {'failed':>6} {'listings':>8} {'flagged':>7} {'hits':>6}  error")
+    for r in rows:
+        started = datetime.fromisoformat(r["started_at"])
+        duration = (datetime.fromisoformat(r["finished_at"]) - started).total_seconds() if r["finished_at"] else None
+        click.echo(f"{r['id']:>5}  {r['status']:<11} {started.astimezone(zone):%Y-%m-%d %H:%M}       "
+                   f"{(f'{duration:.0f} s' if duration is not None else '–'):>8} {r['pages_ok']:>8} {r['pages_failed']:>6} "
+                   f"{r['listings_seen']:>8} {r['flagged']:>7} {r['hits']:>6}  {(r['error'] or '')[:80]}")
+
+
 @cli.group()
 def browser() -> None:
     """The headless Chromium auditor drives."""

@@ -13,7 +13,7 @@ from auditor.cli import cli
 from conftest import RULES
 
 COMMANDS = [[], ["run"], ["demo"], ["demo", "serve"], ["schedule"], ["report"], ["rules"], ["rules", "validate"],
-            ["rules", "test"], ["rules", "explain"], ["rules", "backtest"], ["rules", "schema"],
+            ["runs"], ["rules", "test"], ["rules", "explain"], ["rules", "backtest"], ["rules", "schema"],
             ["browser"], ["browser", "install"]]
 
 
@@ -76,3 +76,11 @@ def test_demo_prints_precision_and_recall_and_the_report_path(tmp_path):
     assert Path(report).exists() and Path(report).parent.parent == tmp_path / "reports"
     again = invoke("--config", str(write_config(tmp_path)), "report")
     assert again.exit_code == 0 and f"report: {report}" in again.output
+    history = invoke("--config", str(write_config(tmp_path)), "runs")
+    [row] = [line for line in history.output.splitlines() if "completed" in line]
+    assert row.split()[:2] == ["1", "completed"]
+
+
+def test_runs_before_any_run(tmp_path):
+    result = invoke("--config", str(write_config(tmp_path)), "runs")
+    assert (result.exit_code, result.output.strip()) == (0, "no runs yet: run `auditor run` first")
