@@ -254,16 +254,22 @@ def _rule_paths(ctx: click.Context, paths: tuple[Path, ...]) -> list[Path]:
     return list(paths) if paths else [_config(ctx, required=False).rules_dir]
 
 
-@rules.command("validate")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.pass_context
-def rules_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Check rule files (default: the config's rules folder); print file:line:column: problem."""
+def _check_and_print(ctx: click.Context, paths: tuple[Path, ...]):
+    """Load what loads from the rule files, printing each problem as file:line:column: message."""
     from auditor.rules import check_rules
 
     loaded, problems = check_rules(_rule_paths(ctx, paths))
     for p in problems:
         click.echo(str(p))
+    return loaded, problems
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def rules_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check rule files (default: the config's rules folder); print file:line:column: problem."""
+    loaded, problems = _check_and_print(ctx, paths)
     if problems:
         ctx.exit(1)
     out.print(f"{len(loaded)} rules ok", highlight=False)
@@ -274,13 +280,10 @@ def rules_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.pass_context
 def rules_test(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Run every rule's examples: those under match must be flagged, those under no_match not."""
-    from auditor.rules import check_rules
     from auditor.rules.loader import RuleSet
     from auditor.rules.testing import run_examples
 
-    loaded, problems = check_rules(_rule_paths(ctx, paths))
-    for p in problems:
-        click.echo(str(p))
+    loaded, problems = _check_and_print(ctx, paths)
     checked, failures = run_examples(RuleSet(tuple(loaded), ()))
     for f in failures:
         click.echo(str(f))
@@ -290,7 +293,9 @@ def rules_test(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
 
 def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[str, ...]):
-    from auditor.rules.model import NUMERIC_FIELDS, TEXT_FIELDS
+    from decimal import Decimal
+
+    from auditor.rules.model import LIST_FIELDS, NUMERIC_FIELDS, TEXT_FIELDS
 
     values: dict[str, list[str]] = {"title": [title], "description": [description], "tags": list(tags)}
     numbers: dict = {}
@@ -300,12 +305,13 @@ def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[st
             raise AuditorError(f"--field {pair!r}: give NAME=VALUE with NAME one of {', '.join((*TEXT_FIELDS, *NUMERIC_FIELDS))}")
         if key in NUMERIC_FIELDS:
             try:
-                from decimal import Decimal
                 numbers[key] = Decimal(value)
             except ArithmeticError:
                 raise AuditorError(f"--field {pair!r}: {key} must be a number") from None
+        elif key in LIST_FIELDS:
+            values.setdefault(key, []).append(value)
         else:
-            values.setdefault(key, []).append(value) if key in ("tags", "image_meta") else values.__setitem__(key, [value])
+            values[key] = [value]
     return values, numbers
 
 

@@ -6,10 +6,10 @@ The one place that knows every part; the CLI and the scheduler call it, and so d
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -202,12 +202,15 @@ def _record_failed_start(store: Store, now: datetime, targets: list[Target], err
 def judge_all_sellers(ruleset: RuleSet, store: Store, now: datetime) -> list[SellerHit]:
     """Every seller rule over the hits of its time window."""
     out: list[SellerHit] = []
+    windows: dict[int, list[FlaggedRow]] = {}  # rules with the same window share one query
     for loaded in ruleset.seller_rules:
-        since = now - timedelta(days=loaded.rule.seller.within_days)
-        rows = [FlaggedRow(r["site"], r["seller_id"], r["seller_name"], r["item_id"],
-                           Decimal(r["price"]) if r["price"] else None, r["rule_id"], tuple(json.loads(r["tags"] or "[]")))
-                for r in store.flagged_since(since)]
-        out.extend(judge_sellers(loaded, rows))
+        days = loaded.rule.seller.within_days
+        if days not in windows:
+            windows[days] = [FlaggedRow(r["site"], r["seller_id"], r["seller_name"], r["item_id"],
+                                        Decimal(r["price"]) if r["price"] else None, r["rule_id"],
+                                        tuple(json.loads(r["tags"] or "[]")))
+                             for r in store.flagged_since(now - timedelta(days=days))]
+        out.extend(judge_sellers(loaded, windows[days]))
     return out
 
 

@@ -261,17 +261,6 @@ class Store:
         """Stored listings last seen since a time (for backtests), streamed."""
         yield from self.db.query("select * from listings where last_seen >= ? order by site, item_id", [_iso(since)])
 
-    def latest_hits(self, since: datetime) -> dict[tuple[str, str], set[str]]:
-        """For each listing seen since a time: the rule ids of the last run that saw it."""
-        out: dict[tuple[str, str], set[str]] = {}
-        for row in self.db.query("""
-            select h.site, h.item_id, h.rule_id from hits h
-            join listings l on l.site = h.site and l.item_id = h.item_id and h.run_id = l.last_run_id
-            where l.last_seen >= ?
-        """, [_iso(since)]):
-            out.setdefault((row["site"], row["item_id"]), set()).add(row["rule_id"])
-        return out
-
     def failures_for_run(self, run_id: int) -> list[dict]:
         return list(self.db.query("select * from page_failures where run_id = ? order by id", [run_id]))
 

@@ -13,7 +13,7 @@ import re2
 
 from auditor.models import Hit, Listing, Match
 from auditor.rules.condition import evaluate, positive_names
-from auditor.rules.loader import RuleSet, compile_regex, regex_options
+from auditor.rules.loader import LoadedRule, RuleSet, compile_regex, regex_options
 from auditor.rules.model import TEXT_FIELDS, Selection
 from auditor.rules.normalize import LONG_VOWEL_MARKS, compact, compact_map, fold, fold_map, fold_pattern
 
@@ -33,7 +33,7 @@ class _Sel:
 
 @dataclass
 class _Rule:
-    loaded: object
+    loaded: LoadedRule
     selections: dict[str, _Sel]
     exceptions: dict[str, _Sel]
     evidence: set[str]

@@ -11,6 +11,7 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 TEXT_FIELDS = ("title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
                "image_meta")
 NUMERIC_FIELDS = ("price", "buy_now_price", "bids")
+LIST_FIELDS = ("tags", "image_meta")  # text fields that hold several values
 DEFAULT_FIELDS = ("title", "description", "tags")
 
 Severity = Literal["info", "low", "medium", "high", "critical"]

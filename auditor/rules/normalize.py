@@ -48,8 +48,9 @@ def _is_separator(ch: str) -> bool:
 
 # Separators in the BMP, precomputed once: as a table, and as a character class (faster to strip).
 _COMPACT_TABLE: dict[int, None] = {cp: None for cp in range(0x10000) if _is_separator(chr(cp))}
-_SEPARATORS = re.compile("[" + "".join(re.escape(chr(cp)) for cp in _COMPACT_TABLE) + "]+")
-_KEPT_RUNS = re.compile("[^" + "".join(re.escape(chr(cp)) for cp in _COMPACT_TABLE) + "]+")
+_SEPARATOR_CLASS = "".join(re.escape(chr(cp)) for cp in _COMPACT_TABLE)
+_SEPARATORS = re.compile(f"[{_SEPARATOR_CLASS}]+")
+_KEPT_RUNS = re.compile(f"[^{_SEPARATOR_CLASS}]+")
 _DELETED = re.compile("[" + re.escape(_ZERO_WIDTH) + "]")
 _COMBINING_EXTRA = {"\u3099", "\u309a", "\uff9e", "\uff9f"}
 

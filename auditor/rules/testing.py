@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from auditor.errors import Location
 from auditor.rules.loader import LoadedRule, RuleSet
 from auditor.rules.matcher import Matcher
-from auditor.rules.model import Example
-
-LIST_FIELDS = ("tags", "image_meta")
-NUMBER_FIELDS = ("price", "buy_now_price", "bids")
+from auditor.rules.model import LIST_FIELDS, NUMERIC_FIELDS, Example
 
 
 @dataclass(frozen=True)
@@ -28,8 +25,8 @@ class ExampleFailure:
 def example_fields(ex: Example) -> tuple[dict[str, list[str]], dict]:
     data = ex.model_dump()
     values = {k: (list(v) if k in LIST_FIELDS else [v]) for k, v in data.items()
-              if k not in NUMBER_FIELDS and k not in ("listings", "total")}
-    return values, {k: data[k] for k in NUMBER_FIELDS}
+              if k not in NUMERIC_FIELDS and k not in ("listings", "total")}
+    return values, {k: data[k] for k in NUMERIC_FIELDS}
 
 
 def describe(ex: Example) -> str:
