@@ -65,6 +65,14 @@ class ScheduleSettings(_Model):
         return ZoneInfo(self.timezone)
 
 
+class EvidenceSettings(_Model):
+    enabled: bool = Field(True, description="screenshot, HTML and images of every flagged listing")
+    dir: Path | None = Field(None, description="where evidence is kept; default: <reports_dir>/evidence")
+    images: bool = Field(True, description="also keep the listing's images")
+    max_image_mb: float = Field(10.0, gt=0, description="larger images are not kept")
+    concurrency: int = Field(2, ge=1, le=8, description="captures at once")
+
+
 class DemoSettings(_Model):
     seed: int = 7
     listings: int = Field(300, ge=10, le=200_000)
@@ -96,6 +104,7 @@ class Config(_Model):
     crawl: CrawlSettings = CrawlSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     demo: DemoSettings = DemoSettings()
+    evidence: EvidenceSettings = EvidenceSettings()
     targets: list[Target] = []
 
     @field_validator("targets")
@@ -110,10 +119,16 @@ class Config(_Model):
     def enabled_targets(self) -> list[Target]:
         return [t for t in self.targets if t.enabled]
 
+    @property
+    def evidence_dir(self) -> Path:
+        return self.evidence.dir or self.reports_dir / "evidence"
+
     def resolved(self, base: Path) -> "Config":
         """Paths in the file are relative to the file's folder."""
-        fix = {k: (base / getattr(self, k)) for k in ("database", "reports_dir", "rules_dir")
-               if not getattr(self, k).is_absolute()}
+        fix: dict = {k: (base / getattr(self, k)) for k in ("database", "reports_dir", "rules_dir")
+                     if not getattr(self, k).is_absolute()}
+        if self.evidence.dir is not None and not self.evidence.dir.is_absolute():
+            fix["evidence"] = self.evidence.model_copy(update={"dir": base / self.evidence.dir})
         return self.model_copy(update=fix)
 
 

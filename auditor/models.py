@@ -34,6 +34,7 @@ class Listing:
     end_time: datetime | None = None
     status: str = "active"  # active | ended | sold
     image_meta: tuple[str, ...] = ()  # text found in the listing's images (e.g. PNG 'parameters')
+    seller_url: str | None = None  # the seller's page on the marketplace, where the profile knows it
 
     def numeric_fields(self) -> dict[str, Decimal | int | None]:
         return {"price": self.price, "buy_now_price": self.buy_now_price, "bids": self.bids}
@@ -99,6 +100,30 @@ class SellerHit:
 
 
 @dataclass(frozen=True)
+class EvidenceFile:
+    """One saved evidence file: its path under the evidence folder and its SHA-256."""
+
+    kind: str  # screenshot | html | image | capture
+    path: str
+    sha256: str
+    bytes: int
+    source_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What was captured of a flagged listing's page at one moment, never overwritten."""
+
+    site: str
+    item_id: str
+    url: str
+    final_url: str
+    captured_at: datetime
+    folder: str  # relative to the evidence folder
+    files: tuple[EvidenceFile, ...]
+
+
+@dataclass(frozen=True)
 class PageFailure:
     """A page that could not be fetched or parsed; recorded, and the run goes on."""
 
@@ -135,5 +160,6 @@ class RunSummary:
     flagged: int = 0
     hits: int = 0
     seller_flags: int = 0
+    evidence_captured: int = 0
     failures: list[PageFailure] = field(default_factory=list)
     report_dir: str | None = None

@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from contextlib import ExitStack, contextmanager
+from contextlib import AsyncExitStack, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
 
+from auditor.capture import EvidenceTaker, write_day_manifest
 from auditor.config import Config, Target
 from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, SearchPageRead, crawl
 from auditor.demo import generate, score, serve_demo
@@ -114,12 +115,16 @@ def browser_for(config: Config) -> BrowserFetcher:
                           user_agent=config.crawl.user_agent)
 
 
-async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock) -> None:
+async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock,
+                            evidence: EvidenceTaker | None) -> None:
     s = progress.summary
+    ready = {j.target: j.reader.ready_selector for j in jobs}
     async for event in crawl(jobs, fetcher, policy):
         if isinstance(event, ListingFound):
             hits = matcher.match_listing(event.listing)
             recorded = store.record_listing(s.run_id, event.target, event.listing, hits, clock())
+            if hits and evidence and evidence.wanted(event.listing, recorded):
+                evidence.take(event.target, event.listing, ready[event.target])
             s.pages_ok += 1
             s.listings_seen += 1
             s.listings_new += recorded.new
@@ -144,6 +149,7 @@ class AuditOptions:
     clock: Clock = utc_now
     on_progress: Callable[[Progress], None] | None = None
     write_report: bool = True
+    evidence: bool = True  # capture evidence of flagged listings (when the config enables it too)
 
 
 def run_audit(config: Config, store: Store, options: AuditOptions | None = None) -> RunSummary:
@@ -168,9 +174,16 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
         log.info("run %d: %d targets, %d rules", run_id, len(jobs), len(ruleset))
 
         async def go() -> None:
-            fetcher = opts.fetcher or browser_for(config)
-            async with fetcher:
-                await _crawl_into_store(jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock)
+            async with AsyncExitStack() as browsers:
+                fetcher = await browsers.enter_async_context(opts.fetcher or browser_for(config))
+                taker = None
+                if config.evidence.enabled and opts.evidence:
+                    shooter = fetcher if hasattr(fetcher, "snapshot") else await browsers.enter_async_context(browser_for(config))
+                    taker = EvidenceTaker(shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
+                                          config.crawl.page_timeout_seconds)
+                await _crawl_into_store(jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker)
+                if taker:
+                    await taker.drain()
 
         try:
             asyncio.run(go())
@@ -185,8 +198,10 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
         summary.status = "failed" if summary.pages_ok == 0 else "completed"
         summary.finished_at = opts.clock()
         store.finish_run(summary)
+    if summary.evidence_captured:
+        write_day_manifest(store, config.evidence_dir, started.astimezone(config.schedule.zone).date(), config.schedule.zone)
     if opts.write_report:
-        summary.report_dir = str(build_report(store, run_id, config.reports_dir, config.schedule.zone))
+        summary.report_dir = str(build_report(store, run_id, config.reports_dir, config.schedule.zone, config.evidence_dir))
     log.info("run %d %s: %d pages ok, %d failed, %d flagged", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged)
     return summary

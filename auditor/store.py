@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from auditor.errors import StoreError
-from auditor.models import Hit, Listing, PageFailure, RunSummary, SellerHit
+from auditor.models import Evidence, Hit, Listing, PageFailure, RunSummary, SellerHit
 
 TRACKED = ("title", "description", "price", "buy_now_price", "bids", "status", "end_time", "seller_id", "seller_name")
 
@@ -74,7 +74,18 @@ def _migrate_2(db: sqlite_utils.Database) -> None:
     db["hits"].create_index(["seen_at"])
 
 
-MIGRATIONS = [_migrate_1, _migrate_2]
+def _migrate_3(db: sqlite_utils.Database) -> None:
+    db["listings"].add_column("seller_url", str)
+    db["evidence"].create({
+        "id": int, "run_id": int, "site": str, "item_id": str, "url": str, "final_url": str,
+        "captured_at": str, "folder": str, "kind": str, "path": str, "sha256": str, "bytes": int, "source_url": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["evidence"].create_index(["site", "item_id"])
+    db["evidence"].create_index(["captured_at"])
+    db["evidence"].create_index(["path"], unique=True)
+
+
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3]
 
 
 def listing_from_row(row: dict) -> Listing:
@@ -86,6 +97,7 @@ def listing_from_row(row: dict) -> Listing:
         bids=row["bids"], seller_id=row["seller_id"], seller_name=row["seller_name"], category=row["category"],
         tags=tuple(json.loads(row["tags"] or "[]")), image_urls=tuple(json.loads(row["image_urls"] or "[]")),
         end_time=datetime.fromisoformat(row["end_time"]) if row["end_time"] else None, status=row["status"] or "active",
+        seller_url=row.get("seller_url"),
     )
 
 
@@ -181,7 +193,7 @@ class Store:
             "tags": json.dumps(list(listing.tags), ensure_ascii=False),
             "image_urls": json.dumps(list(listing.image_urls), ensure_ascii=False),
             "end_time": _iso(listing.end_time) if listing.end_time else None, "status": listing.status,
-            "last_seen": now, "last_run_id": run_id,
+            "seller_url": listing.seller_url, "last_seen": now, "last_run_id": run_id,
         }
         with self.db.atomic():
             try:
@@ -232,14 +244,66 @@ class Store:
                     [run_id, h.site, h.seller_id, h.seller_name, h.rule_id, h.title, h.severity, h.listings,
                      str(h.total), h.within_days])
 
+    def record_evidence(self, run_id: int, ev: Evidence) -> None:
+        with self.db.atomic():
+            self.db["evidence"].insert_all([{
+                "run_id": run_id, "site": ev.site, "item_id": ev.item_id, "url": ev.url, "final_url": ev.final_url,
+                "captured_at": _iso(ev.captured_at), "folder": ev.folder, "kind": f.kind, "path": f.path,
+                "sha256": f.sha256, "bytes": f.bytes, "source_url": f.source_url} for f in ev.files])
+
     # --- reading ---------------------------------------------------------------------------------
+    def has_evidence(self, site: str, item_id: str) -> bool:
+        return self.db.execute("select 1 from evidence where site = ? and item_id = ? limit 1", [site, item_id]).fetchone() is not None
+
+    def evidence_for(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
+        """Every evidence file of these listings, newest capture first."""
+        wanted = set(keys)
+        out: dict[tuple[str, str], list[dict]] = {k: [] for k in wanted}
+        for row in self.db.query("select * from evidence order by captured_at desc, id"):
+            key = (row["site"], row["item_id"])
+            if key in wanted:
+                out[key].append(row)
+        return out
+
+    def evidence_between(self, start: datetime, end: datetime) -> list[dict]:
+        return list(self.db.query("select * from evidence where captured_at >= ? and captured_at < ? order by path",
+                                  [_iso(start), _iso(end)]))
+
+    def statuses_in_run(self, run_id: int) -> dict[tuple[str, str], str]:
+        """Each listing's status as that run saw it."""
+        return {(r["site"], r["item_id"]): r["status"] for r in
+                self.db.query("select site, item_id, status from observations where run_id = ?", [run_id])}
+
+    def previous_run(self, run_id: int) -> dict | None:
+        """The last run before this one that read pages (the baseline for new / gone)."""
+        rows = list(self.db.query("select * from runs where id < ? and status in ('completed', 'interrupted')"
+                                  " and pages_ok > 0 order by id desc limit 1", [run_id]))
+        return rows[0] if rows else None
+
+    def listings_by_key(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        out = {}
+        for key in keys:
+            try:
+                out[key] = self.db["listings"].get(key)
+            except sqlite_utils.db.NotFoundError:
+                pass
+        return out
+
+    def rule_counts_since(self, since: datetime) -> list[dict]:
+        """Flagged listings per rule per run, for runs since a time (for the trend chart)."""
+        return list(self.db.query("""
+            select r.id as run_id, r.started_at, h.rule_id, count(distinct h.site || '/' || h.item_id) as listings
+            from hits h join runs r on r.id = h.run_id
+            where r.started_at >= ? group by r.id, h.rule_id order by r.id
+        """, [_iso(since)]))
+
     def hits_for_run(self, run_id: int) -> list[dict]:
         """Every hit of a run with its listing, most severe first."""
         return list(self.db.query("""
             select h.rule_id, h.rule_title, h.severity, h.tags as rule_tags, h.matches, h.seen_at,
                    l.site, l.item_id, l.target, l.url, l.title, l.description, l.price, l.currency,
                    l.buy_now_price, l.bids, l.seller_id, l.seller_name, l.category, l.tags, l.image_urls,
-                   l.end_time, l.status, l.first_seen, l.last_seen
+                   l.end_time, l.status, l.first_seen, l.last_seen, l.last_run_id, l.seller_url
             from hits h join listings l on l.site = h.site and l.item_id = h.item_id
             where h.run_id = ?
             order by case h.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2

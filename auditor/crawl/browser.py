@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import BadStatus, BrowserError, FetchTimeout, NetworkError
+from auditor.evidence import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class BrowserFetcher:
         self._context = None
         self._idle: asyncio.Queue = asyncio.Queue()
         self._uses: dict[int, int] = {}
+        self._evidence_tabs: asyncio.Queue | None = None
         self.pages_opened = 0
 
     async def __aenter__(self) -> "BrowserFetcher":
@@ -159,6 +161,58 @@ class BrowserFetcher:
         if self._browser is not None and not self._browser.is_connected():
             log.warning("browser disconnected; relaunching")
             await self._launch(self._exe)
+
+    async def snapshot(self, url: str, *, ready_selector: str | None, timeout: float, image_urls: tuple[str, ...] = (),
+                       max_image_bytes: int = 10_000_000, tabs: int = 2) -> Snapshot:
+        """Load a page with everything (images, styles) for evidence: full-page PNG, rendered HTML, images."""
+        from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        if self._evidence_tabs is None:
+            self._evidence_tabs = asyncio.Queue()
+            for _ in range(tabs):
+                self._evidence_tabs.put_nowait(None)
+        page = await self._evidence_tabs.get()
+        ms = timeout * 1000
+        try:
+            if page is None:
+                await self._relaunch_if_gone()
+                page = await self._context.new_page()
+            response = await page.goto(url, wait_until="domcontentloaded", timeout=ms)
+            if response is not None and response.status >= 400:
+                raise BadStatus(url, response.status)
+            if ready_selector:
+                await page.wait_for_selector(ready_selector, state="attached", timeout=ms)
+            try:
+                await page.wait_for_load_state("load", timeout=min(ms, 10_000))
+            except PlaywrightTimeout:
+                pass  # a slow image must not cost the evidence of the page itself
+            png = await page.screenshot(full_page=True, type="png", timeout=ms)
+            html, final_url = await page.content(), page.url
+        except PlaywrightTimeout:
+            await self._discard(page)
+            page = None
+            raise FetchTimeout(url, f"no evidence within {timeout:g} s") from None
+        except PlaywrightError as e:
+            await self._discard(page)
+            page = None
+            raise NetworkError(url, e.message.splitlines()[0]) from None
+        finally:
+            self._evidence_tabs.put_nowait(page)
+        images = []
+        for image_url in image_urls:
+            if not image_url.lower().startswith(("http://", "https://")):
+                continue
+            try:
+                response = await self._context.request.get(image_url, timeout=ms, max_redirects=3)
+                body = await response.body()
+            except PlaywrightError as e:
+                log.info("evidence image not kept: %s (%s)", image_url, e.message.splitlines()[0])
+                continue
+            ctype = response.headers.get("content-type", "")
+            if response.ok and ctype.startswith("image/") and len(body) <= max_image_bytes:
+                images.append((image_url, ctype, body))
+        return Snapshot(url, final_url, png, html, tuple(images))
 
     async def fetch(self, url: str, *, ready_selector: str | None, timeout: float) -> FetchedPage:
         """Load url in a pooled tab and return the rendered HTML; errors become CrawlError kinds."""

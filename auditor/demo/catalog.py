@@ -38,11 +38,16 @@ class DemoListing:
     end_time: datetime
     status: str  # active | ended | sold
     sd_metadata: bool = False  # placeholder PNG carries Stable Diffusion style 'parameters' text
+    photo_urls: tuple[str, ...] = ()  # image URLs as the page gives them; default: placeholders on this server
     expected_rules: frozenset[str] = frozenset()
 
     @property
     def key(self) -> tuple[str, str]:
         return (SITE_OF_SECTION[self.section], self.item_id)
+
+    @property
+    def photos(self) -> tuple[str, ...]:
+        return self.photo_urls or tuple(f"/img/{self.item_id}-{k}.png" for k in range(1, self.images + 1))
 
 
 @dataclass

@@ -193,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _auction_item(x: DemoListing) -> str:
     status_label = {"active": "出品中", "ended": "終了", "sold": "落札済み"}[x.status]
-    images = "".join(f'<img src="/img/{escape(x.item_id)}-{k}.png" alt="">' for k in range(1, x.images + 1))
+    images = "".join(f'<img src="{escape(u)}" alt="">' for u in x.photos)
     tags = "".join(f"<li>{escape(t)}</li>" for t in x.tags)
     buy_now = (f'<dt>即決</dt><dd class="Price__buynow" data-price="{x.buy_now}">{_yen(x.buy_now)}（税込）</dd>'
                if x.buy_now else "")
@@ -216,5 +216,5 @@ def _auction_item(x: DemoListing) -> str:
 def _flea_item(x: DemoListing) -> dict:
     return {"id": x.item_id, "name": x.title, "price": x.price, "status": "sold" if x.status != "active" else "on_sale",
             "seller": {"id": x.seller.id, "name": x.seller.name}, "category": x.category, "tags": list(x.tags),
-            "description": x.description, "photos": [f"/img/{x.item_id}-{k}.png" for k in range(1, x.images + 1)],
+            "description": x.description, "photos": list(x.photos),
             "updated": x.end_time.isoformat()}

@@ -54,4 +54,5 @@ class DemoAuction(SiteProfile):
             image_urls=tuple(u for u in (absolute(url, i.get("src")) for i in main.select(".ProductImage img")) if u),
             end_time=parse_time(end.get("datetime") if end else None),
             status=(status.get("data-status") if status else None) or "active",
+            seller_url=absolute(url, seller.get("href")) if seller else None,
         )

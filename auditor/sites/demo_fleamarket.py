@@ -52,4 +52,5 @@ class DemoFleamarket(SiteProfile):
             tags=tuple(text_of(li) for li in main.select("[data-testid=tags] li")),
             image_urls=tuple(u for u in (absolute(url, i.get("src")) for i in main.select("[data-testid=images] img")) if u),
             status="sold" if status is not None and status.get("data-value") == "sold" else "active",
+            seller_url=absolute(url, seller.get("href")) if seller else None,
         )

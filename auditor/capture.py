@@ -1,0 +1,81 @@
+"""Evidence capture during a run: each flagged listing's page, screenshotted and hashed, as it is flagged.
+
+A listing gets a new capture when it is first flagged, and again whenever it changes; one that is
+seen again unchanged keeps the evidence it has. A capture that fails is recorded as an `evidence`
+failure of that page; the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from auditor.config import EvidenceSettings
+from auditor.errors import CrawlError
+from auditor.evidence import save_snapshot, write_manifest
+from auditor.models import Listing, PageFailure, PageKind, RunSummary
+from auditor.store import Recorded, Store
+
+log = logging.getLogger(__name__)
+
+
+class EvidenceTaker:
+    """Captures run beside the crawl, a few at a time, through the run's browser."""
+
+    def __init__(self, browser, root: Path, settings: EvidenceSettings, store: Store, summary: RunSummary,
+                 clock: Callable[[], datetime], timeout: float):
+        self.browser = browser
+        self.root = root
+        self.settings = settings
+        self.store = store
+        self.summary = summary
+        self.clock = clock
+        self.timeout = timeout
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._tasks: set[asyncio.Task] = set()
+
+    def wanted(self, listing: Listing, recorded: Recorded) -> bool:
+        return bool(recorded.new or recorded.changes) or not self.store.has_evidence(listing.site, listing.item_id)
+
+    def take(self, target: str, listing: Listing, ready_selector: str | None) -> None:
+        task = asyncio.create_task(self._take(target, listing, ready_selector))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _take(self, target: str, listing: Listing, ready_selector: str | None) -> None:
+        async with self._slots:
+            try:
+                snap = await asyncio.wait_for(self.browser.snapshot(
+                    listing.url, ready_selector=ready_selector, timeout=self.timeout,
+                    image_urls=listing.image_urls if self.settings.images else (),
+                    max_image_bytes=int(self.settings.max_image_mb * 1_000_000)), self.timeout * 2 + 5)
+                evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock())
+            except (CrawlError, asyncio.TimeoutError, OSError) as e:
+                detail = e.detail if isinstance(e, CrawlError) else f"{type(e).__name__}: {e}"
+                log.warning("no evidence of %s: %s", listing.url, detail)
+                self.store.record_failure(self.summary.run_id, PageFailure(target, listing.url, "evidence", detail, 1,
+                                                                           PageKind.ITEM), self.clock())
+                return
+            self.store.record_evidence(self.summary.run_id, evidence)
+            self.summary.evidence_captured += 1
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    return start, start + timedelta(days=1)
+
+
+def write_day_manifest(store: Store, root: Path, day: date, zone: ZoneInfo) -> Path | None:
+    """manifests/DAY.sha256 over every evidence file captured that day (in the report's time zone)."""
+    rows = store.evidence_between(*day_bounds(day, zone))
+    if not rows:
+        return None
+    return write_manifest(root, day, [(r["sha256"], r["path"]) for r in rows])
