@@ -201,7 +201,7 @@ def report(ctx: click.Context, day: datetime | None, run_id: int | None, open_it
                 if not found:
                     raise AuditorError(f"no finished run on {day.date():%Y-%m-%d} ({config.schedule.timezone})")
                 run_id = found["id"]
-        folder = build_report(store, run_id, config.reports_dir, zone)
+        folder = build_report(store, run_id, config.reports_dir, zone, config.evidence_dir)
     path = folder / "report.html"
     click.echo(f"report: {path}")
     if open_it:
