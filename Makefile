@@ -21,6 +21,7 @@ e2e: setup
 
 bench: setup
 	$(BIN)/python bench/match.py
+	$(BIN)/python bench/report.py
 
 setup: $(STAMP) $(VENV)/.browser
 

@@ -184,8 +184,7 @@ def schedule(ctx: click.Context) -> None:
 @click.pass_context
 def report(ctx: click.Context, day: datetime | None, run_id: int | None, open_it: bool) -> None:
     """Rebuild a day's report from the database."""
-    from auditor.pipeline import open_store
-    from auditor.report import build_report
+    from auditor.pipeline import open_store, write_run_report
 
     config = _config(ctx)
     zone = config.schedule.zone
@@ -201,7 +200,7 @@ def report(ctx: click.Context, day: datetime | None, run_id: int | None, open_it
                 if not found:
                     raise AuditorError(f"no finished run on {day.date():%Y-%m-%d} ({config.schedule.timezone})")
                 run_id = found["id"]
-        folder = build_report(store, run_id, config.reports_dir, zone, config.evidence_dir)
+        folder = write_run_report(config, store, run_id)
     path = folder / "report.html"
     click.echo(f"report: {path}")
     if open_it:
@@ -239,10 +238,13 @@ def browser() -> None:
 
 @browser.command("install")
 def browser_install() -> None:
-    """Make sure a headless Chromium is there (Playwright's download, else Debian's package)."""
-    from auditor.crawl import install_browser
+    """Make sure a headless Chromium is there (Playwright's download, else Debian's package), and
+    Japanese fonts for evidence screenshots."""
+    from auditor.crawl.browser import ensure_cjk_fonts, install_browser
 
-    out.print(install_browser(echo=lambda m: console.print(m, highlight=False)), highlight=False)
+    echo = lambda m: console.print(m, highlight=False)  # noqa: E731
+    out.print(install_browser(echo=echo), highlight=False)
+    out.print(ensure_cjk_fonts(echo=echo), highlight=False)
 
 
 @cli.group()

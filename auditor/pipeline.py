@@ -198,13 +198,21 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
         summary.status = "failed" if summary.pages_ok == 0 else "completed"
         summary.finished_at = opts.clock()
         store.finish_run(summary)
-    if summary.evidence_captured:
-        write_day_manifest(store, config.evidence_dir, started.astimezone(config.schedule.zone).date(), config.schedule.zone)
     if opts.write_report:
-        summary.report_dir = str(build_report(store, run_id, config.reports_dir, config.schedule.zone, config.evidence_dir))
+        summary.report_dir = str(write_run_report(config, store, run_id))
+    elif summary.evidence_captured:
+        write_day_manifest(store, config.evidence_dir, started.astimezone(config.schedule.zone).date(), config.schedule.zone)
     log.info("run %d %s: %d pages ok, %d failed, %d flagged", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged)
     return summary
+
+
+def write_run_report(config: Config, store: Store, run_id: int) -> Path:
+    """The day's evidence manifest and report for a run; returns the report's folder."""
+    zone = config.schedule.zone
+    day = datetime.fromisoformat(store.run(run_id)["started_at"]).astimezone(zone).date()
+    write_day_manifest(store, config.evidence_dir, day, zone)
+    return build_report(store, run_id, config.reports_dir, zone, config.evidence_dir)
 
 
 def _record_failed_start(store: Store, now: datetime, targets: list[Target], error: AuditorError) -> None:

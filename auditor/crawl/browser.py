@@ -64,6 +64,36 @@ def choose_executable(configured: str | None) -> str | None:
     raise BrowserError(f"no Chromium found; {INSTALL_HINT}")
 
 
+def _apt_install(packages: list[str]) -> str | None:
+    """apt-get install as root; returns the error, or None when it worked."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return "needs root and apt-get"
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
+        done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        if done.returncode != 0:
+            return f"`{' '.join(cmd)}` failed: {done.stderr.strip()[-400:]}"
+    return None
+
+
+def has_cjk_fonts() -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    done = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True)
+    return bool(done.stdout.strip())
+
+
+def ensure_cjk_fonts(echo=print) -> str:
+    """Evidence screenshots of Japanese listings need Japanese fonts (else every character is a box)."""
+    if has_cjk_fonts():
+        return "Japanese fonts: present"
+    echo("auditor: installing Japanese fonts for evidence screenshots (fonts-noto-cjk) ...")
+    error = _apt_install(["fonts-noto-cjk"])
+    if error is None and has_cjk_fonts():
+        return "Japanese fonts: fonts-noto-cjk installed"
+    return (f"Japanese fonts: missing ({error or 'not found after install'}); screenshots will show boxes "
+            "for Japanese text: install a CJK font (Debian: fonts-noto-cjk)")
+
+
 def install_browser(echo=print) -> str:
     """Make sure a headless Chromium is there: Playwright's download, else Debian's package."""
     if found := bundled_chromium():
@@ -81,10 +111,8 @@ def install_browser(echo=print) -> str:
         return f"system Chromium: {found}"
     if os.geteuid() == 0 and shutil.which("apt-get"):
         echo("auditor: installing Debian's chromium package (apt-get) ...")
-        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-            done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-            if done.returncode != 0:
-                raise BrowserError(f"`{' '.join(cmd)}` failed: {done.stderr.strip()[-400:]}")
+        if error := _apt_install(["chromium"]):
+            raise BrowserError(error)
         if found := system_chromium():
             return f"system Chromium: {found}"
     raise BrowserError(f"no Chromium could be installed automatically; {INSTALL_HINT}")

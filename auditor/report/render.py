@@ -77,7 +77,8 @@ def sparkline(counts: list[int], days: list, width: int = 150, height: int = 26)
         rects.append(f'<rect x="{i * bar:.1f}" y="{height - h:.1f}" width="{bar - 1:.1f}" height="{h:.1f}">'
                      f'<title>{day.isoformat()}: {int(n)}</title></rect>')
     return Markup(f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-                  f'role="img" aria-label="daily flagged listings">{"".join(rects)}</svg>')
+                  f'role="img" aria-label="daily flagged listings"><rect class="bg" width="{width}" height="{height}"/>'
+                  f'{"".join(rects)}</svg>')
 
 
 def duration(seconds: float | None) -> str:
