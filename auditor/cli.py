@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -97,12 +98,30 @@ def _print_summary(s) -> None:
 
 @cli.command()
 @click.option("--target", "target_names", multiple=True, help="Audit only this target (repeatable).")
+@click.option("--site", default=None, metavar="NAME", help="Ad hoc: audit this site profile (see `auditor sites`).")
+@click.option("--query", "queries", multiple=True, help="Ad hoc, with --site: search for this (repeatable).")
+@click.option("--url", "urls", multiple=True, help="Ad hoc, with --site: start from this search or item URL (repeatable).")
+@click.option("--base-url", default=None, help="Ad hoc, with --query: the site's address (default: the profile's).")
 @click.pass_context
-def run(ctx: click.Context, target_names: tuple[str, ...]) -> None:
-    """Run one audit now: crawl the enabled targets, match, store, write the day's report."""
+def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, queries: tuple[str, ...],
+        urls: tuple[str, ...], base_url: str | None) -> None:
+    """Run one audit now: crawl the enabled targets (or one ad hoc search), match, store, write the report.
+
+    \b
+    auditor run                                   the config's enabled targets
+    auditor run --target yahoo-auctions           one of them
+    auditor run --site yahoo_auctions --query "AI美女 ポスター"
+    auditor run --site ebay --url "https://www.ebay.com/sch/i.html?_nkw=ai+poster"
+    """
     config = _config(ctx)
     targets = None
-    if target_names:
+    if site or queries or urls:
+        from auditor.pipeline import adhoc_target
+
+        if target_names:
+            raise AuditorError("give either --target or --site with --query / --url, not both")
+        targets = [adhoc_target(site, queries, urls, base_url)]
+    elif target_names:
         by_name = {t.name: t for t in config.targets}
         unknown = [n for n in target_names if n not in by_name]
         if unknown:
@@ -229,6 +248,38 @@ def runs(ctx: click.Context, limit: int) -> None:
         click.echo(f"{r['id']:>5}  {r['status']:<11} {started.astimezone(zone):%Y-%m-%d %H:%M}       "
                    f"{(f'{duration:.0f} s' if duration is not None else '–'):>8} {r['pages_ok']:>8} {r['pages_failed']:>6} "
                    f"{r['listings_seen']:>8} {r['flagged']:>7} {r['hits']:>6}  {(r['error'] or '')[:80]}")
+
+
+@cli.command()
+def sites() -> None:
+    """List the site profiles: what pages each reads, and whether it needs a browser."""
+    from auditor.sites import PROFILES
+
+    for p in PROFILES.values():
+        how = "needs a browser" if p.needs_browser else "plain HTTP"
+        extra = [how, "search by keyword" + (" and category" if p.has_category else "")] + ([p.base_url] if p.base_url else [])
+        click.echo(f"{p.name:<18} {p.title}")
+        click.echo(f"{'':<18} reads: {', '.join(p.page_kinds)}; {'; '.join(extra)}")
+
+
+@cli.command()
+@click.option("--site", required=True, metavar="NAME", help="The site profile to read the page with (see `auditor sites`).")
+@click.option("--kind", type=click.Choice(["search", "item"]), default=None,
+              help="Read the page as this kind (default: what its content or URL shows).")
+@click.argument("source", metavar="FILE_OR_URL")
+@click.pass_context
+def parse(ctx: click.Context, site: str, kind: str | None, source: str) -> None:
+    """Print what a site profile reads from a page, as JSON.
+
+    A search page gives its listings and next page; an item page gives its listing. A URL is
+    fetched the way the profile needs (plain HTTP, or the browser); a file is read as saved.
+    """
+    from auditor.inspect import as_json, load_source, parse_page
+    from auditor.sites import get_profile
+
+    profile = get_profile(site)
+    html, url = load_source(source, profile, _config(ctx, required=False))
+    click.echo(json.dumps(as_json(parse_page(profile, html, url, kind)), ensure_ascii=False, indent=2))
 
 
 @cli.group()

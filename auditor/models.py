@@ -35,6 +35,7 @@ class Listing:
     status: str = "active"  # active | ended | sold
     image_meta: tuple[str, ...] = ()  # text found in the listing's images (e.g. PNG 'parameters')
     seller_url: str | None = None  # the seller's page on the marketplace, where the profile knows it
+    start_price: Decimal | None = None  # an auction's opening price
 
     def numeric_fields(self) -> dict[str, Decimal | int | None]:
         return {"price": self.price, "buy_now_price": self.buy_now_price, "bids": self.bids}
@@ -56,10 +57,12 @@ class Listing:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """What a search-results page yields: item links to open and the next page, if any."""
+    """What a search-results page yields: item links to open, the next page, and what the cards show."""
 
     item_urls: tuple[str, ...]
     next_url: str | None = None
+    listings: tuple[Listing, ...] = ()  # partial listings read from the result cards
+    total: int | None = None  # results the site says it has
 
 
 @dataclass(frozen=True)

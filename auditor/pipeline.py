@@ -62,6 +62,21 @@ def demo_targets() -> list[Target]:
     ]
 
 
+def adhoc_target(site: str | None, queries: tuple[str, ...] | list[str], urls: tuple[str, ...] | list[str],
+                 base_url: str | None = None) -> Target:
+    """A one-off target for `auditor run --site NAME --query Q / --url URL`."""
+    if not site:
+        raise AuditorError("--query and --url need --site NAME (see `auditor sites`)")
+    profile = get_profile(site)
+    if not queries and not urls:
+        raise AuditorError(f"say what to audit on {site}: --query TEXT or --url URL")
+    base = base_url or profile.base_url
+    if queries and not base:
+        raise AuditorError(f"{site} has no address of its own: give --base-url with --query")
+    return Target(name=f"adhoc-{site.replace('_', '-')}", site=site, start_urls=list(urls), queries=list(queries),
+                  base_url=base if queries else None)
+
+
 def uses_demo(targets: list[Target]) -> bool:
     return any(u.startswith(DEMO_SCHEME) for t in targets for u in t.start_urls) or any(
         (t.base_url or "").startswith(DEMO_SCHEME) for t in targets)

@@ -85,7 +85,11 @@ def _migrate_3(db: sqlite_utils.Database) -> None:
     db["evidence"].create_index(["path"], unique=True)
 
 
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3]
+def _migrate_4(db: sqlite_utils.Database) -> None:
+    db["listings"].add_column("start_price", str)
+
+
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
 
 
 def listing_from_row(row: dict) -> Listing:
@@ -98,6 +102,7 @@ def listing_from_row(row: dict) -> Listing:
         tags=tuple(json.loads(row["tags"] or "[]")), image_urls=tuple(json.loads(row["image_urls"] or "[]")),
         end_time=datetime.fromisoformat(row["end_time"]) if row["end_time"] else None, status=row["status"] or "active",
         seller_url=row.get("seller_url"),
+        start_price=Decimal(row["start_price"]) if row.get("start_price") else None,
     )
 
 
@@ -193,7 +198,7 @@ class Store:
             "tags": json.dumps(list(listing.tags), ensure_ascii=False),
             "image_urls": json.dumps(list(listing.image_urls), ensure_ascii=False),
             "end_time": _iso(listing.end_time) if listing.end_time else None, "status": listing.status,
-            "seller_url": listing.seller_url, "last_seen": now, "last_run_id": run_id,
+            "seller_url": listing.seller_url, "start_price": _dec(listing.start_price), "last_seen": now, "last_run_id": run_id,
         }
         with self.db.atomic():
             try:

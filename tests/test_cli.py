@@ -14,7 +14,7 @@ from conftest import RULES
 
 COMMANDS = [[], ["run"], ["demo"], ["demo", "serve"], ["schedule"], ["report"], ["rules"], ["rules", "validate"],
             ["runs"], ["rules", "test"], ["rules", "explain"], ["rules", "backtest"], ["rules", "schema"],
-            ["browser"], ["browser", "install"]]
+            ["browser"], ["browser", "install"], ["sites"], ["parse"]]
 
 
 def invoke(*args: str):
@@ -84,3 +84,32 @@ def test_demo_prints_precision_and_recall_and_the_report_path(tmp_path):
 def test_runs_before_any_run(tmp_path):
     result = invoke("--config", str(write_config(tmp_path)), "runs")
     assert (result.exit_code, result.output.strip()) == (0, "no runs yet: run `auditor run` first")
+
+
+def test_sites_lists_every_profile_with_what_it_reads():
+    result = invoke("sites")
+    assert result.exit_code == 0
+    for name in ("yahoo_auctions", "paypay_fleamarket", "buyee", "mercari", "ebay", "schema_org"):
+        assert re.search(rf"^{name}\s", result.output, re.M), name
+    assert "needs a browser" in result.output and "plain HTTP" in result.output
+
+
+def test_an_ad_hoc_run_needs_a_site_and_something_to_audit(tmp_path):
+    p = write_config(tmp_path)
+    for args, message in [(["--query", "AI美女"], "--query and --url need --site NAME"),
+                          (["--site", "yahoo_auctions"], "say what to audit on yahoo_auctions"),
+                          (["--site", "nope", "--query", "x"], "unknown site profile 'nope'"),
+                          (["--site", "demo_auction", "--query", "x"], "give --base-url with --query")]:
+        result = invoke("--config", str(p), "run", *args)
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+
+
+@pytest.mark.e2e
+def test_an_ad_hoc_query_on_one_site_audits_only_what_it_finds(tmp_path):
+    p = write_config(tmp_path)
+    result = invoke("--config", str(p), "run", "--site", "demo_auction", "--base-url", "demo:", "--query", "AI美女")
+    assert result.exit_code == 0, result.output
+    from auditor.store import Store
+    with Store(tmp_path / "a.db") as store:
+        rows = list(store.db["listings"].rows)
+        assert rows and all("AI美女" in r["title"] and r["target"] == "adhoc-demo-auction" for r in rows)

@@ -7,7 +7,14 @@ from auditor.sites.base import SiteProfile
 from auditor.sites.demo_auction import DemoAuction
 from auditor.sites.demo_fleamarket import DemoFleamarket
 
-PROFILES: dict[str, SiteProfile] = {p.name: p for p in (DemoAuction(), DemoFleamarket())}
+from auditor.sites.buyee import Buyee
+from auditor.sites.ebay import Ebay
+from auditor.sites.mercari import Mercari
+from auditor.sites.paypay_fleamarket import PaypayFleamarket
+from auditor.sites.schema_org import SchemaOrg
+from auditor.sites.yahoo_auctions import YahooAuctions
+
+PROFILES: dict[str, SiteProfile] = {p.name: p for p in (DemoAuction(), DemoFleamarket(), YahooAuctions(), PaypayFleamarket(), Buyee(), Mercari(), Ebay(), SchemaOrg())}
 
 
 def get_profile(name: str) -> SiteProfile:

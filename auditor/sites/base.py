@@ -19,11 +19,14 @@ class SiteProfile(ABC):
 
     name: str
     title: str
+    base_url: str = ""  # where the site lives; targets may point elsewhere (a mirror, a test server)
     needs_browser: bool = False
     ready_selector: str | None = None  # the browser waits for this before reading the page
+    page_kinds: tuple[str, ...] = ("search", "item")  # what it reads, for `auditor sites`
+    has_category: bool = False  # search_url takes a category
 
     @abstractmethod
-    def search_url(self, base_url: str, query: str, page: int = 1) -> str: ...
+    def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str: ...
 
     @abstractmethod
     def page_kind(self, url: str) -> PageKind: ...
@@ -34,10 +37,28 @@ class SiteProfile(ABC):
     @abstractmethod
     def parse_item(self, html: str, url: str) -> Listing: ...
 
-    def parse(self, html: str, url: str) -> SearchPage | Listing:
-        if self.page_kind(url) is PageKind.SEARCH:
-            return self.parse_search(html, url)
-        return self.parse_item(html, url)
+    def detect_kind(self, html: str, url: str) -> PageKind | None:
+        """The kind of a page from its content, for saved files whose URL says nothing (None: unknown)."""
+        return None
+
+    def parse(self, html: str, url: str, kind: PageKind | None = None) -> SearchPage | Listing:
+        """Read a page as the kind given, or the kind its content shows, or the kind its URL suggests."""
+        kind = kind or self.detect_kind(html, url)
+        if kind is not None:
+            return self.parse_search(html, url) if kind is PageKind.SEARCH else self.parse_item(html, url)
+        first = self.page_kind(url)  # the content did not say: try the URL's kind, then the other
+        readers = [self.parse_search, self.parse_item] if first is PageKind.SEARCH else [self.parse_item, self.parse_search]
+        reasons = []
+        for read in readers:
+            try:
+                return read(html, url)
+            except ParseError as e:
+                reasons.append(e.detail)
+        raise ParseError(url, f"neither a search nor an item page of {self.name} ({'; '.join(reasons)})")
+
+    def not_a(self, kind: str, url: str, why: str) -> ParseError:
+        article = "an" if kind[:1] in "aeiou" else "a"
+        return ParseError(url, f"not {article} {kind} page of {self.name}: {why}")
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -86,3 +107,23 @@ def parse_time(text: str | None) -> datetime | None:
 
 def absolute(base: str, href: str | None) -> str | None:
     return urljoin(base, href) if href else None
+
+
+NEXT_TEXTS = {">", "›", "»", "次へ", "次のページ", "next", "next page", "next ›", "next >"}
+
+
+def next_link(doc: BeautifulSoup, url: str, base_url: str, *selectors: str) -> str | None:
+    """The next results page: the site's own selectors first, then rel=next, then a link saying "next"."""
+    for selector in (*selectors, "a[rel~=next][href]", "link[rel~=next][href]"):
+        node = doc.select_one(selector)
+        if node is not None and node.get("href"):
+            return web_url(url, base_url, node["href"])
+    for a in doc.select("a[href]"):
+        if a.get_text(" ", strip=True).casefold() in NEXT_TEXTS and not a["href"].startswith(("#", "javascript:")):
+            return web_url(url, base_url, a["href"])
+    return None
+
+
+def web_url(page_url: str, base_url: str, path: str) -> str:
+    """A link on the page's own host; the links of a saved file (file://) go to the real site."""
+    return urljoin(page_url if page_url.startswith(("http://", "https://")) else base_url, path)

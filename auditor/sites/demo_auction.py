@@ -14,7 +14,7 @@ class DemoAuction(SiteProfile):
     title = "Demo marketplace: auctions (server-rendered)"
     needs_browser = False
 
-    def search_url(self, base_url: str, query: str, page: int = 1) -> str:
+    def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
         return f"{base_url.rstrip('/')}/auction/search?q={quote(query)}&p={page}"
 
     def page_kind(self, url: str) -> PageKind:

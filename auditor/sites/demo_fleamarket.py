@@ -15,7 +15,7 @@ class DemoFleamarket(SiteProfile):
     needs_browser = True
     ready_selector = "body[data-ready]"
 
-    def search_url(self, base_url: str, query: str, page: int = 1) -> str:
+    def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
         return f"{base_url.rstrip('/')}/flea/search?keyword={quote(query)}&page={page}"
 
     def page_kind(self, url: str) -> PageKind:

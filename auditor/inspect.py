@@ -1,0 +1,82 @@
+"""Read one page through a site profile, for staff checking a profile on a page they saved or a URL.
+
+`auditor parse --site NAME FILE_OR_URL` prints what this returns: a search page's listings and
+next page, or an item page's listing, as plain JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from auditor.config import Config
+from auditor.errors import AuditorError
+from auditor.models import Listing, PageKind, SearchPage
+from auditor.sites import SiteProfile
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
+
+
+def decode_html(data: bytes, declared: str | None = None) -> str:
+    """Bytes of a saved page as text: its declared charset, else UTF-8, else the Japanese legacy ones."""
+    candidates = [declared] if declared else []
+    m = _CHARSET.search(data[:4096])
+    if m:
+        candidates.append(m.group(1).decode("ascii"))
+    for name in (*candidates, "utf-8", "shift_jis", "cp932", "euc_jp"):
+        try:
+            return data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def load_source(source: str, profile: SiteProfile, config: Config) -> tuple[str, str]:
+    """(html, url) of a saved file, or of a URL fetched the way the profile needs (HTTP or browser)."""
+    if source.startswith(("http://", "https://")):
+        from auditor.crawl import BrowserFetcher
+        from auditor.crawl.http import HttpFetcher
+
+        async def go():
+            fetcher = (BrowserFetcher(executable=config.browser.executable, concurrency=1,
+                                      user_agent=config.crawl.user_agent)
+                       if profile.needs_browser else HttpFetcher(user_agent=config.crawl.user_agent))
+            async with fetcher:
+                return await fetcher.fetch(source, ready_selector=profile.ready_selector,
+                                           timeout=config.crawl.page_timeout_seconds)
+
+        page = asyncio.run(go())
+        return page.html, page.final_url or source
+    path = Path(source)
+    if not path.is_file():
+        raise AuditorError(f"{source}: no such file (give a saved page or an http(s) URL)")
+    return decode_html(path.read_bytes()), path.resolve().as_uri()
+
+
+def parse_page(profile: SiteProfile, html: str, url: str, kind: str | None = None) -> SearchPage | Listing:
+    return profile.parse(html, url, PageKind(kind) if kind else None)
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def as_json(result: SearchPage | Listing) -> dict:
+    """{"kind": "search", "total", "next_url", "item_urls", "listings": [...]} or {"kind": "item", "listing": {...}}"""
+    if isinstance(result, SearchPage):
+        return {"kind": "search", "total": result.total, "next_url": result.next_url,
+                "item_urls": list(result.item_urls), "listings": [_plain(asdict(x)) for x in result.listings]}
+    assert is_dataclass(result)
+    return {"kind": "item", "listing": _plain(asdict(result))}
