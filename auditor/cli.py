@@ -35,7 +35,7 @@ class _Group(click.Group):
                 else click.echo("\n".join(f"error: {p}" for p in e.problems), err=True)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
-            console.print("interrupted")
+            console.print("interrupted: the run is marked interrupted; `auditor run --resume` carries it on")
             ctx.exit(130)
 
 
@@ -65,7 +65,12 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     ctx.obj = {"config_path": config_path or DEFAULT_CONFIG, "config_default": config_path is None}
 
 
-def _run_with_progress(config: Config, targets=None) -> "RunSummary":  # noqa: F821
+def _targets_without_pages(summary) -> list[str]:
+    """Targets of which not one page was read: whatever the others did, this target was not audited."""
+    return [t for t in summary.targets if not summary.target_pages.get(t)]
+
+
+def _run_with_progress(config: Config, targets=None, *, wait: bool = False, resume: bool = False) -> "RunSummary":  # noqa: F821
     from auditor.pipeline import AuditOptions, open_store, run_audit
 
     with Bar(TextColumn("[bold]auditing[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -78,7 +83,7 @@ def _run_with_progress(config: Config, targets=None) -> "RunSummary":  # noqa: F
                        description=f"{s.listings_seen} listings · {s.flagged} flagged · {s.pages_failed} failed")
 
         with open_store(config) as store:
-            return run_audit(config, store, AuditOptions(targets=targets, on_progress=show))
+            return run_audit(config, store, AuditOptions(targets=targets, on_progress=show, wait=wait, resume=resume))
 
 
 def _print_summary(s) -> None:
@@ -102,9 +107,12 @@ def _print_summary(s) -> None:
 @click.option("--query", "queries", multiple=True, help="Ad hoc, with --site: search for this (repeatable).")
 @click.option("--url", "urls", multiple=True, help="Ad hoc, with --site: start from this search or item URL (repeatable).")
 @click.option("--base-url", default=None, help="Ad hoc, with --query: the site's address (default: the profile's).")
+@click.option("--wait", is_flag=True, help="If another run is going, wait for it to finish instead of refusing.")
+@click.option("--resume", is_flag=True, help="Carry on the latest run, which was interrupted or killed, "
+                                             "skipping the item pages it had done.")
 @click.pass_context
 def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, queries: tuple[str, ...],
-        urls: tuple[str, ...], base_url: str | None) -> None:
+        urls: tuple[str, ...], base_url: str | None, wait: bool, resume: bool) -> None:
     """Run one audit now: crawl the enabled targets (or one ad hoc search), match, store, write the report.
 
     \b
@@ -127,10 +135,16 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
         if unknown:
             raise AuditorError(f"unknown target {', '.join(unknown)} (known: {', '.join(by_name) or 'none'})")
         targets = [by_name[n] for n in target_names]
-    summary = _run_with_progress(config, targets)
+    if resume and (targets is not None):
+        raise AuditorError("--resume carries on the interrupted run with its own targets: give it alone")
+    summary = _run_with_progress(config, targets, wait=wait, resume=resume)
     _print_summary(summary)
-    click.echo(f"report: {Path(summary.report_dir) / 'report.html'}")
-    if summary.status != "completed":
+    if summary.report_dir:
+        click.echo(f"report: {Path(summary.report_dir) / 'report.html'}")
+    dead = _targets_without_pages(summary)
+    if dead:
+        console.print(f"[bold red]every page failed for:[/] {', '.join(dead)}", highlight=False)
+    if summary.status != "completed" or dead:
         ctx.exit(1)
 
 

@@ -37,6 +37,7 @@ class CrawlSettings(_Model):
     backoff_seconds: float = Field(1.0, ge=0)
     page_timeout_seconds: float = Field(30.0, gt=0)
     max_pages_per_target: int = Field(5000, ge=1)
+    max_run_minutes: float = Field(240, gt=0, description="a run still going after this is stopped and recorded")
     user_agent: str = DEFAULT_USER_AGENT
 
 

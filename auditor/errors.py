@@ -103,3 +103,5 @@ class ParseError(CrawlError):
 
 class RunLocked(AuditorError):
     """Another audit run holds the database."""
+
+    exit_code = 3

@@ -165,4 +165,5 @@ class RunSummary:
     seller_flags: int = 0
     evidence_captured: int = 0
     failures: list[PageFailure] = field(default_factory=list)
+    target_pages: dict[str, int] = field(default_factory=dict)  # pages read per target (this process)
     report_dir: str | None = None

@@ -8,12 +8,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
+import threading
 from contextlib import AsyncExitStack, ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterator
+from urllib.parse import urlsplit
 
 from auditor.capture import EvidenceTaker, write_day_manifest
 from auditor.config import Config, Target
@@ -22,6 +25,7 @@ from auditor.demo import generate, score, serve_demo
 from auditor.errors import AuditorError, RuleError
 from auditor.models import ListingFound, PageFailure, RunSummary, SellerHit
 from auditor.report import build_report
+from auditor.runlock import run_lock
 from auditor.rules import Matcher, RuleSet, load_rules
 from auditor.rules.sellers import FlaggedRow, judge_sellers
 from auditor.sites import get_profile
@@ -135,6 +139,8 @@ async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matche
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
     async for event in crawl(jobs, fetcher, policy):
+        if isinstance(event, (ListingFound, SearchPageRead)):
+            s.target_pages[event.target] = s.target_pages.get(event.target, 0) + 1
         if isinstance(event, ListingFound):
             hits = matcher.match_listing(event.listing)
             recorded = store.record_listing(s.run_id, event.target, event.listing, hits, clock())
@@ -164,13 +170,61 @@ class AuditOptions:
     clock: Clock = utc_now
     on_progress: Callable[[Progress], None] | None = None
     write_report: bool = True
+    wait: bool = False  # wait for another run to finish instead of refusing to start
+    resume: bool = False  # carry on the latest run, which was interrupted, instead of starting one
     evidence: bool = True  # capture evidence of flagged listings (when the config enables it too)
 
 
 def run_audit(config: Config, store: Store, options: AuditOptions | None = None) -> RunSummary:
-    """One audit run, start to finish; the run row always ends completed, failed or interrupted."""
+    """One audit run, start to finish; the run row always ends completed, failed or interrupted.
+
+    Holds the database's run lock throughout (another run waits with `wait`, else is refused), so
+    two runs never go at once, also across processes. SIGTERM ends a run like Ctrl-C: the page in
+    flight is abandoned, the run is marked interrupted, and `resume` carries it on later.
+    """
     opts = options or AuditOptions()
-    targets = opts.targets if opts.targets is not None else config.enabled_targets()
+    with run_lock(Path(config.database), wait=opts.wait), _signals_interrupt():
+        for stale in store.mark_stale_runs(opts.clock()):
+            log.warning("run %d had stopped without finishing (killed?): marked interrupted; "
+                        "`auditor run --resume` carries it on", stale)
+        return _run_locked(config, store, opts)
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does (elsewhere: nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _resumable(store: Store, opts: AuditOptions) -> dict | None:
+    if not opts.resume:
+        return None
+    run = store.last_interrupted_run()
+    if run is None:
+        raise AuditorError("no interrupted run to resume: the latest run finished (see `auditor runs`)")
+    return run
+
+
+def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
+    resumed = _resumable(store, opts)
+    if resumed:
+        by_name = {t.name: t for t in config.targets}
+        targets = [by_name[n] if n in by_name else demo_targets_by_name().get(n) for n in json.loads(resumed["targets"])]
+        if None in targets:
+            raise AuditorError(f"run {resumed['id']} audited targets that are no longer in the config: cannot resume it")
+    else:
+        targets = opts.targets if opts.targets is not None else config.enabled_targets()
     if not targets:
         raise AuditorError("no enabled targets in the config: nothing to audit")
     try:
@@ -182,11 +236,24 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     with ExitStack() as stack:
         demo_url = stack.enter_context(demo_marketplace(config, targets))
         jobs = build_jobs(config, targets, demo_url)
-        started = opts.clock()
-        run_id = store.start_run(started, [t.name for t in targets], [str(p) for p in ruleset.files])
-        summary = RunSummary(run_id=run_id, status="running", started_at=started, targets=[t.name for t in targets])
+        if resumed:
+            run_id = resumed["id"]
+            done = set(store.done_item_urls(run_id))
+            if demo_url:  # the demo marketplace listens on a new port in each process
+                done |= {demo_url + urlsplit(u)._replace(scheme="", netloc="").geturl() for u in done}
+            done = frozenset(done)
+            jobs = [replace(j, skip_urls=done) for j in jobs]
+            store.reopen_run(run_id)
+            summary = _summary_of(resumed, store.run_counts(run_id))
+            started = summary.started_at
+            log.info("resuming run %d: %d item pages already done", run_id, len(done))
+        else:
+            started = opts.clock()
+            run_id = store.start_run(started, [t.name for t in targets], [str(p) for p in ruleset.files])
+            summary = RunSummary(run_id=run_id, status="running", started_at=started, targets=[t.name for t in targets])
         progress = Progress(summary, discovered=sum(len(j.start_urls) for j in jobs), on_change=opts.on_progress)
         log.info("run %d: %d targets, %d rules", run_id, len(jobs), len(ruleset))
+        limit = config.crawl.max_run_minutes * 60
 
         async def go() -> None:
             async with AsyncExitStack() as browsers:
@@ -196,12 +263,19 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
                     shooter = fetcher if hasattr(fetcher, "snapshot") else await browsers.enter_async_context(browser_for(config))
                     taker = EvidenceTaker(shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
                                           config.crawl.page_timeout_seconds)
-                await _crawl_into_store(jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker)
+                await asyncio.wait_for(
+                    _crawl_into_store(jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker), limit)
                 if taker:
                     await taker.drain()
 
         try:
             asyncio.run(go())
+        except asyncio.TimeoutError:
+            summary.status, summary.finished_at = "interrupted", opts.clock()
+            store.finish_run(summary, error=f"stopped after crawl.max_run_minutes ({config.crawl.max_run_minutes:g}); "
+                                            "`auditor run --resume` carries it on")
+            log.error("run %d stopped: it exceeded crawl.max_run_minutes (%g)", run_id, config.crawl.max_run_minutes)
+            return summary
         except BaseException as e:
             summary.status = "interrupted" if isinstance(e, (KeyboardInterrupt, asyncio.CancelledError)) else "failed"
             summary.finished_at = opts.clock()
@@ -220,6 +294,16 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     log.info("run %d %s: %d pages ok, %d failed, %d flagged", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged)
     return summary
+
+
+def _summary_of(row: dict, counts: dict[str, int]) -> RunSummary:
+    """A stored run's counters, to carry on from."""
+    return RunSummary(run_id=row["id"], status="running", started_at=datetime.fromisoformat(row["started_at"]),
+                      targets=json.loads(row["targets"] or "[]"), **counts)
+
+
+def demo_targets_by_name() -> dict[str, Target]:
+    return {t.name: t for t in demo_targets()}
 
 
 def write_run_report(config: Config, store: Store, run_id: int) -> Path:

@@ -12,7 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from auditor.config import ScheduleSettings, load_config
 from auditor.errors import AuditorError
-from auditor.pipeline import open_store, run_audit
+from auditor.pipeline import AuditOptions, open_store, run_audit
 from auditor.sites import PROFILES
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def scheduled_run(config_path: str) -> None:
     try:
         config = load_config(Path(config_path), known_sites=set(PROFILES))
         with open_store(config) as store:
-            summary = run_audit(config, store)
+            summary = run_audit(config, store, AuditOptions(wait=True))  # after an on-demand run, not instead
         log.info("scheduled run %d %s; report in %s", summary.run_id, summary.status, summary.report_dir)
     except AuditorError as e:
         log.error("scheduled run failed: %s", e)

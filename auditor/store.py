@@ -172,6 +172,42 @@ class Store:
                 "seller_flags": summary.seller_flags, "error": error,
             })
 
+    def mark_stale_runs(self, now: datetime) -> list[int]:
+        """Runs still 'running' when no process holds the run lock were killed: mark them interrupted."""
+        stale = [r["id"] for r in self.db.query("select id from runs where status = 'running'")]
+        with self.db.atomic():
+            for run_id in stale:
+                self.db["runs"].update(run_id, {"status": "interrupted", "finished_at": _iso(now),
+                                                "error": "the process stopped before the run finished"})
+        return stale
+
+    def last_interrupted_run(self) -> dict | None:
+        rows = list(self.db.query("select * from runs order by id desc limit 1"))
+        return rows[0] if rows and rows[0]["status"] == "interrupted" else None
+
+    def reopen_run(self, run_id: int) -> None:
+        with self.db.atomic():
+            self.db["runs"].update(run_id, {"status": "running", "finished_at": None, "error": None})
+
+    def run_counts(self, run_id: int) -> dict[str, int]:
+        """A run's counters recounted from what it stored (its row's may be stale after a kill)."""
+        one = lambda sql: self.db.execute(sql, [run_id]).fetchone()[0]  # noqa: E731
+        seen = one("select count(*) from observations where run_id = ?")
+        return {
+            "listings_seen": seen, "pages_ok": seen,  # item pages; search pages are not stored one by one
+            "listings_new": one("select count(*) from observations where run_id = ? and changes = '[\"new\"]'"),
+            "listings_changed": one("select count(*) from observations where run_id = ? and changes not in ('[]', '[\"new\"]')"),
+            "flagged": one("select count(distinct site || '/' || item_id) from hits where run_id = ?"),
+            "hits": one("select count(*) from hits where run_id = ?"),
+            "pages_failed": one("select count(*) from page_failures where run_id = ? and kind != 'evidence'"),
+        }
+
+    def done_item_urls(self, run_id: int) -> set[str]:
+        """Item pages a run already stored (a resumed run does not fetch them again)."""
+        return {r["url"] for r in self.db.query(
+            "select l.url from observations o join listings l on l.site = o.site and l.item_id = o.item_id"
+            " where o.run_id = ?", [run_id])}
+
     def run(self, run_id: int) -> dict:
         return self.db["runs"].get(run_id)
 

@@ -147,8 +147,8 @@ def open_in_chromium(path: Path) -> dict:
             if page.query_selector("#f-text"):
                 page.fill("#f-text", "AI美女")
                 page.click("#t-new th[data-sort=price]")
-                page.locator("#sellers a[href^='#seller=']").first.click()  # hostile seller ids in the hash
-                page.locator("table.hits a[href^='#seller=']:visible").first.click()
+                page.locator("#sellers a[href^='#seller=']").first.dispatch_event("click")  # hostile ids in the hash
+                page.locator("table.hits a[href^='#seller=']").last.dispatch_event("click")
                 seen["seller_note"] = page.text_content("#f-seller")
                 page.click("#f-clear")
             page.mouse.move(300, 300)

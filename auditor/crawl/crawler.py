@@ -42,6 +42,7 @@ class CrawlJob:
     start_urls: tuple[str, ...]
     max_pages: int
     requests_per_second: float
+    skip_urls: frozenset[str] = frozenset()  # item pages already done (a resumed run)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class _Crawl:
         self.capped: set[str] = set()
 
     def enqueue(self, job: CrawlJob, url: str, kind: PageKind) -> None:
-        if url in self.seen:
+        if url in self.seen or (kind is PageKind.ITEM and url in job.skip_urls):
             return
         if self.pages[job.target] >= job.max_pages:
             if job.target not in self.capped:

@@ -1,0 +1,114 @@
+"""Runs that are killed, stopped or started twice: real processes, a real SQLite file, real Chromium."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli
+from auditor.runlock import run_lock
+
+from conftest import RULES
+
+pytestmark = pytest.mark.e2e
+
+
+def write_config(tmp_path: Path, listings: int = 300) -> Path:
+    p = tmp_path / "config.yaml"
+    p.write_text(f"""\
+database: {tmp_path}/a.db
+reports_dir: {tmp_path}/reports
+rules_dir: {RULES}
+crawl: {{requests_per_second: 500, retries: 1, backoff_seconds: 0.05, page_timeout_seconds: 10}}
+evidence: {{enabled: false}}
+demo: {{listings: {listings}}}
+targets:
+  - {{name: demo-auction, site: demo_auction, start_urls: ["demo:/auction/search"], requests_per_second: 500}}
+  - {{name: demo-fleamarket, site: demo_fleamarket, start_urls: ["demo:/flea/search"], requests_per_second: 500}}
+""", encoding="utf-8")
+    return p
+
+
+def start_run(config: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "auditor", "--config", str(config), "run", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def count(db: Path, sql: str) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as c:
+        try:
+            return c.execute(sql).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+
+def wait_for(predicate, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_kill_9_leaves_an_intact_database_and_resume_completes_the_listings(tmp_path):
+    config, db = write_config(tmp_path), tmp_path / "a.db"
+    proc = start_run(config)
+    wait_for(lambda: count(db, "select count(*) from observations") >= 60)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    with sqlite3.connect(db) as c:
+        assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert c.execute("select status from runs").fetchall() == [("running",)]
+        done_before = c.execute("select count(*) from observations").fetchone()[0]
+    assert 60 <= done_before < 300
+
+    resumed = CliRunner().invoke(cli, ["--config", str(config), "run", "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    with sqlite3.connect(db) as c:
+        assert c.execute("select id, status from runs").fetchall() == [(1, "completed")]  # the same run, carried on
+        assert c.execute("select count(*) from listings").fetchone()[0] == 300  # none lost
+        per_item = c.execute("select count(*), count(distinct site || item_id) from observations where run_id = 1").fetchone()
+        assert per_item == (300, 300)  # none fetched twice: the done pages were skipped
+        assert c.execute("select listings_seen from runs").fetchone()[0] == 300
+
+
+def test_sigterm_marks_the_run_interrupted_and_exits_within_seconds(tmp_path):
+    config, db = write_config(tmp_path), tmp_path / "a.db"
+    proc = start_run(config)
+    wait_for(lambda: count(db, "select count(*) from observations") >= 30)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert time.monotonic() - sent < 10
+    assert proc.returncode == 130, err
+    assert "--resume" in err
+    with sqlite3.connect(db) as c:
+        status, error = c.execute("select status, error from runs").fetchone()
+    assert status == "interrupted" and "SIGTERM" in error
+
+
+def test_two_runs_never_go_at_once(tmp_path):
+    config, db = write_config(tmp_path, listings=60), tmp_path / "a.db"
+    with run_lock(db):  # as if a scheduled run were going
+        refused = CliRunner().invoke(cli, ["--config", str(config), "run"])
+    assert refused.exit_code == 3
+    assert "another audit run" in refused.output and "--wait" in refused.output
+    assert count(db, "select count(*) from runs") == 0  # refused before it touched anything
+
+    first = start_run(config)
+    wait_for(lambda: count(db, "select count(*) from runs where status = 'running'") == 1)
+    second = start_run(config, "--wait")
+    assert first.wait(60) == 0 and second.wait(60) == 0, second.stderr.read()
+    with sqlite3.connect(db) as c:
+        runs = c.execute("select started_at, finished_at, status from runs order by id").fetchall()
+    assert [r[2] for r in runs] == ["completed", "completed"]
+    assert runs[1][0] >= runs[0][1]  # the second started after the first had finished
