@@ -39,6 +39,7 @@ class CrawlSettings(_Model):
     max_pages_per_target: int = Field(5000, ge=1)
     max_run_minutes: float = Field(240, gt=0, description="a run still going after this is stopped and recorded")
     user_agent: str = DEFAULT_USER_AGENT
+    max_retry_after_seconds: float = Field(120, ge=0, description="a longer Retry-After gives the page up for the run")
 
 
 class ScheduleSettings(_Model):
@@ -87,6 +88,7 @@ class Target(_Model):
     queries: list[str] = []
     base_url: str | None = None
     requests_per_second: float | None = Field(None, gt=0)
+    ignore_robots: bool = Field(False, description="crawl pages robots.txt disallows; every report says so")
 
     @field_validator("start_urls")
     @classmethod

@@ -82,9 +82,10 @@ class FetchTimeout(CrawlError):
 class BadStatus(CrawlError):
     kind = "http_status"
 
-    def __init__(self, url: str, status: int):
+    def __init__(self, url: str, status: int, retry_after: float | None = None):
         self.status = status
-        super().__init__(url, f"HTTP {status}")
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After)
+        super().__init__(url, f"HTTP {status}" + (f" (Retry-After {retry_after:g} s)" if retry_after is not None else ""))
 
     @property
     def retryable(self) -> bool:
@@ -93,6 +94,18 @@ class BadStatus(CrawlError):
 
 class NetworkError(CrawlError):
     kind = "network"
+
+
+class Blocked(CrawlError):
+    """The site answered with a block or a captcha page instead of the page: we are not let in."""
+
+    kind = "blocked"
+
+
+class RobotsDisallowed(CrawlError):
+    """robots.txt asks crawlers to stay off this page: it is not requested."""
+
+    kind = "robots"
 
 
 class ParseError(CrawlError):

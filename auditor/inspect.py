@@ -7,33 +7,16 @@ next page, or an item page's listing, as plain JSON.
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from auditor.config import Config
+from auditor.crawl.charset import decode_html  # noqa: F401 - re-exported for `auditor parse`
 from auditor.errors import AuditorError
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites import SiteProfile
-
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
-
-
-def decode_html(data: bytes, declared: str | None = None) -> str:
-    """Bytes of a saved page as text: its declared charset, else UTF-8, else the Japanese legacy ones."""
-    candidates = [declared] if declared else []
-    m = _CHARSET.search(data[:4096])
-    if m:
-        candidates.append(m.group(1).decode("ascii"))
-    for name in (*candidates, "utf-8", "shift_jis", "cp932", "euc_jp"):
-        try:
-            return data.decode(name)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("utf-8", errors="replace")
-
 
 def load_source(source: str, profile: SiteProfile, config: Config) -> tuple[str, str]:
     """(html, url) of a saved file, or of a URL fetched the way the profile needs (HTTP or browser)."""

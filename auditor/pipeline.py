@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from auditor.capture import EvidenceTaker, write_day_manifest
 from auditor.config import Config, Target
 from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, SearchPageRead, crawl
+from auditor.crawl.robots import RobotsCache
 from auditor.demo import generate, score, serve_demo
 from auditor.errors import AuditorError, RuleError
 from auditor.models import ListingFound, PageFailure, RunSummary, SellerHit
@@ -117,14 +118,15 @@ def build_jobs(config: Config, targets: list[Target], demo_url: str | None) -> l
         if not urls:
             raise AuditorError(f"target {t.name}: give start_urls or queries")
         jobs.append(CrawlJob(t.name, profile, tuple(urls), config.crawl.max_pages_per_target,
-                             t.requests_per_second or config.crawl.requests_per_second))
+                             t.requests_per_second or config.crawl.requests_per_second, obey_robots=not t.ignore_robots))
     return jobs
 
 
 def policy_from(config: Config) -> CrawlPolicy:
     c = config.crawl
     return CrawlPolicy(retries=c.retries, backoff_seconds=c.backoff_seconds, page_timeout=c.page_timeout_seconds,
-                       max_per_host=c.max_per_host, concurrency=config.browser.concurrency)
+                       max_per_host=c.max_per_host, concurrency=config.browser.concurrency,
+                       max_retry_after=c.max_retry_after_seconds, user_agent=c.user_agent)
 
 
 def browser_for(config: Config) -> BrowserFetcher:
@@ -138,7 +140,7 @@ async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matche
                             evidence: EvidenceTaker | None) -> None:
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
-    async for event in crawl(jobs, fetcher, policy):
+    async for event in crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent)):
         if isinstance(event, (ListingFound, SearchPageRead)):
             s.target_pages[event.target] = s.target_pages.get(event.target, 0) + 1
         if isinstance(event, ListingFound):
@@ -249,7 +251,9 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
             log.info("resuming run %d: %d item pages already done", run_id, len(done))
         else:
             started = opts.clock()
-            run_id = store.start_run(started, [t.name for t in targets], [str(p) for p in ruleset.files])
+            notes = [f"target {t.name} ignores robots.txt (ignore_robots: true in the config)" for t in targets
+                     if t.ignore_robots]
+            run_id = store.start_run(started, [t.name for t in targets], [str(p) for p in ruleset.files], notes)
             summary = RunSummary(run_id=run_id, status="running", started_at=started, targets=[t.name for t in targets])
         progress = Progress(summary, discovered=sum(len(j.start_urls) for j in jobs), on_change=opts.on_progress)
         log.info("run %d: %d targets, %d rules", run_id, len(jobs), len(ruleset))

@@ -89,7 +89,11 @@ def _migrate_4(db: sqlite_utils.Database) -> None:
     db["listings"].add_column("start_price", str)
 
 
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+def _migrate_5(db: sqlite_utils.Database) -> None:
+    db["runs"].add_column("notes", str)  # JSON list of things the report must state (robots.txt ignored, ...)
+
+
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]
 
 
 def listing_from_row(row: dict) -> Listing:
@@ -153,10 +157,11 @@ class Store:
                     self.db.execute(f"PRAGMA user_version = {version}")
 
     # --- runs ------------------------------------------------------------------------------------
-    def start_run(self, started_at: datetime, targets: list[str], rule_files: list[str]) -> int:
+    def start_run(self, started_at: datetime, targets: list[str], rule_files: list[str], notes: list[str] = ()) -> int:
         with self.db.atomic():
             row = self.db["runs"].insert({
                 "started_at": _iso(started_at), "status": "running", "targets": json.dumps(targets),
+                "notes": json.dumps(list(notes), ensure_ascii=False),
                 "pages_ok": 0, "pages_failed": 0, "listings_seen": 0, "listings_new": 0,
                 "listings_changed": 0, "flagged": 0, "hits": 0, "rule_files": json.dumps(rule_files),
             })

@@ -31,6 +31,7 @@ class FetchedPage:
     final_url: str
     status: int
     html: str
+    retry_after: str | None = None  # the Retry-After header, if any
 
 
 def bundled_chromium() -> Path | None:
@@ -256,9 +257,9 @@ class BrowserFetcher:
             ms = timeout * 1000
             response = await page.goto(url, wait_until="domcontentloaded", timeout=ms)
             status = response.status if response else 0
-            if status >= 400:
+            if status >= 400:  # the crawler tells errors from block pages
                 healthy = True
-                raise BadStatus(url, status)
+                return FetchedPage(url, page.url, status, await page.content(), response.headers.get("retry-after"))
             if ready_selector:
                 await page.wait_for_selector(ready_selector, state="attached", timeout=ms)
             html = await page.content()

@@ -13,9 +13,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import AsyncIterator, Protocol
 
-from auditor.errors import BadStatus, CrawlError, FetchTimeout, NetworkError, ParseError
+from auditor.crawl.blocked import block_reason, retry_after_seconds
+from auditor.errors import BadStatus, Blocked, CrawlError, FetchTimeout, NetworkError, ParseError
 from auditor.models import Listing, ListingFound, PageFailure, PageKind, SearchPage
 from auditor.crawl.politeness import HostLimiter
+from auditor.crawl.robots import RobotsCache
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class CrawlJob:
     max_pages: int
     requests_per_second: float
     skip_urls: frozenset[str] = frozenset()  # item pages already done (a resumed run)
+    obey_robots: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class CrawlPolicy:
     page_timeout: float = 30.0
     max_per_host: int = 4
     concurrency: int = 4
+    max_retry_after: float = 120.0  # a longer Retry-After gives the page up for this run
+    user_agent: str = "auditor"  # the name robots.txt rules are matched against
 
     @property
     def hard_deadline(self) -> float:
@@ -70,6 +75,15 @@ class CrawlPolicy:
 CrawlEvent = ListingFound | PageFailure | SearchPageRead
 
 
+def _check_response(url: str, page) -> None:
+    """Block and captcha pages are `blocked`; other 4xx / 5xx are `http_status` (429 / 503 with Retry-After)."""
+    reason = block_reason(page.status, page.html)
+    if reason:
+        raise Blocked(url, reason)
+    if page.status >= 400:
+        raise BadStatus(url, page.status, retry_after_seconds(page.retry_after))
+
+
 def _retryable(err: CrawlError) -> bool:
     if isinstance(err, BadStatus):
         return err.retryable
@@ -77,9 +91,10 @@ def _retryable(err: CrawlError) -> bool:
 
 
 class _Crawl:
-    def __init__(self, fetcher: Fetcher, policy: CrawlPolicy):
+    def __init__(self, fetcher: Fetcher, policy: CrawlPolicy, robots: RobotsCache | None):
         self.fetcher = fetcher
         self.policy = policy
+        self.robots = robots
         self.limiter = HostLimiter(policy.max_per_host)
         self.queue: asyncio.Queue = asyncio.Queue()
         self.out: asyncio.Queue = asyncio.Queue()
@@ -115,10 +130,16 @@ class _Crawl:
         while True:
             attempt += 1
             try:
-                async with self.limiter.slot(url, job.requests_per_second):
+                rate = job.requests_per_second
+                if self.robots is not None and job.obey_robots:
+                    await self.robots.check(url)
+                    delay = await self.robots.crawl_delay(url)
+                    rate = min(rate, 1 / delay) if delay else rate
+                async with self.limiter.slot(url, rate):
                     page = await asyncio.wait_for(
                         self.fetcher.fetch(url, ready_selector=job.reader.ready_selector, timeout=self.policy.page_timeout),
                         self.policy.hard_deadline)
+                _check_response(url, page)
                 parsed = self._parse(job, page.html, page.final_url or url, kind)
             except asyncio.TimeoutError:
                 err: CrawlError = FetchTimeout(url, f"hard deadline of {self.policy.hard_deadline:g} s passed")
@@ -129,6 +150,14 @@ class _Crawl:
                 return
             if _retryable(err) and attempt <= self.policy.retries:
                 delay = self.policy.backoff_seconds * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+                asked = getattr(err, "retry_after", None)
+                if asked is not None:
+                    if asked > self.policy.max_retry_after:
+                        log.warning("%s asks us to wait %g s, more than crawl.max_retry_after_seconds", url, asked)
+                        await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, kind))
+                        return
+                    delay = max(delay, asked)
+                    self.limiter.pause(url, delay)  # the whole host waits, not just this page
                 log.info("retrying %s in %.1f s after %s", url, delay, err.detail)
                 await asyncio.sleep(delay)
                 continue
@@ -157,9 +186,12 @@ class _Crawl:
             await self.out.put(ListingFound(job.target, parsed))
 
 
-async def crawl(jobs: list[CrawlJob], fetcher: Fetcher, policy: CrawlPolicy) -> AsyncIterator[CrawlEvent]:
-    """Crawl every job's start URLs and what they lead to; yield each page's result as it comes."""
-    c = _Crawl(fetcher, policy)
+async def crawl(jobs: list[CrawlJob], fetcher: Fetcher, policy: CrawlPolicy,
+                robots: RobotsCache | None = None) -> AsyncIterator[CrawlEvent]:
+    """Crawl every job's start URLs and what they lead to; yield each page's result as it comes.
+
+    With a RobotsCache, pages robots.txt disallows are never requested (recorded as `robots`)."""
+    c = _Crawl(fetcher, policy, robots)
     for job in jobs:
         for url in job.start_urls:
             c.enqueue(job, url, job.reader.page_kind(url))

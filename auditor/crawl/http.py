@@ -1,17 +1,33 @@
-"""A plain HTTP fetcher (httpx): what a server-rendered page says without running its scripts."""
+"""A plain HTTP fetcher (httpx): what a server-rendered page says without running its scripts.
+
+Bodies are read as a stream and given up past `max_bytes`; redirects are capped; the text is
+decoded from the declared charset, else UTF-8, else Shift_JIS / EUC-JP.
+"""
 
 from __future__ import annotations
 
 import httpx
 
 from auditor.crawl.browser import FetchedPage
-from auditor.errors import BadStatus, FetchTimeout, NetworkError
+from auditor.crawl.charset import decode_html
+from auditor.errors import CrawlError, FetchTimeout, NetworkError
+
+MAX_REDIRECTS = 5
+
+
+class TooLarge(CrawlError):
+    kind = "too_large"
+
+
+class TooManyRedirects(CrawlError):
+    kind = "redirects"
 
 
 class HttpFetcher:
-    def __init__(self, *, user_agent: str | None = None, max_connections: int = 8):
+    def __init__(self, *, user_agent: str | None = None, max_connections: int = 8, max_bytes: int = 10_000_000):
         headers = {"User-Agent": user_agent} if user_agent else {}
-        self._client = httpx.AsyncClient(headers=headers, follow_redirects=True, max_redirects=5,
+        self._max_bytes = max_bytes
+        self._client = httpx.AsyncClient(headers=headers, follow_redirects=True, max_redirects=MAX_REDIRECTS,
                                          limits=httpx.Limits(max_connections=max_connections))
 
     async def __aenter__(self) -> "HttpFetcher":
@@ -22,11 +38,20 @@ class HttpFetcher:
 
     async def fetch(self, url: str, *, ready_selector: str | None, timeout: float) -> FetchedPage:
         try:
-            r = await self._client.get(url, timeout=timeout)
+            async with self._client.stream("GET", url, timeout=timeout) as r:
+                declared = int(r.headers.get("content-length") or 0)
+                if declared > self._max_bytes:
+                    raise TooLarge(url, f"the page is {declared:,} bytes, over the {self._max_bytes:,} byte cap")
+                body = bytearray()
+                async for chunk in r.aiter_bytes():
+                    body += chunk
+                    if len(body) > self._max_bytes:
+                        raise TooLarge(url, f"the page is over the {self._max_bytes:,} byte cap")
+        except httpx.TooManyRedirects:
+            raise TooManyRedirects(url, f"more than {MAX_REDIRECTS} redirects (a redirect loop?)") from None
         except httpx.TimeoutException:
             raise FetchTimeout(url, f"no complete page within {timeout:g} s") from None
         except httpx.HTTPError as e:
             raise NetworkError(url, f"{type(e).__name__}: {e}") from None
-        if r.status_code >= 400:
-            raise BadStatus(url, r.status_code)
-        return FetchedPage(url, str(r.url), r.status_code, r.text)
+        return FetchedPage(url, str(r.url), r.status_code, decode_html(bytes(body), r.charset_encoding),
+                           r.headers.get("retry-after"))

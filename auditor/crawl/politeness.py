@@ -16,6 +16,12 @@ class HostLimiter:
         self._next: dict[str, float] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
 
+    def pause(self, url: str, seconds: float) -> None:
+        """Hold back every request to this host for a while (a 429 / 503 with Retry-After)."""
+        host = urlsplit(url).netloc
+        loop = asyncio.get_running_loop()
+        self._next[host] = max(self._next.get(host, 0.0), loop.time() + seconds)
+
     @asynccontextmanager
     async def slot(self, url: str, rate: float) -> AsyncIterator[None]:
         host = urlsplit(url).netloc

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 from auditor.demo.catalog import Catalog, DemoListing
 
 PER_PAGE = 20
-FAULTS = ("500", "404", "hang", "broken")
+FAULTS = ("500", "404", "hang", "broken", "429-once", "captcha", "redirect-loop", "drip", "reset", "huge",
+          "sjis", "eucjp-undeclared", "endless")
 
 
 class DemoServer(ThreadingHTTPServer):
@@ -30,6 +31,8 @@ class DemoServer(ThreadingHTTPServer):
         self.faults = dict(faults or {})
         self.stopping = threading.Event()
         self.requests: list[str] = []
+        self.robots_txt = "User-agent: *\nAllow: /\n"
+        self.fault_hits: dict[str, int] = {}
 
     @property
     def url(self) -> str:
@@ -91,7 +94,12 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         fault = self.server.faults.get(self.path) or self.server.faults.get(split.path)
         if fault:
-            return self._fault(fault)
+            hits = self.server.fault_hits[split.path] = self.server.fault_hits.get(split.path, 0) + 1
+            if not (fault == "429-once" and hits > 1):
+                try:
+                    return self._fault(fault, split.path)
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    return None  # the client gave up on it, as it should
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         parts = [p for p in split.path.split("/") if p]
         catalog = self.server.catalog
@@ -101,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._html(_page("Demo Auctions", '<ul><li><a href="/auction/search">オークション</a></li>'
                                             '<li><a href="/flea/search">フリマ</a></li></ul>'))
                 case ["robots.txt"]:
-                    return self._send(200, "text/plain; charset=utf-8", b"User-agent: *\nAllow: /\n")
+                    return self._send(200, "text/plain; charset=utf-8", self.server.robots_txt.encode())
                 case ["static", "flea.js"]:
                     return self._send(200, "application/javascript", resources.files("auditor.demo").joinpath("static/flea.js").read_bytes())
                 case ["static", "site.css"]:
@@ -165,12 +173,64 @@ class _Handler(BaseHTTPRequestHandler):
                 "nextPage": page + 1 if page * PER_PAGE < len(items) else None}
 
     # --- transport -------------------------------------------------------------------------------
-    def _fault(self, kind: str) -> None:
+    def _fault(self, kind: str, path: str) -> None:
+        """The hostile marketplace: each kind of trouble a real site can give."""
         if kind == "hang":
             self.server.stopping.wait(300)
             return self._send(200, "text/html; charset=utf-8", b"<html><body>too late</body></html>")
         if kind == "broken":
             return self._html("<html><head><title>x</title></head><body><div class=\"Product")
+        if kind == "429-once":
+            self.send_response(429)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if kind == "captcha":
+            return self._send(403, "text/html; charset=utf-8", _page("Security check", "<h1>Are you a robot?</h1>"
+                              '<div class="g-recaptcha"></div><p>Please complete the captcha.</p>').encode())
+        if kind == "redirect-loop":
+            self.send_response(302)
+            n = int((parse_qs(urlsplit(self.path).query).get("r") or ["0"])[0])
+            self.send_header("Location", f"{path}?r={n + 1}")  # the same page again, for ever
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if kind == "drip":  # a byte at a time: every read is quick, the page never ends
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            for _ in range(600):
+                if self.server.stopping.wait(0.2):
+                    break
+                self.wfile.write(b" ")
+                self.wfile.flush()
+            return None
+        if kind == "reset":  # close the connection without a word
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return None
+        if kind == "huge":  # 50 MB
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(50_000_000))
+            self.end_headers()
+            block = b"<p>" + b"x" * 1020 + b"</p>"
+            for _ in range(50_000_000 // len(block)):
+                self.wfile.write(block)
+            return None
+        if kind in ("sjis", "eucjp-undeclared"):
+            item = self.server.catalog.get("auction", path.rsplit("/", 1)[1])
+            html = _auction_item(item) if item else "<html></html>"
+            if kind == "sjis":
+                return self._send(200, "text/html; charset=Shift_JIS", html.replace('charset="utf-8"', 'charset="Shift_JIS"')
+                                  .encode("shift_jis", errors="replace"))
+            return self._send(200, "text/html", html.replace('<meta charset="utf-8">', "").encode("euc_jp", errors="replace"))
+        if kind == "endless":  # a next link forever, and no items
+            page = int((parse_qs(urlsplit(self.path).query).get("p") or ["1"])[0])
+            return self._html(_page("検索結果", f'<ul class="Products__items"></ul>'
+                                    f'<a class="Pager__link" rel="next" href="{path}?p={page + 1}">次へ</a>'))
         status = int(kind)
         return self._send(status, "text/html; charset=utf-8", f"<html><body>error {status}</body></html>".encode())
 

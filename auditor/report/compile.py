@@ -110,6 +110,10 @@ class Report:
     trend_days: list[date] = field(default_factory=list)
     manifest_href: str | None = None  # the day's evidence manifest, relative to the report's folder
 
+    @property
+    def notes(self) -> list[str]:
+        return json.loads(self.run.get("notes") or "[]")
+
     def in_state(self, state: str) -> list[FlaggedListing]:
         return [x for x in self.listings if x.state == state]
 

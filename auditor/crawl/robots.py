@@ -1,0 +1,65 @@
+"""robots.txt, honoured per host and fetched once per run (protego parses it as Google does).
+
+Following RFC 9309: a robots.txt that is missing (4xx) allows everything; one that cannot be
+fetched (5xx, network error) disallows everything on that host for the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlsplit
+
+import httpx
+from protego import Protego
+
+from auditor.errors import RobotsDisallowed
+
+log = logging.getLogger(__name__)
+MAX_BYTES = 500_000  # RFC 9309: parse at least 500 KiB
+
+
+class RobotsCache:
+    def __init__(self, user_agent: str, timeout: float = 15.0):
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self._rules: dict[str, Protego | None] = {}  # None: robots.txt unreachable, stay off the host
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.fetched: list[str] = []
+
+    async def _load(self, origin: str) -> Protego | None:
+        url = origin + "/robots.txt"
+        self.fetched.append(url)
+        try:
+            async with httpx.AsyncClient(headers={"User-Agent": self.user_agent}, follow_redirects=True,
+                                         max_redirects=5, timeout=self.timeout) as client:
+                r = await client.get(url)
+        except httpx.HTTPError as e:
+            log.warning("robots.txt of %s unreachable (%s): not crawling that host this run", origin, type(e).__name__)
+            return None
+        if r.status_code >= 500:
+            log.warning("robots.txt of %s answered %d: not crawling that host this run", origin, r.status_code)
+            return None
+        if r.status_code >= 400:
+            return Protego.parse("")
+        return Protego.parse(r.content[:MAX_BYTES].decode("utf-8", errors="replace"))
+
+    async def rules_for(self, url: str) -> Protego | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._rules:
+            async with self._locks.setdefault(origin, asyncio.Lock()):
+                if origin not in self._rules:
+                    self._rules[origin] = await self._load(origin)
+        return self._rules[origin]
+
+    async def check(self, url: str) -> None:
+        rules = await self.rules_for(url)
+        if rules is None:
+            raise RobotsDisallowed(url, "robots.txt could not be fetched: the host is left alone this run")
+        if not rules.can_fetch(url, self.user_agent):
+            raise RobotsDisallowed(url, "disallowed by robots.txt: not requested")
+
+    async def crawl_delay(self, url: str) -> float | None:
+        rules = await self.rules_for(url)
+        return rules.crawl_delay(self.user_agent) if rules is not None else None

@@ -1,0 +1,92 @@
+"""The hostile marketplace: each fault a real site can give, each recorded as what it is, the run goes on.
+
+Plain HTTP over the demo's server-rendered auction section (the browser path has its own fault test
+in test_e2e_audit.py); the database, the pipeline and the report are the real ones.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from auditor.config import Target
+from auditor.crawl.http import HttpFetcher
+from auditor.demo import generate, serve_demo
+from auditor.pipeline import AuditOptions, run_audit
+from auditor.store import Store
+
+FAULTS = ["500", "429-once", "hang", "drip", "captcha", "redirect-loop", "reset", "huge", "sjis", "eucjp-undeclared"]
+EXPECTED = {  # fault: (stored?, failure kind, attempts)
+    "500": (False, "http_status", 2), "429-once": (True, None, None), "hang": (False, "timeout", 2),
+    "drip": (False, "timeout", 2), "captcha": (False, "blocked", 1), "redirect-loop": (False, "redirects", 1),
+    "reset": (False, "network", 2), "huge": (False, "too_large", 1), "sjis": (True, None, None),
+    "eucjp-undeclared": (True, None, None),
+}
+
+
+@pytest.fixture
+def fast_config(config):
+    crawl = config.crawl.model_copy(update={"page_timeout_seconds": 1.5, "retries": 1, "backoff_seconds": 0.05})
+    return config.model_copy(update={"crawl": crawl, "evidence": config.evidence.model_copy(update={"enabled": False})})
+
+
+def audit(config, server, **target):
+    t = Target(name="hostile", site="demo_auction", start_urls=[server.url + "/auction/search"], requests_per_second=500,
+               **target)
+    with Store(config.database) as store:
+        summary = run_audit(config, store, AuditOptions(targets=[t], fetcher=HttpFetcher(max_bytes=5_000_000)))
+        return summary, {r["item_id"]: r for r in store.db["listings"].rows}, store.failures_for_run(summary.run_id)
+
+
+def test_each_fault_is_recorded_as_what_it_is_and_every_good_page_is_stored(fast_config):
+    catalog = generate(seed=11, size=60)
+    auction = catalog.section("auction")
+    faulty = {fault: auction[i].item_id for i, fault in enumerate(FAULTS)}
+    disallowed = auction[len(FAULTS)].item_id
+    with serve_demo(catalog, faults={f"/auction/item/{i}": f for f, i in faulty.items()}) as server:
+        server.robots_txt = f"User-agent: *\nDisallow: /auction/item/{disallowed}\n"
+        started = time.monotonic()
+        summary, stored, failures = audit(fast_config, server)
+        took = time.monotonic() - started
+        requested = list(server.requests)
+    by_item = {f["url"].rsplit("/", 1)[1]: f for f in failures}
+    for fault, item_id in faulty.items():
+        ok, kind, attempts = EXPECTED[fault]
+        assert (item_id in stored) is ok, fault
+        if kind:
+            assert (by_item[item_id]["kind"], by_item[item_id]["attempts"]) == (kind, attempts), (fault, by_item[item_id])
+    assert stored[faulty["sjis"]]["title"] == next(x.title for x in auction if x.item_id == faulty["sjis"])
+    assert stored[faulty["eucjp-undeclared"]]["title"] == next(x.title for x in auction if x.item_id == faulty["eucjp-undeclared"])
+    assert by_item[disallowed]["kind"] == "robots" and f"/auction/item/{disallowed}" not in requested
+    good = {x.item_id for x in auction} - {i for f, i in faulty.items() if not EXPECTED[f][0]} - {disallowed}
+    assert good <= set(stored)  # every good page stored
+    assert summary.status == "completed"
+    assert took < 40  # the drip and the hang cost their deadlines, not the run
+
+
+def test_endless_pagination_stops_at_the_page_cap(fast_config):
+    config = fast_config.model_copy(update={"crawl": fast_config.crawl.model_copy(update={"max_pages_per_target": 25})})
+    with serve_demo(generate(seed=11, size=20), faults={"/auction/search": "endless"}) as server:
+        summary, stored, failures = audit(config, server)
+        searches = [p for p in server.requests if p.startswith("/auction/search")]
+    assert len(searches) == 25 and not stored
+    assert summary.listings_seen == 0
+
+
+def test_a_target_that_opts_out_of_robots_txt_is_stated_in_the_report(fast_config):
+    with serve_demo(generate(seed=11, size=20)) as server:
+        server.robots_txt = "User-agent: *\nDisallow: /\n"
+        summary, stored, failures = audit(fast_config, server, ignore_robots=True)
+    assert stored  # crawled despite robots.txt, because the config says so
+    html = (summary.report_dir and open(f"{summary.report_dir}/report.html", encoding="utf-8").read())
+    assert "target hostile ignores robots.txt (ignore_robots: true in the config)" in html
+
+
+def test_a_site_whose_robots_txt_disallows_everything_is_not_requested(fast_config):
+    with serve_demo(generate(seed=11, size=20)) as server:
+        server.robots_txt = "User-agent: *\nDisallow: /\n"
+        summary, stored, failures = audit(fast_config, server)
+        requested = list(server.requests)
+    assert requested == ["/robots.txt"] and not stored
+    assert [f["kind"] for f in failures] == ["robots"]
