@@ -44,8 +44,14 @@ def _config(ctx: click.Context, *, required: bool = True) -> Config:
 
     path: Path = ctx.obj["config_path"]
     if not path.exists() and not required and ctx.obj["config_default"]:
-        return Config().resolved(Path.cwd())
-    return load_config(path, known_sites=set(PROFILES))
+        config = Config().resolved(Path.cwd())
+    else:
+        config = load_config(path, known_sites=set(PROFILES))
+    if config.log_file:
+        from auditor.logs import log_to_file
+
+        log_to_file(config.log_file)
+    return config
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -262,6 +268,23 @@ def runs(ctx: click.Context, limit: int) -> None:
         click.echo(f"{r['id']:>5}  {r['status']:<11} {started.astimezone(zone):%Y-%m-%d %H:%M}       "
                    f"{(f'{duration:.0f} s' if duration is not None else '–'):>8} {r['pages_ok']:>8} {r['pages_failed']:>6} "
                    f"{r['listings_seen']:>8} {r['flagged']:>7} {r['hits']:>6}  {(r['error'] or '')[:80]}")
+
+
+@cli.command()
+@click.option("--no-browser", is_flag=True, help="Skip starting Chromium (faster).")
+@click.pass_context
+def doctor(ctx: click.Context, no_browser: bool) -> None:
+    """Check config, rules, database, browser, report folders and each enabled target; say how to fix each problem."""
+    from auditor.doctor import diagnose
+
+    checks = diagnose(_config(ctx), browser=not no_browser)
+    for c in checks:
+        mark = "[green]ok[/]     " if c.ok else "[bold red]problem[/]"
+        out.print(f"{mark} {c.name}: {c.detail}", highlight=False, soft_wrap=True)
+        if not c.ok and c.fix:
+            out.print(f"        fix: {c.fix}", highlight=False, soft_wrap=True)
+    if not all(c.ok for c in checks):
+        ctx.exit(1)
 
 
 @cli.command()

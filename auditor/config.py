@@ -103,6 +103,7 @@ class Config(_Model):
     database: Path = Path("data/auditor.db")
     reports_dir: Path = Path("reports")
     rules_dir: Path = Path("rules")
+    log_file: Path | None = Path("data/auditor.log")
     browser: BrowserSettings = BrowserSettings()
     crawl: CrawlSettings = CrawlSettings()
     schedule: ScheduleSettings = ScheduleSettings()
@@ -128,8 +129,8 @@ class Config(_Model):
 
     def resolved(self, base: Path) -> "Config":
         """Paths in the file are relative to the file's folder."""
-        fix: dict = {k: (base / getattr(self, k)) for k in ("database", "reports_dir", "rules_dir")
-                     if not getattr(self, k).is_absolute()}
+        fix: dict = {k: (base / getattr(self, k)) for k in ("database", "reports_dir", "rules_dir", "log_file")
+                     if getattr(self, k) is not None and not getattr(self, k).is_absolute()}
         if self.evidence.dir is not None and not self.evidence.dir.is_absolute():
             fix["evidence"] = self.evidence.model_copy(update={"dir": base / self.evidence.dir})
         return self.model_copy(update=fix)

@@ -25,6 +25,7 @@ from auditor.crawl.robots import RobotsCache
 from auditor.demo import generate, score, serve_demo
 from auditor.errors import AuditorError, RuleError
 from auditor.models import ListingFound, PageFailure, RunSummary, SellerHit
+from auditor.logs import current_run
 from auditor.report import build_report
 from auditor.runlock import run_lock
 from auditor.rules import Matcher, RuleSet, load_rules
@@ -256,6 +257,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
             run_id = store.start_run(started, [t.name for t in targets], [str(p) for p in ruleset.files], notes)
             summary = RunSummary(run_id=run_id, status="running", started_at=started, targets=[t.name for t in targets])
         progress = Progress(summary, discovered=sum(len(j.start_urls) for j in jobs), on_change=opts.on_progress)
+        current_run.set(run_id)
         log.info("run %d: %d targets, %d rules", run_id, len(jobs), len(ruleset))
         limit = config.crawl.max_run_minutes * 60
 

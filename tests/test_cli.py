@@ -14,7 +14,7 @@ from conftest import RULES
 
 COMMANDS = [[], ["run"], ["demo"], ["demo", "serve"], ["schedule"], ["report"], ["rules"], ["rules", "validate"],
             ["runs"], ["rules", "test"], ["rules", "explain"], ["rules", "backtest"], ["rules", "schema"],
-            ["browser"], ["browser", "install"], ["sites"], ["parse"]]
+            ["browser"], ["browser", "install"], ["sites"], ["parse"], ["doctor"]]
 
 
 def invoke(*args: str):
@@ -113,3 +113,18 @@ def test_an_ad_hoc_query_on_one_site_audits_only_what_it_finds(tmp_path):
     with Store(tmp_path / "a.db") as store:
         rows = list(store.db["listings"].rows)
         assert rows and all("AI美女" in r["title"] and r["target"] == "adhoc-demo-auction" for r in rows)
+
+
+def test_doctor_checks_everything_a_run_needs_and_names_what_is_wrong(tmp_path):
+    p = write_config(tmp_path, "targets:\n  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search']}\n")
+    result = invoke("--config", str(p), "doctor", "--no-browser")
+    assert result.exit_code == 0, result.output
+    for name in ("config", "rules", "database", "reports", "evidence", "target demo-auction"):
+        assert re.search(rf"^ok\s+{name}:", result.output, re.M), name
+    bad_rules = tmp_path / "rules"
+    bad_rules.mkdir()
+    (bad_rules / "x.yaml").write_text("rules:\n  - id: x.a\n    severity: dreadful\n", encoding="utf-8")
+    p.write_text(p.read_text().replace(f"rules_dir: {RULES}", f"rules_dir: {bad_rules}"))
+    result = invoke("--config", str(p), "doctor", "--no-browser")
+    assert result.exit_code == 1
+    assert re.search(r"^problem rules: .*x\.yaml:\d+", result.output, re.M) and "fix: " in result.output

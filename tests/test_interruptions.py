@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -94,6 +95,8 @@ def test_sigterm_marks_the_run_interrupted_and_exits_within_seconds(tmp_path):
     with sqlite3.connect(db) as c:
         status, error = c.execute("select status, error from runs").fetchone()
     assert status == "interrupted" and "SIGTERM" in error
+    log = (tmp_path / "data" / "auditor.log").read_text(encoding="utf-8")  # the default log file, beside the config
+    assert re.search(r"INFO +run=1 auditor\.pipeline: run 1: 2 targets", log)
 
 
 def test_two_runs_never_go_at_once(tmp_path):

@@ -1,0 +1,108 @@
+"""`auditor doctor`: check everything a run needs, and say what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from auditor.config import Config
+from auditor.errors import AuditorError
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _rules(config: Config) -> Check:
+    from auditor.rules import load_rules
+
+    try:
+        ruleset = load_rules(config.rules_dir)
+    except AuditorError as e:
+        return Check("rules", False, str(e).splitlines()[0], "fix the file and line named; `auditor rules validate`")
+    return Check("rules", True, f"{len(ruleset)} rules in {len(ruleset.files)} files ({config.rules_dir})")
+
+
+def _database(config: Config) -> Check:
+    from auditor.store import Store
+
+    try:
+        with Store(config.database) as store:
+            result = store.db.execute("pragma quick_check").fetchone()[0]
+            runs = store.count("runs")
+    except AuditorError as e:
+        return Check("database", False, str(e), "check the path and its permissions (database: in config.yaml)")
+    if result != "ok":
+        return Check("database", False, f"{config.database}: {result}", "restore a backup; the file is damaged")
+    return Check("database", True, f"{config.database}: ok, {runs} runs")
+
+
+def _writable(name: str, folder: Path) -> Check:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        return Check(name, False, f"{folder}: {e.strerror}", f"make {folder} writable by this user, or point the config elsewhere")
+    return Check(name, True, f"{folder}: writable")
+
+
+def _browser(config: Config) -> Check:
+    from auditor.crawl.browser import BrowserFetcher, has_cjk_fonts
+
+    async def launch() -> None:
+        async with BrowserFetcher(executable=config.browser.executable, concurrency=1):
+            pass
+
+    try:
+        asyncio.run(launch())
+    except AuditorError as e:
+        return Check("browser", False, str(e), "`auditor browser install`")
+    fonts = "" if has_cjk_fonts() else "; no Japanese fonts (screenshots show boxes: `auditor browser install`)"
+    return Check("browser", True, "headless Chromium starts" + fonts)
+
+
+def _targets(config: Config) -> list[Check]:
+    from auditor.sites import get_profile
+
+    out = []
+    for t in config.enabled_targets():
+        urls = t.start_urls or ([t.base_url] if t.base_url else [])
+        if any(u.startswith("demo:") for u in urls):
+            out.append(Check(f"target {t.name}", True, "the bundled demo marketplace (started by each run)"))
+            continue
+        try:
+            get_profile(t.site)
+            url = urls[0].split("?")[0].rstrip("/")
+            origin = "/".join(url.split("/")[:3])
+            r = httpx.get(origin + "/robots.txt", timeout=10, follow_redirects=True,
+                          headers={"User-Agent": config.crawl.user_agent})
+            ok = r.status_code < 500
+            out.append(Check(f"target {t.name}", ok, f"{origin}: robots.txt answered HTTP {r.status_code}",
+                             "" if ok else "the site is failing; try later"))
+        except (httpx.HTTPError, AuditorError, IndexError) as e:
+            out.append(Check(f"target {t.name}", False, f"cannot reach it: {type(e).__name__}: {e}",
+                             "check the network, a proxy, or the target's URLs"))
+    return out
+
+
+def diagnose(config: Config, *, browser: bool = True) -> list[Check]:
+    checks = [Check("config", True, "read and valid"), _rules(config), _database(config),
+              _writable("reports", config.reports_dir), _writable("evidence", config.evidence_dir)]
+    if browser:
+        checks.append(_browser(config))
+    checks += _targets(config)
+    if not config.enabled_targets():
+        checks.append(Check("targets", False, "no enabled target", "enable one in config.yaml, or use `auditor demo`"))
+    if os.environ.get("AUDITOR_BROWSER_EXECUTABLE"):
+        checks.append(Check("environment", True, "AUDITOR_BROWSER_EXECUTABLE overrides browser.executable"))
+    return checks
