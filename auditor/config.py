@@ -27,6 +27,7 @@ class BrowserSettings(_Model):
     )
     concurrency: int = Field(4, ge=1, le=32, description="pages open at once")
     recycle_after: int = Field(40, ge=1, description="reopen a tab after this many pages")
+    context_recycle_after: int = Field(500, ge=1, description="start a fresh browser context after this many pages")
     block_resources: bool = Field(True, description="skip images, fonts, media and styles")
 
 

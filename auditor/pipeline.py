@@ -134,6 +134,7 @@ def browser_for(config: Config) -> BrowserFetcher:
     b = config.browser
     return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.concurrency,
                           recycle_after=b.recycle_after, block_resources=b.block_resources,
+                          context_recycle_after=b.context_recycle_after,
                           user_agent=config.crawl.user_agent)
 
 

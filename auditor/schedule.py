@@ -41,9 +41,11 @@ def scheduled_run(config_path: str) -> None:
         log.exception("scheduled run crashed")
 
 
-def build_scheduler(config_path: Path, settings: ScheduleSettings, job: Callable[[str], None] = scheduled_run) -> BlockingScheduler:
+def build_scheduler(config_path: Path, settings: ScheduleSettings, job: Callable[[str], None] = scheduled_run,
+                    trigger=None) -> BlockingScheduler:
+    """The scheduler with the daily job (`trigger` replaces the config's cron, for tests)."""
     scheduler = BlockingScheduler(timezone=settings.zone)
-    scheduler.add_job(job, trigger_for(settings), args=[str(config_path)], id="daily-audit",
+    scheduler.add_job(job, trigger or trigger_for(settings), args=[str(config_path)], id="daily-audit",
                       max_instances=1, coalesce=True, misfire_grace_time=MISFIRE_GRACE_SECONDS)
     return scheduler
 

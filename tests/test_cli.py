@@ -128,3 +128,14 @@ def test_doctor_checks_everything_a_run_needs_and_names_what_is_wrong(tmp_path):
     result = invoke("--config", str(p), "doctor", "--no-browser")
     assert result.exit_code == 1
     assert re.search(r"^problem rules: .*x\.yaml:\d+", result.output, re.M) and "fix: " in result.output
+
+
+@pytest.mark.e2e
+def test_a_run_where_one_target_read_nothing_exits_non_zero_and_says_which(tmp_path):
+    p = write_config(tmp_path, "evidence: {enabled: false}\ncrawl: {retries: 0, page_timeout_seconds: 3}\ntargets:\n"
+                               "  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search'],"
+                               " requests_per_second: 500}\n"
+                               "  - {name: gone-site, site: demo_auction, start_urls: ['http://127.0.0.1:9/auction/search']}\n")
+    result = invoke("--config", str(p), "run")
+    assert result.exit_code == 1
+    assert "every page failed for: gone-site" in result.output

@@ -6,6 +6,8 @@ in test_e2e_audit.py); the database, the pipeline and the report are the real on
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import pytest
@@ -13,15 +15,16 @@ import pytest
 from auditor.config import Target
 from auditor.crawl.http import HttpFetcher
 from auditor.demo import generate, serve_demo
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.pipeline import AuditOptions, browser_for, run_audit
 from auditor.store import Store
 
-FAULTS = ["500", "429-once", "hang", "drip", "captcha", "redirect-loop", "reset", "huge", "sjis", "eucjp-undeclared"]
+FAULTS = ["500", "429-once", "hang", "drip", "captcha", "redirect-loop", "reset", "huge", "sjis", "eucjp-undeclared",
+          "denied-503"]
 EXPECTED = {  # fault: (stored?, failure kind, attempts)
     "500": (False, "http_status", 2), "429-once": (True, None, None), "hang": (False, "timeout", 2),
     "drip": (False, "timeout", 2), "captcha": (False, "blocked", 1), "redirect-loop": (False, "redirects", 1),
     "reset": (False, "network", 2), "huge": (False, "too_large", 1), "sjis": (True, None, None),
-    "eucjp-undeclared": (True, None, None),
+    "eucjp-undeclared": (True, None, None), "denied-503": (False, "blocked", 1),
 }
 
 
@@ -90,3 +93,61 @@ def test_a_site_whose_robots_txt_disallows_everything_is_not_requested(fast_conf
         requested = list(server.requests)
     assert requested == ["/robots.txt"] and not stored
     assert [f["kind"] for f in failures] == ["robots"]
+
+
+def _browser_processes() -> list[int]:
+    """The Chromium browser processes this test process started (through Playwright's driver)."""
+    parents, cmdlines = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            cmdlines[int(entry)] = open(f"/proc/{entry}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+
+    def ours(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == os.getpid():
+                return True
+        return False
+
+    return [pid for pid, cmd in cmdlines.items()
+            if ours(pid) and ("chrom" in cmd.split(" ")[0]) and "--type=" not in cmd]
+
+
+@pytest.mark.e2e
+def test_the_browser_survives_a_spinning_renderer_a_hung_page_and_its_own_crash(config):
+    crawl = config.crawl.model_copy(update={"page_timeout_seconds": 3, "retries": 2, "backoff_seconds": 0.2})
+    browser = config.browser.model_copy(update={"context_recycle_after": 10})
+    config = config.model_copy(update={"crawl": crawl, "browser": browser,
+                                       "evidence": config.evidence.model_copy(update={"enabled": False})})
+    catalog = generate(seed=11, size=40)
+    flea = catalog.section("flea")
+    faults = {f"/flea/item/{flea[0].item_id}": "spin", f"/flea/item/{flea[1].item_id}": "hang"}
+    fetcher = browser_for(config)
+    killed = []
+
+    def crash_once(progress) -> None:
+        if progress.done >= 15 and not killed:
+            killed.extend(_browser_processes())
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+
+    with serve_demo(catalog, faults=faults) as server:
+        targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"]),
+                   Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"])]
+        started = time.monotonic()
+        with Store(config.database) as store:
+            summary = run_audit(config, store, AuditOptions(targets=targets, fetcher=fetcher, on_progress=crash_once))
+            stored = {r["item_id"] for r in store.db["listings"].rows}
+            failures = {f["url"].rsplit("/", 1)[1]: f["kind"] for f in store.failures_for_run(summary.run_id)}
+    assert killed, "no browser process was found to kill"
+    assert fetcher.relaunches == 1  # the crash was survived by relaunching, once
+    assert fetcher.contexts_opened >= 5  # a fresh context every 10 pages
+    assert failures == {flea[0].item_id: "timeout", flea[1].item_id: "timeout"}
+    assert stored == {x.item_id for x in catalog.listings} - {flea[0].item_id, flea[1].item_id}
+    assert summary.status == "completed" and time.monotonic() - started < 90

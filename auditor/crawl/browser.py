@@ -119,77 +119,154 @@ def install_browser(echo=print) -> str:
     raise BrowserError(f"no Chromium could be installed automatically; {INSTALL_HINT}")
 
 
+@dataclass
+class _Tab:
+    page: object
+    generation: int  # the browser context it belongs to
+    uses: int = 0
+
+
 class BrowserFetcher:
-    """A long-lived headless Chromium with a pool of reused tabs; one fetch = one tab for one page."""
+    """A long-lived headless Chromium with a pool of reused tabs; one fetch = one tab for one page.
+
+    Tabs are reopened every `recycle_after` pages and the whole context every `context_recycle_after`
+    (memory stays flat on long runs). A browser that crashed or stopped answering is relaunched on the
+    next fetch; tabs of an old context or browser are dropped as they come back to the pool.
+    """
 
     def __init__(self, *, executable: str | None = None, headless: bool = True, concurrency: int = 4,
-                 recycle_after: int = 40, block_resources: bool = True, user_agent: str | None = None):
+                 recycle_after: int = 40, block_resources: bool = True, user_agent: str | None = None,
+                 context_recycle_after: int = 500):
         self._executable = executable
         self._headless = headless
         self._size = concurrency
         self._recycle_after = recycle_after
+        self._context_recycle_after = context_recycle_after
         self._block = block_resources
         self._user_agent = user_agent
         self._pw = None
         self._browser = None
         self._context = None
+        self._generation = 0
+        self._context_loads = 0
+        self._open_tabs: dict[int, int] = {}  # generation -> tabs still open in that context
+        self._old_contexts: dict[int, object] = {}
+        self._lock = asyncio.Lock()
         self._idle: asyncio.Queue = asyncio.Queue()
-        self._uses: dict[int, int] = {}
-        self._evidence_tabs: asyncio.Queue | None = None
+        self._evidence_idle: asyncio.Queue | None = None
         self.pages_opened = 0
+        self.contexts_opened = 0
+        self.relaunches = 0
 
     async def __aenter__(self) -> "BrowserFetcher":
         from playwright.async_api import async_playwright
 
-        exe = choose_executable(self._executable)
+        self._exe = choose_executable(self._executable)
         self._pw = await async_playwright().start()
         try:
-            await self._launch(exe)
+            await self._launch()
         except Exception:
             await self._pw.stop()
             raise
-        self._exe = exe
-        return self
-
-    async def _launch(self, exe: str | None) -> None:
-        from playwright.async_api import Error as PlaywrightError
-
-        try:
-            self._browser = await self._pw.chromium.launch(executable_path=exe, headless=self._headless, args=LAUNCH_ARGS)
-        except PlaywrightError as e:
-            raise BrowserError(f"Chromium did not start ({exe or 'Playwright default'}): {e.message.splitlines()[0]}") from None
-        self._context = await self._browser.new_context(user_agent=self._user_agent, locale="ja-JP", service_workers="block")
         for _ in range(self._size):
             self._idle.put_nowait(None)  # tabs are opened lazily
+        return self
 
     async def __aexit__(self, *exc) -> None:
         try:
             if self._browser is not None:
-                await self._browser.close()
+                await asyncio.wait_for(self._browser.close(), 15)
+        except Exception:  # a browser that no longer answers: the driver's stop ends it
+            pass
         finally:
             await self._pw.stop()
 
-    async def _new_page(self):
+    async def _launch(self) -> None:
+        from playwright.async_api import Error as PlaywrightError
+
+        try:
+            self._browser = await self._pw.chromium.launch(executable_path=self._exe, headless=self._headless,
+                                                           args=LAUNCH_ARGS)
+        except PlaywrightError as e:
+            raise BrowserError(f"Chromium did not start ({self._exe or 'Playwright default'}): "
+                               f"{e.message.splitlines()[0]}") from None
+        self._old_contexts.clear()
+        self._open_tabs.clear()
+        await self._new_context()
+
+    async def _new_context(self) -> None:
+        self._context = await self._browser.new_context(user_agent=self._user_agent, locale="ja-JP",
+                                                        service_workers="block")
+        self._generation += 1
+        self._context_loads = 0
+        self.contexts_opened += 1
+
+    async def _ready(self) -> None:
+        """Relaunch a browser that is gone; move to a fresh context when this one has loaded enough."""
+        async with self._lock:
+            if not self._browser.is_connected():
+                log.warning("the browser crashed or was closed; relaunching it")
+                self.relaunches += 1
+                await self._launch()
+            elif self._context_loads >= self._context_recycle_after:
+                self._old_contexts[self._generation] = self._context
+                await self._new_context()
+                await self._close_drained()
+
+    async def _close_drained(self) -> None:
+        for generation in [g for g in self._old_contexts if not self._open_tabs.get(g)]:
+            context = self._old_contexts.pop(generation)
+            try:
+                await asyncio.wait_for(context.close(), 10)
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                pass
+
+    async def _open(self, block: bool) -> _Tab:
         page = await self._context.new_page()
         self.pages_opened += 1
-        if self._block:
+        self._open_tabs[self._generation] = self._open_tabs.get(self._generation, 0) + 1
+        if block and self._block:
             cdp = await self._context.new_cdp_session(page)
             await cdp.send("Network.enable")
             await cdp.send("Network.setBlockedURLs", {"urls": BLOCKED_URLS})
-        self._uses[id(page)] = 0
-        return page
+        return _Tab(page, self._generation)
 
-    async def _discard(self, page) -> None:
-        self._uses.pop(id(page), None)
+    async def _take(self, pool: asyncio.Queue, block: bool) -> _Tab:
+        tab = await pool.get()
         try:
-            await asyncio.wait_for(page.close(), 5)
+            await self._ready()
+            if tab is not None and tab.generation != self._generation:
+                await self._discard(tab)
+                tab = None
+            return tab or await self._open(block)
+        except BaseException:
+            if tab is not None:
+                await self._discard(tab)
+            pool.put_nowait(None)
+            raise
+
+    def _give_back(self, pool: asyncio.Queue, tab: _Tab | None, healthy: bool, recycle_after: int | None) -> None:
+        if tab is not None:
+            tab.uses += 1
+            if not healthy or (recycle_after and tab.uses >= recycle_after) or tab.generation != self._generation:
+                asyncio.get_running_loop().create_task(self._discard(tab))
+                tab = None
+        pool.put_nowait(tab)
+
+    async def _discard(self, tab: _Tab) -> None:
+        try:
+            await asyncio.wait_for(tab.page.close(), 5)
         except Exception:  # a stuck or crashed tab: nothing more to save
             pass
+        self._open_tabs[tab.generation] = max(0, self._open_tabs.get(tab.generation, 0) - 1)
+        if tab.generation in self._old_contexts:
+            await self._close_drained()
 
-    async def _relaunch_if_gone(self) -> None:
+    def _error(self, url: str, e) -> NetworkError:
+        message = e.message.splitlines()[0] if getattr(e, "message", None) else str(e)
         if self._browser is not None and not self._browser.is_connected():
-            log.warning("browser disconnected; relaunching")
-            await self._launch(self._exe)
+            message = f"the browser crashed ({message})"
+        return NetworkError(url, message)
 
     async def snapshot(self, url: str, *, ready_selector: str | None, timeout: float, image_urls: tuple[str, ...] = (),
                        max_image_bytes: int = 10_000_000, tabs: int = 2) -> Snapshot:
@@ -197,18 +274,16 @@ class BrowserFetcher:
         from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-        if self._evidence_tabs is None:
-            self._evidence_tabs = asyncio.Queue()
+        if self._evidence_idle is None:
+            self._evidence_idle = asyncio.Queue()
             for _ in range(tabs):
-                self._evidence_tabs.put_nowait(None)
-        page = await self._evidence_tabs.get()
-        ms = timeout * 1000
+                self._evidence_idle.put_nowait(None)
+        tab = await self._take(self._evidence_idle, block=False)
+        page, healthy, ms = tab.page, False, timeout * 1000
         try:
-            if page is None:
-                await self._relaunch_if_gone()
-                page = await self._context.new_page()
             response = await page.goto(url, wait_until="domcontentloaded", timeout=ms)
             if response is not None and response.status >= 400:
+                healthy = True
                 raise BadStatus(url, response.status)
             if ready_selector:
                 await page.wait_for_selector(ready_selector, state="attached", timeout=ms)
@@ -218,16 +293,13 @@ class BrowserFetcher:
                 pass  # a slow image must not cost the evidence of the page itself
             png = await page.screenshot(full_page=True, type="png", timeout=ms)
             html, final_url = await page.content(), page.url
+            healthy = True
         except PlaywrightTimeout:
-            await self._discard(page)
-            page = None
             raise FetchTimeout(url, f"no evidence within {timeout:g} s") from None
         except PlaywrightError as e:
-            await self._discard(page)
-            page = None
-            raise NetworkError(url, e.message.splitlines()[0]) from None
+            raise self._error(url, e) from None
         finally:
-            self._evidence_tabs.put_nowait(page)
+            self._give_back(self._evidence_idle, tab, healthy, None)
         images = []
         for image_url in image_urls:
             if not image_url.lower().startswith(("http://", "https://")):
@@ -248,13 +320,10 @@ class BrowserFetcher:
         from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-        page = await self._idle.get()
-        healthy = False
+        tab = await self._take(self._idle, block=True)
+        page, healthy, ms = tab.page, False, timeout * 1000
         try:
-            if page is None:
-                await self._relaunch_if_gone()
-                page = await self._new_page()
-            ms = timeout * 1000
+            self._context_loads += 1
             response = await page.goto(url, wait_until="domcontentloaded", timeout=ms)
             status = response.status if response else 0
             if status >= 400:  # the crawler tells errors from block pages
@@ -268,11 +337,6 @@ class BrowserFetcher:
         except PlaywrightTimeout:
             raise FetchTimeout(url, f"no complete page within {timeout:g} s") from None
         except PlaywrightError as e:
-            raise NetworkError(url, e.message.splitlines()[0]) from None
+            raise self._error(url, e) from None
         finally:
-            if page is not None:
-                self._uses[id(page)] = self._uses.get(id(page), 0) + 1
-                if not healthy or self._uses[id(page)] >= self._recycle_after:
-                    asyncio.get_running_loop().create_task(self._discard(page))
-                    page = None
-            self._idle.put_nowait(page)
+            self._give_back(self._idle, tab, healthy, self._recycle_after)

@@ -18,7 +18,7 @@ from auditor.demo.catalog import Catalog, DemoListing
 
 PER_PAGE = 20
 FAULTS = ("500", "404", "hang", "broken", "429-once", "captcha", "redirect-loop", "drip", "reset", "huge",
-          "sjis", "eucjp-undeclared", "endless")
+          "sjis", "eucjp-undeclared", "endless", "spin", "denied-503")
 
 
 class DemoServer(ThreadingHTTPServer):
@@ -189,6 +189,9 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "captcha":
             return self._send(403, "text/html; charset=utf-8", _page("Security check", "<h1>Are you a robot?</h1>"
                               '<div class="g-recaptcha"></div><p>Please complete the captcha.</p>').encode())
+        if kind == "denied-503":  # a bot wall that answers 503 rather than 403
+            return self._send(503, "text/html; charset=utf-8", _page("Access Denied", "<h1>Access denied</h1>"
+                              "<p>Unusual traffic from your network.</p>").encode())
         if kind == "redirect-loop":
             self.send_response(302)
             n = int((parse_qs(urlsplit(self.path).query).get("r") or ["0"])[0])
@@ -227,6 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, "text/html; charset=Shift_JIS", html.replace('charset="utf-8"', 'charset="Shift_JIS"')
                                   .encode("shift_jis", errors="replace"))
             return self._send(200, "text/html", html.replace('<meta charset="utf-8">', "").encode("euc_jp", errors="replace"))
+        if kind == "spin":  # the renderer stuck in a script that never ends
+            return self._html(_page("Demo Flea", '<div id="app"></div>', "<script>for (;;) {}</script>"))
         if kind == "endless":  # a next link forever, and no items
             page = int((parse_qs(urlsplit(self.path).query).get("p") or ["1"])[0])
             return self._html(_page("検索結果", f'<ul class="Products__items"></ul>'
