@@ -68,13 +68,19 @@ def test_each_fault_is_recorded_as_what_it_is_and_every_good_page_is_stored(fast
     assert took < 40  # the drip and the hang cost their deadlines, not the run
 
 
-def test_endless_pagination_stops_at_the_page_cap(fast_config):
-    config = fast_config.model_copy(update={"crawl": fast_config.crawl.model_copy(update={"max_pages_per_target": 25})})
+def test_endless_pagination_is_detected_and_not_followed(fast_config):
     with serve_demo(generate(seed=11, size=20), faults={"/auction/search": "endless"}) as server:
-        summary, stored, failures = audit(config, server)
+        summary, stored, failures = audit(fast_config, server)
         searches = [p for p in server.requests if p.startswith("/auction/search")]
-    assert len(searches) == 25 and not stored
-    assert summary.listings_seen == 0
+    assert len(searches) == 5 and not stored  # five pages without a new listing, then "next" is left alone
+    assert summary.listings_seen == 0 and summary.pages_ok == 5
+
+
+def test_the_page_cap_ends_a_crawl_that_keeps_finding_pages(fast_config):
+    config = fast_config.model_copy(update={"crawl": fast_config.crawl.model_copy(update={"max_pages_per_target": 12})})
+    with serve_demo(generate(seed=11, size=60)) as server:
+        summary, stored, failures = audit(config, server)
+    assert summary.pages_ok == 12 and len(stored) == 11  # one search page and eleven items
 
 
 def test_a_target_that_opts_out_of_robots_txt_is_stated_in_the_report(fast_config):
@@ -151,3 +157,20 @@ def test_the_browser_survives_a_spinning_renderer_a_hung_page_and_its_own_crash(
     assert failures == {flea[0].item_id: "timeout", flea[1].item_id: "timeout"}
     assert stored == {x.item_id for x in catalog.listings} - {flea[0].item_id, flea[1].item_id}
     assert summary.status == "completed" and time.monotonic() - started < 90
+
+
+@pytest.mark.e2e
+def test_a_browser_that_misses_hard_deadlines_is_restarted(demo_server):
+    import asyncio
+
+    from auditor.crawl import BrowserFetcher
+
+    async def go():
+        async with BrowserFetcher(concurrency=1) as fetcher:
+            await fetcher.fetch(demo_server.url + "/auction/search", ready_selector=None, timeout=5)
+            for _ in range(3):  # what the crawler calls when a page passes its hard deadline
+                await fetcher.unresponsive()
+            page = await fetcher.fetch(demo_server.url + "/auction/search", ready_selector=None, timeout=5)
+            return fetcher.relaunches, page.status
+
+    assert asyncio.run(go()) == (1, 200)

@@ -16,6 +16,7 @@ from auditor.evidence import Snapshot
 
 log = logging.getLogger(__name__)
 
+STUCK_LIMIT = 3  # hard deadlines missed in a row before the browser is restarted
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 LAUNCH_ARGS = ["--disable-gpu", "--disable-quic", "--disable-dev-shm-usage"]
 BLOCKED_URLS = [f"*.{ext}*" for ext in (
@@ -157,6 +158,7 @@ class BrowserFetcher:
         self.pages_opened = 0
         self.contexts_opened = 0
         self.relaunches = 0
+        self._stuck = 0  # hard deadlines missed in a row
 
     async def __aenter__(self) -> "BrowserFetcher":
         from playwright.async_api import async_playwright
@@ -212,6 +214,17 @@ class BrowserFetcher:
                 self._old_contexts[self._generation] = self._context
                 await self._new_context()
                 await self._close_drained()
+
+    async def unresponsive(self) -> None:
+        """A page passed its hard deadline; after a few in a row the browser is taken as stuck and restarted."""
+        self._stuck += 1
+        if self._stuck >= STUCK_LIMIT and self._browser is not None and self._browser.is_connected():
+            log.warning("the browser missed %d hard deadlines in a row: restarting it", self._stuck)
+            self._stuck = 0
+            try:
+                await asyncio.wait_for(self._browser.close(), 5)
+            except Exception:  # noqa: BLE001 - stuck: the next page relaunches it anyway
+                pass
 
     async def _close_drained(self) -> None:
         for generation in [g for g in self._old_contexts if not self._open_tabs.get(g)]:
@@ -332,7 +345,7 @@ class BrowserFetcher:
             if ready_selector:
                 await page.wait_for_selector(ready_selector, state="attached", timeout=ms)
             html = await page.content()
-            healthy = True
+            healthy, self._stuck = True, 0
             return FetchedPage(url, page.url, status, html)
         except PlaywrightTimeout:
             raise FetchTimeout(url, f"no complete page within {timeout:g} s") from None

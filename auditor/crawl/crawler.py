@@ -73,6 +73,7 @@ class CrawlPolicy:
 
 
 CrawlEvent = ListingFound | PageFailure | SearchPageRead
+MAX_BARREN_PAGES = 5  # then "next" is not followed: endless pagination
 
 
 def _check_response(url: str, page) -> None:
@@ -101,6 +102,7 @@ class _Crawl:
         self.seen: set[str] = set()
         self.pages = Counter()
         self.capped: set[str] = set()
+        self.barren = Counter()  # search pages in a row with no new listing, per target
 
     def enqueue(self, job: CrawlJob, url: str, kind: PageKind) -> None:
         if url in self.seen or (kind is PageKind.ITEM and url in job.skip_urls):
@@ -143,6 +145,8 @@ class _Crawl:
                 parsed = self._parse(job, page.html, page.final_url or url, kind)
             except asyncio.TimeoutError:
                 err: CrawlError = FetchTimeout(url, f"hard deadline of {self.policy.hard_deadline:g} s passed")
+                if hasattr(self.fetcher, "unresponsive"):
+                    await self.fetcher.unresponsive()  # the browser's own timeout did not fire: it may be stuck
             except CrawlError as e:
                 err = e
             else:
@@ -177,9 +181,14 @@ class _Crawl:
 
     async def _emit(self, job: CrawlJob, url: str, parsed) -> None:
         if isinstance(parsed, SearchPage):
+            fresh = [u for u in parsed.item_urls if u not in self.seen]
             for item_url in parsed.item_urls:
                 self.enqueue(job, item_url, PageKind.ITEM)
-            if parsed.next_url:
+            self.barren[job.target] = 0 if fresh else self.barren[job.target] + 1
+            if parsed.next_url and self.barren[job.target] >= MAX_BARREN_PAGES:
+                log.warning("target %s: %d search pages in a row without a new listing; not following 'next' "
+                            "further (endless pagination?)", job.target, MAX_BARREN_PAGES)
+            elif parsed.next_url:
                 self.enqueue(job, parsed.next_url, PageKind.SEARCH)
             await self.out.put(SearchPageRead(job.target, url, len(parsed.item_urls), parsed.next_url is not None))
         else:
