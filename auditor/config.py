@@ -20,20 +20,36 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def auto_concurrency() -> int:
+    """Browser tabs for this machine: two per core (a tab costs ~80 ms of CPU a page), ~300 MB each."""
+    cores = os.cpu_count() or 2
+    try:
+        free_mb = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 1_000_000
+    except (ValueError, OSError):
+        free_mb = 4000
+    return max(1, min(2 * cores, free_mb // 300, 12))
+
+
 class BrowserSettings(_Model):
     headless: bool = True
     executable: str | None = Field(
         None, description="Chromium binary; empty picks Playwright's browser, then the system one"
     )
-    concurrency: int = Field(4, ge=1, le=32, description="pages open at once")
+    concurrency: int = Field(0, ge=0, le=32, description="tabs loading at once; 0: from the machine's cores and memory")
     recycle_after: int = Field(40, ge=1, description="reopen a tab after this many pages")
     context_recycle_after: int = Field(500, ge=1, description="start a fresh browser context after this many pages")
     block_resources: bool = Field(True, description="skip images, fonts, media and styles")
+
+    @property
+    def tabs(self) -> int:
+        return self.concurrency or auto_concurrency()
 
 
 class CrawlSettings(_Model):
     requests_per_second: float = Field(1.0, gt=0, description="per host")
     max_per_host: int = Field(4, ge=1, description="requests in flight per host")
+    http_concurrency: int = Field(8, ge=1, le=64, description="plain HTTP requests in flight in all")
+    max_page_mb: float = Field(10, gt=0, description="a larger page is given up (too_large)")
     retries: int = Field(2, ge=0, le=10)
     backoff_seconds: float = Field(1.0, ge=0)
     page_timeout_seconds: float = Field(30.0, gt=0)
@@ -90,6 +106,8 @@ class Target(_Model):
     base_url: str | None = None
     requests_per_second: float | None = Field(None, gt=0)
     ignore_robots: bool = Field(False, description="crawl pages robots.txt disallows; every report says so")
+    fetch: Literal["auto", "http", "browser"] = Field(
+        "auto", description="auto: HTTP for server-rendered profiles, the browser for the rest and as a fallback")
 
     @field_validator("start_urls")
     @classmethod

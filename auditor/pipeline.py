@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 from auditor.capture import EvidenceTaker, write_day_manifest
 from auditor.config import Config, Target
 from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, SearchPageRead, crawl
+from auditor.crawl.adaptive import AdaptiveFetcher
+from auditor.crawl.http import HttpFetcher
 from auditor.crawl.robots import RobotsCache
 from auditor.demo import generate, score, serve_demo
 from auditor.errors import AuditorError, RuleError
@@ -119,20 +121,28 @@ def build_jobs(config: Config, targets: list[Target], demo_url: str | None) -> l
         if not urls:
             raise AuditorError(f"target {t.name}: give start_urls or queries")
         jobs.append(CrawlJob(t.name, profile, tuple(urls), config.crawl.max_pages_per_target,
-                             t.requests_per_second or config.crawl.requests_per_second, obey_robots=not t.ignore_robots))
+                             t.requests_per_second or config.crawl.requests_per_second, obey_robots=not t.ignore_robots,
+                             mode=t.fetch))
     return jobs
 
 
 def policy_from(config: Config) -> CrawlPolicy:
     c = config.crawl
     return CrawlPolicy(retries=c.retries, backoff_seconds=c.backoff_seconds, page_timeout=c.page_timeout_seconds,
-                       max_per_host=c.max_per_host, concurrency=config.browser.concurrency,
+                       max_per_host=c.max_per_host, concurrency=max(config.browser.tabs, c.http_concurrency),
                        max_retry_after=c.max_retry_after_seconds, user_agent=c.user_agent)
+
+
+def adaptive_for(config: Config) -> AdaptiveFetcher:
+    """Plain HTTP for server-rendered pages; the browser, started when first needed, for the rest."""
+    http = HttpFetcher(user_agent=config.crawl.user_agent, max_connections=config.crawl.http_concurrency,
+                       max_bytes=int(config.crawl.max_page_mb * 1_000_000))
+    return AdaptiveFetcher(http, lambda: browser_for(config))
 
 
 def browser_for(config: Config) -> BrowserFetcher:
     b = config.browser
-    return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.concurrency,
+    return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.tabs,
                           recycle_after=b.recycle_after, block_resources=b.block_resources,
                           context_recycle_after=b.context_recycle_after,
                           user_agent=config.crawl.user_agent)
@@ -264,7 +274,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
 
         async def go() -> None:
             async with AsyncExitStack() as browsers:
-                fetcher = await browsers.enter_async_context(opts.fetcher or browser_for(config))
+                fetcher = await browsers.enter_async_context(opts.fetcher or adaptive_for(config))
                 taker = None
                 if config.evidence.enabled and opts.evidence:
                     shooter = fetcher if hasattr(fetcher, "snapshot") else await browsers.enter_async_context(browser_for(config))

@@ -46,6 +46,7 @@ class CrawlJob:
     requests_per_second: float
     skip_urls: frozenset[str] = frozenset()  # item pages already done (a resumed run)
     obey_robots: bool = True
+    mode: str = "auto"  # auto | http | browser (with an AdaptiveFetcher)
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,19 @@ class _Crawl:
                     await self.robots.check(url)
                     delay = await self.robots.crawl_delay(url)
                     rate = min(rate, 1 / delay) if delay else rate
+                fetcher = await self._fetcher_for(job)
                 async with self.limiter.slot(url, rate):
                     page = await asyncio.wait_for(
-                        self.fetcher.fetch(url, ready_selector=job.reader.ready_selector, timeout=self.policy.page_timeout),
+                        fetcher.fetch(url, ready_selector=job.reader.ready_selector, timeout=self.policy.page_timeout),
                         self.policy.hard_deadline)
                 _check_response(url, page)
-                parsed = self._parse(job, page.html, page.final_url or url, kind)
+                try:
+                    parsed = self._parse(job, page.html, page.final_url or url, kind)
+                except ParseError:
+                    if not self._fall_back(job, fetcher, page.html):
+                        raise
+                    attempt -= 1  # the same page again, in the browser: not a failed attempt
+                    continue
             except asyncio.TimeoutError:
                 err: CrawlError = FetchTimeout(url, f"hard deadline of {self.policy.hard_deadline:g} s passed")
                 if hasattr(self.fetcher, "unresponsive"):
@@ -168,6 +176,22 @@ class _Crawl:
             log.warning("page failed: %s (%s after %d attempt%s)", url, err.detail, attempt, "s" * (attempt > 1))
             await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, kind))
             return
+
+    async def _fetcher_for(self, job: CrawlJob):
+        if hasattr(self.fetcher, "fetcher_for"):
+            return await self.fetcher.fetcher_for(job.target, job.mode, getattr(job.reader, "needs_browser", False))
+        return self.fetcher
+
+    def _fall_back(self, job: CrawlJob, used, html: str) -> bool:
+        """An HTTP page the profile cannot read because it needs JavaScript: the target moves to the browser."""
+        adaptive = self.fetcher if hasattr(self.fetcher, "move_to_browser") else None
+        if adaptive is None or job.mode != "auto" or used is not adaptive.http:
+            return False
+        needs_js = getattr(job.reader, "needs_javascript", None)
+        if needs_js is None or not needs_js(html):
+            return False
+        adaptive.move_to_browser(job.target)
+        return True
 
     def _parse(self, job: CrawlJob, html: str, url: str, kind: PageKind):
         try:

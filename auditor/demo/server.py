@@ -31,6 +31,7 @@ class DemoServer(ThreadingHTTPServer):
         self.faults = dict(faults or {})
         self.stopping = threading.Event()
         self.requests: list[str] = []
+        self.clients: list[tuple[str, str]] = []  # (path, "browser" or "http"): who asked
         self.robots_txt = "User-agent: *\nAllow: /\n"
         self.fault_hits: dict[str, int] = {}
 
@@ -91,6 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         self.server.requests.append(self.path)
+        self.server.clients.append((self.path, "browser" if self.headers.get("Sec-Fetch-Mode") else "http"))
         split = urlsplit(self.path)
         fault = self.server.faults.get(self.path) or self.server.faults.get(split.path)
         if fault:

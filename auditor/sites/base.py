@@ -41,6 +41,12 @@ class SiteProfile(ABC):
         """The kind of a page from its content, for saved files whose URL says nothing (None: unknown)."""
         return None
 
+    def needs_javascript(self, html: str) -> bool:
+        """Whether a page it could not read over plain HTTP is a shell that JavaScript would fill."""
+        lowered = html.lower()
+        return len(lowered) < 200_000 and "<script" in lowered and (
+            '<div id="app"></div>' in lowered or '<div id="root"></div>' in lowered or "enable javascript" in lowered)
+
     def parse(self, html: str, url: str, kind: PageKind | None = None) -> SearchPage | Listing:
         """Read a page as the kind given, or the kind its content shows, or the kind its URL suggests."""
         kind = kind or self.detect_kind(html, url)

@@ -1,0 +1,64 @@
+"""HTTP first, the browser where it is needed.
+
+Pages of profiles that render on the server are fetched with httpx (10 to 40 times cheaper than a
+browser tab); pages of profiles that need JavaScript go to the browser, which starts only when the
+first such page (or the first evidence screenshot) needs it. When a page fetched over HTTP turns out
+to need JavaScript (the profile says the page is a shell), that target moves to the browser for
+the rest of the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+MODES = ("auto", "http", "browser")
+
+
+class AdaptiveFetcher:
+    def __init__(self, http, make_browser: Callable[[], object]):
+        self.http = http
+        self._make_browser = make_browser
+        self._browser = None
+        self._lock = asyncio.Lock()
+        self.browser_targets: set[str] = set()  # targets moved to the browser during the run
+
+    async def __aenter__(self) -> "AdaptiveFetcher":
+        await self.http.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        try:
+            if self._browser is not None:
+                await self._browser.__aexit__(*exc)
+        finally:
+            await self.http.__aexit__(*exc)
+
+    @property
+    def browser_started(self) -> bool:
+        return self._browser is not None
+
+    async def browser(self):
+        async with self._lock:
+            if self._browser is None:
+                browser = self._make_browser()
+                await browser.__aenter__()
+                self._browser = browser
+                log.info("browser started")
+        return self._browser
+
+    async def fetcher_for(self, target: str, mode: str, needs_browser: bool):
+        if mode == "browser" or (mode == "auto" and (needs_browser or target in self.browser_targets)):
+            return await self.browser()
+        return self.http
+
+    def move_to_browser(self, target: str) -> None:
+        if target not in self.browser_targets:
+            log.warning("target %s: its pages need JavaScript after all; using the browser for it from now on", target)
+            self.browser_targets.add(target)
+
+    async def snapshot(self, url: str, **kwargs):
+        return await (await self.browser()).snapshot(url, **kwargs)
