@@ -22,6 +22,7 @@ e2e: setup
 bench: setup
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/crawl.py
 
 setup: $(STAMP) $(VENV)/.browser
 

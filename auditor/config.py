@@ -48,7 +48,7 @@ class BrowserSettings(_Model):
 class CrawlSettings(_Model):
     requests_per_second: float = Field(1.0, gt=0, description="per host")
     max_per_host: int = Field(4, ge=1, description="requests in flight per host")
-    http_concurrency: int = Field(8, ge=1, le=64, description="plain HTTP requests in flight in all")
+    http_concurrency: int = Field(4, ge=1, le=64, description="plain HTTP requests in flight in all")
     max_page_mb: float = Field(10, gt=0, description="a larger page is given up (too_large)")
     retries: int = Field(2, ge=0, le=10)
     backoff_seconds: float = Field(1.0, ge=0)

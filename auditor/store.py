@@ -129,6 +129,7 @@ class Store:
             self.db = sqlite_utils.Database(str(path))
             if str(path) != ":memory:":
                 self.db.enable_wal()
+                self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses nothing committed; only power loss may
             self.db.execute("PRAGMA busy_timeout = 10000")
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
@@ -241,31 +242,30 @@ class Store:
             "end_time": _iso(listing.end_time) if listing.end_time else None, "status": listing.status,
             "seller_url": listing.seller_url, "start_price": _dec(listing.start_price), "last_seen": now, "last_run_id": run_id,
         }
-        with self.db.atomic():
-            try:
-                before = self.db["listings"].get(key)
-            except sqlite_utils.db.NotFoundError:
-                before = None
+        tracked = ", ".join(TRACKED)
+        with self.db.atomic():  # plain SQL here: this runs for every page, sqlite-utils' introspection does not pay
+            found = self.db.execute(f"select {tracked} from listings where site = ? and item_id = ?", key).fetchone()
+            before = dict(zip(TRACKED, found)) if found else None
             if before is None:
                 changes: tuple[str, ...] = ("new",)
                 row.update(first_seen=now, first_run_id=run_id)
-                self.db["listings"].insert(row)
+                self.db.execute(f"insert into listings ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+                                list(row.values()))
             else:
                 changes = tuple(f for f in TRACKED if before[f] != row[f])
-                self.db["listings"].update(key, row)
-            self.db["observations"].insert({
-                "run_id": run_id, "site": listing.site, "item_id": listing.item_id, "seen_at": now,
-                "price": row["price"], "bids": listing.bids, "status": listing.status, "title": listing.title,
-                "changes": json.dumps(changes),
-            })
+                sets = [k for k in row if k not in ("site", "item_id")]
+                self.db.execute(f"update listings set {', '.join(f'{k} = ?' for k in sets)} where site = ? and item_id = ?",
+                                [row[k] for k in sets] + list(key))
+            self.db.execute(
+                "insert into observations (run_id, site, item_id, seen_at, price, bids, status, title, changes)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, listing.site, listing.item_id, now, row["price"], listing.bids, listing.status, listing.title,
+                 json.dumps(changes)])
             if listing.seller_id:
-                seller_key = (listing.site, listing.seller_id)
-                exists = self.db.execute("select 1 from sellers where site = ? and seller_id = ?", seller_key).fetchone()
-                if exists:
-                    self.db["sellers"].update(seller_key, {"name": listing.seller_name, "last_seen": now})
-                else:
-                    self.db["sellers"].insert({"site": listing.site, "seller_id": listing.seller_id,
-                                               "name": listing.seller_name, "first_seen": now, "last_seen": now})
+                self.db.execute(
+                    "insert into sellers (site, seller_id, name, first_seen, last_seen) values (?, ?, ?, ?, ?)"
+                    " on conflict (site, seller_id) do update set name = excluded.name, last_seen = excluded.last_seen",
+                    [listing.site, listing.seller_id, listing.seller_name, now, now])
             for h in hits:
                 self.db.execute(
                     "insert or replace into hits (run_id, site, item_id, rule_id, rule_title, severity, tags, matches, seen_at)"

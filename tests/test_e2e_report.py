@@ -71,8 +71,8 @@ def test_a_removed_listing_is_gone_a_new_one_is_new_and_changed_ones_get_new_evi
                        title="【AI美女】新作ポスター A3 No.1")
     with serve_demo(small_catalog) as server:
         first = audit(config, server, clock)
-        server.catalog = small_catalog.without(removed.section, removed.item_id).with_listing(newcomer)
-        server.catalog.listings[server.catalog.listings.index(changed)] = bump(changed, price=changed.price + 500)
+        day2 = small_catalog.without(removed.section, removed.item_id).with_listing(newcomer)
+        server.catalog = replace(day2, listings=[bump(x, price=x.price + 500) if x == changed else x for x in day2.listings])
         clock.now += timedelta(days=1)
         second = audit(config, server, clock)
     states = rows_by_state(Path(second.report_dir))

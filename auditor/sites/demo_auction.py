@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
+import lxml.html
+
 from auditor.errors import ParseError
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites.base import SiteProfile, absolute, parse_int, parse_price, parse_time, required, soup, text_of
@@ -29,30 +31,47 @@ class DemoAuction(SiteProfile):
         return SearchPage(tuple(dict.fromkeys(u for u in links if u)), absolute(url, nxt.get("href")) if nxt else None)
 
     def parse_item(self, html: str, url: str) -> Listing:
-        doc = soup(html)
-        main = required(doc.select_one("main.ProductDetail[data-item-id]"), "item", url, self.name)
-        title = text_of(required(main.select_one("h1.ProductTitle__text"), "title", url, self.name))
-        price = main.select_one("dd.Price__value")
-        buy_now = main.select_one("dd.Price__buynow")
-        seller = main.select_one("a.Seller__name")
-        end = main.select_one("time.EndTime")
-        status = main.select_one(".Status")
+        # lxml and XPath straight, not a BeautifulSoup tree: this page is read on every audit, thousands of times
+        doc = lxml.html.fromstring(html)
+        main = _one(doc, "//main[contains(@class, 'ProductDetail')][@data-item-id]")
+        title = _one(main, ".//h1[contains(@class, 'ProductTitle__text')]") if main is not None else None
+        if main is None or title is None:
+            raise ParseError(url, f"not an item page of {self.name}: no {'item' if main is None else 'title'} found")
+        price = _one(main, ".//dd[contains(@class, 'Price__value')]")
+        buy_now = _one(main, ".//dd[contains(@class, 'Price__buynow')]")
+        seller = _one(main, ".//a[contains(@class, 'Seller__name')]")
+        end = _one(main, ".//time[contains(@class, 'EndTime')]")
+        status = _one(main, ".//*[contains(@class, 'Status')]")
+        category = _one(main, ".//ul[contains(@class, 'Category')]/li")
         return Listing(
             site=self.name,
-            item_id=str(main["data-item-id"]),
+            item_id=main.get("data-item-id"),
             url=url,
-            title=title,
-            description=text_of(main.select_one(".ProductExplanation__commentBody")),
-            price=parse_price(price.get("data-price") if price else None),
-            currency="JPY" if price else None,
-            buy_now_price=parse_price(buy_now.get("data-price") if buy_now else None),
-            bids=parse_int(text_of(main.select_one("dd.Count__bids"))),
-            seller_id=seller.get("data-seller-id") if seller else None,
-            seller_name=text_of(seller) or None,
-            category=text_of(main.select_one("ul.Category li")) or None,
-            tags=tuple(text_of(li) for li in main.select("ul.Tags li")),
-            image_urls=tuple(u for u in (absolute(url, i.get("src")) for i in main.select(".ProductImage img")) if u),
-            end_time=parse_time(end.get("datetime") if end else None),
-            status=(status.get("data-status") if status else None) or "active",
-            seller_url=absolute(url, seller.get("href")) if seller else None,
+            title=_text(title),
+            description=_text(_one(main, ".//*[contains(@class, 'ProductExplanation__commentBody')]")),
+            price=parse_price(price.get("data-price") if price is not None else None),
+            currency="JPY" if price is not None else None,
+            buy_now_price=parse_price(buy_now.get("data-price") if buy_now is not None else None),
+            bids=parse_int(_text(_one(main, ".//dd[contains(@class, 'Count__bids')]"))),
+            seller_id=seller.get("data-seller-id") if seller is not None else None,
+            seller_name=_text(seller) or None,
+            category=_text(category) or None,
+            tags=tuple(_text(li) for li in main.xpath(".//ul[contains(@class, 'Tags')]/li")),
+            image_urls=tuple(u for u in (absolute(url, i.get("src"))
+                                         for i in main.xpath(".//*[contains(@class, 'ProductImage')]//img")) if u),
+            end_time=parse_time(end.get("datetime") if end is not None else None),
+            status=(status.get("data-status") if status is not None else None) or "active",
+            seller_url=absolute(url, seller.get("href")) if seller is not None else None,
         )
+
+
+def _one(node, xpath: str):
+    found = node.xpath(xpath)
+    return found[0] if found else None
+
+
+def _text(node) -> str:
+    """Text as BeautifulSoup's get_text(" ", strip=True) gives it: pieces stripped, joined by a space."""
+    if node is None:
+        return ""
+    return " ".join(t.strip() for t in node.itertext() if t.strip())
