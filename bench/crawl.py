@@ -181,6 +181,19 @@ def measure(cmd: list[str], env: dict | None = None) -> dict:
     return result
 
 
+def versions(chromium: str, crawlee: bool) -> str:
+    from importlib.metadata import version
+
+    browser = subprocess.run([chromium, "--version"], capture_output=True, text=True).stdout.strip().splitlines()
+    out = [browser[-1] if browser else "Chromium ?", f"playwright {version('playwright')}", f"httpx {version('httpx')}",
+           f"beautifulsoup4 {version('beautifulsoup4')}", f"lxml {version('lxml')}"]
+    if crawlee:
+        got = subprocess.run([str(CRAWLEE_VENV / "bin" / "python"), "-c", "import crawlee, importlib.metadata as m; "
+                              "print(m.version('crawlee'))"], capture_output=True, text=True).stdout.strip()
+        out.append(f"crawlee {got or '?'}")
+    return ", ".join(out)
+
+
 def ensure_crawlee() -> Path:
     python = CRAWLEE_VENV / "bin" / "python"
     if not python.exists():
@@ -242,6 +255,7 @@ def main() -> None:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results.update({
         "crawl_machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "crawl_versions": versions(chromium, not args.no_crawlee),
         "crawl_listings": args.size,
         **{f"crawl_{k.replace('-', '_')}_pages_per_s": round(v["pages_per_s"], 1) for k, v in rows.items()},
         **{f"crawl_{k.replace('-', '_')}_peak_rss_mb": v["peak_rss_mb"] for k, v in rows.items()},
