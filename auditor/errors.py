@@ -96,6 +96,16 @@ class NetworkError(CrawlError):
     kind = "network"
 
 
+class PageTooLarge(CrawlError):
+    """The page is over the size cap (crawl.max_page_mb): not read."""
+
+    kind = "too_large"
+
+
+class TooManyRedirects(CrawlError):
+    kind = "redirects"
+
+
 class Blocked(CrawlError):
     """The site answered with a block or a captcha page instead of the page: we are not let in."""
 

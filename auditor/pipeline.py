@@ -145,6 +145,7 @@ def browser_for(config: Config) -> BrowserFetcher:
     return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.tabs,
                           recycle_after=b.recycle_after, block_resources=b.block_resources,
                           context_recycle_after=b.context_recycle_after,
+                          max_bytes=int(config.crawl.max_page_mb * 1_000_000),
                           user_agent=config.crawl.user_agent)
 
 

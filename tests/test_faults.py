@@ -126,14 +126,16 @@ def _browser_processes() -> list[int]:
 
 
 @pytest.mark.e2e
-def test_the_browser_survives_a_spinning_renderer_a_hung_page_and_its_own_crash(config):
+def test_the_browser_survives_a_spinning_renderer_a_hung_page_a_50_mb_page_and_its_own_crash(config):
     crawl = config.crawl.model_copy(update={"page_timeout_seconds": 3, "retries": 2, "backoff_seconds": 0.2})
     browser = config.browser.model_copy(update={"context_recycle_after": 10})
     config = config.model_copy(update={"crawl": crawl, "browser": browser,
                                        "evidence": config.evidence.model_copy(update={"enabled": False})})
     catalog = generate(seed=11, size=40)
     flea = catalog.section("flea")
-    faults = {f"/flea/item/{flea[0].item_id}": "spin", f"/flea/item/{flea[1].item_id}": "hang"}
+    auction = catalog.section("auction")
+    faults = {f"/flea/item/{flea[0].item_id}": "spin", f"/flea/item/{flea[1].item_id}": "hang",
+              f"/auction/item/{auction[0].item_id}": "huge"}
     fetcher = browser_for(config)
     killed = []
 
@@ -144,7 +146,7 @@ def test_the_browser_survives_a_spinning_renderer_a_hung_page_and_its_own_crash(
                 os.kill(pid, signal.SIGKILL)
 
     with serve_demo(catalog, faults=faults) as server:
-        targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"]),
+        targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"], fetch="browser"),
                    Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"])]
         started = time.monotonic()
         with Store(config.database) as store:
@@ -154,8 +156,8 @@ def test_the_browser_survives_a_spinning_renderer_a_hung_page_and_its_own_crash(
     assert killed, "no browser process was found to kill"
     assert fetcher.relaunches == 1  # the crash was survived by relaunching, once
     assert fetcher.contexts_opened >= 5  # a fresh context every 10 pages
-    assert failures == {flea[0].item_id: "timeout", flea[1].item_id: "timeout"}
-    assert stored == {x.item_id for x in catalog.listings} - {flea[0].item_id, flea[1].item_id}
+    assert failures == {flea[0].item_id: "timeout", flea[1].item_id: "timeout", auction[0].item_id: "too_large"}
+    assert stored == {x.item_id for x in catalog.listings} - {flea[0].item_id, flea[1].item_id, auction[0].item_id}
     assert summary.status == "completed" and time.monotonic() - started < 90
 
 

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.errors import BadStatus, BrowserError, FetchTimeout, NetworkError
+from auditor.errors import BadStatus, BrowserError, FetchTimeout, NetworkError, PageTooLarge
 from auditor.evidence import Snapshot
 
 log = logging.getLogger(__name__)
@@ -138,12 +138,13 @@ class BrowserFetcher:
 
     def __init__(self, *, executable: str | None = None, headless: bool = True, concurrency: int = 4,
                  recycle_after: int = 40, block_resources: bool = True, user_agent: str | None = None,
-                 context_recycle_after: int = 500):
+                 context_recycle_after: int = 500, max_bytes: int = 10_000_000):
         self._executable = executable
         self._headless = headless
         self._size = concurrency
         self._recycle_after = recycle_after
         self._context_recycle_after = context_recycle_after
+        self._max_bytes = max_bytes
         self._block = block_resources
         self._user_agent = user_agent
         self._pw = None
@@ -306,16 +307,18 @@ class BrowserFetcher:
         tab = await self._take(self._evidence_idle, block=False)
         page, healthy, ms = tab.page, False, timeout * 1000
         try:
-            response = await page.goto(url, wait_until="domcontentloaded", timeout=ms)
+            response = await page.goto(url, wait_until="commit", timeout=ms)
             if response is not None and response.status >= 400:
                 healthy = True
                 raise BadStatus(url, response.status)
+            for state in ("domcontentloaded", "load"):  # a third-party script or image that never comes
+                try:                                      # must not cost the evidence of the page itself
+                    await page.wait_for_load_state(state, timeout=min(ms, 10_000))
+                except PlaywrightTimeout:
+                    log.info("evidence of %s taken before the page reached %s", url, state)
+                    break
             if ready_selector:
                 await page.wait_for_selector(ready_selector, state="attached", timeout=ms)
-            try:
-                await page.wait_for_load_state("load", timeout=min(ms, 10_000))
-            except PlaywrightTimeout:
-                pass  # a slow image must not cost the evidence of the page itself
             png = await page.screenshot(full_page=True, type="png", timeout=ms)
             html, final_url = await page.content(), page.url
             healthy = True
@@ -349,7 +352,13 @@ class BrowserFetcher:
         page, healthy, ms = tab.page, False, timeout * 1000
         try:
             self._context_loads += 1
-            response = await page.goto(url, wait_until="domcontentloaded", timeout=ms)
+            response = await page.goto(url, wait_until="commit", timeout=ms)
+            declared = int((response.headers.get("content-length") or "0") if response else "0")
+            if declared > self._max_bytes:  # stop it now, before the browser reads it all
+                healthy = True
+                await page.goto("about:blank", timeout=ms)
+                raise PageTooLarge(url, f"the page is {declared:,} bytes, over the {self._max_bytes:,} byte cap")
+            await page.wait_for_load_state("domcontentloaded", timeout=ms)
             status = response.status if response else 0
             if status >= 400:  # the crawler tells errors from block pages
                 healthy = True
@@ -358,6 +367,8 @@ class BrowserFetcher:
                 await page.wait_for_selector(ready_selector, state="attached", timeout=ms)
             html = await self._html(tab)
             healthy, self._stuck = True, 0
+            if len(html) > self._max_bytes:
+                raise PageTooLarge(url, f"the page is over the {self._max_bytes:,} byte cap")
             return FetchedPage(url, page.url, status, html)
         except PlaywrightTimeout:
             raise FetchTimeout(url, f"no complete page within {timeout:g} s") from None

@@ -10,17 +10,9 @@ import httpx
 
 from auditor.crawl.browser import FetchedPage
 from auditor.crawl.charset import decode_html
-from auditor.errors import CrawlError, FetchTimeout, NetworkError
+from auditor.errors import FetchTimeout, NetworkError, PageTooLarge, TooManyRedirects
 
 MAX_REDIRECTS = 5
-
-
-class TooLarge(CrawlError):
-    kind = "too_large"
-
-
-class TooManyRedirects(CrawlError):
-    kind = "redirects"
 
 
 class HttpFetcher:
@@ -41,12 +33,12 @@ class HttpFetcher:
             async with self._client.stream("GET", url, timeout=timeout) as r:
                 declared = int(r.headers.get("content-length") or 0)
                 if declared > self._max_bytes:
-                    raise TooLarge(url, f"the page is {declared:,} bytes, over the {self._max_bytes:,} byte cap")
+                    raise PageTooLarge(url, f"the page is {declared:,} bytes, over the {self._max_bytes:,} byte cap")
                 body = bytearray()
                 async for chunk in r.aiter_bytes():
                     body += chunk
                     if len(body) > self._max_bytes:
-                        raise TooLarge(url, f"the page is over the {self._max_bytes:,} byte cap")
+                        raise PageTooLarge(url, f"the page is over the {self._max_bytes:,} byte cap")
         except httpx.TooManyRedirects:
             raise TooManyRedirects(url, f"more than {MAX_REDIRECTS} redirects (a redirect loop?)") from None
         except httpx.TimeoutException:
