@@ -304,7 +304,10 @@ class BrowserFetcher:
             self._evidence_idle = asyncio.Queue()
             for _ in range(tabs):
                 self._evidence_idle.put_nowait(None)
-        tab = await self._take(self._evidence_idle, block=False)
+        try:
+            tab = await self._take(self._evidence_idle, block=False)
+        except PlaywrightError as e:
+            raise self._error(url, e) from None
         page, healthy, ms = tab.page, False, timeout * 1000
         try:
             response = await page.goto(url, wait_until="commit", timeout=ms)
@@ -348,7 +351,10 @@ class BrowserFetcher:
         from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-        tab = await self._take(self._idle, block=True)
+        try:
+            tab = await self._take(self._idle, block=True)
+        except PlaywrightError as e:  # the browser went away while a tab was being opened
+            raise self._error(url, e) from None
         page, healthy, ms = tab.page, False, timeout * 1000
         try:
             self._context_loads += 1
