@@ -303,12 +303,15 @@ class Store:
 
     def evidence_for(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
         """Every evidence file of these listings, newest capture first."""
-        wanted = set(keys)
+        wanted = sorted(set(keys))
         out: dict[tuple[str, str], list[dict]] = {k: [] for k in wanted}
-        for row in self.db.query("select * from evidence order by captured_at desc, id"):
-            key = (row["site"], row["item_id"])
-            if key in wanted:
-                out[key].append(row)
+        for i in range(0, len(wanted), 400):  # through the (site, item_id) index, not the whole table
+            chunk = wanted[i:i + 400]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            for row in self.db.query(f"with k (site, item_id) as (values {values}) select e.* from k join evidence e"
+                                     " on e.site = k.site and e.item_id = k.item_id order by e.captured_at desc, e.id",
+                                     [v for key in chunk for v in key]):
+                out[(row["site"], row["item_id"])].append(row)
         return out
 
     def evidence_between(self, start: datetime, end: datetime) -> list[dict]:
