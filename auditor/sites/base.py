@@ -102,11 +102,12 @@ def parse_int(text: str | None) -> int | None:
     return int(value) if value is not None else None
 
 
-def parse_time(text: str | None) -> datetime | None:
-    if not text:
+def parse_time(value) -> datetime | None:
+    """An ISO 8601 date or date-time (a 'Z' too), aware where it gives its offset; None if unreadable."""
+    if not value:
         return None
     try:
-        return datetime.fromisoformat(text)
+        return datetime.fromisoformat(str(value))
     except ValueError:
         return None
 

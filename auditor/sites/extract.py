@@ -144,14 +144,3 @@ def to_decimal(value: Any) -> Decimal | None:
     except InvalidOperation:
         return parse_money(str(value))[0]
 
-
-def parse_time_any(value: Any):
-    """An ISO date or date-time, as an aware datetime where it says its offset (None if unreadable)."""
-    from datetime import datetime
-
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None

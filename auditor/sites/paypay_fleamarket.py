@@ -14,9 +14,9 @@ import re
 from urllib.parse import quote, urlsplit
 
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, soup, text_of, web_url
-from auditor.sites.extract import dig, meta, next_data, parse_money, parse_time_any, to_decimal
-from auditor.sites.schema_org import SchemaOrg
+from auditor.sites.base import SiteProfile, next_link, parse_time, soup, text_of, web_url
+from auditor.sites.extract import dig, meta, next_data, parse_money, to_decimal
+from auditor.sites.schema_org import SchemaOrg, products_in
 
 _ITEM = re.compile(r"/item/(z\d+)")
 
@@ -59,7 +59,7 @@ class PaypayFleamarket(SiteProfile):
                 category=" > ".join(str(c.get("name")) for c in category.get("path") or [] if isinstance(c, dict)) or None,
                 tags=tuple(str(t) for t in it.get("hashtag") or []),
                 image_urls=tuple(u for u in [it.get("thumbnailImageUrl")] if u),
-                end_time=parse_time_any(it.get("endTime")),
+                end_time=parse_time(it.get("endTime")),
                 status="sold" if str(it.get("itemStatus", "")).upper() == "SOLD" else "active",
             ))
         found = tuple(listings)
@@ -68,9 +68,10 @@ class PaypayFleamarket(SiteProfile):
 
     def parse_item(self, html: str, url: str) -> Listing:
         doc = soup(html)
+        products = products_in(doc)
         try:
-            listing = SchemaOrg().parse_item(html, url)
-        except Exception:  # noqa: BLE001 - fall back to what the meta tags say
+            listing = SchemaOrg().listing_from(products[0], url) if products else None
+        except Exception:  # noqa: BLE001 - JSON-LD it cannot read: fall back to what the meta tags say
             listing = None
         m = _ITEM.search(urlsplit(url).path) or _ITEM.search(urlsplit(meta(doc, "og:url") or "").path)
         title = (listing.title if listing else None) or meta(doc, "og:title") or text_of(doc.select_one("h1"))

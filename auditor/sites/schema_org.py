@@ -10,8 +10,8 @@ from __future__ import annotations
 from urllib.parse import quote, urljoin
 
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, soup
-from auditor.sites.extract import json_ld, ld_types, parse_time_any, to_decimal
+from auditor.sites.base import SiteProfile, parse_time, soup
+from auditor.sites.extract import json_ld, ld_types, to_decimal
 
 
 def _first(value):
@@ -23,6 +23,11 @@ def _text(value) -> str | None:
     if isinstance(value, dict):
         value = value.get("name") or value.get("@id")
     return str(value) if value not in (None, "") else None
+
+
+def products_in(doc) -> list[dict]:
+    """The schema.org Product objects a page declares in its JSON-LD."""
+    return [o for o in json_ld(doc) if "Product" in ld_types(o)]
 
 
 class SchemaOrg(SiteProfile):
@@ -37,10 +42,10 @@ class SchemaOrg(SiteProfile):
         return PageKind.SEARCH
 
     def detect_kind(self, html: str, url: str) -> PageKind | None:
-        objects = json_ld(soup(html))
-        if any("Product" in ld_types(o) for o in objects):
+        doc = soup(html)
+        if products_in(doc):
             return PageKind.ITEM
-        if any("ItemList" in ld_types(o) for o in objects):
+        if any("ItemList" in ld_types(o) for o in json_ld(doc)):
             return PageKind.SEARCH
         return None
 
@@ -59,16 +64,17 @@ class SchemaOrg(SiteProfile):
                 continue
             urls.append(urljoin(url, str(link)))
             if isinstance(item, dict) and "Product" in ld_types(item):
-                listings.append(self._listing(item, urls[-1]))
+                listings.append(self.listing_from(item, urls[-1]))
         return SearchPage(tuple(dict.fromkeys(urls)), None, tuple(listings), lists[0].get("numberOfItems"))
 
     def parse_item(self, html: str, url: str) -> Listing:
-        products = [o for o in json_ld(soup(html)) if "Product" in ld_types(o)]
+        products = products_in(soup(html))
         if not products:
             raise self.not_a("item", url, "no schema.org Product in the page's JSON-LD")
-        return self._listing(products[0], url)
+        return self.listing_from(products[0], url)
 
-    def _listing(self, product: dict, url: str) -> Listing:
+    def listing_from(self, product: dict, url: str) -> Listing:
+        """A listing from a schema.org Product object (with its Offer), under this profile's name."""
         offer = _first(product.get("offers")) or {}
         if isinstance(offer, dict) and "AggregateOffer" in ld_types(offer):
             price = to_decimal(offer.get("lowPrice"))
@@ -85,6 +91,6 @@ class SchemaOrg(SiteProfile):
             currency=offer.get("priceCurrency") if isinstance(offer, dict) else None,
             seller_name=_text(seller), seller_id=_text(seller), category=_text(product.get("category")),
             image_urls=tuple(str(i.get("url") if isinstance(i, dict) else i) for i in images if i),
-            end_time=parse_time_any(offer.get("priceValidUntil")) if isinstance(offer, dict) else None,
+            end_time=parse_time(offer.get("priceValidUntil")) if isinstance(offer, dict) else None,
             status="sold" if availability.endswith(("SoldOut", "OutOfStock", "Discontinued")) else "active",
         )

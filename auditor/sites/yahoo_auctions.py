@@ -20,7 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from bs4 import BeautifulSoup
 
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, parse_int, soup, text_of, web_url
+from auditor.sites.base import SiteProfile, next_link, parse_int, parse_time, soup, text_of, web_url
 from auditor.sites.extract import dig, next_data, parse_money, to_decimal
 
 JST = timezone(timedelta(hours=9))
@@ -34,15 +34,6 @@ def _listing_path(data: dict | None) -> dict | None:
 
 def _item_detail(data: dict | None) -> dict | None:
     return dig(data, "props", "pageProps", "initialState", "item", "detail", "item")
-
-
-def _time(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def _status(open_or_closed: str | None, bids: int | None) -> str:
@@ -78,8 +69,6 @@ class YahooAuctions(SiteProfile):
             return PageKind.SEARCH
         return None
 
-    def _abs(self, page_url: str, path: str) -> str:
-        return web_url(page_url, self.base_url, path)
 
     # --- search pages ----------------------------------------------------------------------------
     def parse_search(self, html: str, url: str) -> SearchPage:
@@ -136,10 +125,10 @@ class YahooAuctions(SiteProfile):
             item_id = str(it["auctionId"])
             flea = bool(it.get("isFleamarketItem"))
             item_url = (f"https://paypayfleamarket.yahoo.co.jp/item/{item_id}" if flea
-                        else self._abs(url, f"/jp/auction/{item_id}"))
+                        else web_url(url, self.base_url, f"/jp/auction/{item_id}"))
             seller = it.get("seller") or {}
             bids = it.get("bidCount")
-            end = _time(it.get("endTime"))
+            end = parse_time(it.get("endTime"))
             listings.append(Listing(
                 site="paypay_fleamarket" if flea else self.name, item_id=item_id, url=item_url,
                 title=str(it.get("title") or ""), price=to_decimal(it.get("price")), currency="JPY",
@@ -153,7 +142,7 @@ class YahooAuctions(SiteProfile):
         owner = dig(data, "props", "pageProps", "initialState", "user", "seller")  # on a seller's page
         if isinstance(owner, dict) and owner.get("aucUserId"):
             listings = [replace(x, seller_id=owner["aucUserId"], seller_name=owner.get("displayName"),
-                                seller_url=self._abs(url, f"/seller/{owner['aucUserId']}"))
+                                seller_url=web_url(url, self.base_url, f"/seller/{owner['aucUserId']}"))
                         if x.site == self.name else x for x in listings]
         own = tuple(x.url for x in listings if x.site == self.name)
         return SearchPage(own, next_link(doc, url, self.base_url, ".Pager__list--next a[href]"), tuple(listings),
@@ -186,11 +175,11 @@ class YahooAuctions(SiteProfile):
             description=str(description or ""), price=to_decimal(item.get("price")), currency="JPY",
             buy_now_price=to_decimal(item.get("bidorbuy")), start_price=to_decimal(item.get("initPrice")), bids=bids,
             seller_id=seller_id, seller_name=seller.get("displayName"),
-            seller_url=self._abs(url, f"/seller/{seller_id}") if seller_id else None,
+            seller_url=web_url(url, self.base_url, f"/seller/{seller_id}") if seller_id else None,
             category=" > ".join(str(c.get("name", "")) for c in path if isinstance(c, dict)) or None,
             tags=tuple(t.strip() for t in str(item.get("keyword") or "").split(",") if t.strip()),
             image_urls=tuple(i["image"] for i in item.get("img") or [] if isinstance(i, dict) and i.get("image")),
-            end_time=_time(item.get("endTime")), status=_status(item.get("status"), bids),
+            end_time=parse_time(item.get("endTime")), status=_status(item.get("status"), bids),
         )
 
     def _item_from_markup(self, doc: BeautifulSoup, url: str) -> Listing:
