@@ -58,6 +58,10 @@ class CrawlSettings(_Model):
     user_agent: str = DEFAULT_USER_AGENT
     max_retry_after_seconds: float = Field(120, ge=0, description="a longer Retry-After gives the page up for the run")
 
+    @property
+    def max_page_bytes(self) -> int:
+        return int(self.max_page_mb * 1_000_000)
+
 
 class ScheduleSettings(_Model):
     cron: str = "0 6 * * *"

@@ -136,7 +136,7 @@ def policy_from(config: Config) -> CrawlPolicy:
 def adaptive_for(config: Config) -> AdaptiveFetcher:
     """Plain HTTP for server-rendered pages; the browser, started when first needed, for the rest."""
     http = HttpFetcher(user_agent=config.crawl.user_agent, max_connections=config.crawl.http_concurrency,
-                       max_bytes=int(config.crawl.max_page_mb * 1_000_000))
+                       max_bytes=config.crawl.max_page_bytes)
     return AdaptiveFetcher(http, lambda: browser_for(config))
 
 
@@ -145,7 +145,7 @@ def browser_for(config: Config) -> BrowserFetcher:
     return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.tabs,
                           recycle_after=b.recycle_after, block_resources=b.block_resources,
                           context_recycle_after=b.context_recycle_after,
-                          max_bytes=int(config.crawl.max_page_mb * 1_000_000),
+                          max_bytes=config.crawl.max_page_bytes,
                           user_agent=config.crawl.user_agent)
 
 

@@ -37,10 +37,6 @@ class AdaptiveFetcher:
         finally:
             await self.http.__aexit__(*exc)
 
-    @property
-    def browser_started(self) -> bool:
-        return self._browser is not None
-
     async def browser(self):
         async with self._lock:
             if self._browser is None:

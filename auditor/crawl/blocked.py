@@ -18,9 +18,7 @@ def block_reason(status: int, html: str) -> str | None:
     m = _MARKERS.search(head)
     if m:
         return f"HTTP {status}, the page says {m.group(0)!r}" if status else f"the page says {m.group(0)!r}"
-    if status == 403:
-        return None  # a plain 403 is an ordinary error
-    return None
+    return None  # a plain 403 or 503 is an ordinary error
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

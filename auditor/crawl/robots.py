@@ -25,11 +25,9 @@ class RobotsCache:
         self.timeout = timeout
         self._rules: dict[str, Protego | None] = {}  # None: robots.txt unreachable, stay off the host
         self._locks: dict[str, asyncio.Lock] = {}
-        self.fetched: list[str] = []
 
     async def _load(self, origin: str) -> Protego | None:
         url = origin + "/robots.txt"
-        self.fetched.append(url)
         try:
             async with httpx.AsyncClient(headers={"User-Agent": self.user_agent}, follow_redirects=True,
                                          max_redirects=5, timeout=self.timeout) as client:
