@@ -30,10 +30,14 @@ class DemoServer(ThreadingHTTPServer):
         self.catalog = catalog
         self.faults = dict(faults or {})
         self.stopping = threading.Event()
-        self.requests: list[str] = []
-        self.clients: list[tuple[str, str]] = []  # (path, "browser" or "http"): who asked
+        self.clients: list[tuple[str, str]] = []  # (path, "browser" or "http"): every request, and who asked
         self.robots_txt = "User-agent: *\nAllow: /\n"
         self.fault_hits: dict[str, int] = {}
+
+    @property
+    def requests(self) -> list[str]:
+        """The paths asked for, in order."""
+        return [path for path, _ in self.clients]
 
     @property
     def url(self) -> str:
@@ -91,7 +95,6 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
-        self.server.requests.append(self.path)
         self.server.clients.append((self.path, "browser" if self.headers.get("Sec-Fetch-Mode") else "http"))
         split = urlsplit(self.path)
         fault = self.server.faults.get(self.path) or self.server.faults.get(split.path)
