@@ -21,16 +21,13 @@ from auditor.sites import SiteProfile
 def load_source(source: str, profile: SiteProfile, config: Config) -> tuple[str, str]:
     """(html, url) of a saved file, or of a URL fetched the way the profile needs (HTTP or browser)."""
     if source.startswith(("http://", "https://")):
-        from auditor.crawl import BrowserFetcher
-        from auditor.crawl.http import HttpFetcher
+        from auditor.pipeline import adaptive_for
 
         async def go():
-            fetcher = (BrowserFetcher(executable=config.browser.executable, concurrency=1,
-                                      user_agent=config.crawl.user_agent)
-                       if profile.needs_browser else HttpFetcher(user_agent=config.crawl.user_agent))
-            async with fetcher:
-                return await fetcher.fetch(source, ready_selector=profile.ready_selector,
-                                           timeout=config.crawl.page_timeout_seconds)
+            async with adaptive_for(config) as fetcher:  # the same fetchers, configured the same, as a run
+                chosen = await fetcher.fetcher_for("parse", "auto", profile.needs_browser)
+                return await chosen.fetch(source, ready_selector=profile.ready_selector,
+                                          timeout=config.crawl.page_timeout_seconds)
 
         page = asyncio.run(go())
         return page.html, page.final_url or source

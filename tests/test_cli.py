@@ -139,3 +139,17 @@ def test_a_run_where_one_target_read_nothing_exits_non_zero_and_says_which(tmp_p
     result = invoke("--config", str(p), "run")
     assert result.exit_code == 1
     assert "every page failed for: gone-site" in result.output
+
+
+@pytest.mark.e2e
+def test_parse_fetches_a_url_the_way_its_profile_needs(demo_server, small_catalog):
+    import json
+
+    auction, flea = small_catalog.section("auction")[0], small_catalog.section("flea")[0]
+    for site, path, item in [("demo_auction", f"/auction/item/{auction.item_id}", auction),
+                             ("demo_fleamarket", f"/flea/item/{flea.item_id}", flea)]:
+        result = invoke("parse", "--site", site, demo_server.url + path)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["listing"]["title"] == item.title
+    assert (f"/flea/item/{flea.item_id}", "browser") in demo_server.clients  # rendered by Chromium
+    assert (f"/auction/item/{auction.item_id}", "http") in demo_server.clients  # plain HTTP was enough
