@@ -40,6 +40,7 @@ class _Group(click.Group):
 
 
 def _config(ctx: click.Context, *, required: bool = True) -> Config:
+    from auditor.logs import log_to_file, set_zone
     from auditor.sites import PROFILES
 
     path: Path = ctx.obj["config_path"]
@@ -47,11 +48,19 @@ def _config(ctx: click.Context, *, required: bool = True) -> Config:
         config = Config().resolved(Path.cwd())
     else:
         config = load_config(path, known_sites=set(PROFILES))
+    set_zone(config.schedule.zone)
     if config.log_file:
-        from auditor.logs import log_to_file
-
         log_to_file(config.log_file)
     return config
+
+
+def _when(t: datetime | str | None, config: Config) -> str:
+    """A time as users see it: in the configured zone, with its offset."""
+    from auditor.report.render import local_time
+
+    if t is None:
+        return "–"
+    return local_time(t if isinstance(t, str) else t.isoformat(), config.schedule.zone)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,8 +75,11 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     Crawls marketplaces with headless Chromium, matches listings against the YAML rules in rules/,
     keeps everything in SQLite and writes a daily report into reports/YYYY-MM-DD/.
     """
+    from auditor.logs import terminal_time
+
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=console, show_path=False)])
+    logging.basicConfig(level=level, format="%(message)s",
+                        handlers=[RichHandler(console=console, show_path=False, markup=False, log_time_format=terminal_time)])
     ctx.obj = {"config_path": config_path or DEFAULT_CONFIG, "config_default": config_path is None}
 
 
@@ -76,7 +88,9 @@ def _targets_without_pages(summary) -> list[str]:
     return [t for t in summary.targets if not summary.target_pages.get(t)]
 
 
-def _run_with_progress(config: Config, targets=None, *, wait: bool = False, resume: bool = False) -> "RunSummary":  # noqa: F821
+def _run_with_progress(config: Config, targets=None, *, kind: str = "manual", wait: bool = False, resume: bool = False,
+                       hosts=None, store=None, clock=None) -> "RunSummary":  # noqa: F821
+    from auditor.demo.hosting import demo_hosts
     from auditor.pipeline import AuditOptions, open_store, run_audit
 
     with Bar(TextColumn("[bold]auditing[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -89,20 +103,32 @@ def _run_with_progress(config: Config, targets=None, *, wait: bool = False, resu
                        description=f"{s.listings_seen} listings · {s.flagged} flagged · {s.pages_failed} failed")
 
         with open_store(config) as store:
-            return run_audit(config, store, AuditOptions(targets=targets, on_progress=show, wait=wait, resume=resume))
+            return run_audit(config, store, AuditOptions(targets=targets, kind=kind, on_progress=show, wait=wait,
+                                                         resume=resume, hosts=hosts or demo_hosts(config)))
 
 
-def _print_summary(s) -> None:
-    table = Table(title=f"run #{s.run_id}: {s.status}", show_header=False, title_justify="left")
+def _print_summary(s, config: Config) -> None:
+    from auditor.logs import visible
+
+    table = Table(title=f"run #{s.run_id} ({s.kind}): {s.status}", show_header=False, title_justify="left")
     seconds = (s.finished_at - s.started_at).total_seconds() if s.finished_at else 0
-    for k, v in (("targets", ", ".join(s.targets)), ("time", f"{seconds:.1f} s"),
+    states = s.states
+    for k, v in (("targets", ", ".join(s.targets)), ("started", _when(s.started_at, config)), ("time", f"{seconds:.1f} s"),
                  ("pages read", s.pages_ok), ("pages failed", s.pages_failed),
                  ("listings seen", f"{s.listings_seen} ({s.listings_new} new, {s.listings_changed} changed)"),
-                 ("flagged listings", s.flagged), ("rule hits", s.hits)):
-        table.add_row(k, str(v))
-    console.print(table)
+                 ("need a decision", sum(states.get(x, 0) for x in ("new", "escalated", "evaded"))),
+                 ("flagged now", f"{s.flagged_now} ({states.get('new', 0)} new, {states.get('escalated', 0)} escalated, "
+                                 f"{states.get('active', 0)} still active)"),
+                 ("evaded", states.get("evaded", 0)), ("gone", states.get("gone", 0)),
+                 ("unchecked", states.get("unchecked", 0))):
+        table.add_row(k, visible(str(v)))
+    console.print(table, highlight=False)
+    for target, why in s.incomplete.items():
+        console.print(f"  [bold red]not read completely[/] {visible(target)}: {visible(why)}", highlight=False)
     for f in s.failures[:10]:
-        console.print(f"  [yellow]failed[/] {f.kind}: {f.url} ({f.error}, {f.attempts} attempts)", highlight=False)
+        attempts = f"{f.attempts} attempt{'s' * (f.attempts != 1)}"
+        console.print(f"  [yellow]failed[/] {f.kind}: {visible(f.url)} ({visible(f.error)}, {attempts})",
+                      highlight=False, soft_wrap=True)
     if len(s.failures) > 10:
         console.print(f"  … and {len(s.failures) - 10} more failed pages (see the report)")
 
@@ -119,7 +145,12 @@ def _print_summary(s) -> None:
 @click.pass_context
 def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, queries: tuple[str, ...],
         urls: tuple[str, ...], base_url: str | None, wait: bool, resume: bool) -> None:
-    """Run one audit now: crawl the enabled targets (or one ad hoc search), match, store, write the report.
+    """Run one audit now: crawl the enabled targets (or one ad hoc search), match, store, write the reports.
+
+    A run over the config's targets (all, or --target ones) is a manual run: it moves the daily picture
+    on for the targets it read completely. An ad hoc run (--site) gets a report of its own and changes
+    no baseline. Exit status: 0 completed; 1 partial or failed, or a target had no page read; 2 a
+    usage or config error; 3 another run holds the database; 130 interrupted.
 
     \b
     auditor run                                   the config's enabled targets
@@ -128,13 +159,13 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
     auditor run --site ebay --url "https://www.ebay.com/sch/i.html?_nkw=ai+poster"
     """
     config = _config(ctx)
-    targets = None
+    targets, kind = None, "manual"
     if site or queries or urls:
         from auditor.pipeline import adhoc_target
 
         if target_names:
             raise AuditorError("give either --target or --site with --query / --url, not both")
-        targets = [adhoc_target(site, queries, urls, base_url)]
+        targets, kind = [adhoc_target(site, queries, urls, base_url)], "adhoc"
     elif target_names:
         by_name = {t.name: t for t in config.targets}
         unknown = [n for n in target_names if n not in by_name]
@@ -143,10 +174,12 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
         targets = [by_name[n] for n in target_names]
     if resume and (targets is not None):
         raise AuditorError("--resume carries on the interrupted run with its own targets: give it alone")
-    summary = _run_with_progress(config, targets, wait=wait, resume=resume)
-    _print_summary(summary)
+    summary = _run_with_progress(config, targets, kind=kind, wait=wait, resume=resume)
+    _print_summary(summary, config)
     if summary.report_dir:
-        click.echo(f"report: {Path(summary.report_dir) / 'report.html'}")
+        click.echo(f"run report: {Path(summary.report_dir) / 'report.html'}")
+    if summary.day_report_dir:
+        click.echo(f"report: {Path(summary.day_report_dir) / 'report.html'}")
     dead = _targets_without_pages(summary)
     if dead:
         console.print(f"[bold red]every page failed for:[/] {', '.join(dead)}", highlight=False)
@@ -155,42 +188,54 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
 
 
 @cli.group(invoke_without_command=True)
+@click.option("--days", type=click.IntRange(1, 60), default=3, show_default=True,
+              help="Simulated days to audit, the last one today.")
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Audit the bundled demo marketplace end to end and print precision and recall.
+def demo(ctx: click.Context, days: int) -> None:
+    """Audit the bundled demo marketplace over simulated days; print each day's scores.
 
-    Serves the demo marketplace on localhost, audits both sections with headless Chromium,
-    writes the report, and scores the flagged listings against the generator's ground truth.
+    Each day the marketplace changes: new listings, bids, sales, removals, an escalation and two
+    evasions (「生成美人」, 【A1美女】); on day 3 its flea-market section fails. Every day's flagged
+    listings and states are scored against the ground truth. The demo keeps its own database and
+    reports (demo.database, demo.reports_dir: data/demo/ and reports/demo/), started afresh each time,
+    so it never touches the team's data.
     """
     if ctx.invoked_subcommand is not None:
         return
-    from auditor.pipeline import demo_score, demo_targets, open_store
+    from auditor.demo.days import run_days
 
-    config = _config(ctx, required=False)
-    summary = _run_with_progress(config, demo_targets())
-    _print_summary(summary)
-    with open_store(config) as store:
-        precision, recall = demo_score(config, store, summary.run_id)
-    click.echo(f"precision={precision:.2f} recall={recall:.2f}")
-    click.echo(f"report: {Path(summary.report_dir) / 'report.html'}")
-    if summary.status != "completed":
-        ctx.exit(1)
+    config = _config(ctx, required=False).for_demo()
+    last = None
+    for result in run_days(config, days):
+        s = result.summary
+        states = ", ".join(f"{n} {k}" for k, n in sorted(s.states.items(), key=lambda kv: -kv[1]))
+        click.echo(f"day {result.day} ({result.date}): precision={result.precision:.2f} recall={result.recall:.2f} "
+                   f"states={result.state_share:.2f} ({result.states_right} of {result.states_total} right: {states or 'none'})"
+                   + (f"; {s.status}: {'; '.join(f'{t}: {w}' for t, w in s.incomplete.items())}" if s.incomplete else ""))
+        for key, (got, want) in sorted(result.wrong.items())[:10]:
+            click.echo(f"  {key[0]}/{key[1]}: audit says {got}, truth is {want}")
+        last = s
+    if last is not None and last.day_report_dir:
+        click.echo(f"report: {Path(last.day_report_dir) / 'report.html'}")
 
 
 @demo.command("serve")
 @click.option("--port", type=int, default=8377, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--seed", type=int, default=None, help="Catalogue seed (default: the config's demo.seed).")
 @click.option("--listings", type=int, default=None, help="Catalogue size (default: the config's demo.listings).")
+@click.option("--day", type=click.IntRange(1, 3650), default=1, show_default=True,
+              help="Which simulated day to serve (day 3: the flea market fails).")
 @click.pass_context
-def demo_serve(ctx: click.Context, port: int, seed: int | None, listings: int | None) -> None:
+def demo_serve(ctx: click.Context, port: int, seed: int | None, listings: int | None, day: int) -> None:
     """Serve the demo marketplace on 127.0.0.1 until stopped (Ctrl-C)."""
-    from auditor.demo import generate, serve_demo
+    from auditor.demo import DemoWorld, serve_demo
 
     config = _config(ctx, required=False)
-    catalog = generate(seed if seed is not None else config.demo.seed, listings or config.demo.listings)
+    world = DemoWorld(seed if seed is not None else config.demo.seed, listings or config.demo.listings)
+    catalog = world.catalog(day)
     try:
-        with serve_demo(catalog, port) as server:
-            out.print(f"demo marketplace: {server.url}/ ({len(catalog.listings)} listings, "
+        with serve_demo(catalog, port, faults=world.faults(day)) as server:
+            out.print(f"demo marketplace, day {day}: {server.url}/ ({len(catalog.listings)} listings, "
                       f"{len(catalog.truth())} that a correct audit flags); Ctrl-C to stop", highlight=False)
             while True:
                 time.sleep(3600)
@@ -215,31 +260,62 @@ def schedule(ctx: click.Context) -> None:
         scheduler.shutdown(wait=False)
 
 
+class _Day(click.ParamType):
+    name = "DAY"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        if value in ("today", "yesterday"):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not YYYY-MM-DD, today or yesterday", param, ctx)
+
+
 @cli.command()
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The day to rebuild (default: the day of the latest run).")
-@click.option("--run", "run_id", type=int, default=None, help="Rebuild from this run instead.")
+@click.option("--date", "day", type=_Day(), default=None,
+              help="The day to rebuild: YYYY-MM-DD, today or yesterday (default: the day of the latest daily run).")
+@click.option("--run", "run_id", type=int, default=None, help="Rebuild this run's own report instead.")
 @click.option("--open", "open_it", is_flag=True, help="Open the report in a browser.")
 @click.pass_context
-def report(ctx: click.Context, day: datetime | None, run_id: int | None, open_it: bool) -> None:
-    """Rebuild a day's report from the database."""
-    from auditor.pipeline import open_store, write_run_report
+def report(ctx: click.Context, day, run_id: int | None, open_it: bool) -> None:
+    """Rebuild a day's (or a run's) report from the database.
+
+    A report once written never changes: when the database now says something else (decisions,
+    a later run), the rebuild is written beside it as DAY.v2, .v3 ...; an identical rebuild writes
+    nothing. Days are calendar days in schedule.timezone.
+    """
+    from datetime import timedelta
+
+    from auditor.pipeline import open_store
+    from auditor.report import compile_run_report, publish, rebuild_day, write_index
 
     config = _config(ctx)
     zone = config.schedule.zone
     with open_store(config) as store:
-        if run_id is None:
-            if day is None:
-                runs = [r for r in store.runs(1)]
-                if not runs:
-                    raise AuditorError("the database has no runs yet: run `auditor run` first")
-                run_id = runs[0]["id"]
-            else:
-                found = store.latest_run_on(day.date(), zone)
-                if not found:
-                    raise AuditorError(f"no finished run on {day.date():%Y-%m-%d} ({config.schedule.timezone})")
-                run_id = found["id"]
-        folder = write_run_report(config, store, run_id)
+        if run_id is not None:
+            if not store.db["runs"].count_where("id = ?", [run_id]):
+                raise AuditorError(f"no run #{run_id} (see `auditor runs`)")
+            runs_dir = config.reports_dir / "runs"
+            folder = publish(compile_run_report(store, run_id, zone, runs_dir / str(run_id), config.evidence_dir,
+                                                config.report.language), runs_dir, str(run_id))
+            write_index(config.reports_dir, zone, config.report.language)
+        else:
+            today = datetime.now(zone).date()
+            if day == "today":
+                day = today
+            elif day == "yesterday":
+                day = today - timedelta(days=1)
+            elif day is None:
+                latest = store.latest_daily_run()
+                if latest is None:
+                    raise AuditorError("the database has no scheduled or manual run yet: run `auditor run` first")
+                day = datetime.fromisoformat(latest["started_at"]).astimezone(zone).date()
+            folder = rebuild_day(store, day, config.reports_dir, zone, config.evidence_dir, config.report.language)
+            if folder is None:
+                raise AuditorError(f"no scheduled or manual run on {day:%Y-%m-%d} ({config.schedule.timezone})")
     path = folder / "report.html"
     click.echo(f"report: {path}")
     if open_it:
@@ -256,18 +332,23 @@ def runs(ctx: click.Context, limit: int) -> None:
     config = _config(ctx)
     with open_store(config) as store:
         rows = store.runs(limit)
+        store_counts = {r["id"]: store.run_counts(r["id"]) for r in rows if r["status"] == "running"}
     if not rows:
         click.echo("no runs yet: run `auditor run` first")
         return
-    zone = config.schedule.zone
-    click.echo(f"{'run':>5}  {'status':<11} {'started (' + config.schedule.timezone + ')':<22} {'duration':>8} "
+    from auditor.logs import visible
+
+    click.echo(f"{'run':>5}  {'kind':<9} {'status':<11} {'started':<22} {'duration':>8} "
                f"{'pages ok':>8} {'failed':>6} {'listings':>8} {'flagged':>7} {'hits':>6}  error")
     for r in rows:
         started = datetime.fromisoformat(r["started_at"])
+        live = r["status"] == "running"
+        if live:  # its row's counters are written at the end: count what it has stored so far
+            r = {**r, **store_counts.get(r["id"], {})}
         duration = (datetime.fromisoformat(r["finished_at"]) - started).total_seconds() if r["finished_at"] else None
-        click.echo(f"{r['id']:>5}  {r['status']:<11} {started.astimezone(zone):%Y-%m-%d %H:%M}       "
+        click.echo(f"{r['id']:>5}  {(r.get('kind') or 'manual'):<9} {r['status']:<11} {_when(r['started_at'], config):<22} "
                    f"{(f'{duration:.0f} s' if duration is not None else '–'):>8} {r['pages_ok']:>8} {r['pages_failed']:>6} "
-                   f"{r['listings_seen']:>8} {r['flagged']:>7} {r['hits']:>6}  {(r['error'] or '')[:80]}")
+                   f"{r['listings_seen']:>8} {r['flagged']:>7} {r['hits']:>6}  {visible((r['error'] or '')[:80])}")
 
 
 @cli.command()

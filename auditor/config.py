@@ -57,6 +57,8 @@ class CrawlSettings(_Model):
     max_run_minutes: float = Field(240, gt=0, description="a run still going after this is stopped and recorded")
     user_agent: str = DEFAULT_USER_AGENT
     max_retry_after_seconds: float = Field(120, ge=0, description="a longer Retry-After gives the page up for the run")
+    partial_failure_share: float = Field(0.2, ge=0, le=1, description=(
+        "a target with a larger share of its pages failed is not read completely: the run is partial"))
 
     @property
     def max_page_bytes(self) -> int:
@@ -99,6 +101,13 @@ class EvidenceSettings(_Model):
 class DemoSettings(_Model):
     seed: int = 7
     listings: int = Field(300, ge=10, le=200_000)
+    day: int = Field(1, ge=1, le=3650, description="which simulated day `demo:` targets see (auditor demo walks days itself)")
+    database: Path = Field(Path("data/demo/auditor.db"), description="`auditor demo` keeps its runs here, apart")
+    reports_dir: Path = Field(Path("reports/demo"), description="and writes its reports here")
+
+
+class ReportSettings(_Model):
+    language: Literal["ja", "en"] = Field("ja", description="the language of the static reports")
 
 
 class Target(_Model):
@@ -132,6 +141,7 @@ class Config(_Model):
     schedule: ScheduleSettings = ScheduleSettings()
     demo: DemoSettings = DemoSettings()
     evidence: EvidenceSettings = EvidenceSettings()
+    report: ReportSettings = ReportSettings()
     targets: list[Target] = []
 
     @field_validator("targets")
@@ -156,7 +166,14 @@ class Config(_Model):
                      if getattr(self, k) is not None and not getattr(self, k).is_absolute()}
         if self.evidence.dir is not None and not self.evidence.dir.is_absolute():
             fix["evidence"] = self.evidence.model_copy(update={"dir": base / self.evidence.dir})
+        fix["demo"] = self.demo.model_copy(update={k: base / getattr(self.demo, k) for k in ("database", "reports_dir")
+                                                   if not getattr(self.demo, k).is_absolute()})
         return self.model_copy(update=fix)
+
+    def for_demo(self) -> "Config":
+        """The same settings over the demo's own database and reports, so a demo never touches the team's data."""
+        return self.model_copy(update={"database": self.demo.database, "reports_dir": self.demo.reports_dir,
+                                       "evidence": self.evidence.model_copy(update={"dir": None})})
 
 
 def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | None = None) -> Config:

@@ -102,6 +102,12 @@ class PageTooLarge(CrawlError):
     kind = "too_large"
 
 
+class Removed(CrawlError):
+    """The listing's page is gone: 404, 410, or the marketplace's own "deleted" page."""
+
+    kind = "removed"
+
+
 class TooManyRedirects(CrawlError):
     kind = "redirects"
 

@@ -4,11 +4,42 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
+from datetime import datetime, timezone, tzinfo
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 current_run: contextvars.ContextVar[int | None] = contextvars.ContextVar("current_run", default=None)
 FORMAT = "%(asctime)s %(levelname)-7s run=%(run_id)s %(name)s: %(message)s"
+_zone: list[tzinfo] = [timezone.utc]  # the configured zone: every time a user reads is in it
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def set_zone(zone: tzinfo) -> None:
+    _zone[0] = zone
+
+
+def stamp(t: datetime) -> str:
+    """ISO 8601 in the configured zone, with its offset: 2026-11-26T07:24:05+09:00."""
+    return t.astimezone(_zone[0]).isoformat(timespec="seconds")
+
+
+def terminal_time(t: datetime) -> str:
+    """The time column of terminal log lines (rich calls this)."""
+    return stamp(t if t.tzinfo else t.astimezone())
+
+
+def visible(text: str) -> str:
+    """Scraped text for a terminal or a log line: control and direction characters shown as \\uXXXX, not obeyed."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+class _Formatter(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return stamp(datetime.fromtimestamp(record.created, timezone.utc))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802
+        return visible(super().formatMessage(record))
 
 
 class _RunId(logging.Filter):
@@ -26,7 +57,7 @@ def log_to_file(path: Path, level: int = logging.INFO, max_bytes: int = 5_000_00
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
     handler.setLevel(level)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(_Formatter(FORMAT))
     handler.addFilter(_RunId())
     root.addHandler(handler)
     if root.level > level or root.level == logging.NOTSET:

@@ -140,10 +140,20 @@ class PageFailure:
 
 @dataclass(frozen=True)
 class ListingFound:
-    """An item page that parsed into a listing."""
+    """An item page that parsed into a listing (or, when the item page failed, its search card)."""
 
     target: str
     listing: Listing
+    source: str = "item"  # item | card: only what the search result card showed
+
+
+@dataclass(frozen=True)
+class TargetNote:
+    """Something the crawl must report about a target: it was capped, or its search was cut short."""
+
+    target: str
+    kind: str  # capped
+    detail: str
 
 
 @dataclass
@@ -151,7 +161,7 @@ class RunSummary:
     """Counts a run reports at its end."""
 
     run_id: int
-    status: str
+    status: str  # running | completed | partial | failed | interrupted
     started_at: datetime
     finished_at: datetime | None = None
     targets: list[str] = field(default_factory=list)
@@ -167,3 +177,12 @@ class RunSummary:
     failures: list[PageFailure] = field(default_factory=list)
     target_pages: dict[str, int] = field(default_factory=dict)  # pages read per target (this process)
     report_dir: str | None = None
+    kind: str = "manual"  # scheduled | manual | adhoc | demo
+    states: dict[str, int] = field(default_factory=dict)  # listings per state, as the report counts them
+    incomplete: dict[str, str] = field(default_factory=dict)  # target -> why it was not read completely
+    day_report_dir: str | None = None
+
+    @property
+    def flagged_now(self) -> int:
+        """Listings flagged and still up: new, escalated and still active (the report's count)."""
+        return sum(self.states.get(s, 0) for s in ("new", "escalated", "active"))

@@ -1,6 +1,8 @@
-"""run_audit: crawl every target, match each listing as it arrives, store it, compile the report.
+"""run_audit: crawl every target, match each listing as it arrives, store it, settle its state, write the reports.
 
-The one place that knows every part; the CLI and the scheduler call it, and so do the tests.
+The one place that knows every part; the CLI, the scheduler and the tests call it. It knows run
+kinds (scheduled, manual, adhoc, demo), not any marketplace: a local marketplace that a run needs
+(the bundled demo) is started by the caller's `hosts`, which gives URL aliases (`demo:` -> address).
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ import json
 import logging
 import signal
 import threading
-from contextlib import AsyncExitStack, ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from collections import Counter
+from contextlib import AsyncExitStack, ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterator
-from urllib.parse import urlsplit
+from typing import Callable, ContextManager, Iterator
 
 from auditor.capture import EvidenceTaker, write_day_manifest
 from auditor.config import Config, Target
@@ -24,22 +26,22 @@ from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, SearchPageRead,
 from auditor.crawl.adaptive import AdaptiveFetcher
 from auditor.crawl.http import HttpFetcher
 from auditor.crawl.robots import RobotsCache
-from auditor.demo import generate, score, serve_demo
 from auditor.errors import AuditorError, RuleError
-from auditor.models import ListingFound, PageFailure, RunSummary, SellerHit
 from auditor.logs import current_run
-from auditor.report import build_report
-from auditor.runlock import run_lock
+from auditor.models import ListingFound, PageFailure, PageKind, RunSummary, SellerHit, TargetNote
+from auditor.report import write_reports
 from auditor.rules import Matcher, RuleSet, load_rules
 from auditor.rules.sellers import FlaggedRow, judge_sellers
+from auditor.runlock import run_lock
+from auditor.settle import DAILY_KINDS, settle_run
 from auditor.sites import get_profile
 from auditor.store import Store
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-DEMO_SCHEME = "demo:"
-DEMO_RATE = 200.0  # requests/s: the demo server is local, politeness costs only time
+Hosts = Callable[[list[Target]], ContextManager[dict[str, str]]]
+KINDS = ("scheduled", "manual", "adhoc", "demo")
 
 
 def utc_now() -> datetime:
@@ -60,16 +62,6 @@ class Progress:
             self.on_change(self)
 
 
-def demo_targets() -> list[Target]:
-    """The two sections of the bundled demo marketplace, as config targets."""
-    return [
-        Target(name="demo-auction", site="demo_auction", start_urls=[f"{DEMO_SCHEME}/auction/search"],
-               requests_per_second=DEMO_RATE),
-        Target(name="demo-fleamarket", site="demo_fleamarket", start_urls=[f"{DEMO_SCHEME}/flea/search"],
-               requests_per_second=DEMO_RATE),
-    ]
-
-
 def adhoc_target(site: str | None, queries: tuple[str, ...] | list[str], urls: tuple[str, ...] | list[str],
                  base_url: str | None = None) -> Target:
     """A one-off target for `auditor run --site NAME --query Q / --url URL`."""
@@ -85,44 +77,31 @@ def adhoc_target(site: str | None, queries: tuple[str, ...] | list[str], urls: t
                   base_url=base if queries else None)
 
 
-def uses_demo(targets: list[Target]) -> bool:
-    return any(u.startswith(DEMO_SCHEME) for t in targets for u in t.start_urls) or any(
-        (t.base_url or "").startswith(DEMO_SCHEME) for t in targets)
-
-
-@contextmanager
-def demo_marketplace(config: Config, targets: list[Target]) -> Iterator[str | None]:
-    """Serve the demo marketplace for the run when a target points at it (demo:/...)."""
-    if not uses_demo(targets):
-        yield None
-        return
-    with serve_demo(generate(config.demo.seed, config.demo.listings)) as server:
-        log.info("demo marketplace on %s", server.url)
-        yield server.url
-
-
-def _resolve(url: str, demo_url: str | None) -> str:
-    if url.startswith(DEMO_SCHEME):
-        if demo_url is None:
-            raise AuditorError(f"{url} needs the demo marketplace, which is not running")
-        return demo_url + url[len(DEMO_SCHEME):]
+def resolve(url: str, aliases: dict[str, str]) -> str:
+    """A configured URL with its alias (e.g. `demo:`) replaced by the address serving it in this run."""
+    for prefix, address in aliases.items():
+        if url.startswith(prefix):
+            return address + url[len(prefix):]
+    if ":" in url and not url.startswith(("http://", "https://")):
+        raise AuditorError(f"{url} needs a local marketplace that is not running (start it with `auditor demo serve`)")
     return url
 
 
-def build_jobs(config: Config, targets: list[Target], demo_url: str | None) -> list[CrawlJob]:
+def build_jobs(config: Config, targets: list[Target], aliases: dict[str, str],
+               follow: dict[str, tuple[str, ...]] | None = None) -> list[CrawlJob]:
     jobs = []
     for t in targets:
         profile = get_profile(t.site)
-        urls = [_resolve(u, demo_url) for u in t.start_urls]
+        urls = [resolve(u, aliases) for u in t.start_urls]
         if t.queries:
             if not t.base_url:
                 raise AuditorError(f"target {t.name}: queries need a base_url")
-            urls += [profile.search_url(_resolve(t.base_url, demo_url), q) for q in t.queries]
+            urls += [profile.search_url(resolve(t.base_url, aliases), q) for q in t.queries]
         if not urls:
             raise AuditorError(f"target {t.name}: give start_urls or queries")
         jobs.append(CrawlJob(t.name, profile, tuple(urls), config.crawl.max_pages_per_target,
                              t.requests_per_second or config.crawl.requests_per_second, obey_robots=not t.ignore_robots,
-                             mode=t.fetch))
+                             mode=t.fetch, follow_urls=tuple((follow or {}).get(t.name, ()))))
     return jobs
 
 
@@ -149,31 +128,60 @@ def browser_for(config: Config) -> BrowserFetcher:
                           user_agent=config.crawl.user_agent)
 
 
+@dataclass
+class _Tally:
+    """Per-target counts of one run, and why a target was not read completely."""
+
+    ok: Counter = field(default_factory=Counter)
+    failed: Counter = field(default_factory=Counter)
+    listings: Counter = field(default_factory=Counter)
+    incomplete: dict[str, str] = field(default_factory=dict)
+
+
 async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock,
-                            evidence: EvidenceTaker | None) -> None:
+                            evidence: EvidenceTaker | None, followed: dict[str, tuple[str, str]], tally: _Tally) -> None:
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
+    watched = set(followed.values())
     async for event in crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent)):
-        if isinstance(event, (ListingFound, SearchPageRead)):
-            s.target_pages[event.target] = s.target_pages.get(event.target, 0) + 1
         if isinstance(event, ListingFound):
-            hits = matcher.match_listing(event.listing)
-            recorded = store.record_listing(s.run_id, event.target, event.listing, hits, clock())
-            if hits and evidence and evidence.wanted(event.listing, recorded):
-                evidence.take(event.target, event.listing, ready[event.target])
-            s.pages_ok += 1
+            x = event.listing
+            hits = matcher.match_listing(x)
+            recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source)
+            if evidence and event.source == "item" and (hits or (x.site, x.item_id) in watched) \
+                    and evidence.wanted(x, recorded):
+                evidence.take(event.target, x, ready[event.target])
+            if event.source == "item":
+                s.pages_ok += 1
+                tally.ok[event.target] += 1
             s.listings_seen += 1
+            tally.listings[event.target] += 1
             s.listings_new += recorded.new
             s.listings_changed += bool(recorded.changes)
             s.flagged += bool(hits)
             s.hits += len(hits)
         elif isinstance(event, PageFailure):
             store.record_failure(s.run_id, event, clock())
-            s.pages_failed += 1
-            s.failures.append(event)
+            if event.kind == "removed":
+                if event.url in followed:
+                    store.mark_removed(s.run_id, *followed[event.url], clock())
+                s.pages_ok += 1
+                tally.ok[event.target] += 1
+            else:
+                s.pages_failed += 1
+                tally.failed[event.target] += 1
+                s.failures.append(event)
+                if event.page_kind is PageKind.SEARCH:
+                    tally.incomplete.setdefault(event.target, f"a search page failed ({event.kind}: {event.url})")
         elif isinstance(event, SearchPageRead):
             s.pages_ok += 1
+            tally.ok[event.target] += 1
+            s.target_pages[event.target] = s.target_pages.get(event.target, 0) + 1
             progress.discovered += event.items + event.has_next
+        elif isinstance(event, TargetNote):
+            tally.incomplete.setdefault(event.target, event.detail)
+        if isinstance(event, ListingFound) and event.source == "item":
+            s.target_pages[event.target] = s.target_pages.get(event.target, 0) + 1
         progress.done += 1
         progress.tick()
 
@@ -181,7 +189,9 @@ async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matche
 @dataclass
 class AuditOptions:
     targets: list[Target] | None = None  # default: the config's enabled targets
-    fetcher: object | None = None  # default: a headless Chromium from the config
+    kind: str = "manual"  # scheduled | manual | adhoc | demo
+    hosts: Hosts | None = None  # starts local marketplaces the targets need; yields URL aliases
+    fetcher: object | None = None  # default: HTTP first, a headless Chromium where needed
     clock: Clock = utc_now
     on_progress: Callable[[Progress], None] | None = None
     write_report: bool = True
@@ -191,13 +201,15 @@ class AuditOptions:
 
 
 def run_audit(config: Config, store: Store, options: AuditOptions | None = None) -> RunSummary:
-    """One audit run, start to finish; the run row always ends completed, failed or interrupted.
+    """One audit run, start to finish; the run row always ends completed, partial, failed or interrupted.
 
     Holds the database's run lock throughout (another run waits with `wait`, else is refused), so
     two runs never go at once, also across processes. SIGTERM ends a run like Ctrl-C: the page in
     flight is abandoned, the run is marked interrupted, and `resume` carries it on later.
     """
     opts = options or AuditOptions()
+    if opts.kind not in KINDS:
+        raise AuditorError(f"unknown run kind {opts.kind!r} (known: {', '.join(KINDS)})")
     with run_lock(Path(config.database), wait=opts.wait), _signals_interrupt():
         for stale in store.mark_stale_runs(opts.clock()):
             log.warning("run %d had stopped without finishing (killed?): marked interrupted; "
@@ -222,6 +234,10 @@ def _signals_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, before)
 
 
+def _plan(targets: list[Target]) -> list[dict]:
+    return [t.model_dump(mode="json") for t in targets]
+
+
 def _resumable(store: Store, opts: AuditOptions) -> dict | None:
     if not opts.resume:
         return None
@@ -231,47 +247,66 @@ def _resumable(store: Store, opts: AuditOptions) -> dict | None:
     return run
 
 
+def moved(url: str, before: list[dict[str, str]], now: dict[str, str]) -> str:
+    """A URL recorded under an alias's earlier address (a local marketplace on another port), as it reads now."""
+    for old_map in before:
+        for prefix, old in old_map.items():
+            new = now.get(prefix)
+            if new and new != old and url.startswith(old):
+                return new + url[len(old):]
+    return url
+
+
 def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
     resumed = _resumable(store, opts)
     if resumed:
-        by_name = {t.name: t for t in config.targets}
-        targets = [by_name[n] if n in by_name else demo_targets_by_name().get(n) for n in json.loads(resumed["targets"])]
-        if None in targets:
-            raise AuditorError(f"run {resumed['id']} audited targets that are no longer in the config: cannot resume it")
+        targets = [Target.model_validate(t) for t in json.loads(resumed["plan"] or "[]")]
+        if not targets:
+            raise AuditorError(f"run {resumed['id']} was recorded before runs kept their targets: cannot resume it")
+        kind = resumed["kind"] or "manual"
     else:
         targets = opts.targets if opts.targets is not None else config.enabled_targets()
+        kind = opts.kind
     if not targets:
         raise AuditorError("no enabled targets in the config: nothing to audit")
+    names = [t.name for t in targets]
     try:
         ruleset = load_rules(config.rules_dir)  # loaded fresh each run; a broken file stops the run here
     except RuleError as e:
-        _record_failed_start(store, opts.clock(), targets, e)
+        _record_failed_start(config, store, opts, kind, targets, e)
         raise
     matcher = Matcher(ruleset)
     with ExitStack() as stack:
-        demo_url = stack.enter_context(demo_marketplace(config, targets))
-        jobs = build_jobs(config, targets, demo_url)
+        aliases = stack.enter_context(opts.hosts(targets) if opts.hosts else nullcontext({}))
+        earlier = store.alias_addresses()
+        followed = {moved(u, earlier, aliases): key for u, key in
+                    (store.open_urls(names) if kind in DAILY_KINDS else {}).items()}
+        follow: dict[str, list[str]] = {}
+        rows = store.picture_rows(names)
+        for url, key in followed.items():
+            follow.setdefault(rows[key]["target"], []).append(url)
         if resumed:
             run_id = resumed["id"]
-            done = set(store.done_item_urls(run_id))
-            if demo_url:  # the demo marketplace listens on a new port in each process
-                done |= {demo_url + urlsplit(u)._replace(scheme="", netloc="").geturl() for u in done}
-            done = frozenset(done)
-            jobs = [replace(j, skip_urls=done) for j in jobs]
+            done = frozenset(u2 for u in store.done_item_urls(run_id) for u2 in (u, moved(u, earlier, aliases)))
+            jobs = [replace(j, skip_urls=done) for j in build_jobs(config, targets, aliases, follow)]
             store.reopen_run(run_id)
             summary = _summary_of(resumed, store.run_counts(run_id))
-            started = summary.started_at
             log.info("resuming run %d: %d item pages already done", run_id, len(done))
         else:
-            started = opts.clock()
+            jobs = build_jobs(config, targets, aliases, follow)
             notes = [f"target {t.name} ignores robots.txt (ignore_robots: true in the config)" for t in targets
                      if t.ignore_robots]
-            run_id = store.start_run(started, [t.name for t in targets], [str(p) for p in ruleset.files], notes)
-            summary = RunSummary(run_id=run_id, status="running", started_at=started, targets=[t.name for t in targets])
-        progress = Progress(summary, discovered=sum(len(j.start_urls) for j in jobs), on_change=opts.on_progress)
+            run_id = store.start_run(opts.clock(), names, [str(p) for p in ruleset.files], notes, kind=kind,
+                                     aliases=aliases, plan=_plan(targets))
+            summary = RunSummary(run_id=run_id, status="running", started_at=opts.clock(), targets=names)
+        summary.kind = kind
+        progress = Progress(summary, discovered=sum(len(j.start_urls) + len(j.follow_urls) for j in jobs),
+                            on_change=opts.on_progress)
         current_run.set(run_id)
-        log.info("run %d: %d targets, %d rules", run_id, len(jobs), len(ruleset))
+        log.info("run %d (%s): %d targets, %d rules, %d followed listings", run_id, kind, len(jobs), len(ruleset),
+                 len(followed))
         limit = config.crawl.max_run_minutes * 60
+        tally = _Tally()
 
         async def go() -> None:
             async with AsyncExitStack() as browsers:
@@ -281,8 +316,8 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
                     shooter = fetcher if hasattr(fetcher, "snapshot") else await browsers.enter_async_context(browser_for(config))
                     taker = EvidenceTaker(shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
                                           config.crawl.page_timeout_seconds)
-                await asyncio.wait_for(
-                    _crawl_into_store(jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker), limit)
+                await asyncio.wait_for(_crawl_into_store(jobs, fetcher, policy_from(config), store, matcher, progress,
+                                                         opts.clock, taker, followed, tally), limit)
                 if taker:
                     await taker.drain()
 
@@ -294,24 +329,55 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
                                             "`auditor run --resume` carries it on")
             log.error("run %d stopped: it exceeded crawl.max_run_minutes (%g)", run_id, config.crawl.max_run_minutes)
             return summary
-        except BaseException as e:
-            summary.status = "interrupted" if isinstance(e, (KeyboardInterrupt, asyncio.CancelledError)) else "failed"
-            summary.finished_at = opts.clock()
-            store.finish_run(summary, error=f"{type(e).__name__}: {e}")
+        except KeyboardInterrupt:
+            summary.status, summary.finished_at = "interrupted", opts.clock()
+            store.finish_run(summary, error="interrupted (Ctrl-C or SIGTERM); `auditor run --resume` carries it on")
             raise
-        seller_hits = judge_all_sellers(ruleset, store, opts.clock())
-        store.record_seller_hits(run_id, seller_hits)
-        summary.seller_flags = len(seller_hits)
-        summary.status = "failed" if summary.pages_ok == 0 else "completed"
-        summary.finished_at = opts.clock()
-        store.finish_run(summary)
+        except Exception as e:
+            summary.status, summary.finished_at = "failed", opts.clock()
+            error = f"{type(e).__name__}: {e}"
+            summary.states = dict(settle_run(store, run_id, names, kind, opts.clock(), failed=error))
+            store.finish_run(summary, error=error)
+            _write_reports(config, store, run_id, kind, opts)
+            raise
+        _finish(config, store, ruleset, summary, targets, tally, kind, opts)
     if opts.write_report:
-        summary.report_dir = str(write_run_report(config, store, run_id))
+        summary.report_dir, summary.day_report_dir = _write_reports(config, store, run_id, kind, opts)
     elif summary.evidence_captured:
-        write_day_manifest(store, config.evidence_dir, started.astimezone(config.schedule.zone).date(), config.schedule.zone)
-    log.info("run %d %s: %d pages ok, %d failed, %d flagged", run_id, summary.status, summary.pages_ok,
-             summary.pages_failed, summary.flagged)
+        write_day_manifest(store, config.evidence_dir, summary.started_at.astimezone(config.schedule.zone).date(),
+                           config.schedule.zone)
+    log.info("run %d %s: %d pages ok, %d failed, %d flagged now", run_id, summary.status, summary.pages_ok,
+             summary.pages_failed, summary.flagged_now)
     return summary
+
+
+def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary, targets: list[Target],
+            tally: _Tally, kind: str, opts: AuditOptions) -> None:
+    """Per-target completeness, the listings' states, seller rules, and the run's final status."""
+    share = config.crawl.partial_failure_share
+    for t in targets:
+        ok, failed = tally.ok[t.name], tally.failed[t.name]
+        if ok == 0:
+            tally.incomplete.setdefault(t.name, "no page could be read")
+        elif failed and failed / (ok + failed) > share:
+            tally.incomplete.setdefault(t.name, f"{failed} of {ok + failed} pages failed "
+                                                f"(more than crawl.partial_failure_share, {share:.0%})")
+        store.record_target(summary.run_id, t.name, complete=t.name not in tally.incomplete,
+                            reason=tally.incomplete.get(t.name), pages_ok=ok, pages_failed=failed,
+                            listings=tally.listings[t.name])
+    summary.incomplete = dict(tally.incomplete)
+    summary.states = dict(settle_run(store, summary.run_id, [t.name for t in targets], kind, opts.clock(),
+                                     incomplete=tally.incomplete))
+    seller_hits = judge_all_sellers(ruleset, store, opts.clock())
+    store.record_seller_hits(summary.run_id, seller_hits)
+    summary.seller_flags = len(seller_hits)
+    if summary.pages_ok == 0:
+        summary.status = "failed"
+    else:
+        summary.status = "partial" if tally.incomplete else "completed"
+    summary.finished_at = opts.clock()
+    error = "; ".join(f"{name}: {why}" for name, why in tally.incomplete.items()) or None
+    store.finish_run(summary, error=error)
 
 
 def _summary_of(row: dict, counts: dict[str, int]) -> RunSummary:
@@ -320,23 +386,31 @@ def _summary_of(row: dict, counts: dict[str, int]) -> RunSummary:
                       targets=json.loads(row["targets"] or "[]"), **counts)
 
 
-def demo_targets_by_name() -> dict[str, Target]:
-    return {t.name: t for t in demo_targets()}
+def _write_reports(config: Config, store: Store, run_id: int, kind: str, opts: AuditOptions) -> tuple[str, str | None]:
+    if not opts.write_report:
+        return None, None
+    run_dir, day_dir = write_run_reports(config, store, run_id)
+    return str(run_dir), (str(day_dir) if day_dir else None)
 
 
-def write_run_report(config: Config, store: Store, run_id: int) -> Path:
-    """The day's evidence manifest and report for a run; returns the report's folder."""
+def write_run_reports(config: Config, store: Store, run_id: int) -> tuple[Path, Path | None]:
+    """The run's own report, the day's evidence manifest and (for runs that feed it) the day's report."""
     zone = config.schedule.zone
     day = datetime.fromisoformat(store.run(run_id)["started_at"]).astimezone(zone).date()
     write_day_manifest(store, config.evidence_dir, day, zone)
-    return build_report(store, run_id, config.reports_dir, zone, config.evidence_dir)
+    return write_reports(store, run_id, config.reports_dir, zone, config.evidence_dir, language=config.report.language)
 
 
-def _record_failed_start(store: Store, now: datetime, targets: list[Target], error: AuditorError) -> None:
-    """A run that cannot start (broken rules) is still recorded, so the history and report show it."""
-    run_id = store.start_run(now, [t.name for t in targets], [])
-    store.finish_run(RunSummary(run_id=run_id, status="failed", started_at=now, finished_at=now,
-                                targets=[t.name for t in targets]), error=str(error))
+def _record_failed_start(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],
+                         error: AuditorError) -> None:
+    """A run that cannot start (broken rules) is still recorded and reported: every followed listing unchecked."""
+    now = opts.clock()
+    names = [t.name for t in targets]
+    run_id = store.start_run(now, names, [], kind=kind, plan=_plan(targets))
+    summary = RunSummary(run_id=run_id, status="failed", started_at=now, finished_at=now, targets=names, kind=kind)
+    summary.states = dict(settle_run(store, run_id, names, kind, now, failed=str(error)))
+    store.finish_run(summary, error=str(error))
+    _write_reports(config, store, run_id, kind, opts)
 
 
 def judge_all_sellers(ruleset: RuleSet, store: Store, now: datetime) -> list[SellerHit]:
@@ -352,12 +426,6 @@ def judge_all_sellers(ruleset: RuleSet, store: Store, now: datetime) -> list[Sel
                              for r in store.flagged_since(now - timedelta(days=days))]
         out.extend(judge_sellers(loaded, windows[days]))
     return out
-
-
-def demo_score(config: Config, store: Store, run_id: int) -> tuple[float, float]:
-    """Precision and recall of a demo run's flagged listings against the generator's ground truth."""
-    truth = set(generate(config.demo.seed, config.demo.listings).truth())
-    return score(set(store.flagged_keys(run_id)), truth)
 
 
 def open_store(config: Config) -> Store:

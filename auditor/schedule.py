@@ -11,6 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from auditor.config import ScheduleSettings, load_config
+from auditor.demo.hosting import demo_hosts
 from auditor.errors import AuditorError
 from auditor.pipeline import AuditOptions, open_store, run_audit
 from auditor.sites import PROFILES
@@ -32,8 +33,8 @@ def scheduled_run(config_path: str) -> None:
     """The scheduled job: re-reads config and rules each time, records failures instead of dying."""
     try:
         config = load_config(Path(config_path), known_sites=set(PROFILES))
-        with open_store(config) as store:
-            summary = run_audit(config, store, AuditOptions(wait=True))  # after an on-demand run, not instead
+        with open_store(config) as store:  # after an on-demand run, not instead of it
+            summary = run_audit(config, store, AuditOptions(kind="scheduled", wait=True, hosts=demo_hosts(config)))
         log.info("scheduled run %d %s; report in %s", summary.run_id, summary.status, summary.report_dir)
     except AuditorError as e:
         log.error("scheduled run failed: %s", e)

@@ -76,7 +76,7 @@ asyncio.run(main())
 def child_auditor(mode: str, url: str, both: bool) -> dict:
     from auditor.config import Config, CrawlSettings, EvidenceSettings, Target
     from auditor.pipeline import AuditOptions, run_audit
-    from auditor.report import build_report
+    from auditor.report import write_reports
     from auditor.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,7 +95,7 @@ def child_auditor(mode: str, url: str, both: bool) -> dict:
                 Path(os.environ["BENCH_CRAWL_DONE"]).touch()
                 time.sleep(0.3)
             t = time.perf_counter()
-            build_report(store, summary.run_id, config.reports_dir, config.schedule.zone)
+            write_reports(store, summary.run_id, config.reports_dir, config.schedule.zone)
             report_seconds = time.perf_counter() - t
     return {"pages": summary.pages_ok, "seconds": seconds, "listings": summary.listings_seen,
             "failed": summary.pages_failed, "report_seconds": report_seconds}

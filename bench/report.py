@@ -2,7 +2,7 @@
 
 Fills a temporary database with two runs (so hits are new, still active and gone) of N flagged
 listings, each with evidence files, then measures in this one run, on this machine:
-  report    compile_report + write_report: report.html, report.md, hits.csv, hits.json, thumbnails, index
+  report    compile_day_report + publish: report.html, report.md, hits.csv, hits.json, thumbnails
   baseline  the least any report needs: the run's hit rows read from SQLite and dumped as JSON
   browser   report.html opened in headless Chromium: load time, and one filter keystroke over every row
 and prints the times with the ratio; writes them into bench/results.json.
@@ -29,7 +29,8 @@ from auditor.crawl.browser import choose_executable  # noqa: E402
 from auditor.demo.server import placeholder_png  # noqa: E402
 from auditor.evidence import Snapshot, save_snapshot  # noqa: E402
 from auditor.models import Hit, Listing, Match, RunSummary  # noqa: E402
-from auditor.report import compile_report, write_report  # noqa: E402
+from auditor.report import compile_day_report, publish  # noqa: E402
+from auditor.settle import settle_run  # noqa: E402
 from auditor.store import Store  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -56,6 +57,9 @@ def fill(store: Store, evidence: Path, listings: int) -> int:
                 snap = Snapshot(x.url, x.url, placeholder_png(x.item_id, False), f"<html>{title}</html>",
                                 ((x.url + "/1.png", "image/png", placeholder_png(x.item_id + "i", False)),))
                 store.record_evidence(run_id, save_snapshot(evidence, x.site, x.item_id, snap, at))
+        store.record_target(run_id, "bench", complete=True, reason=None, pages_ok=listings, pages_failed=0,
+                            listings=listings)
+        settle_run(store, run_id, ["bench"], "manual", at)
         store.finish_run(RunSummary(run_id, "completed", at, at + timedelta(minutes=20), ["bench"],
                                     pages_ok=listings, listings_seen=listings, flagged=listings, hits=2 * listings))
     return run_id
@@ -95,8 +99,9 @@ def main() -> None:
             (root / "baseline.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
             baseline = time.perf_counter() - t
             t = time.perf_counter()
-            report = compile_report(store, run_id, zone, root / "reports", root / "reports" / "evidence")
-            folder = write_report(report, root / "reports")
+            day = (T0 + timedelta(days=1)).astimezone(zone).date()
+            report = compile_day_report(store, day, zone, root / "reports" / day.isoformat(), root / "reports" / "evidence")
+            folder = publish(report, root / "reports", day.isoformat())
             took = time.perf_counter() - t
         html = folder / "report.html"
         size_mb = html.stat().st_size / 1e6

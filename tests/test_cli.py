@@ -54,7 +54,7 @@ def test_unknown_target_is_named(tmp_path):
 def test_report_before_any_run_says_what_to_do(tmp_path):
     result = invoke("--config", str(write_config(tmp_path)), "report")
     assert result.exit_code == 2
-    assert "the database has no runs yet: run `auditor run` first" in result.output
+    assert "the database has no scheduled or manual run yet: run `auditor run` first" in result.output
 
 
 def test_rules_validate_exits_1_with_file_line_column(tmp_path):
@@ -68,17 +68,34 @@ def test_rules_validate_exits_1_with_file_line_column(tmp_path):
 
 
 @pytest.mark.e2e
-def test_demo_prints_precision_and_recall_and_the_report_path(tmp_path):
-    result = invoke("--config", str(write_config(tmp_path)), "demo")
+def test_demo_prints_each_days_scores_and_keeps_its_own_data(tmp_path):
+    result = invoke("--config", str(write_config(tmp_path)), "demo", "--days", "2")
     assert result.exit_code == 0, result.output
-    assert "precision=1.00 recall=1.00" in result.output.splitlines()
+    lines = [line for line in result.output.splitlines() if line.startswith("day ")]
+    assert len(lines) == 2
+    for n, line in enumerate(lines, start=1):
+        assert re.match(rf"day {n} \(\d{{4}}-\d\d-\d\d\): precision=1\.00 recall=1\.00 states=1\.00 \(", line), line
     report = re.search(r"^report: (.+)$", result.output, re.M).group(1)
-    assert Path(report).exists() and Path(report).parent.parent == tmp_path / "reports"
-    again = invoke("--config", str(write_config(tmp_path)), "report")
-    assert again.exit_code == 0 and f"report: {report}" in again.output
-    history = invoke("--config", str(write_config(tmp_path)), "runs")
-    [row] = [line for line in history.output.splitlines() if "completed" in line]
-    assert row.split()[:2] == ["1", "completed"]
+    assert Path(report).exists() and Path(report).parent.parent == tmp_path / "reports" / "demo"
+    assert (tmp_path / "data" / "demo" / "auditor.db").exists() and not (tmp_path / "a.db").exists()
+    history = invoke("--config", str(write_config(tmp_path)), "runs")  # the team's database saw nothing
+    assert history.output.strip() == "no runs yet: run `auditor run` first"
+
+
+@pytest.mark.e2e
+def test_a_run_prints_its_times_in_the_configured_zone(tmp_path):
+    p = write_config(tmp_path, "evidence: {enabled: false}\ntargets:\n  - {name: demo-auction, site: demo_auction,"
+                               " start_urls: ['demo:/auction/search'], requests_per_second: 500}\n")
+    result = invoke("--config", str(p), "run")
+    assert result.exit_code == 0, result.output
+    started = re.search(r"started\s+│?\s*(\S+ \S+)", result.output)
+    assert started and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d\+09:00", started.group(1)), result.output
+    assert "UTC" not in result.output
+    runs = invoke("--config", str(p), "runs")
+    assert re.search(r"^\s+1\s+manual\s+completed\s+\d{4}-\d\d-\d\d \d\d:\d\d\+09:00", runs.output, re.M), runs.output
+    for when in ("today", "yesterday"):
+        again = invoke("--config", str(p), "report", "--date", when)
+        assert again.exit_code in (0, 2), again.output  # today has the run; yesterday may have none
 
 
 def test_runs_before_any_run(tmp_path):

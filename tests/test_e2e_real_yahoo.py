@@ -90,7 +90,11 @@ def test_a_full_audit_over_saved_yahoo_pages(config, saved_yahoo, tmp_path):
                     start_urls=[saved_yahoo.url + "/jp/auction/n1235105710"])
     with Store(config.database) as store:
         summary = run_audit(config, store, AuditOptions(targets=[target]))
-        listings = {r["item_id"]: r for r in store.db["listings"].rows}
+        read = {r[0] for r in store.db.execute("select item_id from observations where source = 'item'")}
+        cards = {r[0]: r[1] for r in store.db.execute(
+            "select l.item_id, l.title from observations o join listings l using (site, item_id) where o.source = 'card'")}
+        removed = [f for f in store.failures_for_run(summary.run_id) if f["kind"] == "removed"]
+        listings = {r["item_id"]: r for r in store.db["listings"].rows if r["item_id"] in read}
         flagged = store.flagged_keys(summary.run_id)
         evidence = list(store.db.query("select kind, path from evidence where item_id = 's1238539612'"))
     assert set(listings) == {"s1238539612", "n1235105710"}
@@ -102,12 +106,14 @@ def test_a_full_audit_over_saved_yahoo_pages(config, saved_yahoo, tmp_path):
     assert (ended["status"], ended["price"]) == ("sold", "6350")
     assert flagged == {("yahoo_auctions", "s1238539612"): {"test.haniwa"}}
     assert {e["kind"] for e in evidence} >= {"screenshot", "html"}
-    # every other item of the search page was tried once and recorded as what it is: not there
-    failures = [f for f in summary.failures if "/jp/auction/" in f.url]
-    assert len(failures) == 49 and {(f.kind, f.error) for f in failures} == {("http_status", "HTTP 404")}
+    # every other item of the search page was tried once and recorded as what it is: not there (404);
+    # what its search card showed is kept (title, price), marked as read from the card
+    assert len(removed) == 49 and {f["error"] for f in removed} == {"HTTP 404: the listing is no longer there"}
+    assert len(cards) == 49 and all(cards.values())
     assert [f.url for f in summary.failures if "/search/search" in f.url] == [
         saved_yahoo.url + "/search/search?p=%E9%81%8A%E6%88%AF%E7%8E%8B+PSA+%E5%88%9D%E6%9C%9F&va=%E9%81%8A%E6%88%AF%E7%8E%8B"
         "+PSA+%E5%88%9D%E6%9C%9F&is_postage_mode=1&dest_pref_code=13&b=51&n=50"]
-    assert summary.status == "completed" and summary.listings_seen == 2
+    assert summary.status == "partial" and summary.listings_seen == 2 + 49  # its second search page was not there
+    assert "a search page failed" in summary.incomplete["yahoo"]
     assert saved_yahoo.requests[0] == "/robots.txt"  # asked first (a 404: everything allowed)
     assert any(r.startswith("/search/search?p=%E9%81%8A%E6%88%AF%E7%8E%8B%20PSA") for r in saved_yahoo.requests)

@@ -79,10 +79,10 @@ def test_a_removed_listing_is_gone_a_new_one_is_new_and_changed_ones_get_new_evi
     assert states["gone"] == {removed.item_id}
     assert states["new"] == {newcomer.item_id}
     assert changed.item_id in states["active"] and removed.item_id not in states["active"]
-    assert len(states["active"]) == len(small_catalog.truth()) - 1
-    assert Path(first.report_dir) != Path(second.report_dir)  # one folder per day, both kept
+    assert len(states["active"]) == len(flagged) - 1  # those first seen already sold were closed on day 1
+    assert Path(first.report_dir) != Path(second.report_dir)  # one folder per run, both kept
     data = json.loads((Path(second.report_dir) / "hits.json").read_text(encoding="utf-8"))
-    assert {h["reason"] for h in data["hits"] if h["state"] == "gone"} == {"no longer listed"}
+    assert {h["reason"] for h in data["hits"] if h["state"] == "gone"} == {"removed"}  # its page said so: 404
     with Store(config.database) as store:
         captures = {(r["item_id"], r["folder"]) for r in store.db.query("select item_id, folder from evidence")}
     per_item = {}
@@ -93,8 +93,9 @@ def test_a_removed_listing_is_gone_a_new_one_is_new_and_changed_ones_get_new_evi
     unchanged = next(x for x in flagged[3:] if x.item_id != changed.item_id)
     assert len(per_item[unchanged.item_id]) == 1  # seen again unchanged: its evidence stands
     index = BeautifulSoup((config.reports_dir / "index.html").read_text(encoding="utf-8"), "lxml")
-    assert [a["href"] for a in index.select("tbody a")] == [
-        f"{Path(second.report_dir).name}/report.html", f"{Path(first.report_dir).name}/report.html"]
+    days = index.select("table")[0]
+    assert [a["href"] for a in days.select("tbody td:first-child a")] == [
+        f"{Path(second.day_report_dir).name}/report.html", f"{Path(first.day_report_dir).name}/report.html"]
 
 
 PAYLOADS = [
@@ -174,7 +175,7 @@ def test_a_report_of_hostile_listings_runs_no_script_and_loads_nothing_from_outs
         catalog = catalog.with_listing(x)
     with serve_demo(catalog) as server:
         summary = audit(config, server, clock)
-    folder = Path(summary.report_dir)
+    folder = Path(summary.day_report_dir)
     shown = []
     for name in ("report.html", "../index.html"):
         seen = open_in_chromium(folder / name)

@@ -30,7 +30,8 @@ EXPECTED = {  # fault: (stored?, failure kind, attempts)
 
 @pytest.fixture
 def fast_config(config):
-    crawl = config.crawl.model_copy(update={"page_timeout_seconds": 1.5, "retries": 1, "backoff_seconds": 0.05})
+    crawl = config.crawl.model_copy(update={"page_timeout_seconds": 1.5, "retries": 1, "backoff_seconds": 0.05,
+                                            "partial_failure_share": 0.5})
     return config.model_copy(update={"crawl": crawl, "evidence": config.evidence.model_copy(update={"enabled": False})})
 
 
@@ -39,7 +40,9 @@ def audit(config, server, **target):
                **target)
     with Store(config.database) as store:
         summary = run_audit(config, store, AuditOptions(targets=[t], fetcher=HttpFetcher(max_bytes=5_000_000)))
-        return summary, {r["item_id"]: r for r in store.db["listings"].rows}, store.failures_for_run(summary.run_id)
+        read = {r["item_id"] for r in store.db.query("select item_id from observations where source = 'item'")}
+        return summary, {r["item_id"]: r for r in store.db["listings"].rows if r["item_id"] in read}, \
+            store.failures_for_run(summary.run_id)
 
 
 def test_each_fault_is_recorded_as_what_it_is_and_every_good_page_is_stored(fast_config):
@@ -66,6 +69,13 @@ def test_each_fault_is_recorded_as_what_it_is_and_every_good_page_is_stored(fast
     assert good <= set(stored)  # every good page stored
     assert summary.status == "completed"
     assert took < 40  # the drip and the hang cost their deadlines, not the run
+    with Store(fast_config.database) as store:  # a failed item page still gives what its search card showed
+        cards = {r["item_id"]: r for r in store.db.query(
+            "select l.item_id, l.title, l.price from observations o join listings l using (site, item_id)"
+            " where o.source = 'card'")}
+    assert set(cards) == {i for f, i in faulty.items() if not EXPECTED[f][0]} | {disallowed}
+    x = next(x for x in auction if x.item_id == faulty["500"])
+    assert (cards[x.item_id]["title"], cards[x.item_id]["price"]) == (x.title, str(x.price))
 
 
 def test_endless_pagination_is_detected_and_not_followed(fast_config):
@@ -81,6 +91,9 @@ def test_the_page_cap_ends_a_crawl_that_keeps_finding_pages(fast_config):
     with serve_demo(generate(seed=11, size=60)) as server:
         summary, stored, failures = audit(config, server)
     assert summary.pages_ok == 12 and len(stored) == 11  # one search page and eleven items
+    assert summary.status == "partial" and "max_pages_per_target (12)" in summary.incomplete["hostile"]
+    with Store(config.database) as store:  # the cards of the items left out are kept, marked as cards
+        assert store.db.execute("select count(*) from observations where source = 'card'").fetchone()[0] == 9
 
 
 def test_a_target_that_opts_out_of_robots_txt_is_stated_in_the_report(fast_config):
@@ -151,7 +164,7 @@ def test_the_browser_survives_a_spinning_renderer_a_hung_page_a_50_mb_page_and_i
         started = time.monotonic()
         with Store(config.database) as store:
             summary = run_audit(config, store, AuditOptions(targets=targets, fetcher=fetcher, on_progress=crash_once))
-            stored = {r["item_id"] for r in store.db["listings"].rows}
+            stored = {r[0] for r in store.db.execute("select item_id from observations where source = 'item'")}
             failures = {f["url"].rsplit("/", 1)[1]: f["kind"] for f in store.failures_for_run(summary.run_id)}
     assert killed, "no browser process was found to kill"
     assert fetcher.relaunches == 1  # the crash was survived by relaunching, once

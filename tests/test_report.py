@@ -1,74 +1,119 @@
-"""The report: what was flagged, by whom, why; scraped text escaped in every format."""
+"""The report: what was flagged, by whom, why, in what state; scraped text escaped in every format;
+written once and never changed afterwards."""
 
 import csv
+import hashlib
 import io
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bs4 import BeautifulSoup
+
 from auditor.models import Hit, Listing, Match, PageFailure, PageKind, RunSummary
-from auditor.report import build_report, compile_report
-from auditor.report.compile import highlight, Segment
-from auditor.report.render import markdown_text, neutralize_cell, safe_url
+from auditor.report import compile_run_report, write_reports
+from auditor.report.compile import Segment, highlight
+from auditor.report.render import markdown_code, markdown_text, neutralize_cell, safe_url
+from auditor.settle import settle_run
 
 T0 = datetime(2026, 11, 24, 21, 30, tzinfo=timezone.utc)  # 06:30 on the 25th in Tokyo
 TOKYO = ZoneInfo("Asia/Tokyo")
 XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+AI = Hit("ai_poster.label", "AI-generated beauty label", "high", (), (Match("title", "AI美女", 0, 4),))
+
+
+def audit(store, at, flagged, failed=(), kind="manual", target="demo", incomplete=None, error=None):
+    """One run as the pipeline records it: listings, failures, per-target completeness, states, the end."""
+    run = store.start_run(at, [target], [], kind=kind)
+    for x, hits in flagged:
+        store.record_listing(run, target, x, hits, at)
+    for item_id in failed:
+        store.record_failure(run, PageFailure(target, f"http://h/auction/item/{item_id}", "timeout", "slow", 2,
+                                              PageKind.ITEM), at)
+    store.record_target(run, target, complete=not incomplete and not error, reason=incomplete, pages_ok=len(flagged),
+                        pages_failed=len(failed), listings=len(flagged))
+    settle_run(store, run, [target], kind, at, failed=error, incomplete={target: incomplete} if incomplete else {})
+    status = "failed" if error else ("partial" if incomplete else "completed")
+    store.finish_run(RunSummary(run, status, at, at + timedelta(seconds=9), [target], pages_ok=len(flagged) + 1,
+                                listings_seen=len(flagged)), error=error)
+    return run
+
+
+def _listing(item_id: str, status: str = "active", title: str | None = None, **kw) -> Listing:
+    return Listing("demo_auction", item_id, f"http://h/auction/item/{item_id}", title or f"AI美女 ポスター {item_id}",
+                   price=Decimal(3000), currency="JPY", seller_id="s1", status=status, **kw)
 
 
 def fill(store):
-    run = store.start_run(T0, ["demo"], [])
-    items = [
+    return audit(store, T0, [
         (Listing("demo_auction", "x1", "http://h/auction/item/x1", "【AI美女】ポスター A3", price=Decimal(30000),
-                 currency="JPY", bids=5, seller_id="big", seller_name="AIギャラリー", status="sold"),
+                 currency="JPY", bids=5, seller_id="big", seller_name="AIギャラリー", status="active",
+                 end_time=T0 + timedelta(hours=3)),
          [Hit("ai_poster.sold_as_print", "AI beauty label on a poster", "critical", (), (Match("title", "AI美女", 1, 5),)),
           Hit("ai_poster.label", "AI-generated beauty label", "high", (), (Match("title", "AI美女", 1, 5),))]),
         (Listing("demo_auction", "x2", "javascript:alert(3)", XSS + " AI美女", price=Decimal(2000), currency="JPY",
                  seller_id="=HYPERLINK(\"http://evil\")", seller_name=XSS, status="active"),
          [Hit("ai_poster.label", "AI-generated beauty label", "high", (), (Match("title", "AI美女", len(XSS) + 1, len(XSS) + 5),))]),
         (Listing("demo_auction", "x3", "http://h/auction/item/x3", "ピエロ フィギュア", price=Decimal(500), currency="JPY"), []),
-    ]
-    for x, hits in items:
-        store.record_listing(run, "demo", x, hits, T0)
-    store.finish_run(RunSummary(run, "completed", T0, T0 + timedelta(seconds=9), ["demo"], pages_ok=4,
-                                listings_seen=3, flagged=2, hits=3))
-    return run
+    ])
 
 
-def test_compiled_report_groups_hits_by_listing_and_ranks_sellers(store):
-    report = compile_report(store, fill(store), TOKYO)
+def test_a_run_report_groups_hits_by_listing_critical_first(store, tmp_path):
+    report = compile_run_report(store, fill(store), TOKYO, tmp_path)
     assert report.day.isoformat() == "2026-11-25"  # the run's day in the configured zone
-    assert [x.item_id for x in report.listings] == ["x1", "x2"]  # critical first
-    assert report.previous_run is None and report.counts["new"] == 2  # a first run: every hit is new
+    assert [x.item_id for x in report.listings] == ["x1", "x2"]
+    assert report.counts["new"] == 2 and report.needs_decision == 2  # a first run: every hit is new
     assert report.listings[0].severity == "critical"
     assert [r["id"] for r in report.listings[0].rules] == ["ai_poster.sold_as_print", "ai_poster.label"]
     assert len(report.hits) == 3
     assert report.by_severity == {"critical": 1, "high": 1, "medium": 0, "low": 0, "info": 0}
     assert [(t.rule_id, t.today, t.counts[-1]) for t in report.trends] == [
         ("ai_poster.label", 2, 2), ("ai_poster.sold_as_print", 1, 1)]
-    big = report.sellers[0]
-    assert (big.seller_id, big.flagged, big.sold_total, big.asking_total) == ("big", 1, Decimal(30000), Decimal(0))
+    big = next(s for s in report.sellers if s.seller_id == "big")
+    assert (big.flagged, big.asking_total) == (1, Decimal(30000))
 
 
 def test_report_files_are_written_and_scraped_text_cannot_run(store, tmp_path):
-    folder = build_report(store, fill(store), tmp_path / "reports", TOKYO)
-    assert folder == tmp_path / "reports" / "2026-11-25"
-    assert sorted(p.name for p in folder.iterdir()) == ["hits.csv", "hits.json", "report.html", "report.md", "summary.json"]
-    html = (folder / "report.html").read_text()
+    run_dir, day_dir = write_reports(store, fill(store), tmp_path / "reports", TOKYO)
+    assert run_dir == tmp_path / "reports" / "runs" / "1" and day_dir == tmp_path / "reports" / "2026-11-25"
+    for folder in (run_dir, day_dir):
+        assert sorted(p.name for p in folder.iterdir()) == ["hits.csv", "hits.json", "report.html", "report.md", "summary.json"]
+    html = (day_dir / "report.html").read_text()
     assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'href="javascript:' not in html
-    from bs4 import BeautifulSoup
     csp = BeautifulSoup(html, "lxml").select_one("meta[http-equiv=Content-Security-Policy]")["content"]
     assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe-inline" not in csp.split("style-src")[0]
     assert "<mark>AI美女</mark>" in html
-    rows = list(csv.DictReader(io.StringIO((folder / "hits.csv").read_text())))
+    raw = (day_dir / "hits.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: Excel on Japanese Windows reads UTF-8 right
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert {r["seller_id"] for r in rows} == {"big", "'=HYPERLINK(\"http://evil\")"}
-    data = json.loads((folder / "hits.json").read_text())
+    data = json.loads((day_dir / "hits.json").read_text())
     assert {h["seller_id"] for h in data["hits"]} == {"big", "=HYPERLINK(\"http://evil\")"}  # JSON keeps the value
-    md = (folder / "report.md").read_text()
+    md = (day_dir / "report.md").read_text()
     assert "<script>" not in md and "**2 flagged listings**: 1 critical, 1 high." in md
+    assert "**2 listings need a decision**: 0 evaded, 2 new, 0 escalated." in md
+
+
+def test_every_time_a_user_reads_carries_the_zone_offset_and_json_keeps_utc(store, tmp_path):
+    _, day_dir = write_reports(store, fill(store), tmp_path / "reports", TOKYO)
+    doc = BeautifulSoup((day_dir / "report.html").read_text(), "lxml")
+    shown = [td.get_text(" ", strip=True) for td in doc.select("table.hits td.nowrap")]
+    assert shown and all(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d\+09:00", s) or s == "–" for s in shown)
+    assert "2026-11-25 06:30+09:00" in doc.get_text()  # the run's start, in Tokyo
+    assert "UTC" not in doc.select_one("header").get_text()
+    md = (day_dir / "report.md").read_text()
+    assert "started 2026-11-25 06:30+09:00" in md
+    rows = list(csv.DictReader(io.StringIO((day_dir / "hits.csv").read_text(encoding="utf-8-sig"))))
+    assert {r["first_seen"] for r in rows} == {"2026-11-25 06:30:00+09:00"}
+    assert next(r for r in rows if r["item_id"] == "x1")["end_time"] == "2026-11-25 09:30:00+09:00"
+    data = json.loads((day_dir / "hits.json").read_text())
+    assert data["summary"]["started_at"] == "2026-11-24T21:30:00Z"
+    assert {h["first_seen"] for h in data["hits"]} == {"2026-11-24T21:30:00Z"}
 
 
 def test_highlight_marks_overlapping_spans_once():
@@ -82,76 +127,98 @@ def test_only_http_urls_become_links():
     assert safe_url("data:text/html,<b>") is None
 
 
-def test_formula_cells_and_markdown_are_neutralised():
+def test_formula_cells_and_markdown_are_neutralised_and_ids_kept_exactly():
     assert [neutralize_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "ok")] == [
         "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "ok"]
-    assert markdown_text("[click](http://evil) <b>*x*</b>") == "\\[click\\]\\(http://evil\\) \\<b\\>\\*x\\*\\</b\\>"
+    assert markdown_text("[click](http://evil) <b>*x*</b>") == "\\[click\\](http://evil) \\<b\\>\\*x\\*\\</b\\>"
+    assert markdown_text("AI-Beauty poster A3 #450.") == "AI-Beauty poster A3 #450."  # nothing needless escaped
+    assert markdown_code("ai_gallery_jp") == "`ai_gallery_jp`"
+    assert markdown_code("a`b") == "``a`b``" and markdown_code("`x") == "`` `x ``"
 
 
-AI = Hit("ai_poster.label", "AI-generated beauty label", "high", (), (Match("title", "AI美女", 0, 4),))
-
-
-def _listing(item_id: str, status: str = "active") -> Listing:
-    return Listing("demo_auction", item_id, f"http://h/auction/item/{item_id}", f"AI美女 ポスター {item_id}",
-                   price=Decimal(3000), currency="JPY", seller_id="s1", status=status)
-
-
-def _run(store, at, flagged: list[Listing], failed: list[str] = ()) -> int:
-    run = store.start_run(at, ["demo"], [])
-    for x in flagged:
-        store.record_listing(run, "demo", x, [AI], at)
-    for item_id in failed:
-        store.record_failure(run, PageFailure("demo", f"http://h/auction/item/{item_id}", "timeout", "slow", 2,
-                                              PageKind.ITEM), at)
-    store.finish_run(RunSummary(run, "completed", at, at, ["demo"], pages_ok=len(flagged) + 1,
-                                listings_seen=len(flagged), flagged=len(flagged)))
-    return run
-
-
-def test_hits_are_new_still_active_gone_or_unchecked_against_the_previous_run(store):
-    _run(store, T0, [_listing("kept"), _listing("sold"), _listing("removed"), _listing("failed")])
-    second = _run(store, T0 + timedelta(days=1), [_listing("kept"), _listing("sold", "sold"), _listing("fresh")],
-                  failed=["failed"])
-    report = compile_report(store, second, TOKYO)
+def test_states_against_each_listings_own_last_state(store):
+    audit(store, T0, [(_listing(k), [AI]) for k in ("kept", "sold", "removed", "failed", "edited")])
+    second = audit(store, T0 + timedelta(days=1),
+                   [(_listing("kept"), [AI]), (_listing("sold", "sold"), [AI]), (_listing("fresh"), [AI]),
+                    (_listing("edited", title="A1美女 ポスター edited"), [])],
+                   failed=["failed"])
+    report = compile_run_report(store, second, TOKYO, Path("."))
     state = {x.item_id: (x.state, x.reason) for x in report.listings}
     assert state == {"fresh": ("new", None), "kept": ("active", None), "sold": ("gone", "sold"),
-                     "removed": ("gone", "no longer listed"), "failed": ("unchecked", "its page failed in this run")}
-    assert report.counts == {"new": 1, "active": 1, "gone": 2, "unchecked": 1}
-    assert {h["item_id"]: h["state"] for h in report.hits}["removed"] == "gone"
-    [seller] = report.sellers  # the sold poster counts as earned, the removed one not at all
-    assert (seller.flagged, seller.sold_total, seller.asking_total) == (3, Decimal(3000), Decimal(6000))
-    assert report.trends[0].counts[-2:] == [4, 3]  # yesterday and today
+                     "edited": ("evaded", "edited; no rule matches any more"),
+                     "removed": ("unchecked", "not read: its page was not reached in this run"),
+                     "failed": ("unchecked", "its page failed: timeout (slow)")}
+    evaded = next(x for x in report.listings if x.state == "evaded")
+    assert evaded.title == "AI美女 ポスター edited" and evaded.current_title == "A1美女 ポスター edited"
+    assert [s.text for s in evaded.title_segments if s.matched] == ["AI美女"]  # the matched text, highlighted where it was
+    assert report.counts["evaded"] == 1 and report.needs_decision == 2
+    assert report.listings[0].item_id == "edited"  # evasions first
 
 
-def test_csv_neutralises_every_formula_cell_and_json_keeps_the_values(store, tmp_path):
-    nasty = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
-    run = store.start_run(T0, ["demo"], [])
-    for i, value in enumerate(nasty):
-        x = Listing("demo_auction", value, "http://h/i", value + " AI美女", seller_id=value, seller_name=value,
-                    category=value, status="active")
-        store.record_listing(run, "demo", x, [Hit("ai_poster.label", value, "high", (), (Match("title", "AI美女", len(value) + 1, len(value) + 5),))], T0)
-    store.finish_run(RunSummary(run, "completed", T0, T0, ["demo"], pages_ok=1))
-    folder = build_report(store, run, tmp_path / "reports", TOKYO)
-    rows = list(csv.DictReader(io.StringIO((folder / "hits.csv").read_text(encoding="utf-8"), newline="")))
-    assert len(rows) == len(nasty)
-    for row in rows:
-        for column, cell in row.items():
-            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (column, cell)
-    data = json.loads((folder / "hits.json").read_text(encoding="utf-8"))
-    assert sorted(h["item_id"] for h in data["hits"]) == sorted(nasty)
-    for h in data["hits"]:
-        assert h["seller_id"] == h["seller_name"] == h["item_id"] and h["title"] == h["item_id"] + " AI美女"
-        assert h["rule_title"] == h["item_id"]
+def test_escalation_is_a_new_or_more_severe_rule_on_a_flagged_listing(store):
+    audit(store, T0, [(_listing("a"), [AI]), (_listing("b"), [AI])])
+    worse = Hit("adult.terms", "adult", "critical", (), (Match("title", "AI美女", 0, 4),))
+    second = audit(store, T0 + timedelta(days=1), [(_listing("a"), [AI, worse]), (_listing("b"), [AI])])
+    report = compile_run_report(store, second, TOKYO, Path("."))
+    a = next(x for x in report.listings if x.item_id == "a")
+    assert (a.state, a.added) == ("escalated", ["adult.terms"])
+    assert next(x for x in report.listings if x.item_id == "b").state == "active"
 
 
-def test_the_archive_index_lists_every_day_newest_first(store, tmp_path):
-    first = _run(store, T0, [_listing("a")])
-    second = _run(store, T0 + timedelta(days=1), [_listing("a"), _listing("b")])
-    build_report(store, first, tmp_path / "reports", TOKYO)
-    build_report(store, second, tmp_path / "reports", TOKYO)
-    from bs4 import BeautifulSoup
+def test_a_failed_run_leaves_every_earlier_hit_unchecked_and_none_gone(store, tmp_path):
+    audit(store, T0, [(_listing(k), [AI]) for k in ("a", "b")])
+    failed = audit(store, T0 + timedelta(days=1), [], error="rules/broken.yaml:7:1: YAML syntax")
+    run_dir, day_dir = write_reports(store, failed, tmp_path / "reports", TOKYO)
+    report = compile_run_report(store, failed, TOKYO, run_dir)
+    assert {x.item_id: x.state for x in report.listings} == {"a": "unchecked", "b": "unchecked"}
+    assert "broken.yaml" in report.listings[0].reason
+    html = (day_dir / "report.html").read_text()
+    assert 'role="alert"' in html and "broken.yaml" in html
+    third = audit(store, T0 + timedelta(days=2), [(_listing("a"), [AI]), (_listing("b", "sold"), [AI])])
+    states = {x.item_id: x.state for x in compile_run_report(store, third, TOKYO, Path(".")).listings}
+    assert states == {"a": "active", "b": "gone"}  # compared with the last run that read them, not the failed one
+
+
+def test_an_ad_hoc_run_changes_no_baseline(store):
+    audit(store, T0, [(_listing("a"), [AI])])
+    adhoc = audit(store, T0 + timedelta(hours=2), [(_listing("z"), [AI])], kind="adhoc", target="adhoc-x")
+    assert {x.item_id: x.state for x in compile_run_report(store, adhoc, TOKYO, Path(".")).listings} == {"z": "new"}
+    second = audit(store, T0 + timedelta(days=1), [(_listing("a"), [AI]), (_listing("z"), [AI])])
+    assert {x.item_id: x.state for x in compile_run_report(store, second, TOKYO, Path(".")).listings} == {
+        "a": "active", "z": "new"}  # z is new to the daily picture: the ad hoc run did not count
+
+
+def tree_hash(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_written_report_never_changes_a_rebuild_goes_beside_it(store, tmp_path):
+    reports = tmp_path / "reports"
+    first = audit(store, T0, [(_listing("a"), [AI])])
+    run_dir, day_dir = write_reports(store, first, reports, TOKYO)
+    before = (tree_hash(run_dir), tree_hash(day_dir))
+    again = write_reports(store, first, reports, TOKYO)
+    assert again == (run_dir, day_dir)  # an identical rebuild writes nothing new
+    later = audit(store, T0 + timedelta(hours=3), [(_listing("a"), [AI]), (_listing("b"), [AI])])
+    later_run, later_day = write_reports(store, later, reports, TOKYO)
+    assert later_day == reports / "2026-11-25.v2" and later_run == reports / "runs" / "2"
+    assert (tree_hash(run_dir), tree_hash(day_dir)) == before
+    index = BeautifulSoup((reports / "index.html").read_text(), "lxml")
+    assert index.select_one("a[href='2026-11-25.v2/report.html']") is not None
+    assert index.select_one("a[href='2026-11-25/report.html']") is None  # the index points at the latest version
+
+
+def test_the_archive_index_lists_every_day_newest_first_and_the_runs(store, tmp_path):
+    first = audit(store, T0, [(_listing("a"), [AI])])
+    second = audit(store, T0 + timedelta(days=1), [(_listing("a"), [AI]), (_listing("b"), [AI])])
+    write_reports(store, first, tmp_path / "reports", TOKYO)
+    write_reports(store, second, tmp_path / "reports", TOKYO, language="ja")
     doc = BeautifulSoup((tmp_path / "reports" / "index.html").read_text(), "lxml")
-    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in doc.select("tbody tr")]
+    days = doc.select("table")[0]
+    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in days.select("tbody tr")]
     assert [r[0] for r in rows] == ["2026-11-26", "2026-11-25"]
-    assert [r[4] for r in rows] == ["1", "1"]  # new hits: b on the second day, a on the first
-    assert doc.select_one("a[href='2026-11-26/report.html']") is not None
+    assert [r[5] for r in rows] == ["1", "1"]  # new: b on the second day, a on the first
+    assert doc.html["lang"] == "ja" and "日次レポート" in doc.get_text()
+    runs = [tr.select_one("a")["href"] for tr in doc.select("table")[1].select("tbody tr")]
+    assert runs == ["runs/2/report.html", "runs/1/report.html"]

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from auditor.models import Hit, Listing, Match, PageFailure, PageKind, RunSummary
-from auditor.store import MIGRATIONS, Store
+from auditor.store import Store
+from auditor.store.schema import MIGRATIONS
 
 T0 = datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
 

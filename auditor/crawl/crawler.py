@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import AsyncIterator, Protocol
 
 from auditor.crawl.blocked import block_reason, retry_after_seconds
-from auditor.errors import BadStatus, Blocked, CrawlError, FetchTimeout, NetworkError, ParseError
-from auditor.models import Listing, ListingFound, PageFailure, PageKind, SearchPage
+from auditor.errors import BadStatus, Blocked, CrawlError, FetchTimeout, NetworkError, ParseError, Removed
+from auditor.models import Listing, ListingFound, PageFailure, PageKind, SearchPage, TargetNote
 from auditor.crawl.politeness import HostLimiter
 from auditor.crawl.robots import RobotsCache
 
@@ -31,6 +31,7 @@ class PageReader(Protocol):
     def page_kind(self, url: str) -> PageKind: ...
     def parse_search(self, html: str, url: str) -> SearchPage: ...
     def parse_item(self, html: str, url: str) -> Listing: ...
+    def parse(self, html: str, url: str, kind: PageKind | None = None) -> SearchPage | Listing: ...
 
 
 class Fetcher(Protocol):
@@ -47,6 +48,7 @@ class CrawlJob:
     skip_urls: frozenset[str] = frozenset()  # item pages already done (a resumed run)
     obey_robots: bool = True
     mode: str = "auto"  # auto | http | browser (with an AdaptiveFetcher)
+    follow_urls: tuple[str, ...] = ()  # item pages of listings already followed: checked on every run
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,18 @@ class CrawlPolicy:
         return self.page_timeout * 2 + 5
 
 
-CrawlEvent = ListingFound | PageFailure | SearchPageRead
+CrawlEvent = ListingFound | PageFailure | SearchPageRead | TargetNote
 MAX_BARREN_PAGES = 5  # then "next" is not followed: endless pagination
 
 
-def _check_response(url: str, page) -> None:
-    """Block and captcha pages are `blocked`; other 4xx / 5xx are `http_status` (429 / 503 with Retry-After)."""
+def _check_response(url: str, page, kind: PageKind | None) -> None:
+    """Block and captcha pages are `blocked`; an item page's 404 / 410 is `removed`; other 4xx / 5xx are
+    `http_status` (429 / 503 with Retry-After)."""
     reason = block_reason(page.status, page.html)
     if reason:
         raise Blocked(url, reason)
+    if kind is PageKind.ITEM and page.status in (404, 410):
+        raise Removed(url, f"HTTP {page.status}: the listing is no longer there")
     if page.status >= 400:
         raise BadStatus(url, page.status, retry_after_seconds(page.retry_after))
 
@@ -104,18 +109,22 @@ class _Crawl:
         self.pages = Counter()
         self.capped: set[str] = set()
         self.barren = Counter()  # search pages in a row with no new listing, per target
+        self.cards: dict[str, Listing] = {}  # item URL -> what its search result card showed
 
-    def enqueue(self, job: CrawlJob, url: str, kind: PageKind) -> None:
+    def enqueue(self, job: CrawlJob, url: str, kind: PageKind | None) -> bool:
+        """Queue a page (kind None: read it as what its content shows); False when the target's cap refused it."""
         if url in self.seen or (kind is PageKind.ITEM and url in job.skip_urls):
-            return
+            return True
         if self.pages[job.target] >= job.max_pages:
             if job.target not in self.capped:
                 self.capped.add(job.target)
                 log.warning("target %s reached max_pages_per_target (%d); the rest is not crawled", job.target, job.max_pages)
-            return
+                self.out.put_nowait(TargetNote(job.target, "capped", f"stopped at max_pages_per_target ({job.max_pages})"))
+            return False
         self.seen.add(url)
         self.pages[job.target] += 1
         self.queue.put_nowait((job, url, kind))
+        return True
 
     async def worker(self) -> None:
         while True:
@@ -124,7 +133,8 @@ class _Crawl:
                 await self.process(job, url, kind)
             except Exception as e:  # a bug in a profile must not stop the crawl
                 log.exception("unexpected error on %s", url)
-                await self.out.put(PageFailure(job.target, url, "error", f"{type(e).__name__}: {e}", 1, kind))
+                await self.out.put(PageFailure(job.target, url, "error", f"{type(e).__name__}: {e}", 1,
+                                               kind or job.reader.page_kind(url)))
             finally:
                 self.queue.task_done()
 
@@ -143,7 +153,7 @@ class _Crawl:
                     page = await asyncio.wait_for(
                         fetcher.fetch(url, ready_selector=job.reader.ready_selector, timeout=self.policy.page_timeout),
                         self.policy.hard_deadline)
-                _check_response(url, page)
+                _check_response(url, page, kind)
                 try:
                     parsed = self._parse(job, page.html, page.final_url or url, kind)
                 except ParseError:
@@ -166,16 +176,25 @@ class _Crawl:
                 if asked is not None:
                     if asked > self.policy.max_retry_after:
                         log.warning("%s asks us to wait %g s, more than crawl.max_retry_after_seconds", url, asked)
-                        await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, kind))
+                        await self._fail(job, url, kind, err, attempt)
                         return
                     delay = max(delay, asked)
                     self.limiter.pause(url, delay)  # the whole host waits, not just this page
                 log.info("retrying %s in %.1f s after %s", url, delay, err.detail)
                 await asyncio.sleep(delay)
                 continue
-            log.warning("page failed: %s (%s after %d attempt%s)", url, err.detail, attempt, "s" * (attempt > 1))
-            await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, kind))
+            await self._fail(job, url, kind, err, attempt)
             return
+
+    async def _fail(self, job: CrawlJob, url: str, kind: PageKind | None, err: CrawlError, attempt: int) -> None:
+        """Record the failure; an item page whose search card was read still gives what the card showed."""
+        page_kind = kind or job.reader.page_kind(url)
+        if err.kind != "removed":  # the run's summary and report list them; the log keeps each one
+            log.info("page failed: %s (%s after %d attempt%s)", url, err.detail, attempt, "s" * (attempt > 1))
+        await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, page_kind))
+        card = self.cards.get(url)
+        if card is not None and page_kind is PageKind.ITEM:
+            await self.out.put(ListingFound(job.target, card, "card"))
 
     async def _fetcher_for(self, job: CrawlJob):
         if hasattr(self.fetcher, "fetcher_for"):
@@ -193,12 +212,14 @@ class _Crawl:
         adaptive.move_to_browser(job.target)
         return True
 
-    def _parse(self, job: CrawlJob, html: str, url: str, kind: PageKind):
+    def _parse(self, job: CrawlJob, html: str, url: str, kind: PageKind | None):
         try:
+            if kind is None:  # a start URL: a search page or an item page, as its content shows
+                return job.reader.parse(html, url)
             if kind is PageKind.SEARCH:
                 return job.reader.parse_search(html, url)
             return job.reader.parse_item(html, url)
-        except ParseError:
+        except CrawlError:  # ParseError, or Removed for a marketplace's "deleted" page
             raise
         except Exception as e:  # markup the profile did not expect
             raise ParseError(url, f"{job.reader.name} could not read the page: {type(e).__name__}: {e}") from None
@@ -206,8 +227,11 @@ class _Crawl:
     async def _emit(self, job: CrawlJob, url: str, parsed) -> None:
         if isinstance(parsed, SearchPage):
             fresh = [u for u in parsed.item_urls if u not in self.seen]
+            cards = {c.url: c for c in parsed.listings if c.url}
+            self.cards.update(cards)
             for item_url in parsed.item_urls:
-                self.enqueue(job, item_url, PageKind.ITEM)
+                if not self.enqueue(job, item_url, PageKind.ITEM) and item_url in cards:
+                    await self.out.put(ListingFound(job.target, cards[item_url], "card"))  # capped: the card is all we have
             self.barren[job.target] = 0 if fresh else self.barren[job.target] + 1
             if parsed.next_url and self.barren[job.target] >= MAX_BARREN_PAGES:
                 log.warning("target %s: %d search pages in a row without a new listing; not following 'next' "
@@ -227,7 +251,10 @@ async def crawl(jobs: list[CrawlJob], fetcher: Fetcher, policy: CrawlPolicy,
     c = _Crawl(fetcher, policy, robots)
     for job in jobs:
         for url in job.start_urls:
-            c.enqueue(job, url, job.reader.page_kind(url))
+            c.enqueue(job, url, None)
+    for job in jobs:
+        for url in job.follow_urls:
+            c.enqueue(job, url, PageKind.ITEM)
     workers = [asyncio.create_task(c.worker(), name=f"crawl-{i}") for i in range(policy.concurrency)]
     all_done = asyncio.create_task(c.queue.join())
     try:

@@ -1,9 +1,10 @@
-"""The bundled demo marketplace: catalogue generator with ground truth, and its local server."""
+"""The bundled demo marketplace: catalogue generator, days with ground truth, its local server."""
 
 from auditor.demo.catalog import Catalog, DemoListing, generate
 from auditor.demo.server import DemoServer, serve_demo
+from auditor.demo.world import DemoWorld
 
-__all__ = ["Catalog", "DemoListing", "DemoServer", "generate", "serve_demo", "score"]
+__all__ = ["Catalog", "DemoListing", "DemoServer", "DemoWorld", "generate", "serve_demo", "score"]
 
 
 def score(flagged: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float]:

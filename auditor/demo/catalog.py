@@ -143,54 +143,63 @@ def _sellers(rng: random.Random) -> tuple[list[DemoSeller], list[DemoSeller]]:
     return heavy, ordinary
 
 
-def generate(seed: int = 7, size: int = 300) -> Catalog:
+def _make(rng: random.Random, i: int, kind: str, k: int, heavy: list[DemoSeller], ordinary: list[DemoSeller],
+          epoch: datetime) -> DemoListing:
+    """Listing number i of a catalogue: the k-th of its kind (flagged, lookalike or ordinary)."""
+    section = "auction" if i % 3 else "flea"
+    n = rng.randrange(1, 999)
+    if kind == "flagged":
+        title, desc, tags, cat, rules = _FLAGGED[k % len(_FLAGGED)]
+        if (k // len(_FLAGGED)) % 2:  # alternate sections per round so each template shows in both
+            section = "flea" if section == "auction" else "auction"
+        seller = heavy[k % len(heavy)] if k % 4 else rng.choice(ordinary)
+        price = rng.randrange(20, 90) * 100
+        sd = k % 3 == 0
+    elif kind == "lookalike":
+        title, desc, tags, cat = _LOOKALIKES[k % len(_LOOKALIKES)]
+        rules, sd = frozenset(), False
+        seller = rng.choice(ordinary)
+        price = rng.randrange(5, 300) * 100
+    else:
+        title, desc, tags, cat = _ORDINARY[k % len(_ORDINARY)]
+        rules, sd = frozenset(), False
+        seller = rng.choice(ordinary)
+        price = rng.randrange(3, 800) * 100
+    bids = rng.randrange(0, 25) if section == "auction" else 0
+    if kind == "flagged" and seller.id == "ai_gallery_jp":
+        bids = rng.randrange(5, 30)  # the big seller: hundreds of thousands of yen a month
+        price = rng.randrange(150, 400) * 100
+    end = epoch + timedelta(hours=rng.randrange(-96, 240))
+    if kind == "flagged" and seller.id == "ai_gallery_jp" and rng.random() < 0.8:
+        end = epoch - timedelta(hours=rng.randrange(1, 600))  # most of its posters already sold this month
+    status = "active" if end > epoch else ("sold" if bids or section == "flea" else "ended")
+    prefix = "x" if section == "auction" else "m"
+    return DemoListing(
+        section=section, item_id=f"{prefix}{100000 + i}", title=title.format(n=n),
+        description=desc, price=price, buy_now=price * 2 if section == "auction" and i % 4 == 0 else None,
+        bids=bids, seller=seller, category=cat, tags=tuple(tags), images=1 + i % 3, end_time=end,
+        status=status, sd_metadata=sd, expected_rules=rules,
+    )
+
+
+def sellers_of(seed: int) -> tuple[list[DemoSeller], list[DemoSeller]]:
+    return _sellers(random.Random(seed))
+
+
+def generate(seed: int = 7, size: int = 300, epoch: datetime = EPOCH) -> Catalog:
     """A reproducible catalogue of about `size` listings over both sections."""
     rng = random.Random(seed)
     heavy, ordinary = _sellers(rng)
-    listings: list[DemoListing] = []
     n_flagged = max(len(_FLAGGED), size // 6)
     n_look = max(len(_LOOKALIKES), size // 10)
     kinds = (["flagged"] * n_flagged + ["lookalike"] * n_look + ["ordinary"] * max(0, size - n_flagged - n_look))
     rng.shuffle(kinds)
     # Every template appears at least once, in each section, whatever the shuffle did.
     counters = {"flagged": 0, "lookalike": 0, "ordinary": 0}
+    listings: list[DemoListing] = []
     for i, kind in enumerate(kinds):
-        section = "auction" if i % 3 else "flea"
-        k = counters[kind]
+        listings.append(_make(rng, i, kind, counters[kind], heavy, ordinary, epoch))
         counters[kind] += 1
-        n = rng.randrange(1, 999)
-        if kind == "flagged":
-            title, desc, tags, cat, rules = _FLAGGED[k % len(_FLAGGED)]
-            if (k // len(_FLAGGED)) % 2:  # alternate sections per round so each template shows in both
-                section = "flea" if section == "auction" else "auction"
-            seller = heavy[k % len(heavy)] if k % 4 else rng.choice(ordinary)
-            price = rng.randrange(20, 90) * 100
-            sd = k % 3 == 0
-        elif kind == "lookalike":
-            title, desc, tags, cat = _LOOKALIKES[k % len(_LOOKALIKES)]
-            rules, sd = frozenset(), False
-            seller = rng.choice(ordinary)
-            price = rng.randrange(5, 300) * 100
-        else:
-            title, desc, tags, cat = _ORDINARY[k % len(_ORDINARY)]
-            rules, sd = frozenset(), False
-            seller = rng.choice(ordinary)
-            price = rng.randrange(3, 800) * 100
-        bids = rng.randrange(0, 25) if section == "auction" else 0
-        if kind == "flagged" and seller.id == "ai_gallery_jp":
-            bids = rng.randrange(5, 30)  # the big seller: hundreds of thousands of yen a month
-            price = rng.randrange(150, 400) * 100
-        end = EPOCH + timedelta(hours=rng.randrange(-96, 240))
-        if kind == "flagged" and seller.id == "ai_gallery_jp" and rng.random() < 0.8:
-            end = EPOCH - timedelta(hours=rng.randrange(1, 600))  # most of its posters already sold this month
-        status = "active" if end > EPOCH else ("sold" if bids or section == "flea" else "ended")
-        prefix = "x" if section == "auction" else "m"
-        listings.append(DemoListing(
-            section=section, item_id=f"{prefix}{100000 + i}", title=title.format(n=n),
-            description=desc, price=price, buy_now=price * 2 if section == "auction" and i % 4 == 0 else None,
-            bids=bids, seller=seller, category=cat, tags=tuple(tags), images=1 + i % 3, end_time=end,
-            status=status, sd_metadata=sd, expected_rules=rules,
-        ))
     return Catalog(seed, listings, heavy + ordinary)
 
 

@@ -97,7 +97,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self.server.clients.append((self.path, "browser" if self.headers.get("Sec-Fetch-Mode") else "http"))
         split = urlsplit(self.path)
-        fault = self.server.faults.get(self.path) or self.server.faults.get(split.path)
+        fault = self.server.faults.get(self.path) or self.server.faults.get(split.path) or next(
+            (kind for prefix, kind in self.server.faults.items() if prefix.endswith("/") and split.path.startswith(prefix)), None)
         if fault:
             hits = self.server.fault_hits[split.path] = self.server.fault_hits.get(split.path, 0) + 1
             if not (fault == "429-once" and hits > 1):
@@ -157,7 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
             f'<li class="Product" data-item-id="{escape(x.item_id)}"><a class="Product__titleLink" '
             f'href="/auction/item/{escape(x.item_id)}">{escape(x.title)}</a> '
             f'<span class="Product__priceValue">{_yen(x.price)}</span> '
-            f'<span class="Product__bid">{x.bids}</span></li>' for x in chunk)
+            f'<span class="Product__bid">{x.bids}</span> '
+            f'<span class="Product__seller" data-seller-id="{escape(x.seller.id)}">{escape(x.seller.name)}</span></li>'
+            for x in chunk)
         pager = ""
         if page * PER_PAGE < len(items):
             pager = f'<a class="Pager__link" rel="next" href="/auction/search?p={page + 1}&amp;q={escape(quote(keyword))}">次へ</a>'

@@ -1,15 +1,47 @@
-"""The report compiler: data for a run, rendered as HTML, Markdown, CSV and JSON, and the archive index."""
+"""The report compiler: data for a run or a day, rendered as HTML, Markdown, CSV and JSON, and the archive index.
+
+    reports/runs/RUN_ID/    each run's own report, written once
+    reports/YYYY-MM-DD/     the day's report (the runs that stand for each target that day);
+                            YYYY-MM-DD.v2/ ... when a later run or a rebuild changes it: never rewritten
+    reports/index.html      the archive: days (their latest version) and runs
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from auditor.report.compile import Report, compile_report
-from auditor.report.render import write_index, write_report
+from auditor.report.compile import Report, compile_day_report, compile_run_report, run_day
+from auditor.report.render import publish, write_index
+from auditor.settle import DAILY_KINDS
 from auditor.store import Store
 
-__all__ = ["Report", "build_report", "compile_report", "write_index", "write_report"]
+__all__ = ["Report", "compile_day_report", "compile_run_report", "publish", "write_index", "write_reports"]
 
 
-def build_report(store: Store, run_id: int, reports_dir: Path, zone: ZoneInfo, evidence_dir: Path | None = None) -> Path:
-    """Compile a run's report from the database and write it; returns the day's folder."""
-    return write_report(compile_report(store, run_id, zone, reports_dir, evidence_dir), reports_dir)
+def write_reports(store: Store, run_id: int, reports_dir: Path, zone: ZoneInfo, evidence_dir: Path | None = None,
+                  language: str = "en") -> tuple[Path, Path | None]:
+    """A run's own report and, for a run that feeds the daily picture, its day's report; then the index."""
+    reports_dir = Path(reports_dir)
+    run = store.run(run_id)
+    runs = reports_dir / "runs"
+    run_folder = publish(compile_run_report(store, run_id, zone, runs / str(run_id), evidence_dir, language), runs, str(run_id))
+    day_folder = None
+    if (run.get("kind") or "manual") in DAILY_KINDS:
+        day = run_day(run, zone)
+        report = compile_day_report(store, day, zone, reports_dir / day.isoformat(), evidence_dir, language)
+        if report is not None:
+            day_folder = publish(report, reports_dir, day.isoformat())
+    write_index(reports_dir, zone, language)
+    return run_folder, day_folder
+
+
+def rebuild_day(store: Store, day, reports_dir: Path, zone: ZoneInfo, evidence_dir: Path | None = None,
+                language: str = "en") -> Path | None:
+    """The day's report again from the database: a new version beside the old if anything differs."""
+    report = compile_day_report(store, day, zone, Path(reports_dir) / day.isoformat(), evidence_dir, language)
+    if report is None:
+        return None
+    folder = publish(report, Path(reports_dir), day.isoformat())
+    write_index(Path(reports_dir), zone, language)
+    return folder

@@ -1,10 +1,9 @@
-"""Compile a run's report data from the database: plain values, no rendering.
+"""Compile a report's data from the database: plain values, no rendering.
 
-Each flagged listing gets a state against the previous run that read pages:
-- new: flagged now, not flagged then;
-- active: flagged then and now, still up;
-- gone: flagged then, and now ended, sold, no longer listed, or no longer matching (the takedowns);
-- unchecked: flagged then, but its page failed in this run (neither up nor down is known).
+A run's report shows the states that run gave (auditor.states). A day's report stands for the
+day's audit: for each target, the last run of the day that read it completely (else the last that
+tried), and the states that run gave its listings. Each row quotes and highlights the text version
+the rules matched; where the listing reads differently now, the current title is shown apart.
 """
 
 from __future__ import annotations
@@ -13,18 +12,20 @@ import json
 import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from auditor.rules.model import SEVERITIES
+from auditor.settle import DAILY_KINDS
+from auditor.states import DOWN, NEEDS_DECISION, STATES
 from auditor.store import Store
 
 SEVERITY_ORDER = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # critical first
-STATES = ("new", "active", "gone", "unchecked")
 TREND_DAYS = 30
-DOWN = ("ended", "sold")
+FLAGGED_NOW = ("new", "escalated", "active")
+FAR = datetime.max.replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class FlaggedListing:
     site: str
     item_id: str
     url: str
-    title: str
+    title: str  # as matched
     title_segments: list[Segment]
     price: Decimal | None
     currency: str | None
@@ -63,15 +64,35 @@ class FlaggedListing:
     severity: str
     rules: list[dict]  # {"id", "title", "severity", "matches": [{"field", "text", "start", "end"}]}
     state: str = "new"
-    reason: str | None = None  # why a gone / unchecked listing is so
+    reason: str | None = None
+    target: str = ""
+    run_id: int = 0
+    end_time: str | None = None
+    added: list[str] = field(default_factory=list)  # escalated: the new or more severe rules
+    current_title: str | None = None  # the title read now, where it differs from the matched one
+    source: str = "item"  # item | card | removed | unread
+    description: str = ""  # as matched
+    tags: tuple[str, ...] = ()
     evidence: list[EvidenceLink] = field(default_factory=list)  # the latest capture's files
-    captures: int = 0  # how many captures exist in all
+    captures: int = 0
     thumb: str | None = None  # relative to the report's folder (copied into thumbs/)
     thumb_source: Path | None = None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.site, self.item_id)
+
+    @property
+    def for_sale(self) -> bool:
+        return self.status not in DOWN
+
+
+@dataclass(frozen=True)
+class Covered:
+    target: str
+    run: dict
+    complete: bool
+    reason: str | None
 
 
 @dataclass
@@ -83,7 +104,7 @@ class SellerRow:
     asking_total: Decimal
     sold_total: Decimal
     seller_url: str | None = None
-    flags: list[dict] = field(default_factory=list)  # seller rules that fired: id, severity, listings, total, days
+    flags: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,34 +117,61 @@ class RuleTrend:
 
 @dataclass
 class Report:
+    scope: str  # run | day
     day: date
-    run: dict
-    previous_run: dict | None
+    zone: ZoneInfo
+    run: dict  # the run this report is about (a day: the latest run it covers)
+    covered: list[Covered]
     hits: list[dict]  # one per (listing, rule): the rows of hits.csv / hits.json
-    listings: list[FlaggedListing]  # every listing in the report, whatever its state
+    listings: list[FlaggedListing]
     sellers: list[SellerRow]
     by_severity: dict[str, int]
     trends: list[RuleTrend]
     failures: list[dict]
     failures_by_target: dict[str, Counter]
-    targets: list[str] = field(default_factory=list)
     trend_days: list[date] = field(default_factory=list)
-    manifest_href: str | None = None  # the day's evidence manifest, relative to the report's folder
+    manifest_href: str | None = None
+    language: str = "en"
+
+    @property
+    def runs(self) -> list[dict]:
+        seen: dict[int, dict] = {}
+        for c in self.covered:
+            seen.setdefault(c.run["id"], c.run)
+        return [seen[k] for k in sorted(seen)]
+
+    @property
+    def targets(self) -> list[str]:
+        return [c.target for c in self.covered]
+
+    @property
+    def incomplete(self) -> list[Covered]:
+        return [c for c in self.covered if not c.complete]
 
     @property
     def notes(self) -> list[str]:
-        return json.loads(self.run.get("notes") or "[]")
+        return [n for r in self.runs for n in json.loads(r.get("notes") or "[]")]
 
     def in_state(self, state: str) -> list[FlaggedListing]:
         return [x for x in self.listings if x.state == state]
 
     @property
     def flagged_now(self) -> list[FlaggedListing]:
-        return [x for x in self.listings if x.state in ("new", "active")]
+        return [x for x in self.listings if x.state in FLAGGED_NOW]
+
+    @property
+    def needs_decision(self) -> int:
+        return sum(1 for x in self.listings if x.state in NEEDS_DECISION)
 
     @property
     def counts(self) -> dict[str, int]:
         return {s: len(self.in_state(s)) for s in STATES}
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Pages and listings over the runs the report covers."""
+        keys = ("pages_ok", "pages_failed", "listings_seen", "listings_new", "listings_changed")
+        return {k: sum(r.get(k) or 0 for r in self.runs) for k in keys}
 
     @property
     def duration_seconds(self) -> float | None:
@@ -151,56 +199,35 @@ def _price(v: str | None) -> Decimal | None:
     return Decimal(v) if v not in (None, "") else None
 
 
-def _group(rows: list[dict]) -> dict[tuple[str, str], FlaggedListing]:
-    grouped: dict[tuple[str, str], FlaggedListing] = {}
-    for r in rows:
-        key = (r["site"], r["item_id"])
-        item = grouped.get(key)
-        if item is None:
-            item = grouped[key] = FlaggedListing(
-                r["site"], r["item_id"], r["url"], r["title"] or "", [], _price(r["price"]), r["currency"],
-                _price(r["buy_now_price"]), r["bids"], r["status"] or "active", r["seller_id"], r["seller_name"],
-                r["seller_url"], r["first_seen"], r["last_seen"], r["severity"], [])
-        item.rules.append({"id": r["rule_id"], "title": r["rule_title"], "severity": r["severity"],
-                           "matches": json.loads(r["matches"])})
-        if SEVERITY_ORDER[r["severity"]] < SEVERITY_ORDER[item.severity]:
-            item.severity = r["severity"]
-    for item in grouped.values():
-        spans = [(m["start"], m["end"]) for rule in item.rules for m in rule["matches"] if m["field"] == "title"]
-        item.title_segments = highlight(item.title, spans)
-    return grouped
+def _act_first(x: FlaggedListing) -> tuple:
+    """Severity, then still for sale before sold or ended, then ending soonest."""
+    end = datetime.fromisoformat(x.end_time).replace(tzinfo=None) if x.end_time else FAR
+    return (STATES.index(x.state), SEVERITY_ORDER.get(x.severity, 9), not x.for_sale, end, x.seller_id or "", x.item_id)
 
 
-def _states(store: Store, run: dict, current: dict, previous_run: dict | None) -> dict:
-    """Set each current listing's state, and add the previous run's flagged listings that are gone."""
-    if previous_run is None:
-        return current
-    before = _group(store.hits_for_run(previous_run["id"]))
-    was = store.statuses_in_run(previous_run["id"])
-    for key, item in current.items():
-        if key not in before:
-            item.state = "new"
-        elif item.status in DOWN and was.get(key) not in DOWN:
-            item.state, item.reason = "gone", item.status  # it came down since the last run
-        else:
-            item.state = "active"
-    targets = set(json.loads(run["targets"] or "[]"))
-    failed_urls = {f["url"] for f in store.failures_for_run(run["id"]) if f["kind"] != "evidence"}
-    rows = store.listings_by_key(k for k in before if k not in current)
-    out = dict(current)
-    for key, row in rows.items():
-        if row["target"] not in targets:
-            continue  # not audited in this run: nothing is known
-        item = before[key]
-        if row["last_run_id"] == run["id"]:
-            item.state, item.reason = "gone", (row["status"] if row["status"] in DOWN else "no longer matches the rules")
-        elif row["url"] in failed_urls:
-            item.state, item.reason = "unchecked", "its page failed in this run"
-        else:
-            item.state, item.reason = "gone", "no longer listed"
-        item.status = row["status"] or item.status
-        out[key] = item
-    return out
+def _listing(store: Store, state: dict, listing: dict, versions: dict[int, dict]) -> FlaggedListing:
+    rules_now: dict[str, str] = json.loads(state["rules"] or "{}")
+    matched = versions.get(state["matched_version"])
+    hits = store.matched_hits(state["site"], state["item_id"], state["matched_version"], state["run_id"])
+    by_rule = {h["rule_id"]: h for h in hits}
+    rules = [{"id": rid, "title": (by_rule.get(rid) or {}).get("rule_title") or rid, "severity": sev,
+              "matches": json.loads((by_rule.get(rid) or {}).get("matches") or "[]")}
+             for rid, sev in sorted(rules_now.items(), key=lambda kv: (SEVERITY_ORDER.get(kv[1], 9), kv[0]))]
+    title = matched["title"] if matched else (listing["title"] or "")
+    current = versions.get(state["current_version"])
+    now_title = current["title"] if current else None
+    severity = min((r["severity"] for r in rules), key=lambda s: SEVERITY_ORDER.get(s, 9), default="info")
+    x = FlaggedListing(
+        listing["site"], listing["item_id"], listing["url"], title, [], _price(listing["price"]), listing["currency"],
+        _price(listing["buy_now_price"]), listing["bids"], state["status"] or listing["status"] or "active",
+        (matched or listing)["seller_id"] or listing["seller_id"], (matched or listing)["seller_name"] or listing["seller_name"],
+        listing["seller_url"], listing["first_seen"], listing["last_seen"], severity, rules, state["state"],
+        state["reason"], state["target"], state["run_id"], listing["end_time"], json.loads(state["added"] or "[]"),
+        now_title if now_title is not None and now_title != title else None, state["source"] or "item")
+    if matched:
+        x.description, x.tags = matched["description"] or "", tuple(json.loads(matched["tags"] or "[]"))
+    x.title_segments = highlight(title, [(m["start"], m["end"]) for r in rules for m in r["matches"] if m["field"] == "title"])
+    return x
 
 
 def _attach_evidence(store: Store, listings: list[FlaggedListing], evidence_root: Path | None, folder: Path) -> None:
@@ -224,22 +251,23 @@ def _attach_evidence(store: Store, listings: list[FlaggedListing], evidence_root
 
 
 def _trends(store: Store, run: dict, zone: ZoneInfo, day: date, titles: dict[str, str]) -> tuple[list[date], list[RuleTrend]]:
-    """Flagged listings per rule per day over TREND_DAYS, from the last run of each day up to this one."""
+    """Flagged listings per rule per day over TREND_DAYS, from the last daily run of each day up to this one."""
     days = [day - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
     since = datetime.fromisoformat(run["started_at"]) - timedelta(days=TREND_DAYS)
     last_run_of_day: dict[date, int] = {}
     per_run: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in store.rule_counts_since(since):
+    for row in store.rule_counts_since(since, DAILY_KINDS):
         if row["run_id"] > run["id"]:
             continue
         d = datetime.fromisoformat(row["started_at"]).astimezone(zone).date()
         last_run_of_day[d] = max(last_run_of_day.get(d, 0), row["run_id"])
         per_run[row["run_id"]][row["rule_id"]] = row["listings"]
     rules = sorted({r for counts in per_run.values() for r in counts})
+    today = per_run.get(last_run_of_day.get(day, -1), {})
     trends = []
     for rule_id in rules:
         counts = [per_run.get(last_run_of_day.get(d, -1), {}).get(rule_id, 0) for d in days]
-        trends.append(RuleTrend(rule_id, titles.get(rule_id, rule_id), per_run.get(run["id"], {}).get(rule_id, 0), counts))
+        trends.append(RuleTrend(rule_id, titles.get(rule_id, rule_id), today.get(rule_id, 0), counts))
     trends.sort(key=lambda t: (-t.today, -sum(t.counts), t.rule_id))
     return days, trends
 
@@ -251,46 +279,75 @@ def _hit_rows(day: date, listings: list[FlaggedListing]) -> list[dict]:
             rows.append({
                 "day": day.isoformat(), "state": x.state, "reason": x.reason, "rule_id": rule["id"],
                 "rule_title": rule["title"], "severity": rule["severity"], "site": x.site, "item_id": x.item_id,
-                "url": x.url, "title": x.title, "price": None if x.price is None else str(x.price),
+                "url": x.url, "title": x.title, "current_title": x.current_title,
+                "price": None if x.price is None else str(x.price),
                 "currency": x.currency, "buy_now_price": None if x.buy_now_price is None else str(x.buy_now_price),
-                "bids": x.bids, "status": x.status, "seller_id": x.seller_id, "seller_name": x.seller_name,
-                "seller_url": x.seller_url, "matched": [m["text"] for m in rule["matches"]],
+                "bids": x.bids, "status": x.status, "end_time": x.end_time, "seller_id": x.seller_id,
+                "seller_name": x.seller_name, "seller_url": x.seller_url, "target": x.target, "run_id": x.run_id,
+                "read_from": x.source, "matched": [m["text"] for m in rule["matches"]],
                 "matches": rule["matches"], "matched_fields": sorted({m["field"] for m in rule["matches"]}),
-                "first_seen": x.first_seen, "last_seen": x.last_seen, "thumbnail": x.thumb,
+                "escalated_by": rule["id"] in x.added, "first_seen": x.first_seen, "last_seen": x.last_seen,
+                "thumbnail": x.thumb,
                 "evidence": [{"kind": e.kind, "path": e.href, "sha256": e.sha256, "bytes": e.bytes,
                               "captured_at": e.captured_at} for e in x.evidence],
             })
     return rows
 
 
-def compile_report(store: Store, run_id: int, zone: ZoneInfo, reports_dir: Path | None = None,
-                   evidence_root: Path | None = None) -> Report:
-    run = store.run(run_id)
-    day = datetime.fromisoformat(run["started_at"]).astimezone(zone).date()
-    folder = Path(reports_dir or ".") / day.isoformat()
-    previous = store.previous_run(run_id)
-    rows = store.hits_for_run(run_id)
-    grouped = _states(store, run, _group(rows), previous)
-    listings = sorted(grouped.values(),
-                      key=lambda x: (STATES.index(x.state), SEVERITY_ORDER[x.severity], x.seller_id or "", x.item_id))
+def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[Covered], folder: Path,
+             evidence_root: Path | None, language: str) -> Report:
+    states: list[dict] = []
+    for c in covered:
+        states += store.states_of_run(c.run["id"], [c.target])
+    keys = [(s["site"], s["item_id"]) for s in states]
+    rows = store.listings_by_key(keys)
+    versions = store.versions([s["matched_version"] for s in states] + [s["current_version"] for s in states])
+    listings = sorted((_listing(store, s, rows[(s["site"], s["item_id"])], versions) for s in states
+                       if (s["site"], s["item_id"]) in rows), key=_act_first)
     _attach_evidence(store, listings, evidence_root, folder)
+    run = max((c.run for c in covered), key=lambda r: r["id"])
     titles = {r["id"]: r["title"] for x in listings for r in x.rules}
-    trend_days, trends = _trends(store, run, zone, day, titles)
-    failures = store.failures_for_run(run_id)
+    trend_days, trends = _trends(store, run, zone, day, titles) if run.get("kind") in DAILY_KINDS else ([], [])
+    failures = [f for c in covered for f in store.failures_for_run(c.run["id"])
+                if f["target"] == c.target and f["kind"] != "removed"]
     by_target: dict[str, Counter] = defaultdict(Counter)
     for f in failures:
         by_target[f["target"]][f["kind"]] += 1
-    now = [x for x in listings if x.state in ("new", "active")]
-    earned = [x for x in listings if x.state in ("new", "active") or (x.state == "gone" and x.status in DOWN)]
+    now = [x for x in listings if x.state in FLAGGED_NOW]
+    earned = [x for x in listings if x.state in FLAGGED_NOW or (x.state == "gone" and x.status in ("sold", "ended"))]
+    seller_hits = [h for r in {c.run["id"] for c in covered} for h in store.seller_hits_for_run(r)]
     return Report(
-        day=day, run=run, previous_run=previous, hits=_hit_rows(day, listings), listings=listings,
-        sellers=_sellers(earned, store.seller_hits_for_run(run_id)),
-        by_severity={s: sum(1 for x in now if x.severity == s) for s in reversed(SEVERITIES)},
+        scope=scope, day=day, zone=zone, run=run, covered=covered, hits=_hit_rows(day, listings), listings=listings,
+        sellers=_sellers(earned, seller_hits), by_severity={s: sum(1 for x in now if x.severity == s) for s in reversed(SEVERITIES)},
         trends=trends, trend_days=trend_days, failures=failures, failures_by_target=dict(by_target),
-        targets=json.loads(run["targets"] or "[]"),
         manifest_href=Path(os.path.relpath(evidence_root / "manifests" / f"{day.isoformat()}.sha256", folder)).as_posix()
-        if evidence_root else None,
-    )
+        if evidence_root else None, language=language)
+
+
+def run_day(run: dict, zone: ZoneInfo) -> date:
+    return datetime.fromisoformat(run["started_at"]).astimezone(zone).date()
+
+
+def compile_run_report(store: Store, run_id: int, zone: ZoneInfo, folder: Path, evidence_root: Path | None = None,
+                       language: str = "en") -> Report:
+    """The report of one run, whatever its kind: the states it gave, its failures."""
+    run = store.run(run_id)
+    done = store.run_targets(run_id)
+    covered = [Covered(t, run, bool(done.get(t, {}).get("complete")) and run["status"] != "failed",
+                       (done.get(t) or {}).get("reason") or (run["error"] if run["status"] == "failed" else None))
+               for t in json.loads(run["targets"] or "[]")]
+    return _compile(store, "run", run_day(run, zone), zone, covered, folder, evidence_root, language)
+
+
+def compile_day_report(store: Store, day: date, zone: ZoneInfo, folder: Path, evidence_root: Path | None = None,
+                       language: str = "en") -> Report | None:
+    """The day's report: per target, the run of the day that stands for it (None: no such run that day)."""
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    covered = [Covered(c["target"], c["run"], c["complete"], c["reason"])
+               for c in store.day_coverage(start, start + timedelta(days=1), DAILY_KINDS)]
+    if not covered:
+        return None
+    return _compile(store, "day", day, zone, covered, folder, evidence_root, language)
 
 
 def _sellers(listings: list[FlaggedListing], seller_hits: list[dict]) -> list[SellerRow]:
@@ -298,8 +355,9 @@ def _sellers(listings: list[FlaggedListing], seller_hits: list[dict]) -> list[Se
     for h in seller_hits:
         row = acc.setdefault((h["site"], h["seller_id"]),
                              SellerRow(h["site"], h["seller_id"], h["seller_name"], 0, Decimal(0), Decimal(0)))
-        row.flags.append({"id": h["rule_id"], "severity": h["severity"], "listings": h["listings"],
-                          "total": Decimal(h["total"]), "days": h["within_days"]})
+        if not any(f["id"] == h["rule_id"] for f in row.flags):
+            row.flags.append({"id": h["rule_id"], "severity": h["severity"], "listings": h["listings"],
+                              "total": Decimal(h["total"]), "days": h["within_days"]})
     for x in listings:
         if not x.seller_id:
             continue

@@ -14,22 +14,30 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import tempfile
 from datetime import datetime, timezone
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
+from auditor.i18n import text
 from auditor.report.compile import Report
+from auditor.rules.normalize import compact
 
-CSV_COLUMNS = ["day", "state", "reason", "severity", "rule_id", "rule_title", "site", "item_id", "title", "matched",
-               "matched_fields", "price", "currency", "buy_now_price", "bids", "status", "seller_id", "seller_name",
-               "seller_url", "first_seen", "last_seen", "url", "thumbnail", "screenshot", "screenshot_sha256",
-               "html", "html_sha256", "captured_at"]
+CSV_COLUMNS = ["day", "state", "reason", "severity", "rule_id", "rule_title", "escalated_by", "site", "item_id",
+               "title", "current_title", "matched", "matched_fields", "price", "currency", "buy_now_price", "bids",
+               "status", "end_time", "seller_id", "seller_name", "seller_url", "target", "run_id", "read_from",
+               "first_seen", "last_seen", "url", "thumbnail", "screenshot", "screenshot_sha256", "html", "html_sha256",
+               "captured_at"]
+CSV_TIMES = ("end_time", "first_seen", "last_seen", "captured_at")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SCRIPT = resources.files("auditor.report").joinpath("templates/report.js").read_text(encoding="utf-8")
 SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
@@ -61,10 +69,25 @@ def money(v: Decimal | str | None, currency: str | None = "JPY") -> str:
     return f"{v:,.2f} {currency}"
 
 
-def markdown_text(text: str | None) -> str:
-    """Scraped text inside Markdown: no markup, links, HTML or table breaks get through."""
-    text = " ".join(str(text or "").split())
-    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~" else ch for ch in text)
+def markdown_text(value: str | None) -> str:
+    """Scraped text inside Markdown: no emphasis, links, HTML or table breaks get through, nothing else escaped."""
+    value = " ".join(str(value or "").split())
+    return "".join("\\" + ch if ch in "\\`*_[]<>|~" else ch for ch in value)
+
+
+def markdown_code(value: str | None, in_table: bool = False) -> str:
+    """An id exactly as it is, as a Markdown code span (a fence longer than any run of backticks inside);
+    in a table cell a pipe is escaped, as GFM requires."""
+    value = " ".join(str(value or "").split())
+    if in_table:
+        value = value.replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in re.findall("`+", value)), default=0) + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def sparkline(counts: list[int], days: list, width: int = 150, height: int = 26) -> Markup:
@@ -88,24 +111,60 @@ def duration(seconds: float | None) -> str:
     return f"{seconds // 3600}h {seconds // 60 % 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m {seconds % 60:02d}s"
 
 
-def ts(iso: str | None) -> str:
-    """'2026-11-25T08:30:05+00:00' -> '2026-11-25 08:30 UTC' (times are stored in UTC)."""
+def local_time(iso: str | None, zone: ZoneInfo, *, seconds: bool = False) -> str:
+    """A stored UTC time in the configured zone, with its offset: '2026-11-26 07:24+09:00'."""
     if not iso:
         return "–"
     try:
-        return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        t = datetime.fromisoformat(iso)
     except ValueError:
         return str(iso)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    t = t.astimezone(zone)
+    offset = t.strftime("%z")
+    return t.strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) + f"{offset[:3]}:{offset[3:]}"
 
 
-_env.filters.update(safe_url=safe_url, money=money, md=markdown_text, duration=duration, ts=ts)
-_env.globals.update(sparkline=sparkline)
+def utc_z(iso: str | None) -> str | None:
+    """A stored time as ISO 8601 UTC with 'Z' (for JSON)."""
+    if not iso:
+        return iso
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pass_context
+def _ts(ctx, iso: str | None) -> str:
+    return local_time(iso, ctx["zone"])
+
+
+@pass_context
+def _t(ctx, key: str, **values) -> str:
+    return text(ctx["lang"], key, **values)
+
+
+def search_text(x) -> str:
+    """What the report's filter searches in a row, in the form the rules compare text (auditor.rules.normalize)."""
+    parts = [x.title, x.current_title or "", x.description, *x.tags, x.seller_name or "", x.seller_id or "",
+             x.item_id, x.site, *(r["id"] for r in x.rules)]
+    return " ".join(compact(p) for p in parts if p)
+
+
+_env.filters.update(safe_url=safe_url, money=money, md=markdown_text, code=markdown_code, duration=duration, ts=_ts,
+                    search_text=search_text)
+_env.globals.update(sparkline=sparkline, t=_t, plural=plural)
 
 
 def neutralize_cell(value) -> str:
     """A cell a spreadsheet would evaluate (=, +, -, @, tab, CR) is prefixed with a quote."""
-    text = "" if value is None else (" | ".join(map(str, value)) if isinstance(value, list) else str(value))
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    text_ = "" if value is None else (" | ".join(map(str, value)) if isinstance(value, list) else str(value))
+    return "'" + text_ if text_.startswith(FORMULA_STARTS) else text_
 
 
 def _evidence_columns(hit: dict) -> dict:
@@ -117,87 +176,154 @@ def _evidence_columns(hit: dict) -> dict:
 
 
 def render_csv(report: Report) -> str:
+    """hits.csv: UTF-8 with a BOM (Excel on Japanese Windows reads it right), times in the configured zone."""
     buf = io.StringIO()
+    buf.write("\ufeff")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for h in report.hits:
         row = {**h, **_evidence_columns(h)}
+        for c in CSV_TIMES:
+            row[c] = local_time(row.get(c), report.zone, seconds=True) if row.get(c) else None
         writer.writerow([neutralize_cell(row.get(c)) for c in CSV_COLUMNS])
     return buf.getvalue()
 
 
-def summary_of(report: Report) -> dict:
-    """The day's counts: summary.json, which the archive index reads."""
-    r = report.run
-    return {"day": report.day.isoformat(), "run_id": r["id"], "status": r["status"], "started_at": r["started_at"],
-            "finished_at": r["finished_at"], "targets": report.targets, "pages_ok": r["pages_ok"],
-            "pages_failed": r["pages_failed"], "listings_seen": r["listings_seen"],
-            "flagged": len(report.flagged_now), **report.counts, "by_severity": report.by_severity,
-            "sellers": len(report.sellers), "repeat_sellers": r.get("seller_flags") or 0, "hits": len(report.hits)}
+def summary_of(report: Report, version: int = 1) -> dict:
+    """The report's counts: summary.json, which the archive index reads. Times in UTC ('Z')."""
+    r, totals = report.run, report.totals
+    return {"scope": report.scope, "day": report.day.isoformat(), "version": version, "run_id": r["id"],
+            "kind": r.get("kind") or "manual", "status": r["status"], "started_at": utc_z(r["started_at"]),
+            "finished_at": utc_z(r["finished_at"]),
+            "covers": [{"target": c.target, "run_id": c.run["id"], "complete": c.complete, "reason": c.reason}
+                       for c in report.covered],
+            "targets": report.targets, **totals, "flagged": len(report.flagged_now),
+            "needs_decision": report.needs_decision, **report.counts, "by_severity": report.by_severity,
+            "sellers": len(report.sellers), "repeat_sellers": sum(1 for s in report.sellers if s.flags),
+            "hits": len(report.hits)}
 
 
 def render_json(report: Report) -> str:
-    return json.dumps({"day": report.day.isoformat(), "run_id": report.run["id"],
-                       "previous_run_id": report.previous_run["id"] if report.previous_run else None,
-                       "summary": summary_of(report), "hits": report.hits}, ensure_ascii=False, indent=2)
+    hits = []
+    for h in report.hits:
+        h = dict(h)
+        for c in ("end_time", "first_seen", "last_seen"):
+            h[c] = utc_z(h[c])
+        h["evidence"] = [{**e, "captured_at": utc_z(e["captured_at"])} for e in h["evidence"]]
+        hits.append(h)
+    return json.dumps({"scope": report.scope, "day": report.day.isoformat(), "run_id": report.run["id"],
+                       "runs": [r["id"] for r in report.runs], "summary": summary_of(report), "hits": hits},
+                      ensure_ascii=False, indent=2)
+
+
+def _context(report: Report) -> dict:
+    return {"r": report, "zone": report.zone, "lang": report.language, "csp": CSP.format(h=SCRIPT_HASH),
+            "script": Markup(SCRIPT), "home": "../index.html" if report.scope == "day" else "../../index.html"}
 
 
 def render_html(report: Report) -> str:
-    return _env.get_template("report.html.j2").render(r=report, csp=CSP.format(h=SCRIPT_HASH), script=Markup(SCRIPT))
+    return _env.get_template("report.html.j2").render(**_context(report))
 
 
 def render_markdown(report: Report) -> str:
-    return _env.get_template("report.md.j2").render(r=report)
+    return _env.get_template("report.md.j2").render(**_context(report))
 
 
-def render_index(days: list[dict]) -> str:
-    return _env.get_template("index.html.j2").render(days=days, csp=CSP.format(h=SCRIPT_HASH),
-                                                     generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+def render_index(days: list[dict], runs: list[dict], zone: ZoneInfo, language: str) -> str:
+    return _env.get_template("index.html.j2").render(days=days, runs=runs, csp=CSP.format(h=SCRIPT_HASH), zone=zone,
+                                                     lang=language)
 
 
-def _write_text(path: Path, text: str) -> None:
+def _write_text(path: Path, text_: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
+    tmp.write_text(text_, encoding="utf-8", newline="")
     tmp.replace(path)
 
 
-def _copy_thumbs(report: Report, folder: Path) -> None:
-    """Thumbnails live inside the report's folder, so the page loads nothing from outside it."""
-    for x in report.listings:
-        if not x.thumb or not x.thumb_source:
+def _files_of(report: Report) -> dict[str, bytes]:
+    return {"report.html": render_html(report).encode("utf-8"), "report.md": render_markdown(report).encode("utf-8"),
+            "hits.csv": render_csv(report).encode("utf-8"), "hits.json": render_json(report).encode("utf-8"),
+            "summary.json": json.dumps(summary_of(report), ensure_ascii=False, indent=2).encode("utf-8")}
+
+
+def _same(folder: Path, files: dict[str, bytes], thumbs: set[str]) -> bool:
+    for name, data in files.items():
+        path = folder / name
+        if name == "summary.json":
+            continue  # it carries the version number
+        if not path.is_file() or path.read_bytes() != data:
+            return False
+    have = {p.name for p in (folder / "thumbs").glob("*")} if (folder / "thumbs").is_dir() else set()
+    return have == thumbs
+
+
+def publish(report: Report, base: Path, name: str) -> Path:
+    """Write the report into base/name, or into name.v2, .v3 ... when an earlier version differs: a report
+    once written never changes. An identical rebuild writes nothing and returns the existing folder."""
+    base.mkdir(parents=True, exist_ok=True)
+    files = _files_of(report)
+    thumbs = {x.thumb: x.thumb_source for x in report.listings if x.thumb and x.thumb_source and x.thumb_source.is_file()}
+    thumb_names = {Path(t).name for t in thumbs}
+    for version in range(1, 10_000):
+        folder = base / (name if version == 1 else f"{name}.v{version}")
+        if folder.exists():
+            if _same(folder, files, thumb_names):
+                return folder
             continue
-        target = folder / x.thumb
-        if target.exists() or not x.thumb_source.is_file():
-            continue
-        target.parent.mkdir(exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=base))
+        files["summary.json"] = json.dumps(summary_of(report, version), ensure_ascii=False, indent=2).encode("utf-8")
+        for fname, data in files.items():
+            (tmp / fname).write_bytes(data)
+        for rel, source in thumbs.items():
+            target = tmp / rel
+            target.parent.mkdir(exist_ok=True)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
         try:
-            os.link(x.thumb_source, target)
+            os.rename(tmp, folder)  # whole, or not at all; a folder that appeared meanwhile is never written into
         except OSError:
-            shutil.copyfile(x.thumb_source, target)
+            shutil.rmtree(tmp, ignore_errors=True)
+            continue
+        return folder
+    raise RuntimeError(f"too many versions of {base / name}")
 
 
-def write_index(reports_dir: Path) -> Path:
-    """reports/index.html: every day's report, newest first, with its counts."""
-    days = []
-    for summary in sorted(Path(reports_dir).glob("*/summary.json"), reverse=True):
+_VERSION = re.compile(r"^(?P<name>.+?)(?:\.v(?P<v>\d+))?$")
+
+
+def latest_versions(base: Path) -> dict[str, tuple[int, Path]]:
+    """For each report folder under base: its newest version and folder."""
+    out: dict[str, tuple[int, Path]] = {}
+    if not base.is_dir():
+        return out
+    for folder in base.iterdir():
+        m = _VERSION.match(folder.name)
+        if not folder.is_dir() or folder.name.startswith(".") or not m or not (folder / "summary.json").is_file():
+            continue
+        v = int(m["v"] or 1)
+        if m["name"] not in out or v > out[m["name"]][0]:
+            out[m["name"]] = (v, folder)
+    return out
+
+
+def _summaries(base: Path, prefix: str) -> list[dict]:
+    out = []
+    for name, (version, folder) in latest_versions(base).items():
         try:
-            days.append(json.loads(summary.read_text(encoding="utf-8")))
+            data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        out.append({**data, "href": f"{prefix}{folder.name}/report.html", "version": version, "name": name})
+    return out
+
+
+def write_index(reports_dir: Path, zone: ZoneInfo = ZoneInfo("UTC"), language: str = "en") -> Path:
+    """reports/index.html: every day's report (its latest version) and the runs, newest first."""
+    days = sorted((d for d in _summaries(Path(reports_dir), "") if d.get("scope") == "day"),
+                  key=lambda d: d["day"], reverse=True)
+    runs = sorted(_summaries(Path(reports_dir) / "runs", "runs/"), key=lambda d: d["run_id"], reverse=True)
     path = Path(reports_dir) / "index.html"
-    _write_text(path, render_index(days))
+    _write_text(path, render_index(days, runs[:200], zone, language))
     return path
-
-
-def write_report(report: Report, reports_dir: Path) -> Path:
-    """Write the day's files into reports_dir/YYYY-MM-DD/, refresh the index, return the folder."""
-    folder = Path(reports_dir) / report.day.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    _copy_thumbs(report, folder)
-    files = {"report.html": render_html(report), "report.md": render_markdown(report),
-             "hits.csv": render_csv(report), "hits.json": render_json(report),
-             "summary.json": json.dumps(summary_of(report), ensure_ascii=False, indent=2)}
-    for name, text in files.items():
-        _write_text(folder / name, text)
-    write_index(reports_dir)
-    return folder

@@ -26,9 +26,22 @@ class DemoAuction(SiteProfile):
         doc = soup(html)
         if doc.select_one("ul.Products__items") is None:
             raise ParseError(url, f"not a search page of {self.name}: no result list found")
-        links = [absolute(url, a.get("href")) for a in doc.select("li.Product a.Product__titleLink")]
+        links, cards = [], []
+        for li in doc.select("li.Product"):
+            a = li.select_one("a.Product__titleLink")
+            link = absolute(url, a.get("href")) if a is not None else None
+            if not link:
+                continue
+            links.append(link)
+            seller = li.select_one(".Product__seller")
+            price = parse_price(text_of(li.select_one(".Product__priceValue")))
+            cards.append(Listing(site=self.name, item_id=li.get("data-item-id") or link.rsplit("/", 1)[-1], url=link,
+                                 title=text_of(a), price=price, currency="JPY" if price is not None else None,
+                                 bids=parse_int(text_of(li.select_one(".Product__bid"))),
+                                 seller_id=seller.get("data-seller-id") if seller is not None else None,
+                                 seller_name=text_of(seller) or None))
         nxt = doc.select_one("a.Pager__link[rel=next]")
-        return SearchPage(tuple(dict.fromkeys(u for u in links if u)), absolute(url, nxt.get("href")) if nxt else None)
+        return SearchPage(tuple(dict.fromkeys(links)), absolute(url, nxt.get("href")) if nxt else None, tuple(cards))
 
     def parse_item(self, html: str, url: str) -> Listing:
         # lxml and XPath straight, not a BeautifulSoup tree: this page is read on every audit, thousands of times

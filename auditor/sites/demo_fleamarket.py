@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from auditor.errors import ParseError
+from auditor.errors import ParseError, Removed
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites.base import SiteProfile, absolute, parse_price, required, soup, text_of
 
@@ -33,7 +33,7 @@ class DemoFleamarket(SiteProfile):
     def parse_item(self, html: str, url: str) -> Listing:
         doc = soup(html)
         if doc.select_one("[data-testid=error]") is not None:
-            raise ParseError(url, "the listing was removed")
+            raise Removed(url, "the page says the listing was removed")
         main = required(doc.select_one("main[data-testid=item]"), "rendered item (needs a browser)", url, self.name)
         price = main.select_one("[data-testid=price]")
         seller = main.select_one("[data-testid=seller]")

@@ -7,6 +7,7 @@ consistent database that lacks at most the page in flight.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import asdict, dataclass
@@ -20,6 +21,8 @@ import sqlite_utils
 
 from auditor.errors import StoreError
 from auditor.models import Evidence, Hit, Listing, PageFailure, RunSummary, SellerHit
+from auditor.store.picture import PictureTables
+from auditor.store.schema import MIGRATIONS
 
 TRACKED = ("title", "description", "price", "buy_now_price", "bids", "status", "end_time", "seller_id", "seller_name")
 
@@ -30,70 +33,6 @@ def _iso(t: datetime) -> str:
 
 def _dec(v: Decimal | None) -> str | None:
     return None if v is None else str(v)
-
-
-def _migrate_1(db: sqlite_utils.Database) -> None:
-    db["runs"].create({
-        "id": int, "started_at": str, "finished_at": str, "status": str, "targets": str,
-        "pages_ok": int, "pages_failed": int, "listings_seen": int, "listings_new": int,
-        "listings_changed": int, "flagged": int, "hits": int, "rule_files": str, "error": str,
-    }, pk="id")
-    db["listings"].create({
-        "site": str, "item_id": str, "target": str, "url": str, "title": str, "description": str,
-        "price": str, "currency": str, "buy_now_price": str, "bids": int, "seller_id": str,
-        "seller_name": str, "category": str, "tags": str, "image_urls": str, "end_time": str,
-        "status": str, "first_seen": str, "last_seen": str, "first_run_id": int, "last_run_id": int,
-    }, pk=("site", "item_id"))
-    db["observations"].create({
-        "id": int, "run_id": int, "site": str, "item_id": str, "seen_at": str, "price": str,
-        "bids": int, "status": str, "title": str, "changes": str,
-    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
-    db["observations"].create_index(["site", "item_id"])
-    db["observations"].create_index(["run_id"])
-    db["sellers"].create({"site": str, "seller_id": str, "name": str, "first_seen": str, "last_seen": str},
-                         pk=("site", "seller_id"))
-    db["hits"].create({
-        "id": int, "run_id": int, "site": str, "item_id": str, "rule_id": str, "rule_title": str,
-        "severity": str, "tags": str, "matches": str, "seen_at": str,
-    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
-    db["hits"].create_index(["run_id", "site", "item_id", "rule_id"], unique=True)
-    db["page_failures"].create({
-        "id": int, "run_id": int, "target": str, "url": str, "page_kind": str, "kind": str,
-        "error": str, "attempts": int, "at": str,
-    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
-    db["page_failures"].create_index(["run_id"])
-
-
-def _migrate_2(db: sqlite_utils.Database) -> None:
-    db["runs"].add_column("seller_flags", int)
-    db["seller_hits"].create({
-        "id": int, "run_id": int, "site": str, "seller_id": str, "seller_name": str, "rule_id": str,
-        "rule_title": str, "severity": str, "listings": int, "total": str, "within_days": int,
-    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
-    db["seller_hits"].create_index(["run_id", "site", "seller_id", "rule_id"], unique=True)
-    db["hits"].create_index(["seen_at"])
-
-
-def _migrate_3(db: sqlite_utils.Database) -> None:
-    db["listings"].add_column("seller_url", str)
-    db["evidence"].create({
-        "id": int, "run_id": int, "site": str, "item_id": str, "url": str, "final_url": str,
-        "captured_at": str, "folder": str, "kind": str, "path": str, "sha256": str, "bytes": int, "source_url": str,
-    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
-    db["evidence"].create_index(["site", "item_id"])
-    db["evidence"].create_index(["captured_at"])
-    db["evidence"].create_index(["path"], unique=True)
-
-
-def _migrate_4(db: sqlite_utils.Database) -> None:
-    db["listings"].add_column("start_price", str)
-
-
-def _migrate_5(db: sqlite_utils.Database) -> None:
-    db["runs"].add_column("notes", str)  # JSON list of things the report must state (robots.txt ignored, ...)
-
-
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]
 
 
 def listing_from_row(row: dict) -> Listing:
@@ -112,13 +51,29 @@ def listing_from_row(row: dict) -> Listing:
 
 @dataclass(frozen=True)
 class Recorded:
-    """What storing one listing found: new, changed (which fields), or seen as before."""
+    """What storing one listing found: new, changed (which fields), or seen as before; and its text version."""
 
     new: bool
     changes: tuple[str, ...]
+    version_id: int | None = None
 
 
-class Store:
+VERSION_FIELDS = ("title", "description", "tags", "category", "seller_id", "seller_name")
+CARD_KEPT = ("description", "category", "tags", "image_urls", "end_time", "status", "seller_id", "seller_name",
+             "seller_url", "buy_now_price", "start_price", "currency")  # a search card never blanks these
+
+
+def version_of(listing: Listing) -> dict:
+    """The listing's matchable text, which a hit's spans point into; digested so each text is kept once."""
+    row = {"title": listing.title, "description": listing.description,
+           "tags": json.dumps(list(listing.tags), ensure_ascii=False), "category": listing.category or "",
+           "seller_id": listing.seller_id or "", "seller_name": listing.seller_name or ""}
+    row["digest"] = hashlib.sha256(json.dumps([row[k] for k in VERSION_FIELDS], ensure_ascii=False)
+                                   .encode("utf-8", "surrogatepass")).hexdigest()
+    return row
+
+
+class Store(PictureTables):
     """The audit database."""
 
     def __init__(self, path: Path | str):
@@ -158,10 +113,12 @@ class Store:
                     self.db.execute(f"PRAGMA user_version = {version}")
 
     # --- runs ------------------------------------------------------------------------------------
-    def start_run(self, started_at: datetime, targets: list[str], rule_files: list[str], notes: list[str] = ()) -> int:
+    def start_run(self, started_at: datetime, targets: list[str], rule_files: list[str], notes: list[str] = (),
+                  kind: str = "manual", aliases: dict[str, str] | None = None, plan: list[dict] | None = None) -> int:
         with self.db.atomic():
             row = self.db["runs"].insert({
                 "started_at": _iso(started_at), "status": "running", "targets": json.dumps(targets),
+                "kind": kind, "aliases": json.dumps(aliases or {}), "plan": json.dumps(plan or [], ensure_ascii=False),
                 "notes": json.dumps(list(notes), ensure_ascii=False),
                 "pages_ok": 0, "pages_failed": 0, "listings_seen": 0, "listings_new": 0,
                 "listings_changed": 0, "flagged": 0, "hits": 0, "rule_files": json.dumps(rule_files),
@@ -205,7 +162,7 @@ class Store:
             "listings_changed": one("select count(*) from observations where run_id = ? and changes not in ('[]', '[\"new\"]')"),
             "flagged": one("select count(distinct site || '/' || item_id) from hits where run_id = ?"),
             "hits": one("select count(*) from hits where run_id = ?"),
-            "pages_failed": one("select count(*) from page_failures where run_id = ? and kind != 'evidence'"),
+            "pages_failed": one("select count(*) from page_failures where run_id = ? and kind not in ('evidence', 'removed')"),
         }
 
     def done_item_urls(self, run_id: int) -> set[str]:
@@ -220,16 +177,19 @@ class Store:
     def runs(self, limit: int = 20) -> list[dict]:
         return list(self.db.query("select * from runs order by id desc limit ?", [limit]))
 
-    def latest_run_on(self, day: date, zone: ZoneInfo) -> dict | None:
-        """The last finished run that started on this calendar day in the given time zone."""
-        for row in self.db.query("select * from runs where status != 'running' order by id desc"):
-            if datetime.fromisoformat(row["started_at"]).astimezone(zone).date() == day:
-                return row
-        return None
+    def latest_daily_run(self) -> dict | None:
+        """The last finished run that feeds the daily picture (scheduled, manual or demo)."""
+        rows = list(self.db.query("select * from runs where status not in ('running', 'interrupted')"
+                                  " and kind in ('scheduled', 'manual', 'demo') order by id desc limit 1"))
+        return rows[0] if rows else None
 
     # --- pages -----------------------------------------------------------------------------------
-    def record_listing(self, run_id: int, target: str, listing: Listing, hits: Iterable[Hit], seen_at: datetime) -> Recorded:
-        """Store one listing, its observation, its seller and its hits, all in one transaction."""
+    def record_listing(self, run_id: int, target: str, listing: Listing, hits: Iterable[Hit], seen_at: datetime,
+                       source: str = "item") -> Recorded:
+        """Store one listing, its observation, its text version, its seller and its hits, in one transaction.
+
+        A listing read only from its search card (source "card") updates what the card shows and keeps
+        the rest of what its item page said before."""
         key = (listing.site, listing.item_id)
         now = _iso(seen_at)
         row = {
@@ -242,10 +202,15 @@ class Store:
             "end_time": _iso(listing.end_time) if listing.end_time else None, "status": listing.status,
             "seller_url": listing.seller_url, "start_price": _dec(listing.start_price), "last_seen": now, "last_run_id": run_id,
         }
+        version = version_of(listing)
         tracked = ", ".join(TRACKED)
         with self.db.atomic():  # plain SQL here: this runs for every page, sqlite-utils' introspection does not pay
-            found = self.db.execute(f"select {tracked} from listings where site = ? and item_id = ?", key).fetchone()
-            before = dict(zip(TRACKED, found)) if found else None
+            found = self.db.execute(f"select {tracked}, {', '.join(CARD_KEPT)} from listings where site = ? and item_id = ?",
+                                    key).fetchone()
+            names = TRACKED + CARD_KEPT
+            before = dict(zip(names, found)) if found else None
+            if before is not None and source == "card":
+                row.update({k: before[k] for k in CARD_KEPT if before[k] not in (None, "", "[]")})
             if before is None:
                 changes: tuple[str, ...] = ("new",)
                 row.update(first_seen=now, first_run_id=run_id)
@@ -257,10 +222,17 @@ class Store:
                 self.db.execute(f"update listings set {', '.join(f'{k} = ?' for k in sets)} where site = ? and item_id = ?",
                                 [row[k] for k in sets] + list(key))
             self.db.execute(
-                "insert into observations (run_id, site, item_id, seen_at, price, bids, status, title, changes)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, listing.site, listing.item_id, now, row["price"], listing.bids, listing.status, listing.title,
-                 json.dumps(changes)])
+                "insert into listing_versions (site, item_id, digest, source, title, description, tags, category,"
+                " seller_id, seller_name, first_seen) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " on conflict (site, item_id, digest) do nothing",
+                [listing.site, listing.item_id, version["digest"], source] + [version[k] for k in VERSION_FIELDS] + [now])
+            version_id = self.db.execute("select id from listing_versions where site = ? and item_id = ? and digest = ?",
+                                         [listing.site, listing.item_id, version["digest"]]).fetchone()[0]
+            self.db.execute(
+                "insert into observations (run_id, site, item_id, seen_at, price, bids, status, title, changes,"
+                " version_id, source) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, listing.site, listing.item_id, now, row["price"], listing.bids, row["status"], listing.title,
+                 json.dumps(changes), version_id, source])
             if listing.seller_id:
                 self.db.execute(
                     "insert into sellers (site, seller_id, name, first_seen, last_seen) values (?, ?, ?, ?, ?)"
@@ -268,11 +240,30 @@ class Store:
                     [listing.site, listing.seller_id, listing.seller_name, now, now])
             for h in hits:
                 self.db.execute(
-                    "insert or replace into hits (run_id, site, item_id, rule_id, rule_title, severity, tags, matches, seen_at)"
-                    " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "insert or replace into hits (run_id, site, item_id, rule_id, rule_title, severity, tags, matches,"
+                    " seen_at, version_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, listing.site, listing.item_id, h.rule_id, h.title, h.severity, json.dumps(list(h.tags)),
-                     json.dumps([asdict(m) for m in h.matches], ensure_ascii=False), now])
-        return Recorded(before is None, () if before is None else changes)
+                     json.dumps([asdict(m) for m in h.matches], ensure_ascii=False), now, version_id])
+        return Recorded(before is None, () if before is None else changes, version_id)
+
+    def mark_removed(self, run_id: int, site: str, item_id: str, at: datetime) -> None:
+        """A listing whose page is gone (404, 410, a "deleted" page): its status becomes removed."""
+        now = _iso(at)
+        with self.db.atomic():
+            self.db.execute("update listings set status = 'removed', last_seen = ?, last_run_id = ? where site = ? and item_id = ?",
+                            [now, run_id, site, item_id])
+            self.db.execute("insert into observations (run_id, site, item_id, seen_at, status, changes, source)"
+                            " values (?, ?, ?, ?, 'removed', '[\"status\"]', 'removed')", [run_id, site, item_id, now])
+
+    def record_target(self, run_id: int, target: str, *, complete: bool, reason: str | None, pages_ok: int,
+                      pages_failed: int, listings: int) -> None:
+        with self.db.atomic():
+            self.db.execute("insert or replace into run_targets (run_id, target, complete, reason, pages_ok, pages_failed,"
+                            " listings) values (?, ?, ?, ?, ?, ?, ?)",
+                            [run_id, target, int(complete), reason, pages_ok, pages_failed, listings])
+
+    def run_targets(self, run_id: int) -> dict[str, dict]:
+        return {r["target"]: r for r in self.db.query("select * from run_targets where run_id = ?", [run_id])}
 
     def record_failure(self, run_id: int, failure: PageFailure, at: datetime) -> None:
         with self.db.atomic():
@@ -338,13 +329,14 @@ class Store:
                 pass
         return out
 
-    def rule_counts_since(self, since: datetime) -> list[dict]:
-        """Flagged listings per rule per run, for runs since a time (for the trend chart)."""
-        return list(self.db.query("""
+    def rule_counts_since(self, since: datetime, kinds: tuple[str, ...] = ("scheduled", "manual", "demo")) -> list[dict]:
+        """Flagged listings per rule per run, for runs of these kinds since a time (for the trend chart)."""
+        return list(self.db.query(f"""
             select r.id as run_id, r.started_at, h.rule_id, count(distinct h.site || '/' || h.item_id) as listings
             from hits h join runs r on r.id = h.run_id
-            where r.started_at >= ? group by r.id, h.rule_id order by r.id
-        """, [_iso(since)]))
+            where r.started_at >= ? and r.kind in ({', '.join('?' * len(kinds))})
+            group by r.id, h.rule_id order by r.id
+        """, [_iso(since), *kinds]))
 
     def hits_for_run(self, run_id: int) -> list[dict]:
         """Every hit of a run with its listing, most severe first."""

@@ -1,0 +1,5 @@
+"""Everything SQL, behind one interface: the Store."""
+
+from auditor.store.core import Recorded, Store, listing_from_row, version_of
+
+__all__ = ["Recorded", "Store", "listing_from_row", "version_of"]

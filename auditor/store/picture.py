@@ -1,0 +1,139 @@
+"""The daily picture in SQL: each listing's last known state, and the states each run gave."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Iterable
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+class PictureTables:
+    """Mixed into Store: reads and writes of `picture` and `listing_states`."""
+
+    db: object
+
+    def run_reads(self, run_id: int) -> dict[tuple[str, str], dict]:
+        """What a run read of each listing: the last observation (source, status, version) and the rules that fired."""
+        out: dict[tuple[str, str], dict] = {}
+        for r in self.db.query("select o.site, o.item_id, o.status, o.version_id, o.source, l.target"
+                               " from observations o join listings l on l.site = o.site and l.item_id = o.item_id"
+                               " where o.run_id = ? order by o.id", [run_id]):
+            key = (r["site"], r["item_id"])
+            before = out.get(key)
+            if before is not None and before["source"] == "item" and r["source"] == "card":
+                continue  # a card never overrides the item page read in the same run
+            out[key] = {**r, "rules": {}}
+        for h in self.db.query("select site, item_id, rule_id, severity from hits where run_id = ?", [run_id]):
+            if (h["site"], h["item_id"]) in out:
+                out[(h["site"], h["item_id"])]["rules"][h["rule_id"]] = h["severity"]
+        return out
+
+    def picture_rows(self, targets: Iterable[str], keys: Iterable[tuple[str, str]] = ()) -> dict[tuple[str, str], dict]:
+        """The picture's rows of these targets, and of these listings wherever they belong, with the listing's URL."""
+        out: dict[tuple[str, str], dict] = {}
+        names = sorted(set(targets))
+        if names:
+            marks = ", ".join("?" * len(names))
+            for r in self.db.query(f"select p.*, l.url from picture p join listings l on l.site = p.site and"
+                                   f" l.item_id = p.item_id where p.target in ({marks})", names):
+                out[(r["site"], r["item_id"])] = r
+        for key in keys:
+            if key not in out:
+                found = list(self.db.query("select p.*, l.url from picture p join listings l on l.site = p.site and"
+                                           " l.item_id = p.item_id where p.site = ? and p.item_id = ?", list(key)))
+                if found:
+                    out[key] = found[0]
+        return out
+
+    def open_urls(self, targets: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """Item URLs of the listings followed in these targets (open in the picture): the run checks each."""
+        names = sorted(set(targets))
+        if not names:
+            return {}
+        marks = ", ".join("?" * len(names))
+        return {r["url"]: (r["site"], r["item_id"]) for r in self.db.query(
+            f"select l.url, p.site, p.item_id from picture p join listings l on l.site = p.site and l.item_id = p.item_id"
+            f" where p.target in ({marks}) and p.state in ('new', 'escalated', 'active', 'evaded')"
+            f" and p.status not in ('sold', 'ended', 'removed')", names)}
+
+    def alias_addresses(self) -> list[dict[str, str]]:
+        """Every alias map runs have used ({"demo:": "http://127.0.0.1:PORT"}), to carry stored URLs across."""
+        return [json.loads(r["aliases"]) for r in self.db.query(
+            "select distinct aliases from runs where aliases is not null and aliases not in ('', '{}')")]
+
+    def versions(self, ids: Iterable[int | None]) -> dict[int, dict]:
+        wanted = sorted({i for i in ids if i is not None})
+        out: dict[int, dict] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            for r in self.db.query(f"select * from listing_versions where id in ({', '.join('?' * len(chunk))})", chunk):
+                out[r["id"]] = r
+        return out
+
+    def save_states(self, run_id: int, rows: list[dict], picture: list[dict], at: datetime) -> None:
+        """A run's states, and (for runs that feed the daily picture) the picture's new rows, in one transaction."""
+        now = _iso(at)
+        with self.db.atomic():
+            self.db.execute("delete from listing_states where run_id = ?", [run_id])  # a resumed run settles again
+            for r in rows:
+                self.db.execute(
+                    "insert into listing_states (run_id, site, item_id, target, state, reason, rules, added,"
+                    " matched_version, current_version, status, source) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, r["site"], r["item_id"], r["target"], r["state"], r["reason"], json.dumps(r["rules"]),
+                     json.dumps(list(r["added"])), r["matched_version"], r["current_version"], r["status"], r["source"]])
+            for p in picture:
+                self.db.execute(
+                    "insert into picture (site, item_id, target, state, status, rules, version_id, run_id, since,"
+                    " review_since) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " on conflict (site, item_id) do update set target = excluded.target, state = excluded.state,"
+                    " status = excluded.status, rules = excluded.rules, version_id = excluded.version_id,"
+                    " run_id = excluded.run_id,"
+                    " since = case when picture.state = excluded.state then picture.since else excluded.since end,"
+                    " review_since = case when excluded.state in ('new', 'escalated', 'evaded')"
+                    "   and picture.state != excluded.state then excluded.review_since else picture.review_since end",
+                    [p["site"], p["item_id"], p["target"], p["state"], p["status"], json.dumps(p["rules"]),
+                     p["version_id"], run_id, now, now])
+
+    def states_of_run(self, run_id: int, targets: Iterable[str] | None = None) -> list[dict]:
+        rows = list(self.db.query("select * from listing_states where run_id = ? order by id", [run_id]))
+        if targets is not None:
+            keep = set(targets)
+            rows = [r for r in rows if r["target"] in keep]
+        return rows
+
+    def state_history(self, site: str, item_id: str) -> list[dict]:
+        """Every state a listing was given, oldest first, with its run."""
+        return list(self.db.query(
+            "select s.*, r.started_at, r.kind from listing_states s join runs r on r.id = s.run_id"
+            " where s.site = ? and s.item_id = ? order by s.run_id", [site, item_id]))
+
+    def matched_hits(self, site: str, item_id: str, version_id: int | None, up_to_run: int) -> list[dict]:
+        """The hits (rules and spans) of a listing's text version, from the last run up to this one that matched it."""
+        rows = list(self.db.query("select * from hits where site = ? and item_id = ? and run_id <= ?"
+                                  + (" and version_id = ?" if version_id is not None else "")
+                                  + " order by run_id desc, id", [site, item_id, up_to_run]
+                                  + ([version_id] if version_id is not None else [])))
+        return [r for r in rows if r["run_id"] == rows[0]["run_id"]] if rows else []
+
+    def day_coverage(self, start: datetime, end: datetime, kinds: tuple[str, ...]) -> list[dict]:
+        """For each target audited between start and end by runs of these kinds: the run that stands for it.
+
+        The last run that read the target completely; else the last run that tried (failed or partial)."""
+        marks = ", ".join("?" * len(kinds))
+        runs = list(self.db.query(f"select * from runs where started_at >= ? and started_at < ? and kind in ({marks})"
+                                  f" and status not in ('running', 'interrupted') order by id", [_iso(start), _iso(end), *kinds]))
+        best: dict[str, dict] = {}
+        for run in runs:
+            states = {r["target"]: r for r in self.db.query("select * from run_targets where run_id = ?", [run["id"]])}
+            for target in json.loads(run["targets"] or "[]"):
+                t = states.get(target)
+                complete = bool(t and t["complete"]) and run["status"] != "failed"
+                reason = (t["reason"] if t else None) or (run["error"] if not complete else None)
+                chosen = best.get(target)
+                if chosen is None or complete or not chosen["complete"]:
+                    best[target] = {"target": target, "run": run, "complete": complete, "reason": reason}
+        return [best[t] for t in sorted(best)]

@@ -1,0 +1,102 @@
+"""The database schema, as numbered migrations (PRAGMA user_version says which have run)."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+
+def _migrate_1(db: sqlite_utils.Database) -> None:
+    db["runs"].create({
+        "id": int, "started_at": str, "finished_at": str, "status": str, "targets": str,
+        "pages_ok": int, "pages_failed": int, "listings_seen": int, "listings_new": int,
+        "listings_changed": int, "flagged": int, "hits": int, "rule_files": str, "error": str,
+    }, pk="id")
+    db["listings"].create({
+        "site": str, "item_id": str, "target": str, "url": str, "title": str, "description": str,
+        "price": str, "currency": str, "buy_now_price": str, "bids": int, "seller_id": str,
+        "seller_name": str, "category": str, "tags": str, "image_urls": str, "end_time": str,
+        "status": str, "first_seen": str, "last_seen": str, "first_run_id": int, "last_run_id": int,
+    }, pk=("site", "item_id"))
+    db["observations"].create({
+        "id": int, "run_id": int, "site": str, "item_id": str, "seen_at": str, "price": str,
+        "bids": int, "status": str, "title": str, "changes": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["observations"].create_index(["site", "item_id"])
+    db["observations"].create_index(["run_id"])
+    db["sellers"].create({"site": str, "seller_id": str, "name": str, "first_seen": str, "last_seen": str},
+                         pk=("site", "seller_id"))
+    db["hits"].create({
+        "id": int, "run_id": int, "site": str, "item_id": str, "rule_id": str, "rule_title": str,
+        "severity": str, "tags": str, "matches": str, "seen_at": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["hits"].create_index(["run_id", "site", "item_id", "rule_id"], unique=True)
+    db["page_failures"].create({
+        "id": int, "run_id": int, "target": str, "url": str, "page_kind": str, "kind": str,
+        "error": str, "attempts": int, "at": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["page_failures"].create_index(["run_id"])
+
+
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    db["runs"].add_column("seller_flags", int)
+    db["seller_hits"].create({
+        "id": int, "run_id": int, "site": str, "seller_id": str, "seller_name": str, "rule_id": str,
+        "rule_title": str, "severity": str, "listings": int, "total": str, "within_days": int,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["seller_hits"].create_index(["run_id", "site", "seller_id", "rule_id"], unique=True)
+    db["hits"].create_index(["seen_at"])
+
+
+def _migrate_3(db: sqlite_utils.Database) -> None:
+    db["listings"].add_column("seller_url", str)
+    db["evidence"].create({
+        "id": int, "run_id": int, "site": str, "item_id": str, "url": str, "final_url": str,
+        "captured_at": str, "folder": str, "kind": str, "path": str, "sha256": str, "bytes": int, "source_url": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["evidence"].create_index(["site", "item_id"])
+    db["evidence"].create_index(["captured_at"])
+    db["evidence"].create_index(["path"], unique=True)
+
+
+def _migrate_4(db: sqlite_utils.Database) -> None:
+    db["listings"].add_column("start_price", str)
+
+
+def _migrate_5(db: sqlite_utils.Database) -> None:
+    db["runs"].add_column("notes", str)  # JSON list of things the report must state (robots.txt ignored, ...)
+
+
+
+def _migrate_6(db: sqlite_utils.Database) -> None:
+    """Run kinds, per-target completeness, listing text versions, the daily picture and each run's states."""
+    db["runs"].add_column("kind", str)
+    db["runs"].add_column("aliases", str)  # JSON {logical prefix: address} the run used (a local marketplace)
+    db["runs"].add_column("plan", str)  # JSON: the targets as given, so a resumed run audits the same
+    db.execute("update runs set kind = 'manual' where kind is null")
+    db["run_targets"].create({
+        "run_id": int, "target": str, "complete": int, "reason": str, "pages_ok": int, "pages_failed": int,
+        "listings": int,
+    }, pk=("run_id", "target"), foreign_keys=[("run_id", "runs", "id")])
+    db["listing_versions"].create({
+        "id": int, "site": str, "item_id": str, "digest": str, "source": str, "title": str, "description": str,
+        "tags": str, "category": str, "seller_id": str, "seller_name": str, "first_seen": str,
+    }, pk="id")
+    db["listing_versions"].create_index(["site", "item_id", "digest"], unique=True)
+    db["observations"].add_column("version_id", int)
+    db["observations"].add_column("source", str)
+    db["hits"].add_column("version_id", int)
+    db["hits"].create_index(["site", "item_id"])
+    db["picture"].create({
+        "site": str, "item_id": str, "target": str, "state": str, "status": str, "rules": str, "version_id": int,
+        "run_id": int, "since": str, "review_since": str,
+    }, pk=("site", "item_id"))
+    db["picture"].create_index(["target"])
+    db["listing_states"].create({
+        "id": int, "run_id": int, "site": str, "item_id": str, "target": str, "state": str, "reason": str,
+        "rules": str, "added": str, "matched_version": int, "current_version": int, "status": str, "source": str,
+    }, pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["listing_states"].create_index(["run_id", "site", "item_id"], unique=True)
+    db["listing_states"].create_index(["site", "item_id"])
+
+
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6]
