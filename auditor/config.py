@@ -106,6 +106,15 @@ class DemoSettings(_Model):
     reports_dir: Path = Field(Path("reports/demo"), description="and writes its reports here")
 
 
+class ServeSettings(_Model):
+    host: str = Field("127.0.0.1", description="where `auditor serve` listens")
+    port: int = Field(8765, ge=1, le=65535)
+    claim_minutes: float = Field(15, gt=0, description="opening a case claims it for this long")
+    secure_cookies: bool = Field(False, description="mark cookies Secure (always, when served over https)")
+    trusted_proxy_header: str | None = Field(None, description="a header a trusted reverse proxy sets to the user's name")
+    trusted_proxies: list[str] = Field([], description="the proxy addresses that header is taken from")
+
+
 class ReportSettings(_Model):
     language: Literal["ja", "en"] = Field("ja", description="the language of the static reports")
 
@@ -142,6 +151,7 @@ class Config(_Model):
     demo: DemoSettings = DemoSettings()
     evidence: EvidenceSettings = EvidenceSettings()
     report: ReportSettings = ReportSettings()
+    serve: ServeSettings = ServeSettings()
     targets: list[Target] = []
 
     @field_validator("targets")

@@ -52,6 +52,8 @@ class Listing:
             "site": [self.site],
             "currency": [self.currency or ""],
             "image_meta": list(self.image_meta),
+            "item_id": [self.item_id],
+            "url": [self.url],
         }
 
 

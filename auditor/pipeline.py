@@ -30,6 +30,7 @@ from auditor.errors import AuditorError, RuleError
 from auditor.logs import current_run
 from auditor.models import ListingFound, PageFailure, PageKind, RunSummary, SellerHit, TargetNote
 from auditor.report import write_reports
+from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
 from auditor.rules.sellers import FlaggedRow, judge_sellers
 from auditor.runlock import run_lock
@@ -367,7 +368,7 @@ def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary,
                             listings=tally.listings[t.name])
     summary.incomplete = dict(tally.incomplete)
     summary.states = dict(settle_run(store, summary.run_id, [t.name for t in targets], kind, opts.clock(),
-                                     incomplete=tally.incomplete))
+                                     incomplete=tally.incomplete, suppressed=suppressed(store)))
     seller_hits = judge_all_sellers(ruleset, store, opts.clock())
     store.record_seller_hits(summary.run_id, seller_hits)
     summary.seller_flags = len(seller_hits)

@@ -14,7 +14,9 @@ from conftest import RULES
 
 COMMANDS = [[], ["run"], ["demo"], ["demo", "serve"], ["schedule"], ["report"], ["rules"], ["rules", "validate"],
             ["runs"], ["rules", "test"], ["rules", "explain"], ["rules", "backtest"], ["rules", "schema"],
-            ["browser"], ["browser", "install"], ["sites"], ["parse"], ["doctor"]]
+            ["browser"], ["browser", "install"], ["sites"], ["parse"], ["doctor"], ["serve"], ["users"], ["users", "add"],
+            ["users", "list"], ["users", "disable"], ["users", "passwd"], ["decisions"], ["decisions", "export"],
+            ["decisions", "import"]]
 
 
 def invoke(*args: str):
@@ -170,3 +172,35 @@ def test_parse_fetches_a_url_the_way_its_profile_needs(demo_server, small_catalo
         assert json.loads(result.output)["listing"]["title"] == item.title
     assert (f"/flea/item/{flea.item_id}", "browser") in demo_server.clients  # rendered by Chromium
     assert (f"/auction/item/{auction.item_id}", "http") in demo_server.clients  # plain HTTP was enough
+
+
+def test_users_and_decisions_round_trip_through_the_cli(tmp_path):
+    import json
+
+    from auditor.store import Store
+
+    p = write_config(tmp_path)
+    runner = CliRunner()
+    added = runner.invoke(cli, ["--config", str(p), "users", "add", "ana", "--role", "lead", "--password-stdin"],
+                          input="a long enough secret\n")
+    assert added.exit_code == 0 and "added ana (lead)" in added.output
+    short = runner.invoke(cli, ["--config", str(p), "users", "add", "ben", "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "at least 10 characters" in short.output
+    listed = invoke("--config", str(p), "users", "list")
+    assert re.search(r"^ana\s+lead\s*$", listed.output, re.M)
+    with Store(tmp_path / "a.db") as store:  # a flagged listing, as a run leaves it
+        store.db["listings"].insert({"site": "demo_auction", "item_id": "x1", "title": "AI美女", "url": "http://h/x1"})
+        store.db["picture"].insert({"site": "demo_auction", "item_id": "x1", "target": "t", "state": "new",
+                                    "status": "active", "rules": '{"ai_poster.label": "high"}', "version_id": None})
+    sheet = tmp_path / "decisions.csv"
+    sheet.write_text("site,item_id,verdict,note,ticket\ndemo_auction,x1,takedown_requested,=HYPERLINK(1),T-42\n",
+                     encoding="utf-8")
+    imported = invoke("--config", str(p), "decisions", "import", str(sheet), "--as", "ana")
+    assert imported.exit_code == 0 and "imported 1 decisions" in imported.output
+    exported = invoke("--config", str(p), "decisions", "export", "--format", "json")
+    [row] = json.loads(exported.output)
+    assert (row["verdict"], row["ticket"], row["user_name"], row["source"]) == ("takedown_requested", "T-42", "ana", "import")
+    as_csv = invoke("--config", str(p), "decisions", "export")
+    assert as_csv.output.startswith("\ufeffid,site,item_id") and "'=HYPERLINK(1)" in as_csv.output
+    assert invoke("--config", str(p), "users", "disable", "ana").exit_code == 0
+    assert " disabled" in invoke("--config", str(p), "users", "list").output

@@ -69,3 +69,11 @@ def test_environment_overrides_the_browser(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDITOR_BROWSER_EXECUTABLE", "/opt/chrome")
     config = load_config(write(tmp_path, "browser:\n  headless: true\n"))
     assert config.browser.executable == "/opt/chrome"
+
+
+def test_every_message_is_in_japanese_and_english():
+    from auditor.i18n import MESSAGES, text
+
+    assert set(MESSAGES["ja"]) == set(MESSAGES["en"])
+    assert all(MESSAGES["ja"][k] and MESSAGES["en"][k] for k in MESSAGES["en"])
+    assert text("ja", "state.evaded.short") == "回避" and text("en", "queue.count", n=3) == "3 cases"

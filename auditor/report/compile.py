@@ -73,6 +73,8 @@ class FlaggedListing:
     source: str = "item"  # item | card | removed | unread
     description: str = ""  # as matched
     tags: tuple[str, ...] = ()
+    decision: dict | None = None  # the latest decision on the listing when the report was written
+    needs_decision: bool = False
     evidence: list[EvidenceLink] = field(default_factory=list)  # the latest capture's files
     captures: int = 0
     thumb: str | None = None  # relative to the report's folder (copied into thumbs/)
@@ -161,7 +163,7 @@ class Report:
 
     @property
     def needs_decision(self) -> int:
-        return sum(1 for x in self.listings if x.state in NEEDS_DECISION)
+        return sum(1 for x in self.listings if x.needs_decision)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -287,6 +289,10 @@ def _hit_rows(day: date, listings: list[FlaggedListing]) -> list[dict]:
                 "read_from": x.source, "matched": [m["text"] for m in rule["matches"]],
                 "matches": rule["matches"], "matched_fields": sorted({m["field"] for m in rule["matches"]}),
                 "escalated_by": rule["id"] in x.added, "first_seen": x.first_seen, "last_seen": x.last_seen,
+                "needs_decision": x.needs_decision, "decision": x.decision["verdict"] if x.decision else None,
+                "decided_by": x.decision["user_name"] if x.decision else None,
+                "decided_at": x.decision["decided_at"] if x.decision else None,
+                "ticket": x.decision["ticket"] if x.decision else None,
                 "thumbnail": x.thumb,
                 "evidence": [{"kind": e.kind, "path": e.href, "sha256": e.sha256, "bytes": e.bytes,
                               "captured_at": e.captured_at} for e in x.evidence],
@@ -305,6 +311,11 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
     listings = sorted((_listing(store, s, rows[(s["site"], s["item_id"])], versions) for s in states
                        if (s["site"], s["item_id"]) in rows), key=_act_first)
     _attach_evidence(store, listings, evidence_root, folder)
+    decided = store.latest_decisions(keys)
+    started = {c.run["id"]: c.run["started_at"] for c in covered}
+    for x in listings:
+        x.decision = decided.get(x.key)
+        x.needs_decision = _needs(x, x.decision, started.get(x.run_id, ""))
     run = max((c.run for c in covered), key=lambda r: r["id"])
     titles = {r["id"]: r["title"] for x in listings for r in x.rules}
     trend_days, trends = _trends(store, run, zone, day, titles) if run.get("kind") in DAILY_KINDS else ([], [])
@@ -322,6 +333,15 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
         trends=trends, trend_days=trend_days, failures=failures, failures_by_target=dict(by_target),
         manifest_href=Path(os.path.relpath(evidence_root / "manifests" / f"{day.isoformat()}.sha256", folder)).as_posix()
         if evidence_root else None, language=language)
+
+
+def _needs(x: FlaggedListing, decision: dict | None, run_started: str) -> bool:
+    """New, escalated and evaded listings need a decision made since their run began; active ones, any."""
+    if decision is not None and decision["verdict"] == "escalate":
+        return False  # with a lead
+    if x.state in NEEDS_DECISION:
+        return decision is None or decision["decided_at"] < run_started
+    return x.state == "active" and decision is None
 
 
 def run_day(run: dict, zone: ZoneInfo) -> date:

@@ -34,10 +34,11 @@ from auditor.rules.normalize import compact
 
 CSV_COLUMNS = ["day", "state", "reason", "severity", "rule_id", "rule_title", "escalated_by", "site", "item_id",
                "title", "current_title", "matched", "matched_fields", "price", "currency", "buy_now_price", "bids",
-               "status", "end_time", "seller_id", "seller_name", "seller_url", "target", "run_id", "read_from",
+               "status", "end_time", "needs_decision", "decision", "decided_by", "decided_at", "ticket",
+               "seller_id", "seller_name", "seller_url", "target", "run_id", "read_from",
                "first_seen", "last_seen", "url", "thumbnail", "screenshot", "screenshot_sha256", "html", "html_sha256",
                "captured_at"]
-CSV_TIMES = ("end_time", "first_seen", "last_seen", "captured_at")
+CSV_TIMES = ("end_time", "first_seen", "last_seen", "captured_at", "decided_at")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SCRIPT = resources.files("auditor.report").joinpath("templates/report.js").read_text(encoding="utf-8")
 SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
@@ -207,7 +208,7 @@ def render_json(report: Report) -> str:
     hits = []
     for h in report.hits:
         h = dict(h)
-        for c in ("end_time", "first_seen", "last_seen"):
+        for c in ("end_time", "first_seen", "last_seen", "decided_at"):
             h[c] = utc_z(h[c])
         h["evidence"] = [{**e, "captured_at": utc_z(e["captured_at"])} for e in h["evidence"]]
         hits.append(h)

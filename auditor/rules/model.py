@@ -9,16 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 TEXT_FIELDS = ("title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
-               "image_meta")
+               "image_meta", "item_id", "url")
 NUMERIC_FIELDS = ("price", "buy_now_price", "bids")
 LIST_FIELDS = ("tags", "image_meta")  # text fields that hold several values
 DEFAULT_FIELDS = ("title", "description", "tags")
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 FieldName = Literal["title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
-                    "image_meta"]
+                    "image_meta", "item_id", "url"]
 AnyField = Literal["title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
-                   "image_meta", "price", "buy_now_price", "bids"]
+                   "image_meta", "item_id", "url", "price", "buy_now_price", "bids"]
 
 
 class _Model(BaseModel):
@@ -100,6 +100,8 @@ class Example(_Model):
     site: str = "example"
     currency: str = ""
     image_meta: list[str] = []
+    item_id: str = ""
+    url: str = ""
     price: Decimal | None = None
     buy_now_price: Decimal | None = None
     bids: int | None = None

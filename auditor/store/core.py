@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -22,6 +23,7 @@ import sqlite_utils
 from auditor.errors import StoreError
 from auditor.models import Evidence, Hit, Listing, PageFailure, RunSummary, SellerHit
 from auditor.store.picture import PictureTables
+from auditor.store.review import ReviewTables
 from auditor.store.schema import MIGRATIONS
 
 TRACKED = ("title", "description", "price", "buy_now_price", "bids", "status", "end_time", "seller_id", "seller_name")
@@ -73,7 +75,7 @@ def version_of(listing: Listing) -> dict:
     return row
 
 
-class Store(PictureTables):
+class Store(PictureTables, ReviewTables):
     """The audit database."""
 
     def __init__(self, path: Path | str):
@@ -93,6 +95,25 @@ class Store(PictureTables):
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """A write transaction that takes the write lock at once (BEGIN IMMEDIATE): one that read first and
+        wrote later could fail with "database is locked" when another process wrote meanwhile, whatever the
+        busy timeout; this one waits its turn instead (the audit and the console write at once)."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def __enter__(self) -> "Store":
         return self
@@ -115,7 +136,7 @@ class Store(PictureTables):
     # --- runs ------------------------------------------------------------------------------------
     def start_run(self, started_at: datetime, targets: list[str], rule_files: list[str], notes: list[str] = (),
                   kind: str = "manual", aliases: dict[str, str] | None = None, plan: list[dict] | None = None) -> int:
-        with self.db.atomic():
+        with self.write():
             row = self.db["runs"].insert({
                 "started_at": _iso(started_at), "status": "running", "targets": json.dumps(targets),
                 "kind": kind, "aliases": json.dumps(aliases or {}), "plan": json.dumps(plan or [], ensure_ascii=False),
@@ -126,7 +147,7 @@ class Store(PictureTables):
         return row.last_pk
 
     def finish_run(self, summary: RunSummary, error: str | None = None) -> None:
-        with self.db.atomic():
+        with self.write():
             self.db["runs"].update(summary.run_id, {
                 "finished_at": _iso(summary.finished_at or datetime.now(timezone.utc)),
                 "status": summary.status, "pages_ok": summary.pages_ok, "pages_failed": summary.pages_failed,
@@ -138,7 +159,7 @@ class Store(PictureTables):
     def mark_stale_runs(self, now: datetime) -> list[int]:
         """Runs still 'running' when no process holds the run lock were killed: mark them interrupted."""
         stale = [r["id"] for r in self.db.query("select id from runs where status = 'running'")]
-        with self.db.atomic():
+        with self.write():
             for run_id in stale:
                 self.db["runs"].update(run_id, {"status": "interrupted", "finished_at": _iso(now),
                                                 "error": "the process stopped before the run finished"})
@@ -149,7 +170,7 @@ class Store(PictureTables):
         return rows[0] if rows and rows[0]["status"] == "interrupted" else None
 
     def reopen_run(self, run_id: int) -> None:
-        with self.db.atomic():
+        with self.write():
             self.db["runs"].update(run_id, {"status": "running", "finished_at": None, "error": None})
 
     def run_counts(self, run_id: int) -> dict[str, int]:
@@ -204,7 +225,7 @@ class Store(PictureTables):
         }
         version = version_of(listing)
         tracked = ", ".join(TRACKED)
-        with self.db.atomic():  # plain SQL here: this runs for every page, sqlite-utils' introspection does not pay
+        with self.write():  # plain SQL here: this runs for every page, sqlite-utils' introspection does not pay
             found = self.db.execute(f"select {tracked}, {', '.join(CARD_KEPT)} from listings where site = ? and item_id = ?",
                                     key).fetchone()
             names = TRACKED + CARD_KEPT
@@ -249,7 +270,7 @@ class Store(PictureTables):
     def mark_removed(self, run_id: int, site: str, item_id: str, at: datetime) -> None:
         """A listing whose page is gone (404, 410, a "deleted" page): its status becomes removed."""
         now = _iso(at)
-        with self.db.atomic():
+        with self.write():
             self.db.execute("update listings set status = 'removed', last_seen = ?, last_run_id = ? where site = ? and item_id = ?",
                             [now, run_id, site, item_id])
             self.db.execute("insert into observations (run_id, site, item_id, seen_at, status, changes, source)"
@@ -257,7 +278,7 @@ class Store(PictureTables):
 
     def record_target(self, run_id: int, target: str, *, complete: bool, reason: str | None, pages_ok: int,
                       pages_failed: int, listings: int) -> None:
-        with self.db.atomic():
+        with self.write():
             self.db.execute("insert or replace into run_targets (run_id, target, complete, reason, pages_ok, pages_failed,"
                             " listings) values (?, ?, ?, ?, ?, ?, ?)",
                             [run_id, target, int(complete), reason, pages_ok, pages_failed, listings])
@@ -266,14 +287,14 @@ class Store(PictureTables):
         return {r["target"]: r for r in self.db.query("select * from run_targets where run_id = ?", [run_id])}
 
     def record_failure(self, run_id: int, failure: PageFailure, at: datetime) -> None:
-        with self.db.atomic():
+        with self.write():
             self.db["page_failures"].insert({
                 "run_id": run_id, "target": failure.target, "url": failure.url, "page_kind": failure.page_kind.value,
                 "kind": failure.kind, "error": failure.error, "attempts": failure.attempts, "at": _iso(at),
             })
 
     def record_seller_hits(self, run_id: int, hits: Iterable[SellerHit]) -> None:
-        with self.db.atomic():
+        with self.write():
             for h in hits:
                 self.db.execute(
                     "insert or replace into seller_hits (run_id, site, seller_id, seller_name, rule_id, rule_title,"
@@ -282,7 +303,7 @@ class Store(PictureTables):
                      str(h.total), h.within_days])
 
     def record_evidence(self, run_id: int, ev: Evidence) -> None:
-        with self.db.atomic():
+        with self.write():
             self.db["evidence"].insert_all([{
                 "run_id": run_id, "site": ev.site, "item_id": ev.item_id, "url": ev.url, "final_url": ev.final_url,
                 "captured_at": _iso(ev.captured_at), "folder": ev.folder, "kind": f.kind, "path": f.path,

@@ -77,7 +77,7 @@ class PictureTables:
     def save_states(self, run_id: int, rows: list[dict], picture: list[dict], at: datetime) -> None:
         """A run's states, and (for runs that feed the daily picture) the picture's new rows, in one transaction."""
         now = _iso(at)
-        with self.db.atomic():
+        with self.write():
             self.db.execute("delete from listing_states where run_id = ?", [run_id])  # a resumed run settles again
             for r in rows:
                 self.db.execute(

@@ -99,4 +99,24 @@ def _migrate_6(db: sqlite_utils.Database) -> None:
     db["listing_states"].create_index(["site", "item_id"])
 
 
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6]
+def _migrate_7(db: sqlite_utils.Database) -> None:
+    """The review console: people, their sessions, claims on cases, and the append-only decisions."""
+    db["users"].create({
+        "id": int, "name": str, "role": str, "password_hash": str, "disabled": int, "created_at": str,
+        "failed_logins": int, "locked_until": str, "media": str, "language": str,
+    }, pk="id")
+    db["users"].create_index(["name"], unique=True)
+    db["sessions"].create({"token_hash": str, "user_id": int, "csrf": str, "created_at": str, "expires_at": str},
+                          pk="token_hash", foreign_keys=[("user_id", "users", "id")])
+    db["claims"].create({"site": str, "item_id": str, "user_id": int, "claimed_at": str, "expires_at": str},
+                        pk=("site", "item_id"))
+    db["decisions"].create({
+        "id": int, "site": str, "item_id": str, "verdict": str, "note": str, "ticket": str, "user_id": int,
+        "user_name": str, "decided_at": str, "rules": str, "version_id": int, "state": str, "replaces": int,
+        "source": str,
+    }, pk="id")
+    db["decisions"].create_index(["site", "item_id"])
+    db["decisions"].create_index(["decided_at"])
+
+
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7]

@@ -1,0 +1,2 @@
+"""The review library: people and roles, decisions, the queue, cases and case files. The web console
+(auditor/serve) and the CLI are thin layers over it; the tests call it directly."""

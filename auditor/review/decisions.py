@@ -1,0 +1,92 @@
+"""Decisions: append-only, each with who, when, which listing, which rules (and text version), the
+verdict, the note, the ticket, and which decision it replaced; exported and imported as CSV or JSON.
+
+What they change: a false positive stops the rules it names from flagging that listing's text version
+(it returns to the queue when the text changes); a confirmed violation is followed until the listing
+is gone, and the time to takedown is measured from it; an escalation goes to a lead."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+from typing import Iterable
+
+from auditor.errors import AuditorError
+from auditor.review.users import User
+from auditor.store import Store
+
+VERDICTS = ("confirmed", "false_positive", "escalate", "takedown_requested", "removal_confirmed", "no_action")
+CLOSING = ("confirmed", "false_positive", "takedown_requested", "removal_confirmed", "no_action")
+FIELDS = ("id", "site", "item_id", "verdict", "note", "ticket", "user_name", "decided_at", "rules", "version_id",
+          "state", "replaces", "source")
+
+
+def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: str, now: datetime, *,
+           note: str = "", ticket: str = "") -> list[int]:
+    """Record one decision per listing (a seller's listings at once, for bulk decisions); releases the claims."""
+    if verdict not in VERDICTS:
+        raise AuditorError(f"unknown verdict {verdict!r} (known: {', '.join(VERDICTS)})")
+    if verdict == "takedown_requested" and not ticket.strip():
+        raise AuditorError("a takedown request needs its ticket or reference")
+    keys = list(keys)
+    ids = []
+    for site, item_id in keys:
+        picture = store.picture_row(site, item_id)
+        if picture is None:
+            raise AuditorError(f"{site}/{item_id} is not a flagged listing")
+        ids.append(store.add_decision({
+            "site": site, "item_id": item_id, "verdict": verdict, "note": note.strip()[:4000],
+            "ticket": ticket.strip()[:200], "user_id": user.id, "user_name": user.name,
+            "decided_at": now.astimezone(timezone.utc).isoformat(timespec="seconds"),
+            "rules": picture["rules"], "version_id": picture["version_id"], "state": picture["state"], "source": "console"}))
+    store.release(keys, user.id)
+    return ids
+
+
+def suppressed(store: Store) -> dict[tuple[str, str], dict[str, int]]:
+    """Rules decided false positive per listing, with the text version they were decided on (for settle_run)."""
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for d in store.false_positives():
+        for rule in json.loads(d["rules"] or "{}"):
+            out.setdefault((d["site"], d["item_id"]), {})[rule] = d["version_id"]
+    return out
+
+
+def export_decisions(store: Store, fmt: str = "csv") -> str:
+    rows = [{k: r.get(k) for k in FIELDS} for r in store.all_decisions()]
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\r\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("'" + v if isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")) else v)
+                    for k, v in r.items()})
+    return buf.getvalue()
+
+
+def import_decisions(store: Store, text: str, fmt: str, user: User, now: datetime) -> int:
+    """Decisions kept in a spreadsheet beside auditor: each row appended (never replacing history), by site and item id."""
+    if fmt == "json":
+        rows = json.loads(text)
+    else:
+        rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    count = 0
+    for i, r in enumerate(rows, start=2 if fmt == "csv" else 0):
+        verdict, site, item_id = (r.get("verdict") or "").strip(), (r.get("site") or "").strip(), (r.get("item_id") or "").strip()
+        if verdict not in VERDICTS or not site or not item_id:
+            raise AuditorError(f"{'line' if fmt == 'csv' else 'entry'} {i}: needs site, item_id and a verdict "
+                               f"({', '.join(VERDICTS)})")
+        picture = store.picture_row(site, item_id)
+        when = r.get("decided_at") or now.astimezone(timezone.utc).isoformat(timespec="seconds")
+        store.add_decision({"site": site, "item_id": item_id, "verdict": verdict, "note": (r.get("note") or "")[:4000],
+                            "ticket": (r.get("ticket") or "")[:200], "user_id": user.id,
+                            "user_name": r.get("user_name") or user.name, "decided_at": when,
+                            "rules": picture["rules"] if picture else "{}",
+                            "version_id": picture["version_id"] if picture else None,
+                            "state": picture["state"] if picture else None, "source": "import"})
+        count += 1
+    return count

@@ -1,0 +1,213 @@
+"""The queue of cases that need a decision, claims on them, a case's whole story, and what decisions tell
+about the rules and the reviewers."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from auditor.errors import AuditorError
+from auditor.review.users import User
+from auditor.rules.normalize import compact
+from auditor.states import SEVERITY_RANK
+from auditor.store import Store
+
+CLAIM_FOR = timedelta(minutes=15)
+FAR = "9999"
+
+
+@dataclass
+class Case:
+    site: str
+    item_id: str
+    title: str
+    state: str
+    severity: str
+    rules: dict[str, str]
+    price: str | None
+    currency: str | None
+    status: str
+    seller_id: str | None
+    seller_name: str | None
+    end_time: str | None
+    verdict: str | None
+    decided_by: str | None
+    decided_at: str | None
+    needs_decision: bool
+    claimed_by: str | None = None
+    search: str = field(default="", repr=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.site, self.item_id)
+
+
+@dataclass(frozen=True)
+class Filters:
+    site: str = ""
+    rule: str = ""
+    severity: str = ""
+    seller: str = ""
+    state: str = ""
+    text: str = ""
+    queue: str = "needs_decision"  # needs_decision | escalated | followed | all
+
+
+def _case(r: dict) -> Case:
+    rules = json.loads(r["rules"] or "{}")
+    severity = max(rules.values(), key=lambda s: SEVERITY_RANK.get(s, 0), default="info")
+    verdict = r["verdict"]
+    needs = verdict is None or (verdict != "escalate" and (r["decided_at"] or "") < (r["review_since"] or ""))
+    tags = " ".join(json.loads(r["tags"] or "[]"))
+    return Case(r["site"], r["item_id"], r["title"] or "", r["state"], severity, rules, r["price"], r["currency"],
+                r["status"] or "active", r["seller_id"], r["seller_name"], r["end_time"], verdict, r["decided_by"],
+                r["decided_at"], needs,
+                search=compact(" ".join(x or "" for x in (r["title"], r["description"], tags, r["seller_id"],
+                                                          r["seller_name"], r["item_id"]))))
+
+
+def act_first(c: Case) -> tuple:
+    """Evaded first, then severity, still for sale before sold or ended, ending soonest."""
+    return (c.state != "evaded", -SEVERITY_RANK.get(c.severity, 0), c.status != "active", c.end_time or FAR, c.site, c.item_id)
+
+
+def queue(store: Store, filters: Filters, now: datetime) -> list[Case]:
+    """The cases of a queue, act first, with who holds a claim on each."""
+    claims = store.claims(now)
+    words = [compact(w) for w in filters.text.split()]
+    out = []
+    for r in store.open_cases():
+        c = _case(r)
+        if filters.queue == "needs_decision" and not c.needs_decision:
+            continue
+        if filters.queue == "escalated" and c.verdict != "escalate":
+            continue
+        if filters.queue == "followed" and c.verdict not in ("confirmed", "takedown_requested"):
+            continue
+        if (filters.site and c.site != filters.site) or (filters.rule and filters.rule not in c.rules) or \
+                (filters.state and c.state != filters.state) or (filters.seller and c.seller_id != filters.seller) or \
+                (filters.severity and SEVERITY_RANK.get(c.severity, 0) < SEVERITY_RANK.get(filters.severity, 0)):
+            continue
+        if any(w not in c.search for w in words if w):
+            continue
+        claim = claims.get(c.key)
+        c.claimed_by = claim["user_name"] if claim else None
+        out.append(c)
+    out.sort(key=act_first)
+    return out
+
+
+def claim(store: Store, user: User, site: str, item_id: str, now: datetime) -> str | None:
+    """Claim a case for CLAIM_FOR; returns who else holds it, or None when it is this user's now."""
+    holder = store.claim(site, item_id, user.id, now, now + CLAIM_FOR)
+    if holder == user.id:
+        return None
+    other = store.user(holder)
+    return other["name"] if other else "someone"
+
+
+def next_case(store: Store, user: User, filters: Filters, now: datetime, after: tuple[str, str] | None = None) -> Case | None:
+    """The first case of the queue that nobody else holds, claimed for this user."""
+    cases = queue(store, filters, now)
+    if after is not None:
+        keys = [c.key for c in cases]
+        if after in keys:
+            i = keys.index(after)
+            cases = cases[i + 1:] + cases[:i]
+    for c in cases:
+        if c.claimed_by not in (None, user.name):
+            continue
+        if claim(store, user, c.site, c.item_id, now) is None:
+            return c
+    return None
+
+
+def case_detail(store: Store, site: str, item_id: str) -> dict:
+    """Everything known about a listing, for the case view and the case file."""
+    rows = store.listings_by_key([(site, item_id)])
+    if (site, item_id) not in rows:
+        raise AuditorError(f"no listing {site}/{item_id}")
+    listing = rows[(site, item_id)]
+    picture = store.picture_row(site, item_id)
+    version_id = picture["version_id"] if picture else None
+    latest = store.db.execute("select max(run_id) from hits where site = ? and item_id = ?", [site, item_id]).fetchone()[0] or 0
+    hits = store.matched_hits(site, item_id, version_id, latest) if latest else []
+    version = store.versions([version_id]).get(version_id) if version_id else None
+    evidence = store.evidence_for([(site, item_id)])[(site, item_id)]
+    seller = store.seller_listings(site, listing["seller_id"]) if listing["seller_id"] else []
+    decided = store.latest_decisions([(s["site"], s["item_id"]) for s in seller])
+    return {
+        "listing": listing, "picture": picture, "version": version,
+        "rules": [{"id": h["rule_id"], "title": h["rule_title"], "severity": h["severity"],
+                   "matches": json.loads(h["matches"] or "[]")} for h in hits],
+        "history": store.state_history(site, item_id), "observations": store.observations_of(site, item_id),
+        "evidence": evidence, "decisions": store.decisions_for(site, item_id),
+        "seller_listings": [{**s, "decision": decided.get((s["site"], s["item_id"]))} for s in seller
+                            if s["item_id"] != item_id],
+        "seller_flags": store.seller_flags(site, listing["seller_id"]) if listing["seller_id"] else [],
+    }
+
+
+@dataclass(frozen=True)
+class RuleStats:
+    rule_id: str
+    title: str
+    flagged: int
+    decided: int
+    confirmed: int
+    false_positive: int
+
+    @property
+    def precision(self) -> float | None:
+        judged = self.confirmed + self.false_positive
+        return self.confirmed / judged if judged else None
+
+
+CONFIRMING = ("confirmed", "takedown_requested", "removal_confirmed")
+
+
+def rule_stats(store: Store, now: datetime, days: int = 30) -> list[RuleStats]:
+    """Per rule over the last days: listings flagged, decisions, and precision (confirmed over decided)."""
+    since = now - timedelta(days=days)
+    flagged = store.flagged_by_rule_since(since)
+    titles = store.rule_titles()
+    latest: dict[tuple[str, str], dict] = {}
+    for d in store.decisions_since(since):
+        if d["verdict"] in CONFIRMING + ("false_positive",):
+            latest[(d["site"], d["item_id"])] = d  # the latest verdict on each listing counts
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for d in latest.values():
+        for rule in json.loads(d["rules"] or "{}"):
+            counts[rule]["decided"] += 1
+            counts[rule]["confirmed" if d["verdict"] in CONFIRMING else "false_positive"] += 1
+    ids = sorted(set(flagged) | set(counts))
+    return [RuleStats(r, titles.get(r, r), flagged.get(r, 0), counts[r]["decided"], counts[r]["confirmed"],
+                      counts[r]["false_positive"]) for r in ids]
+
+
+def reviewer_stats(store: Store, now: datetime, zone: ZoneInfo, days: int = 14) -> dict[str, dict[str, Counter]]:
+    """Decisions per reviewer per day (in the configured zone), for leads."""
+    out: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for d in store.decisions_since(now - timedelta(days=days)):
+        day = datetime.fromisoformat(d["decided_at"]).astimezone(zone).date().isoformat()
+        out[d["user_name"]][day][d["verdict"]] += 1
+    return out
+
+
+def takedown_hours(store: Store, site: str, item_id: str) -> float | None:
+    """Hours from the first confirmation to the run that first saw the listing gone."""
+    confirmed = [d for d in store.decisions_for(site, item_id) if d["verdict"] in CONFIRMING]
+    if not confirmed:
+        return None
+    gone = store.first_gone_after(site, item_id, confirmed[0]["decided_at"])
+    if gone is None:
+        return None
+    return (datetime.fromisoformat(gone) - datetime.fromisoformat(confirmed[0]["decided_at"])).total_seconds() / 3600
+
+
+def money(v: str | None) -> Decimal | None:
+    return Decimal(v) if v not in (None, "") else None

@@ -1,0 +1,1 @@
+"""The review console (`auditor serve`): a thin web layer over auditor.review."""

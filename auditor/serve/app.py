@@ -1,0 +1,348 @@
+"""`auditor serve`: the review console, a thin Starlette layer over auditor.review.
+
+Every page but the login needs a session (a server-side row; the cookie holds a random token, HttpOnly,
+SameSite=Strict, Secure over https); every POST carries the session's CSRF token. Pages load only
+the app's own script and style, under a Content-Security-Policy without inline script or any remote
+load. Pictures are blurred and greyscale until revealed (the user's setting chooses the default).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+import threading
+import time
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from auditor.config import Config
+from auditor.errors import AuditorError
+from auditor.i18n import LANGUAGES, text
+from auditor.report.render import CSP as REPORT_CSP
+from auditor.report.render import SCRIPT_HASH, local_time, money, safe_url
+from auditor.review import decisions as dec
+from auditor.review import queue as q
+from auditor.review.casefile import case_file
+from auditor.review.users import LoginError, User, login, open_session, session_user, token_hash
+from auditor.store import Store
+
+COOKIE = "auditor_session"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+           "Cache-Control": "no-store"}
+STATIC = {"console.js": "application/javascript", "console.css": "text/css"}
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Console:
+    """The app's state: config, a database connection per thread, templates, the clock."""
+
+    def __init__(self, config: Config, clock: Callable[[], datetime] = utc_now):
+        self.config, self.clock = config, clock
+        self._local = threading.local()
+        self.env = Environment(loader=PackageLoader("auditor.serve", "templates"),
+                               autoescape=select_autoescape(default=True, default_for_string=True),
+                               trim_blocks=True, lstrip_blocks=True)
+        zone = config.schedule.zone
+        self.env.filters.update(ts=lambda iso: local_time(iso, zone), money=money, safe_url=safe_url)
+        self.static = {name: resources.files("auditor.serve").joinpath(f"static/{name}").read_bytes() for name in STATIC}
+
+    @property
+    def store(self) -> Store:
+        s = getattr(self._local, "store", None)
+        if s is None:
+            s = self._local.store = Store(Path(self.config.database))
+        return s
+
+    def render(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        user: User | None = getattr(request.state, "user", None)
+        lang = language_of(request, user)
+        body = self.env.get_template(name).render(
+            user=user, csrf=getattr(request.state, "csrf", ""), lang=lang,
+            t=lambda key, **kw: text(lang, key, **kw), media=(user.media if user else "blurred"), **context)
+        return HTMLResponse(body, status_code=status)
+
+
+def language_of(request: Request, user: User | None) -> str:
+    if user and user.language in LANGUAGES:
+        return user.language
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "ja"
+
+
+def _secure(request: Request, console: Console) -> bool:
+    return console.config.serve.secure_cookies or request.url.scheme == "https"
+
+
+def _authenticate(console: Console, request: Request) -> tuple[User, str] | None:
+    s = console.config.serve
+    if s.trusted_proxy_header and request.client and request.client.host in s.trusted_proxies:
+        name = request.headers.get(s.trusted_proxy_header)
+        row = console.store.user_named(name) if name else None
+        if row and not row["disabled"]:
+            user = User(row["id"], row["name"], row["role"], row["media"] or "blurred", row["language"])
+            return user, token_hash(f"proxy:{row['id']}:{row['password_hash']}")[:32]
+    return session_user(console.store, request.cookies.get(COOKIE), console.clock())
+
+
+def page(console: Console, handler, *, role: str | None = "reviewer", public: bool = False):
+    """An endpoint: the session checked (and the role), the form read, the CSRF token checked on POST,
+    then the handler run in a worker thread (the database is synchronous)."""
+
+    async def endpoint(request: Request) -> Response:
+        form = await request.form() if request.method == "POST" else None
+
+        def run() -> Response:
+            if not public:
+                found = _authenticate(console, request)
+                if found is None:
+                    if request.method == "GET":
+                        return RedirectResponse("/login?" + urlencode({"next": request.url.path}), 303)
+                    return PlainTextResponse("sign in first", 401)
+                request.state.user, request.state.csrf = found
+                if role and not request.state.user.can(role):
+                    return console.render(request, "error.html.j2", 403, message=text(
+                        language_of(request, request.state.user), "error.forbidden"))
+                if request.method == "POST" and not secrets.compare_digest(str(form.get("csrf", "")), request.state.csrf):
+                    return console.render(request, "error.html.j2", 403, message=text(
+                        language_of(request, request.state.user), "error.csrf"))
+            try:
+                return handler(console, request, form)
+            except AuditorError as e:
+                return console.render(request, "error.html.j2", 400, message=str(e))
+
+        response = await run_in_threadpool(run)
+        for k, v in HEADERS.items():
+            response.headers.setdefault(k, v)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        return response
+
+    return endpoint
+
+
+# --- pages -----------------------------------------------------------------------------------------------
+def login_page(console: Console, request: Request, form) -> Response:
+    nxt = request.query_params.get("next", "/queue")
+    nxt = nxt if nxt.startswith("/") and not nxt.startswith("//") else "/queue"
+    if form is None:
+        return console.render(request, "login.html.j2", next=nxt, error=None)
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    try:
+        user = login(console.store, name, password, console.clock())
+    except LoginError as e:
+        failed = (console.store.user_named(name) or {}).get("failed_logins") or 0
+        time.sleep(min(0.1 * failed, 1.0))  # each failure in a row answers more slowly
+        return console.render(request, "login.html.j2", 401, next=nxt, error=str(e))
+    token, _ = open_session(console.store, user, console.clock())
+    response = RedirectResponse(nxt, 303)
+    response.set_cookie(COOKIE, token, max_age=12 * 3600, httponly=True, samesite="strict", secure=_secure(request, console),
+                        path="/")
+    return response
+
+
+def logout(console: Console, request: Request, form) -> Response:
+    console.store.end_sessions(token_hash=token_hash(request.cookies.get(COOKIE, "")))
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+def _filters(request: Request) -> q.Filters:
+    p = request.query_params
+    return q.Filters(site=p.get("site", ""), rule=p.get("rule", ""), severity=p.get("severity", ""),
+                     seller=p.get("seller", ""), state=p.get("state", ""), text=p.get("text", "")[:200],
+                     queue=p.get("queue", "needs_decision") if p.get("queue") in ("needs_decision", "escalated",
+                                                                                   "followed", "all") else "needs_decision")
+
+
+def _query(filters: q.Filters, **extra) -> str:
+    values = {k: v for k, v in filters.__dict__.items() if v and not (k == "queue" and v == "needs_decision")}
+    return urlencode({**values, **extra})
+
+
+def queue_page(console: Console, request: Request, form) -> Response:
+    filters = _filters(request)
+    if filters.queue == "escalated" and not request.state.user.can("lead"):
+        raise AuditorError(text(language_of(request, request.state.user), "error.forbidden"))
+    cases = q.queue(console.store, filters, console.clock())
+    page_no = max(1, int(request.query_params.get("page", "1") or 1))
+    shown = cases[(page_no - 1) * 100: page_no * 100]
+    sites = sorted({c.site for c in cases})
+    return console.render(request, "queue.html.j2", cases=shown, total=len(cases), filters=filters, sites=sites,
+                          query=_query(filters), page=page_no, more=len(cases) > page_no * 100)
+
+
+def next_page(console: Console, request: Request, form) -> Response:
+    filters = _filters(request)
+    after = request.query_params.get("after_site"), request.query_params.get("after_item")
+    case = q.next_case(console.store, request.state.user, filters, console.clock(), after if all(after) else None)
+    if case is None:
+        return RedirectResponse("/queue?" + _query(filters), 303)
+    return RedirectResponse("/case?" + urlencode({"site": case.site, "item": case.item_id}) + "&" + _query(filters), 303)
+
+
+def case_page(console: Console, request: Request, form) -> Response:
+    site, item = request.query_params.get("site", ""), request.query_params.get("item", "")
+    detail = q.case_detail(console.store, site, item)
+    now = console.clock()
+    taken = q.claim(console.store, request.state.user, site, item, now) if detail["picture"] else None
+    claim = console.store.claims(now).get((site, item))
+    return console.render(request, "case.html.j2", c=detail, site=site, item=item, taken=taken,
+                          claimed_until=claim["expires_at"] if claim and not taken else None,
+                          verdicts=dec.VERDICTS, filters=_filters(request), query=_query(_filters(request)),
+                          takedown=q.takedown_hours(console.store, site, item))
+
+
+def decide_page(console: Console, request: Request, form) -> Response:
+    site, item = str(form.get("site", "")), str(form.get("item", ""))
+    verdict, user, now = str(form.get("verdict", "")), request.state.user, console.clock()
+    holder = console.store.claims(now).get((site, item))
+    if holder and holder["user_id"] != user.id and not user.can("lead"):
+        raise AuditorError(text(language_of(request, user), "case.taken", name=holder["user_name"]))
+    keys = [(site, item)]
+    if form.get("bulk") == "seller":
+        seller = console.store.listings_by_key(keys)[(site, item)]["seller_id"]
+        keys = [c.key for c in q.queue(console.store, q.Filters(queue="all", site=site, seller=seller), now)]
+    dec.decide(console.store, user, keys, verdict, now, note=str(form.get("note", "")), ticket=str(form.get("ticket", "")))
+    return RedirectResponse("/queue/next?" + urlencode({"after_site": site, "after_item": item}), 303)
+
+
+def casefile_page(console: Console, request: Request, form) -> Response:
+    site, item = request.query_params.get("site", ""), request.query_params.get("item", "")
+    data = case_file(console.store, site, item, Path(console.config.evidence_dir), console.config.schedule.zone)
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{site}-{item}")[:100]
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="case-{safe}.zip"'})
+
+
+def evidence_page(console: Console, request: Request, form) -> Response:
+    """An evidence file: pictures as pictures (the pages show them blurred), HTML only as inert text."""
+    try:
+        row = console.store.evidence_file(int(request.query_params.get("id", "0")))
+    except ValueError:
+        row = None
+    root = Path(console.config.evidence_dir).resolve()
+    path = (root / row["path"]).resolve() if row else None
+    if row is None or not path.is_relative_to(root) or not path.is_file():
+        return PlainTextResponse("not found", 404)
+    if row["kind"] in ("screenshot", "image"):
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if not ctype.startswith("image/") or ctype == "image/svg+xml":
+            ctype = "application/octet-stream"
+        return Response(path.read_bytes(), media_type=ctype, headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
+    return PlainTextResponse(path.read_text(encoding="utf-8", errors="replace"),
+                             headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+def rules_page(console: Console, request: Request, form) -> Response:
+    return console.render(request, "rules.html.j2", stats=q.rule_stats(console.store, console.clock()), days=30)
+
+
+def reviewers_page(console: Console, request: Request, form) -> Response:
+    return console.render(request, "reviewers.html.j2",
+                          stats=q.reviewer_stats(console.store, console.clock(), console.config.schedule.zone))
+
+
+def users_page(console: Console, request: Request, form) -> Response:
+    from auditor.review.users import add_user, disable
+
+    if form is not None:
+        if form.get("action") == "disable":
+            disable(console.store, str(form.get("name", "")))
+        else:
+            add_user(console.store, str(form.get("name", "")), str(form.get("role", "")), str(form.get("password", "")),
+                     console.clock())
+        return RedirectResponse("/users", 303)
+    return console.render(request, "users.html.j2", users=console.store.users())
+
+
+def settings_page(console: Console, request: Request, form) -> Response:
+    if form is not None:
+        media = str(form.get("media", "blurred"))
+        language = str(form.get("language", ""))
+        console.store.update_user(request.state.user.id, media=media if media in ("blurred", "grey", "clear") else "blurred",
+                                  language=language if language in LANGUAGES else None)
+        return RedirectResponse("/settings", 303)
+    return console.render(request, "settings.html.j2")
+
+
+def reports_page(console: Console, request: Request, form) -> Response:
+    """The static reports, to signed-in users; evidence HTML only as text."""
+    root = Path(console.config.reports_dir).resolve()
+    rel = request.path_params.get("path", "") or "index.html"
+    path = (root / rel).resolve()
+    if not path.is_relative_to(root):
+        return PlainTextResponse("not found", 404)
+    if path.is_dir():
+        path = path / "report.html" if (path / "report.html").is_file() else path / "index.html"
+    if not path.is_file():
+        return PlainTextResponse("not found", 404)
+    evidence = path.is_relative_to(Path(console.config.evidence_dir).resolve())
+    ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if ctype == "text/html" and not evidence:
+        return Response(path.read_bytes(), media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": REPORT_CSP.format(h=SCRIPT_HASH)})
+    if not ctype.startswith("image/") or ctype == "image/svg+xml":
+        ctype = "text/plain; charset=utf-8"
+    return Response(path.read_bytes(), media_type=ctype, headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+def static_page(console: Console, request: Request, form) -> Response:
+    name = request.path_params["name"]
+    if name not in STATIC:
+        return PlainTextResponse("not found", 404)
+    return Response(console.static[name], media_type=STATIC[name], headers={"Cache-Control": "max-age=3600"})
+
+
+def home(console: Console, request: Request, form) -> Response:
+    return RedirectResponse("/queue", 303)
+
+
+def create_app(config: Config, *, clock: Callable[[], datetime] = utc_now) -> Starlette:
+    console = Console(config, clock)
+    with Store(Path(config.database)):  # create or migrate the schema once, before any request
+        pass
+    p = lambda h, **kw: page(console, h, **kw)  # noqa: E731
+    routes = [
+        Route("/login", p(login_page, public=True), methods=["GET", "POST"]),
+        Route("/static/{name}", p(static_page, public=True)),
+        Route("/logout", p(logout, role=None), methods=["POST"]),
+        Route("/", p(home)),
+        Route("/queue", p(queue_page)),
+        Route("/queue/next", p(next_page)),
+        Route("/case", p(case_page)),
+        Route("/case/decide", p(decide_page), methods=["POST"]),
+        Route("/casefile", p(casefile_page)),
+        Route("/evidence", p(evidence_page)),
+        Route("/rules", p(rules_page)),
+        Route("/reviewers", p(reviewers_page, role="lead")),
+        Route("/users", p(users_page, role="admin"), methods=["GET", "POST"]),
+        Route("/settings", p(settings_page), methods=["GET", "POST"]),
+        Route("/reports/{path:path}", p(reports_page)),
+    ]
+    app = Starlette(routes=routes)
+    app.state.console = console
+    return app
+
+
+def serve(config: Config, host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning", proxy_headers=False)

@@ -1,0 +1,65 @@
+// The console's own script: keyboard shortcuts, revealing one picture at a time, queue navigation.
+// It writes only classes, hidden and focus: no scraped text ever becomes markup.
+(function () {
+  "use strict";
+  var body = document.body, page = body.getAttribute("data-page");
+  var help = document.getElementById("help");
+
+  function typing(e) {
+    var t = e.target;
+    return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+  }
+  function go(id) { var a = document.getElementById(id); if (a) a.click(); }
+
+  document.querySelectorAll("button.reveal").forEach(function (b) {
+    b.addEventListener("click", function () { b.closest(".media").classList.toggle("revealed"); });
+  });
+  document.querySelectorAll(".media img").forEach(function (img) {
+    img.addEventListener("click", function () { img.closest(".media").classList.toggle("revealed"); });
+  });
+
+  var rows = Array.prototype.slice.call(document.querySelectorAll("table.cases tbody tr"));
+  var current = -1;
+  function select(i) {
+    if (!rows.length) return;
+    current = Math.max(0, Math.min(rows.length - 1, i));
+    rows.forEach(function (r, k) { r.classList.toggle("selected", k === current); });
+    rows[current].scrollIntoView({block: "nearest"});
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { help.hidden = true; return; }
+    if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "?") { help.hidden = !help.hidden; e.preventDefault(); return; }
+    if (page === "queue") {
+      if (e.key === "j") { if (current < 0 && rows.length === 0) go("next"); else select(current + 1); }
+      else if (e.key === "k") select(current - 1);
+      else if (e.key === "Enter" && current >= 0) location.href = rows[current].getAttribute("data-href");
+      else if (e.key === "n") go("next");
+      return;
+    }
+    if (page === "case") {
+      if (e.key === "v") {
+        var hidden = document.querySelector(".media:not(.revealed)");
+        if (hidden) hidden.classList.add("revealed");
+        else document.querySelectorAll(".media").forEach(function (m) { m.classList.remove("revealed"); });
+        return;
+      }
+      if (e.key === "j") { go("next"); return; }
+      var button = document.querySelector('#decide button[data-key="' + e.key + '"]');
+      if (!button) return;
+      e.preventDefault();
+      if (e.key === "t") {
+        var ticket = document.getElementById("ticket");
+        if (!ticket.value) { ticket.focus(); return; }  // a takedown request needs its ticket: Enter sends it
+      }
+      button.click();
+    }
+  });
+  var ticket = document.getElementById("ticket");
+  if (ticket) {
+    ticket.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && ticket.value) { e.preventDefault(); document.querySelector('#decide button[data-key="t"]').click(); }
+    });
+  }
+})();

@@ -1,0 +1,171 @@
+"""The review console's tables in SQL: users, sessions, claims on cases, and append-only decisions."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Iterable
+
+OPEN = ("new", "escalated", "active", "evaded")
+DOWN = ("sold", "ended", "removed")
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+class ReviewTables:
+    """Mixed into Store."""
+
+    db: object
+
+    # --- users and sessions ------------------------------------------------------------------------
+    def add_user(self, name: str, role: str, password_hash: str, at: datetime) -> int:
+        with self.write():
+            return self.db["users"].insert({"name": name, "role": role, "password_hash": password_hash, "disabled": 0,
+                                            "created_at": _iso(at), "failed_logins": 0, "locked_until": None,
+                                            "media": "blurred", "language": None}).last_pk
+
+    def user_named(self, name: str) -> dict | None:
+        rows = list(self.db.query("select * from users where name = ?", [name]))
+        return rows[0] if rows else None
+
+    def user(self, user_id: int) -> dict | None:
+        rows = list(self.db.query("select * from users where id = ?", [user_id]))
+        return rows[0] if rows else None
+
+    def users(self) -> list[dict]:
+        return list(self.db.query("select * from users order by name"))
+
+    def update_user(self, user_id: int, **fields) -> None:
+        with self.write():
+            self.db["users"].update(user_id, fields)
+
+    def start_session(self, token_hash: str, user_id: int, csrf: str, at: datetime, expires: datetime) -> None:
+        with self.write():
+            self.db.execute("delete from sessions where expires_at < ?", [_iso(at)])
+            self.db["sessions"].insert({"token_hash": token_hash, "user_id": user_id, "csrf": csrf,
+                                        "created_at": _iso(at), "expires_at": _iso(expires)})
+
+    def session(self, token_hash: str, now: datetime) -> dict | None:
+        rows = list(self.db.query(
+            "select s.csrf, s.expires_at, u.* from sessions s join users u on u.id = s.user_id"
+            " where s.token_hash = ? and s.expires_at > ? and u.disabled = 0", [token_hash, _iso(now)]))
+        return rows[0] if rows else None
+
+    def end_sessions(self, *, token_hash: str | None = None, user_id: int | None = None) -> None:
+        with self.write():
+            if token_hash:
+                self.db.execute("delete from sessions where token_hash = ?", [token_hash])
+            if user_id is not None:
+                self.db.execute("delete from sessions where user_id = ?", [user_id])
+
+    # --- claims ------------------------------------------------------------------------------------
+    def claim(self, site: str, item_id: str, user_id: int, now: datetime, until: datetime) -> int:
+        """Claim a case unless someone else holds an unexpired claim; returns the holder's user id."""
+        with self.write():
+            self.db.execute(
+                "insert into claims (site, item_id, user_id, claimed_at, expires_at) values (?, ?, ?, ?, ?)"
+                " on conflict (site, item_id) do update set user_id = excluded.user_id, claimed_at ="
+                " case when claims.user_id = excluded.user_id then claims.claimed_at else excluded.claimed_at end,"
+                " expires_at = excluded.expires_at where claims.expires_at <= ? or claims.user_id = excluded.user_id",
+                [site, item_id, user_id, _iso(now), _iso(until), _iso(now)])
+            return self.db.execute("select user_id from claims where site = ? and item_id = ?", [site, item_id]).fetchone()[0]
+
+    def claims(self, now: datetime) -> dict[tuple[str, str], dict]:
+        return {(r["site"], r["item_id"]): r for r in self.db.query(
+            "select c.*, u.name as user_name from claims c join users u on u.id = c.user_id where c.expires_at > ?",
+            [_iso(now)])}
+
+    def release(self, keys: Iterable[tuple[str, str]], user_id: int) -> None:
+        with self.write():
+            for site, item_id in keys:
+                self.db.execute("delete from claims where site = ? and item_id = ? and user_id = ?", [site, item_id, user_id])
+
+    # --- decisions ---------------------------------------------------------------------------------
+    def add_decision(self, row: dict) -> int:
+        with self.write():
+            before = self.db.execute("select id from decisions where site = ? and item_id = ? order by id desc limit 1",
+                                     [row["site"], row["item_id"]]).fetchone()
+            return self.db["decisions"].insert({**row, "replaces": before[0] if before else None}).last_pk
+
+    def decisions_for(self, site: str, item_id: str) -> list[dict]:
+        return list(self.db.query("select * from decisions where site = ? and item_id = ? order by id", [site, item_id]))
+
+    def latest_decisions(self, keys: Iterable[tuple[str, str]] | None = None) -> dict[tuple[str, str], dict]:
+        """Each listing's latest decision (of these listings, or of all)."""
+        rows = self.db.query("select d.* from decisions d join (select max(id) as id from decisions"
+                             " group by site, item_id) last on last.id = d.id")
+        out = {(r["site"], r["item_id"]): r for r in rows}
+        if keys is not None:
+            wanted = set(keys)
+            out = {k: v for k, v in out.items() if k in wanted}
+        return out
+
+    def all_decisions(self) -> list[dict]:
+        return list(self.db.query("select * from decisions order by id"))
+
+    def false_positives(self) -> list[dict]:
+        return list(self.db.query("select site, item_id, rules, version_id from decisions where verdict = 'false_positive'"))
+
+    # --- the queue and the case ----------------------------------------------------------------------
+    def open_cases(self) -> list[dict]:
+        """Every listing open in the picture, with its listing and its latest decision."""
+        marks = ", ".join("?" * len(OPEN))
+        return list(self.db.query(f"""
+            select p.site, p.item_id, p.target, p.state, p.status as picture_status, p.rules, p.version_id, p.since,
+                   p.review_since, l.url, l.title, l.description, l.tags, l.price, l.currency, l.bids, l.seller_id,
+                   l.seller_name, l.end_time, l.status, l.image_urls, l.first_seen, l.last_seen,
+                   d.verdict, d.decided_at, d.user_name as decided_by, d.ticket
+            from picture p join listings l on l.site = p.site and l.item_id = p.item_id
+            left join (select d.* from decisions d join (select max(id) as id from decisions group by site, item_id) m
+                       on m.id = d.id) d on d.site = p.site and d.item_id = p.item_id
+            where p.state in ({marks}) and p.status not in ('sold', 'ended', 'removed')
+        """, list(OPEN)))
+
+    def picture_row(self, site: str, item_id: str) -> dict | None:
+        rows = list(self.db.query("select * from picture where site = ? and item_id = ?", [site, item_id]))
+        return rows[0] if rows else None
+
+    def observations_of(self, site: str, item_id: str) -> list[dict]:
+        return list(self.db.query("select o.*, r.kind from observations o join runs r on r.id = o.run_id"
+                                  " where o.site = ? and o.item_id = ? order by o.id", [site, item_id]))
+
+    def seller_listings(self, site: str, seller_id: str) -> list[dict]:
+        return list(self.db.query(
+            "select l.site, l.item_id, l.title, l.price, l.currency, l.status, p.state, p.rules"
+            " from listings l left join picture p on p.site = l.site and p.item_id = l.item_id"
+            " where l.site = ? and l.seller_id = ? order by l.first_seen desc limit 500", [site, seller_id]))
+
+    def seller_flags(self, site: str, seller_id: str) -> list[dict]:
+        return list(self.db.query("select rule_id, rule_title, severity, listings, total, within_days, run_id"
+                                  " from seller_hits where site = ? and seller_id = ? order by run_id desc limit 20",
+                                  [site, seller_id]))
+
+    def evidence_file(self, evidence_id: int) -> dict | None:
+        rows = list(self.db.query("select * from evidence where id = ?", [evidence_id]))
+        return rows[0] if rows else None
+
+    def flagged_by_rule_since(self, since: datetime) -> dict[str, int]:
+        """Listings each rule flagged in daily runs since a time."""
+        return {r["rule_id"]: r["n"] for r in self.db.query(
+            "select h.rule_id, count(distinct h.site || '/' || h.item_id) as n from hits h join runs r on r.id = h.run_id"
+            " where r.started_at >= ? and r.kind in ('scheduled', 'manual', 'demo') group by h.rule_id", [_iso(since)])}
+
+    def decisions_since(self, since: datetime) -> list[dict]:
+        return list(self.db.query("select * from decisions where decided_at >= ? order by id", [_iso(since)]))
+
+    def rule_titles(self) -> dict[str, str]:
+        return {r["rule_id"]: r["rule_title"] for r in self.db.query(
+            "select rule_id, rule_title from hits group by rule_id")}
+
+    def first_gone_after(self, site: str, item_id: str, since: str) -> str | None:
+        """When a listing was first seen gone after a time (for the time from confirmation to takedown)."""
+        row = self.db.execute(
+            "select r.started_at from listing_states s join runs r on r.id = s.run_id where s.site = ? and s.item_id = ?"
+            " and s.state = 'gone' and r.started_at >= ? order by s.run_id limit 1", [site, item_id, since]).fetchone()
+        return row[0] if row else None
+
+
+def rules_of(row: dict) -> dict[str, str]:
+    return json.loads(row.get("rules") or "{}")

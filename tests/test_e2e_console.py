@@ -1,0 +1,346 @@
+"""The review console, end to end: `auditor serve`'s app on a free local port (uvicorn), over a database
+filled by real demo audits, driven by real Chromium and a plain HTTP client."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import time
+import zipfile
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from auditor.config import BrowserSettings, Config, CrawlSettings, DemoSettings
+from auditor.crawl.browser import choose_executable
+from auditor.demo import DemoWorld
+from auditor.demo.catalog import DemoSeller
+from auditor.demo.hosting import demo_hosts, demo_targets
+from auditor.pipeline import AuditOptions, run_audit
+from auditor.review import decisions as dec
+from auditor.review import queue as q
+from auditor.review.users import User, add_user
+from auditor.serve.app import create_app
+from auditor.store import Store
+
+from conftest import RULES, FixedClock
+
+pytestmark = pytest.mark.e2e
+T1 = datetime(2026, 11, 24, 21, 0, tzinfo=timezone.utc)
+PASSWORD = "correct horse battery"
+XSS = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+
+
+class Days:
+    """A marketplace whose catalogue per day the test decides."""
+
+    def __init__(self, catalogs: dict):
+        self.catalogs = catalogs
+
+    def catalog(self, day):
+        return self.catalogs[day]
+
+    def faults(self, day):
+        return {}
+
+
+def hostile(catalog):
+    base = next(x for x in catalog.section("auction") if x.expected_rules and x.status == "active")
+    seller = DemoSeller('evil"><script>alert(3)</script>', XSS)
+    return replace(base, item_id="x777001", title=f"【AI美女】ポスター A3 {XSS}", description=f"AIで生成。 {XSS}",
+                   seller=seller, photo_urls=("javascript:alert(4)", "http://127.0.0.1:9/p.png\" onerror=\"alert(5)"))
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("console")
+    config = Config(database=tmp / "a.db", reports_dir=tmp / "reports", rules_dir=RULES, log_file=None,
+                    browser=BrowserSettings(concurrency=4), demo=DemoSettings(listings=60),
+                    crawl=CrawlSettings(requests_per_second=500, retries=1, backoff_seconds=0.05, page_timeout_seconds=10))
+    day1 = DemoWorld(7, 60, epoch=T1).catalog(1)
+    day1 = day1.with_listing(hostile(day1))
+    clock = FixedClock(T1)
+    env = {"config": config, "clock": clock, "catalogs": {1: day1}}
+
+    def audit(day: int, catalog=None):
+        """A day's scheduled audit, in a thread of its own (a test's browser keeps an event loop in this one)."""
+        if catalog is not None:
+            env["catalogs"][day] = catalog
+        clock.now = T1 + timedelta(days=day - 1)
+        out = []
+
+        def go() -> None:
+            with Store(config.database) as store:
+                out.append(run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+                                                                 hosts=demo_hosts(config, Days(env["catalogs"]), day))))
+
+        thread = threading.Thread(target=go)
+        thread.start()
+        thread.join(300)
+        return out[0]
+
+    env["audit"] = audit
+    assert audit(1).status == "completed"
+    with Store(config.database) as store:
+        for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("carol", "reviewer"), ("lena", "lead"),
+                           ("ada", "admin")):
+            add_user(store, name, role, PASSWORD, T1)
+    app = create_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    env["url"] = f"http://127.0.0.1:{port}"
+    yield env
+    server.should_exit = True
+    thread.join(10)
+
+
+def client(env, name: str | None = None) -> httpx.Client:
+    c = httpx.Client(base_url=env["url"], follow_redirects=False, timeout=30)
+    if name:
+        r = c.post("/login", data={"name": name, "password": PASSWORD})
+        assert r.status_code == 303, r.text
+    return c
+
+
+def csrf_of(c: httpx.Client) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', c.get("/settings").text).group(1)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=choose_executable(None))
+        yield b
+        b.close()
+
+
+def sign_in(browser, env, name: str):
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(env["url"] + "/queue")
+    assert "/login" in page.url
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/queue.*"))
+    return page
+
+
+def key_of(page) -> tuple[str, str]:
+    return page.input_value("#decide input[name=site]"), page.input_value("#decide input[name=item]")
+
+
+# --- security ------------------------------------------------------------------------------------------
+def test_every_route_needs_a_session(env):
+    c = client(env)
+    for path in ("/", "/queue", "/queue/next", "/case?site=demo_auction&item=x1", "/casefile?site=a&item=b",
+                 "/evidence?id=1", "/rules", "/reviewers", "/users", "/settings", "/reports/index.html"):
+        r = c.get(path)
+        assert (r.status_code, r.headers["location"].split("?")[0]) == (303, "/login"), path
+    for path in ("/case/decide", "/users", "/settings", "/logout"):
+        assert c.post(path, data={"csrf": "x"}).status_code == 401, path
+    assert c.get("/login").status_code == 200 and c.get("/static/console.js").status_code == 200
+
+
+def test_cookies_are_http_only_and_same_site_strict(env):
+    r = client(env).post("/login", data={"name": "alice", "password": PASSWORD})
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie
+    page = client(env, "alice").get("/queue")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
+
+
+def test_a_post_without_the_csrf_token_is_refused(env):
+    c = client(env, "carol")
+    assert c.post("/settings", data={"media": "clear"}).status_code == 403
+    assert c.post("/settings", data={"media": "clear", "csrf": "forged"}).status_code == 403
+    with Store(env["config"].database) as store:
+        assert store.user_named("carol")["media"] == "blurred"  # nothing changed
+    assert c.post("/settings", data={"media": "grey", "csrf": csrf_of(c)}).status_code == 303
+    with Store(env["config"].database) as store:
+        assert store.user_named("carol")["media"] == "grey"
+
+
+def test_a_reviewer_cannot_reach_user_management_or_the_leads_pages(env):
+    c = client(env, "bob")
+    assert c.get("/users").status_code == 403 and c.get("/reviewers").status_code == 403
+    assert c.post("/users", data={"csrf": csrf_of(c), "name": "mallory", "role": "admin",
+                                  "password": "x" * 12}).status_code == 403
+    with Store(env["config"].database) as store:
+        assert store.user_named("mallory") is None
+    admin = client(env, "ada")
+    assert admin.get("/users").status_code == 200 and client(env, "lena").get("/reviewers").status_code == 200
+
+
+def test_the_tenth_failed_login_in_a_row_locks_the_account(env):
+    with Store(env["config"].database) as store:
+        add_user(store, "dave", "reviewer", PASSWORD, T1)
+    c = client(env)
+    for _ in range(9):
+        assert c.post("/login", data={"name": "dave", "password": "wrong password"}).status_code == 401
+    assert c.post("/login", data={"name": "dave", "password": PASSWORD}).status_code == 303  # nine: not yet
+    for _ in range(10):
+        r = c.post("/login", data={"name": "dave", "password": "wrong password"})
+    assert r.status_code == 401 and "locked" in r.text
+    refused = c.post("/login", data={"name": "dave", "password": PASSWORD})
+    assert refused.status_code == 401 and "locked" in refused.text  # the right password too, for a while
+
+
+def test_hostile_text_runs_nothing_in_the_queue_the_case_and_the_case_file(env, browser, tmp_path):
+    page = sign_in(browser, env, "carol")
+    seen = {"dialogs": [], "requests": [], "errors": []}
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.goto(env["url"] + "/queue?text=ポスター")
+    assert page.locator("table.cases tbody tr").count() > 0
+    page.goto(env["url"] + "/case?site=demo_auction&item=x777001")
+    assert XSS in page.inner_text("h1")  # shown as text
+    for sel in ("h1", "dl.fields"):
+        page.hover(sel)
+    handlers = page.evaluate("""Array.from(document.querySelectorAll('*')).flatMap(e =>
+        Array.from(e.attributes).filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name))""")
+    assert handlers == [] and page.evaluate("document.scripts.length") == 1  # the console's own script only
+    data = client(env, "carol").get("/casefile?site=demo_auction&item=x777001").content
+    summary = tmp_path / "summary.html"
+    summary.write_bytes(zipfile.ZipFile(io.BytesIO(data)).read("summary.html"))
+    page.goto(summary.as_uri())
+    assert XSS in page.inner_text("pre")
+    page.wait_for_timeout(300)
+    assert seen["dialogs"] == [] and seen["errors"] == []
+    assert [u for u in seen["requests"] if not u.startswith((env["url"], summary.as_uri()))] == []
+
+
+# --- the work ------------------------------------------------------------------------------------------
+def test_two_reviewers_never_get_the_same_case(env):
+    config, now = env["config"], env["clock"]()
+    with Store(config.database) as store:
+        bob = User(store.user_named("bob")["id"], "bob", "reviewer")
+        alice = User(store.user_named("alice")["id"], "alice", "reviewer")
+        got: dict[str, list] = {"alice": [], "bob": []}
+
+        def take(user: User) -> None:
+            with Store(config.database) as own:
+                for _ in range(3):
+                    c = q.next_case(own, user, q.Filters(), now)
+                    got[user.name].append(c.key if c else None)
+
+        threads = [threading.Thread(target=take, args=(u,)) for u in (alice, bob)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        a, b = set(got["alice"]) - {None}, set(got["bob"]) - {None}
+        assert len(a) >= 1 and len(b) >= 1 and not (a & b)
+        store.db.execute("delete from claims")
+    bob_web, alice_web = client(env, "bob"), client(env, "alice")
+    first = bob_web.get("/queue/next").headers["location"]
+    second = alice_web.get("/queue/next").headers["location"]
+    assert first.startswith("/case?") and second.startswith("/case?") and first.split("&")[:2] != second.split("&")[:2]
+    taken = alice_web.get(first)
+    assert "bob" in taken.text and 'id="taken"' in taken.text  # she sees it as his
+    with Store(config.database) as store:
+        store.db.execute("delete from claims")
+
+
+def test_a_reviewer_works_the_queue_with_the_keyboard_and_decisions_carry_over(env, browser):
+    config = env["config"]
+    page = sign_in(browser, env, "alice")
+    page.keyboard.press("n")  # the next case, claimed
+    page.wait_for_url(re.compile(r".*/case\?.*"))
+    images = page.locator(".media img")
+    assert images.count() > 0
+    filters = page.evaluate("Array.from(document.querySelectorAll('.media img')).map(i => getComputedStyle(i).filter)")
+    assert all("blur(" in f and "grayscale(1)" in f for f in filters), filters  # every picture blurred until revealed
+    page.keyboard.press("v")
+    assert page.evaluate("getComputedStyle(document.querySelector('.media img')).filter") == "none"
+    confirmed = key_of(page)
+    page.keyboard.press("c")
+    page.wait_for_url(lambda u: "item=" + confirmed[1] not in u and "/case?" in u)
+    false_positive = key_of(page)
+    page.keyboard.press("f")
+    page.wait_for_url(lambda u: "item=" + false_positive[1] not in u)
+    page.keyboard.press("?")
+    assert page.is_visible("#help")
+    with Store(config.database) as store:
+        verdicts = {(d["site"], d["item_id"]): (d["verdict"], d["user_name"]) for d in store.all_decisions()}
+        needs_before = len(q.queue(store, q.Filters(), env["clock"]()))
+    assert verdicts[confirmed] == ("confirmed", "alice") and verdicts[false_positive] == ("false_positive", "alice")
+
+    page.goto(env["url"] + "/rules")  # the rules page shows precision from decisions
+    with Store(config.database) as store:
+        stats = {s.rule_id: s for s in q.rule_stats(store, env["clock"]())}
+    judged = [s for s in stats.values() if s.precision is not None]
+    assert judged
+    for s in judged:
+        assert page.inner_text(f"tr[data-rule='{s.rule_id}'] td.precision") == f"{s.precision:.2f}"
+
+    second = env["audit"](2, env["catalogs"][1])  # the next day, nothing changed on the marketplace
+    with Store(config.database) as store:
+        states = {(r["site"], r["item_id"]): r["state"] for r in store.states_of_run(second.run_id)}
+        queued = {c.key for c in q.queue(store, q.Filters(), env["clock"]())}
+    assert states[false_positive] == "cleared" and false_positive not in queued  # it does not come back
+    assert states[confirmed] == "active" and confirmed not in queued  # decided: followed, not queued
+    assert len(queued) == needs_before
+    report = (Path(second.day_report_dir) / "report.html").read_text(encoding="utf-8")
+    row = re.search(rf'<tr[^>]*data-item="{confirmed[0]}/{confirmed[1]}".*?</tr>', report, re.S).group(0)
+    assert "違反を確認 · alice" in row  # the decision, in the next day's report ("confirmed violation")
+
+    fp_listing = env["catalogs"][1].get("auction" if false_positive[0] == "demo_auction" else "flea", false_positive[1])
+    day3 = env["catalogs"][1].without(fp_listing.section, fp_listing.item_id).with_listing(
+        replace(fp_listing, title=fp_listing.title + " 再出品"))
+    third = env["audit"](3, day3)  # the seller edits the text: the false positive is back in the queue
+    with Store(config.database) as store:
+        states = {(r["site"], r["item_id"]): r["state"] for r in store.states_of_run(third.run_id)}
+        queued = {c.key for c in q.queue(store, q.Filters(), env["clock"]())}
+    assert states[false_positive] == "new" and false_positive in queued
+
+
+def test_decisions_while_an_audit_writes_to_the_same_database(tmp_path):
+    config = Config(database=tmp_path / "a.db", reports_dir=tmp_path / "reports", rules_dir=RULES, log_file=None,
+                    browser=BrowserSettings(concurrency=4), demo=DemoSettings(listings=60),
+                    crawl=CrawlSettings(requests_per_second=500, retries=1, backoff_seconds=0.05, page_timeout_seconds=10))
+    world = DemoWorld(7, 60, epoch=T1)
+    clock = FixedClock(T1)
+    with Store(config.database) as store:
+        run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+                                              hosts=demo_hosts(config, world, 1)))
+        reviewer = add_user(store, "rita", "reviewer", PASSWORD, T1)
+        keys = [c.key for c in q.queue(store, q.Filters(), T1)]
+    clock.now += timedelta(days=1)
+    result, errors = {}, []
+
+    def audit() -> None:
+        try:
+            with Store(config.database) as own:
+                result["summary"] = run_audit(config, own, AuditOptions(targets=demo_targets(), kind="scheduled",
+                                                                        clock=clock, hosts=demo_hosts(config, world, 2)))
+        except Exception as e:  # noqa: BLE001 - the assertion below names it
+            errors.append(e)
+
+    thread = threading.Thread(target=audit)
+    thread.start()
+    made = 0
+    with Store(config.database) as store:
+        while thread.is_alive() or made < 20:
+            site, item = keys[made % len(keys)]
+            dec.decide(store, reviewer, [(site, item)], "no_action", clock(), note=f"decision {made}")
+            made += 1
+            time.sleep(0.02)
+    thread.join()
+    assert errors == [] and result["summary"].status == "completed"
+    with Store(config.database) as store:
+        assert store.db.execute("select count(*) from decisions").fetchone()[0] == made  # nothing lost
