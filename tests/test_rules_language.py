@@ -171,3 +171,21 @@ def test_every_listed_evasion_is_caught(starter, text, rule):
         assert "ai_poster.label" not in got
     else:
         assert rule in got
+
+
+def test_a_rule_can_name_one_listing_by_item_id_or_url():
+    """A false positive of one listing can be written as a rule exception, by its item id or URL."""
+    from auditor.models import Listing
+    from auditor.rules import Matcher
+    from auditor.rules.loader import LoadedRule, RuleSet
+    from auditor.rules.condition import parse_condition
+    from auditor.rules.model import Rule
+
+    rule = Rule.model_validate({"id": "t.label", "title": "t", "severity": "high",
+                                "selections": {"label": {"keywords": ["AI美女"]}},
+                                "exceptions": {"reviewed": {"fields": ["item_id", "url"], "keywords": ["x100191"]}}})
+    matcher = Matcher(RuleSet((LoadedRule(rule, parse_condition("label", ["label"]), None),), ()))
+    hit = Listing("demo_auction", "x100190", "http://h/auction/item/x100190", "AI美女 ポスター")
+    spared = Listing("demo_auction", "x100191", "http://h/auction/item/x100191", "AI美女 ポスター")
+    assert [h.rule_id for h in matcher.match_listing(hit)] == ["t.label"]
+    assert matcher.match_listing(spared) == []
