@@ -57,17 +57,19 @@ class Filters:
     queue: str = "needs_decision"  # needs_decision | escalated | followed | all
 
 
-def _case(r: dict) -> Case:
+def _case(r: dict, with_text: bool) -> Case:
     rules = json.loads(r["rules"] or "{}")
     severity = max(rules.values(), key=lambda s: SEVERITY_RANK.get(s, 0), default="info")
     verdict = r["verdict"]
     needs = verdict is None or (verdict != "escalate" and (r["decided_at"] or "") < (r["review_since"] or ""))
-    tags = " ".join(json.loads(r["tags"] or "[]"))
+    search = ""
+    if with_text:  # only a text filter pays for normalising every case's text
+        tags = " ".join(json.loads(r["tags"] or "[]"))
+        search = compact(" ".join(x or "" for x in (r["title"], r["description"], tags, r["seller_id"],
+                                                    r["seller_name"], r["item_id"])))
     return Case(r["site"], r["item_id"], r["title"] or "", r["state"], severity, rules, r["price"], r["currency"],
                 r["status"] or "active", r["seller_id"], r["seller_name"], r["end_time"], verdict, r["decided_by"],
-                r["decided_at"], needs,
-                search=compact(" ".join(x or "" for x in (r["title"], r["description"], tags, r["seller_id"],
-                                                          r["seller_name"], r["item_id"]))))
+                r["decided_at"], needs, search=search)
 
 
 def act_first(c: Case) -> tuple:
@@ -78,10 +80,10 @@ def act_first(c: Case) -> tuple:
 def queue(store: Store, filters: Filters, now: datetime) -> list[Case]:
     """The cases of a queue, act first, with who holds a claim on each."""
     claims = store.claims(now)
-    words = [compact(w) for w in filters.text.split()]
+    words = [w for w in (compact(w) for w in filters.text.split()) if w]
     out = []
-    for r in store.open_cases():
-        c = _case(r)
+    for r in store.open_cases(with_text=bool(words)):
+        c = _case(r, bool(words))
         if filters.queue == "needs_decision" and not c.needs_decision:
             continue
         if filters.queue == "escalated" and c.verdict != "escalate":
@@ -92,13 +94,29 @@ def queue(store: Store, filters: Filters, now: datetime) -> list[Case]:
                 (filters.state and c.state != filters.state) or (filters.seller and c.seller_id != filters.seller) or \
                 (filters.severity and SEVERITY_RANK.get(c.severity, 0) < SEVERITY_RANK.get(filters.severity, 0)):
             continue
-        if any(w not in c.search for w in words if w):
+        if any(w not in c.search for w in words):
             continue
         claim = claims.get(c.key)
         c.claimed_by = claim["user_name"] if claim else None
         out.append(c)
     out.sort(key=act_first)
     return out
+
+
+def queue_page(store: Store, filters: Filters, now: datetime, page: int = 1, per_page: int = 100) -> tuple[int, list[Case]]:
+    """One page of a queue and its size: ordered and filtered in SQL, unless a text filter needs the text."""
+    if any(compact(w) for w in filters.text.split()):
+        cases = queue(store, filters, now)
+        return len(cases), cases[(page - 1) * per_page: page * per_page]
+    total, rows = store.queue_rows(queue=filters.queue, site=filters.site, rule=filters.rule, seller=filters.seller,
+                                   state=filters.state, min_rank=SEVERITY_RANK.get(filters.severity, 0),
+                                   limit=per_page, offset=(page - 1) * per_page)
+    claims = store.claims(now)
+    cases = [_case(r, False) for r in rows]
+    for c in cases:
+        claim_row = claims.get(c.key)
+        c.claimed_by = claim_row["user_name"] if claim_row else None
+    return total, cases
 
 
 def claim(store: Store, user: User, site: str, item_id: str, now: datetime) -> str | None:

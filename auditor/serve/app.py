@@ -181,12 +181,14 @@ def queue_page(console: Console, request: Request, form) -> Response:
     filters = _filters(request)
     if filters.queue == "escalated" and not request.state.user.can("lead"):
         raise AuditorError(text(language_of(request, request.state.user), "error.forbidden"))
-    cases = q.queue(console.store, filters, console.clock())
-    page_no = max(1, int(request.query_params.get("page", "1") or 1))
-    shown = cases[(page_no - 1) * 100: page_no * 100]
-    sites = sorted({c.site for c in cases})
-    return console.render(request, "queue.html.j2", cases=shown, total=len(cases), filters=filters, sites=sites,
-                          query=_query(filters), page=page_no, more=len(cases) > page_no * 100)
+    try:
+        page_no = max(1, int(request.query_params.get("page", "1") or 1))
+    except ValueError:
+        page_no = 1
+    total, shown = q.queue_page(console.store, filters, console.clock(), page_no)
+    sites = console.store.sites_in_picture()
+    return console.render(request, "queue.html.j2", cases=shown, total=total, filters=filters, sites=sites,
+                          query=_query(filters), page=page_no, more=total > page_no * 100)
 
 
 def next_page(console: Console, request: Request, form) -> Response:

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 OPEN = ("new", "escalated", "active", "evaded")
+RANK = ("select max(case value when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1"
+        " else 0 end) from json_each(p.rules)")  # a case's severity: its most severe rule
 DOWN = ("sold", "ended", "removed")
 
 
@@ -109,19 +111,55 @@ class ReviewTables:
         return list(self.db.query("select site, item_id, rules, version_id from decisions where verdict = 'false_positive'"))
 
     # --- the queue and the case ----------------------------------------------------------------------
-    def open_cases(self) -> list[dict]:
-        """Every listing open in the picture, with its listing and its latest decision."""
+    def open_cases(self, with_text: bool = False) -> list[dict]:
+        """Every listing open in the picture, with its listing and its latest decision (and its description
+        and tags, for a text search)."""
         marks = ", ".join("?" * len(OPEN))
+        text = "l.description, l.tags," if with_text else ""
         return list(self.db.query(f"""
-            select p.site, p.item_id, p.target, p.state, p.status as picture_status, p.rules, p.version_id, p.since,
-                   p.review_since, l.url, l.title, l.description, l.tags, l.price, l.currency, l.bids, l.seller_id,
-                   l.seller_name, l.end_time, l.status, l.image_urls, l.first_seen, l.last_seen,
-                   d.verdict, d.decided_at, d.user_name as decided_by, d.ticket
+            select p.site, p.item_id, p.state, p.rules, p.review_since, l.title, {text} l.price, l.currency,
+                   l.seller_id, l.seller_name, l.end_time, l.status, d.verdict, d.decided_at, d.user_name as decided_by
             from picture p join listings l on l.site = p.site and l.item_id = p.item_id
             left join (select d.* from decisions d join (select max(id) as id from decisions group by site, item_id) m
                        on m.id = d.id) d on d.site = p.site and d.item_id = p.item_id
             where p.state in ({marks}) and p.status not in ('sold', 'ended', 'removed')
         """, list(OPEN)))
+
+    def queue_rows(self, *, queue: str, site: str = "", rule: str = "", min_rank: int = 0, seller: str = "",
+                   state: str = "", limit: int = 100, offset: int = 0) -> tuple[int, list[dict]]:
+        """One page of a queue, ordered act first in SQL, and how many cases it has in all."""
+        marks = ", ".join("?" * len(OPEN))
+        where, args = [f"p.state in ({marks})", "p.status not in ('sold', 'ended', 'removed')"], list(OPEN)
+        if queue == "needs_decision":
+            where.append("(d.verdict is null or (d.verdict != 'escalate' and d.decided_at < p.review_since))")
+        elif queue == "escalated":
+            where.append("d.verdict = 'escalate'")
+        elif queue == "followed":
+            where.append("d.verdict in ('confirmed', 'takedown_requested')")
+        for column, value in (("p.site", site), ("l.seller_id", seller), ("p.state", state)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if rule:
+            where.append("exists (select 1 from json_each(p.rules) where json_each.key = ?)")
+            args.append(rule)
+        if min_rank:
+            where.append(f"({RANK}) >= ?")
+            args.append(min_rank)
+        base = f"""from picture p join listings l on l.site = p.site and l.item_id = p.item_id
+            left join (select d.* from decisions d join (select max(id) as id from decisions group by site, item_id) m
+                       on m.id = d.id) d on d.site = p.site and d.item_id = p.item_id
+            where {' and '.join(where)}"""
+        total = self.db.execute(f"select count(*) {base}", args).fetchone()[0]
+        rows = list(self.db.query(f"""
+            select p.site, p.item_id, p.state, p.rules, p.review_since, l.title, l.price, l.currency, l.seller_id,
+                   l.seller_name, l.end_time, l.status, d.verdict, d.decided_at, d.user_name as decided_by {base}
+            order by p.state != 'evaded', ({RANK}) desc, l.status != 'active', coalesce(l.end_time, '9999'), p.site,
+                     p.item_id limit ? offset ?""", args + [limit, offset]))
+        return total, rows
+
+    def sites_in_picture(self) -> list[str]:
+        return [r[0] for r in self.db.execute("select distinct site from picture order by site")]
 
     def picture_row(self, site: str, item_id: str) -> dict | None:
         rows = list(self.db.query("select * from picture where site = ? and item_id = ?", [site, item_id]))

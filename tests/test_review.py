@@ -1,0 +1,122 @@
+"""The review library without a browser: logins and lockout, decisions and what they change, the queue."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from auditor.errors import AuditorError
+from auditor.models import Hit, Listing, Match, RunSummary
+from auditor.review import decisions as dec
+from auditor.review import queue as q
+from auditor.review.users import LoginError, add_user, login, open_session, session_user
+from auditor.settle import settle_run
+
+T0 = datetime(2026, 11, 24, 21, 0, tzinfo=timezone.utc)
+LABEL = Hit("ai_poster.label", "label", "high", (), (Match("title", "AI美女", 0, 4),))
+PRINT = Hit("ai_poster.sold_as_print", "print", "critical", (), (Match("title", "AI美女", 0, 4),))
+
+
+def audit(store, at, listings, kind="scheduled"):
+    run = store.start_run(at, ["t"], [], kind=kind)
+    for x, hits in listings:
+        store.record_listing(run, "t", x, hits, at)
+    store.record_target(run, "t", complete=True, reason=None, pages_ok=len(listings), pages_failed=0, listings=len(listings))
+    settle_run(store, run, ["t"], kind, at, suppressed=dec.suppressed(store))
+    store.finish_run(RunSummary(run, "completed", at, at, ["t"], pages_ok=len(listings)))
+    return run
+
+
+def listing(i, title="AI美女 ポスター", status="active", hours=None):
+    return Listing("demo_auction", f"x{i}", f"http://h/x{i}", f"{title} {i}", price=Decimal(1000 + i), currency="JPY",
+                   seller_id=f"s{i % 3}", status=status, end_time=T0 + timedelta(hours=hours) if hours else None)
+
+
+def test_the_tenth_failed_login_locks_the_account_even_for_the_right_password(store):
+    add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    for n in range(10):
+        with pytest.raises(LoginError):
+            login(store, "ana", "wrong", T0 + timedelta(seconds=n))
+    with pytest.raises(LoginError, match="locked"):
+        login(store, "ana", "a long enough secret", T0 + timedelta(minutes=1))
+    assert login(store, "ana", "a long enough secret", T0 + timedelta(minutes=16)).name == "ana"  # it wears off
+    assert store.user_named("ana")["password_hash"].startswith("$argon2id$")
+
+
+def test_sessions_expire_and_end_when_the_user_is_disabled(store):
+    user = add_user(store, "ben", "lead", "a long enough secret", T0)
+    token, csrf = open_session(store, user, T0)
+    assert session_user(store, token, T0 + timedelta(hours=1)) == (user, csrf)
+    assert session_user(store, token, T0 + timedelta(hours=13)) is None
+    from auditor.review.users import disable
+
+    token, _ = open_session(store, user, T0)
+    disable(store, "ben")
+    assert session_user(store, token, T0) is None
+    with pytest.raises(AuditorError, match="at least 10"):
+        add_user(store, "cy", "reviewer", "short", T0)
+
+
+def test_a_false_positive_stays_quiet_until_the_text_changes(store):
+    user = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    audit(store, T0, [(listing(1), [LABEL]), (listing(2), [LABEL])])
+    dec.decide(store, user, [("demo_auction", "x1")], "false_positive", T0)
+    second = audit(store, T0 + timedelta(days=1), [(listing(1), [LABEL]), (listing(2), [LABEL])])
+    states = {r["item_id"]: r["state"] for r in store.states_of_run(second)}
+    assert states == {"x1": "cleared", "x2": "active"}
+    third = audit(store, T0 + timedelta(days=2), [(listing(1, "AI美女 ポスター 再出品"), [LABEL]), (listing(2), [LABEL])])
+    assert {r["item_id"]: r["state"] for r in store.states_of_run(third)}["x1"] == "new"
+    assert ("demo_auction", "x1") in {c.key for c in q.queue(store, q.Filters(), T0)}
+
+
+def test_a_takedown_request_needs_a_ticket_and_decisions_are_append_only(store):
+    user = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    audit(store, T0, [(listing(1), [LABEL])])
+    with pytest.raises(AuditorError, match="ticket"):
+        dec.decide(store, user, [("demo_auction", "x1")], "takedown_requested", T0)
+    first = dec.decide(store, user, [("demo_auction", "x1")], "confirmed", T0)[0]
+    second = dec.decide(store, user, [("demo_auction", "x1")], "takedown_requested", T0, ticket="T-1")[0]
+    rows = store.decisions_for("demo_auction", "x1")
+    assert [(r["id"], r["verdict"], r["replaces"]) for r in rows] == [(first, "confirmed", None),
+                                                                      (second, "takedown_requested", first)]
+    assert rows[1]["rules"] == '{"ai_poster.label": "high"}'  # which rules it was decided on
+
+
+def test_the_queue_is_act_first_in_sql_as_in_python(store):
+    items = [(listing(i, hours=(i * 7) % 50 or None, status="active"), [LABEL] if i % 2 else [LABEL, PRINT])
+             for i in range(1, 40)]
+    audit(store, T0, items)
+    user = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    dec.decide(store, user, [("demo_auction", "x3")], "confirmed", T0)
+    dec.decide(store, user, [("demo_auction", "x4")], "escalate", T0)
+    for filters in (q.Filters(), q.Filters(severity="critical"), q.Filters(rule="ai_poster.sold_as_print"),
+                    q.Filters(seller="s1"), q.Filters(queue="escalated"), q.Filters(queue="followed")):
+        total, page = q.queue_page(store, filters, T0, per_page=10)
+        full = q.queue(store, filters, T0)
+        assert total == len(full) and [c.key for c in page] == [c.key for c in full[:10]], filters
+    keys = [c.key for c in q.queue(store, q.Filters(), T0)]
+    assert ("demo_auction", "x3") not in keys and ("demo_auction", "x4") not in keys
+    assert q.queue(store, q.Filters(queue="escalated"), T0)[0].key == ("demo_auction", "x4")
+    first = q.queue(store, q.Filters(), T0)[0]
+    assert first.severity == "critical" and first.end_time is not None  # most severe, ending soonest
+
+
+def test_the_text_filter_reads_text_as_the_rules_do(store):
+    audit(store, T0, [(listing(1, "ＡＩ美女 ポスター"), [LABEL]), (listing(2, "A I 美 女 タペストリー"), [LABEL]),
+                      (listing(3, "AIイラスト"), [LABEL])])
+    found = {c.item_id for c in q.queue(store, q.Filters(text="AI美女"), T0)}
+    assert found == {"x1", "x2"}
+    assert {c.item_id for c in q.queue(store, q.Filters(text="たぺすとりー"), T0)} == {"x2"}
+
+
+def test_rule_precision_is_confirmed_over_decided(store):
+    user = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    audit(store, T0, [(listing(i), [LABEL]) for i in range(1, 6)])
+    dec.decide(store, user, [("demo_auction", "x1"), ("demo_auction", "x2"), ("demo_auction", "x3")], "confirmed", T0)
+    dec.decide(store, user, [("demo_auction", "x4")], "false_positive", T0)
+    [stats] = q.rule_stats(store, T0 + timedelta(hours=1))
+    assert (stats.rule_id, stats.flagged, stats.decided, stats.confirmed, stats.false_positive) == (
+        "ai_poster.label", 5, 4, 3, 1)
+    assert stats.precision == 0.75
