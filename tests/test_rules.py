@@ -7,7 +7,7 @@ import pytest
 from auditor.errors import RuleError
 from auditor.models import Listing
 from auditor.rules import Matcher, check_rules, load_rules
-from auditor.rules.testing import example_fields, run_examples
+from auditor.rules.testing import run_examples
 
 from conftest import RULES
 

@@ -8,7 +8,7 @@ import lxml.html
 
 from auditor.errors import ParseError
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, absolute, parse_int, parse_price, parse_time, required, soup, text_of
+from auditor.sites.base import SiteProfile, absolute, parse_int, parse_price, parse_time, soup, text_of
 
 
 class DemoAuction(SiteProfile):

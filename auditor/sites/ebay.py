@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites.base import SiteProfile, next_link, parse_int, soup, text_of, web_url

@@ -11,12 +11,11 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 from contextlib import contextmanager
-from zoneinfo import ZoneInfo
 
 import sqlite_utils
 

@@ -1,0 +1,10 @@
+"""The command line: parse arguments, call one library function, print. Nothing else lives here."""
+
+from auditor.cli import audit, review, rules  # noqa: F401 - each registers its commands on the group
+from auditor.cli.base import cli
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    cli(prog_name="auditor")

@@ -1,0 +1,81 @@
+"""The command group, its error handling, and what every command shares (config, times, consoles)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+
+from auditor import __version__
+from auditor.config import DEFAULT_CONFIG, Config, load_config
+from auditor.errors import AuditorError, SourceError
+
+console = Console(stderr=True)
+out = Console()
+
+
+class _Group(click.Group):
+    """Turns every AuditorError into its message and a non-zero exit: no traceback reaches a user."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AuditorError as e:
+            console.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True) if not isinstance(e, SourceError) \
+                else click.echo("\n".join(f"error: {p}" for p in e.problems), err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            console.print("interrupted: the run is marked interrupted; `auditor run --resume` carries it on")
+            ctx.exit(130)
+
+
+def _config(ctx: click.Context, *, required: bool = True) -> Config:
+    from auditor.logs import log_to_file, set_zone
+    from auditor.sites import PROFILES
+
+    path: Path = ctx.obj["config_path"]
+    if not path.exists() and not required and ctx.obj["config_default"]:
+        config = Config().resolved(Path.cwd())
+    else:
+        config = load_config(path, known_sites=set(PROFILES))
+    set_zone(config.schedule.zone)
+    if config.log_file:
+        log_to_file(config.log_file)
+    return config
+
+
+def _when(t: datetime | str | None, config: Config) -> str:
+    """A time as users see it: in the configured zone, with its offset."""
+    from auditor.report.render import local_time
+
+    if t is None:
+        return "–"
+    return local_time(t if isinstance(t, str) else t.isoformat(), config.schedule.zone)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help=f"Config file (default: ./{DEFAULT_CONFIG}).")
+@click.option("-v", "--verbose", count=True, help="More log lines (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+    """auditor: find marketplace listings of AI-generated obscene images, and the sellers behind them.
+
+    Crawls marketplaces (plain HTTP, or headless Chromium where pages need JavaScript), matches
+    listings against the YAML rules in rules/, keeps everything in SQLite, tells each flagged
+    listing's state since the last audit, writes the day's report into reports/YYYY-MM-DD/, and
+    serves the review console (`auditor serve`) where staff decide on every case.
+    """
+    from auditor.logs import terminal_time
+
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s",
+                        handlers=[RichHandler(console=console, show_path=False, markup=False, log_time_format=terminal_time)])
+    ctx.obj = {"config_path": config_path or DEFAULT_CONFIG, "config_default": config_path is None}
+
+

@@ -1,0 +1,160 @@
+"""`auditor rules`: write, check, test and try out the YAML rule files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from auditor.cli.base import AuditorError, _config, cli, out
+
+@cli.group()
+def rules() -> None:
+    """Write, check, test and try out the YAML rule files."""
+
+
+def _rule_paths(ctx: click.Context, paths: tuple[Path, ...]) -> list[Path]:
+    return list(paths) if paths else [_config(ctx, required=False).rules_dir]
+
+
+def _check_and_print(ctx: click.Context, paths: tuple[Path, ...]):
+    """Load what loads from the rule files, printing each problem as file:line:column: message."""
+    from auditor.rules import check_rules
+
+    loaded, problems = check_rules(_rule_paths(ctx, paths))
+    for p in problems:
+        click.echo(str(p))
+    return loaded, problems
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def rules_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check rule files (default: the config's rules folder); print file:line:column: problem."""
+    loaded, problems = _check_and_print(ctx, paths)
+    if problems:
+        ctx.exit(1)
+    out.print(f"{len(loaded)} rules ok", highlight=False)
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def rules_test(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Run every rule's examples: those under match must be flagged, those under no_match not."""
+    from auditor.rules.loader import RuleSet
+    from auditor.rules.testing import run_examples
+
+    loaded, problems = _check_and_print(ctx, paths)
+    checked, failures = run_examples(RuleSet(tuple(loaded), ()))
+    for f in failures:
+        click.echo(str(f))
+    click.echo(f"{checked - len(failures)} of {checked} examples passed in {len(loaded)} rules")
+    if problems or failures:
+        ctx.exit(1)
+
+
+def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[str, ...]):
+    from decimal import Decimal
+
+    from auditor.rules.model import LIST_FIELDS, NUMERIC_FIELDS, TEXT_FIELDS
+
+    values: dict[str, list[str]] = {"title": [title], "description": [description], "tags": list(tags)}
+    numbers: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in (*TEXT_FIELDS, *NUMERIC_FIELDS):
+            raise AuditorError(f"--field {pair!r}: give NAME=VALUE with NAME one of {', '.join((*TEXT_FIELDS, *NUMERIC_FIELDS))}")
+        if key in NUMERIC_FIELDS:
+            try:
+                numbers[key] = Decimal(value)
+            except ArithmeticError:
+                raise AuditorError(f"--field {pair!r}: {key} must be a number") from None
+        elif key in LIST_FIELDS:
+            values.setdefault(key, []).append(value)
+        else:
+            values[key] = [value]
+    return values, numbers
+
+
+@rules.command("explain")
+@click.option("--title", default="", help="The listing's title.")
+@click.option("--description", default="", help="The listing's description.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--field", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="Any other field, e.g. seller_id=abc or price=3000 (repeatable).")
+@click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Rule files or folders (default: the config's rules folder).")
+@click.option("--json", "as_json", is_flag=True, help="Print {\"matches\": [...]} for scripts.")
+@click.pass_context
+def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[str, ...], pairs: tuple[str, ...],
+                  rule_paths: tuple[Path, ...], as_json: bool) -> None:
+    """Show which rules match a listing's text, on which span, after which normalisation."""
+    from dataclasses import asdict
+
+    from auditor.rules import Matcher, load_rules
+    from auditor.rules.explain import explain, normalised
+
+    values, numbers = _fields(title, description, tags, pairs)
+    matcher = Matcher(load_rules(_rule_paths(ctx, rule_paths)))
+    found = explain(matcher, values, numbers)
+    if as_json:
+        click.echo(json.dumps({"matches": [{k: v for k, v in asdict(e).items() if k != "title"} for e in found]},
+                              ensure_ascii=False))
+        return
+    for fname, forms in normalised(values).items():
+        for folded, compacted in forms:
+            click.echo(f"{fname}: folded {folded!r}, compared as {compacted!r}")
+    if not found:
+        click.echo("no rule matches")
+    for e in found:
+        click.echo(f"{e.rule} ({e.severity}): {e.field} \"{e.span}\"" if e.field else f"{e.rule} ({e.severity}): fires without a text match")
+
+
+@rules.command("backtest")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--since", default="30d", show_default=True, help="Listings last seen within this window (e.g. 30d, 12h, 2w).")
+@click.option("--json", "as_json", is_flag=True, help="Print the added and removed hits as JSON.")
+@click.pass_context
+def rules_backtest(ctx: click.Context, file: Path, since: str, as_json: bool) -> None:
+    """What FILE (a new or edited rule file) would flag among the stored listings, against the current rules.
+
+    FILE stands in for the rules folder's file of the same name, or is added to them. Nothing is changed.
+    """
+    from dataclasses import asdict
+
+    from auditor.backtest import backtest, parse_since
+    from auditor.pipeline import open_store, utc_now
+
+    config = _config(ctx)
+    window = parse_since(since)
+    with open_store(config) as store:
+        result = backtest(store, config.rules_dir, file, window, utc_now())
+    if as_json:
+        click.echo(json.dumps({"listings": result.listings, "added": [asdict(c) for c in result.added],
+                               "removed": [asdict(c) for c in result.removed]}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result.listings} stored listings seen in the last {since}: "
+               f"{len(result.added)} hits added, {len(result.removed)} removed")
+    for sign, changes in (("+", result.added), ("-", result.removed)):
+        for c in changes:
+            click.echo(f"{sign} {c.rule_id} ({c.severity}) {c.site}/{c.item_id}: {c.title}  [{'; '.join(c.spans)}]")
+
+
+@rules.command("schema")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output).")
+def rules_schema(output: Path | None) -> None:
+    """Print the JSON Schema of the rule format (the shipped rules/rule.schema.json), for editors."""
+    from auditor.rules.schema import rule_schema_text
+
+    text = rule_schema_text()
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
