@@ -42,6 +42,7 @@ class EvidenceLink:
     sha256: str
     bytes: int
     captured_at: str
+    source: Path | None = None  # a picture copied into the report's media/ (the page shows it blurred)
 
 
 @dataclass
@@ -232,6 +233,17 @@ def _listing(store: Store, state: dict, listing: dict, versions: dict[int, dict]
     return x
 
 
+def _link(r: dict, evidence_root: Path, folder: Path) -> EvidenceLink:
+    """Pictures are copied into the report's media/ (shown blurred in the page, and the folder travels whole);
+    the page HTML and capture.json are linked where they lie."""
+    name = Path(r["path"]).name
+    if r["kind"] in ("screenshot", "image"):
+        return EvidenceLink(r["kind"], name, f"media/{r['sha256'][:32]}{Path(r['path']).suffix.lower()}", r["sha256"],
+                            r["bytes"], r["captured_at"], evidence_root / r["path"])
+    return EvidenceLink(r["kind"], name, Path(os.path.relpath(evidence_root / r["path"], folder)).as_posix(),
+                        r["sha256"], r["bytes"], r["captured_at"])
+
+
 def _attach_evidence(store: Store, listings: list[FlaggedListing], evidence_root: Path | None, folder: Path) -> None:
     if evidence_root is None:
         return
@@ -242,9 +254,7 @@ def _attach_evidence(store: Store, listings: list[FlaggedListing], evidence_root
             continue
         latest = rows[0]["folder"]
         x.captures = len({r["folder"] for r in rows})
-        x.evidence = [EvidenceLink(r["kind"], Path(r["path"]).name,
-                                   Path(os.path.relpath(evidence_root / r["path"], folder)).as_posix(),
-                                   r["sha256"], r["bytes"], r["captured_at"]) for r in rows if r["folder"] == latest]
+        x.evidence = [_link(r, evidence_root, folder) for r in rows if r["folder"] == latest]
         picture = next((r for r in rows if r["folder"] == latest and r["kind"] == "image"), None) or \
             next((r for r in rows if r["folder"] == latest and r["kind"] == "screenshot"), None)
         if picture:

@@ -254,7 +254,8 @@ def _same(folder: Path, files: dict[str, bytes], thumbs: set[str]) -> bool:
             continue  # it carries the version number
         if not path.is_file() or path.read_bytes() != data:
             return False
-    have = {p.name for p in (folder / "thumbs").glob("*")} if (folder / "thumbs").is_dir() else set()
+    have = {p.relative_to(folder).as_posix() for sub in ("thumbs", "media") if (folder / sub).is_dir()
+            for p in (folder / sub).glob("*")}
     return have == thumbs
 
 
@@ -264,7 +265,8 @@ def publish(report: Report, base: Path, name: str) -> Path:
     base.mkdir(parents=True, exist_ok=True)
     files = _files_of(report)
     thumbs = {x.thumb: x.thumb_source for x in report.listings if x.thumb and x.thumb_source and x.thumb_source.is_file()}
-    thumb_names = {Path(t).name for t in thumbs}
+    thumbs.update({e.href: e.source for x in report.listings for e in x.evidence if e.source and e.source.is_file()})
+    thumb_names = set(thumbs)
     for version in range(1, 10_000):
         folder = base / (name if version == 1 else f"{name}.v{version}")
         if folder.exists():

@@ -17,7 +17,8 @@ from auditor.errors import AuditorError
 from auditor.review.users import User
 from auditor.store import Store
 
-VERDICTS = ("confirmed", "false_positive", "escalate", "takedown_requested", "removal_confirmed", "no_action")
+VERDICTS = ("confirmed", "false_positive", "escalate", "takedown_requested", "removal_confirmed", "no_action", "reopen")
+LEAD_ONLY = ("reopen",)  # a lead sends a decided case back to the queue
 CLOSING = ("confirmed", "false_positive", "takedown_requested", "removal_confirmed", "no_action")
 FIELDS = ("id", "site", "item_id", "verdict", "note", "ticket", "user_name", "decided_at", "rules", "version_id",
           "state", "replaces", "source")
@@ -28,6 +29,8 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
     """Record one decision per listing (a seller's listings at once, for bulk decisions); releases the claims."""
     if verdict not in VERDICTS:
         raise AuditorError(f"unknown verdict {verdict!r} (known: {', '.join(VERDICTS)})")
+    if verdict in LEAD_ONLY and not user.can("lead"):
+        raise AuditorError("only a lead may reopen a decided case")
     if verdict == "takedown_requested" and not ticket.strip():
         raise AuditorError("a takedown request needs its ticket or reference")
     keys = list(keys)

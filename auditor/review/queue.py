@@ -16,7 +16,7 @@ from auditor.rules.normalize import compact
 from auditor.states import SEVERITY_RANK
 from auditor.store import Store
 
-CLAIM_FOR = timedelta(minutes=15)
+CLAIM_FOR = timedelta(minutes=15)  # the default; serve.claim_minutes sets it
 FAR = "9999"
 
 
@@ -55,13 +55,14 @@ class Filters:
     state: str = ""
     text: str = ""
     queue: str = "needs_decision"  # needs_decision | escalated | followed | all
+    seller_rule: str = ""  # only the listings of sellers this seller rule flagged in its latest judgement
 
 
 def _case(r: dict, with_text: bool) -> Case:
     rules = json.loads(r["rules"] or "{}")
     severity = max(rules.values(), key=lambda s: SEVERITY_RANK.get(s, 0), default="info")
     verdict = r["verdict"]
-    needs = verdict is None or (verdict != "escalate" and (r["decided_at"] or "") < (r["review_since"] or ""))
+    needs = verdict in (None, "reopen") or (verdict != "escalate" and (r["decided_at"] or "") < (r["review_since"] or ""))
     search = ""
     if with_text:  # only a text filter pays for normalising every case's text
         tags = " ".join(json.loads(r["tags"] or "[]"))
@@ -80,6 +81,7 @@ def act_first(c: Case) -> tuple:
 def queue(store: Store, filters: Filters, now: datetime) -> list[Case]:
     """The cases of a queue, act first, with who holds a claim on each."""
     claims = store.claims(now)
+    flagged_sellers = store.sellers_flagged_by(filters.seller_rule) if filters.seller_rule else None
     words = [w for w in (compact(w) for w in filters.text.split()) if w]
     out = []
     for r in store.open_cases(with_text=bool(words)):
@@ -96,6 +98,8 @@ def queue(store: Store, filters: Filters, now: datetime) -> list[Case]:
             continue
         if any(w not in c.search for w in words):
             continue
+        if flagged_sellers is not None and (c.site, c.seller_id) not in flagged_sellers:
+            continue
         claim = claims.get(c.key)
         c.claimed_by = claim["user_name"] if claim else None
         out.append(c)
@@ -110,6 +114,7 @@ def queue_page(store: Store, filters: Filters, now: datetime, page: int = 1, per
         return len(cases), cases[(page - 1) * per_page: page * per_page]
     total, rows = store.queue_rows(queue=filters.queue, site=filters.site, rule=filters.rule, seller=filters.seller,
                                    state=filters.state, min_rank=SEVERITY_RANK.get(filters.severity, 0),
+                                   seller_rule=filters.seller_rule,
                                    limit=per_page, offset=(page - 1) * per_page)
     claims = store.claims(now)
     cases = [_case(r, False) for r in rows]
@@ -119,16 +124,17 @@ def queue_page(store: Store, filters: Filters, now: datetime, page: int = 1, per
     return total, cases
 
 
-def claim(store: Store, user: User, site: str, item_id: str, now: datetime) -> str | None:
-    """Claim a case for CLAIM_FOR; returns who else holds it, or None when it is this user's now."""
-    holder = store.claim(site, item_id, user.id, now, now + CLAIM_FOR)
+def claim(store: Store, user: User, site: str, item_id: str, now: datetime, claim_for: timedelta = CLAIM_FOR) -> str | None:
+    """Claim a case for a while (15 minutes by default); returns who else holds it, or None when it is this user's now."""
+    holder = store.claim(site, item_id, user.id, now, now + claim_for)
     if holder == user.id:
         return None
     other = store.user(holder)
     return other["name"] if other else "someone"
 
 
-def next_case(store: Store, user: User, filters: Filters, now: datetime, after: tuple[str, str] | None = None) -> Case | None:
+def next_case(store: Store, user: User, filters: Filters, now: datetime, after: tuple[str, str] | None = None,
+              claim_for: timedelta = CLAIM_FOR) -> Case | None:
     """The first case of the queue that nobody else holds, claimed for this user."""
     cases = queue(store, filters, now)
     if after is not None:
@@ -139,7 +145,7 @@ def next_case(store: Store, user: User, filters: Filters, now: datetime, after: 
     for c in cases:
         if c.claimed_by not in (None, user.name):
             continue
-        if claim(store, user, c.site, c.item_id, now) is None:
+        if claim(store, user, c.site, c.item_id, now, claim_for) is None:
             return c
     return None
 

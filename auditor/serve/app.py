@@ -12,7 +12,7 @@ import mimetypes
 import secrets
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -53,6 +53,7 @@ class Console:
 
     def __init__(self, config: Config, clock: Callable[[], datetime] = utc_now):
         self.config, self.clock = config, clock
+        self.claim_for = timedelta(minutes=config.serve.claim_minutes)
         self._local = threading.local()
         self.env = Environment(loader=PackageLoader("auditor.serve", "templates"),
                                autoescape=select_autoescape(default=True, default_for_string=True),
@@ -168,6 +169,7 @@ def _filters(request: Request) -> q.Filters:
     p = request.query_params
     return q.Filters(site=p.get("site", ""), rule=p.get("rule", ""), severity=p.get("severity", ""),
                      seller=p.get("seller", ""), state=p.get("state", ""), text=p.get("text", "")[:200],
+                     seller_rule=p.get("seller_rule", ""),
                      queue=p.get("queue", "needs_decision") if p.get("queue") in ("needs_decision", "escalated",
                                                                                    "followed", "all") else "needs_decision")
 
@@ -188,13 +190,15 @@ def queue_page(console: Console, request: Request, form) -> Response:
     total, shown = q.queue_page(console.store, filters, console.clock(), page_no)
     sites = console.store.sites_in_picture()
     return console.render(request, "queue.html.j2", cases=shown, total=total, filters=filters, sites=sites,
+                          seller_rules=console.store.seller_rules_judged(),
                           query=_query(filters), page=page_no, more=total > page_no * 100)
 
 
 def next_page(console: Console, request: Request, form) -> Response:
     filters = _filters(request)
     after = request.query_params.get("after_site"), request.query_params.get("after_item")
-    case = q.next_case(console.store, request.state.user, filters, console.clock(), after if all(after) else None)
+    case = q.next_case(console.store, request.state.user, filters, console.clock(), after if all(after) else None,
+                       console.claim_for)
     if case is None:
         return RedirectResponse("/queue?" + _query(filters), 303)
     return RedirectResponse("/case?" + urlencode({"site": case.site, "item": case.item_id}) + "&" + _query(filters), 303)
@@ -204,11 +208,12 @@ def case_page(console: Console, request: Request, form) -> Response:
     site, item = request.query_params.get("site", ""), request.query_params.get("item", "")
     detail = q.case_detail(console.store, site, item)
     now = console.clock()
-    taken = q.claim(console.store, request.state.user, site, item, now) if detail["picture"] else None
+    taken = q.claim(console.store, request.state.user, site, item, now, console.claim_for) if detail["picture"] else None
     claim = console.store.claims(now).get((site, item))
     return console.render(request, "case.html.j2", c=detail, site=site, item=item, taken=taken,
                           claimed_until=claim["expires_at"] if claim and not taken else None,
-                          verdicts=dec.VERDICTS, filters=_filters(request), query=_query(_filters(request)),
+                          verdicts=[v for v in dec.VERDICTS if v not in dec.LEAD_ONLY or request.state.user.can("lead")],
+                          filters=_filters(request), query=_query(_filters(request)),
                           takedown=q.takedown_hours(console.store, site, item))
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 OPEN = ("new", "escalated", "active", "evaded")
+LATEST_JUDGEMENT = "select max(run_id) from seller_hits"
 RANK = ("select max(case value when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1"
         " else 0 end) from json_each(p.rules)")  # a case's severity: its most severe rule
 DOWN = ("sold", "ended", "removed")
@@ -126,12 +127,13 @@ class ReviewTables:
         """, list(OPEN)))
 
     def queue_rows(self, *, queue: str, site: str = "", rule: str = "", min_rank: int = 0, seller: str = "",
-                   state: str = "", limit: int = 100, offset: int = 0) -> tuple[int, list[dict]]:
+                   state: str = "", seller_rule: str = "", limit: int = 100, offset: int = 0) -> tuple[int, list[dict]]:
         """One page of a queue, ordered act first in SQL, and how many cases it has in all."""
         marks = ", ".join("?" * len(OPEN))
         where, args = [f"p.state in ({marks})", "p.status not in ('sold', 'ended', 'removed')"], list(OPEN)
         if queue == "needs_decision":
-            where.append("(d.verdict is null or (d.verdict != 'escalate' and d.decided_at < p.review_since))")
+            where.append("(d.verdict is null or d.verdict = 'reopen'"
+                         " or (d.verdict != 'escalate' and d.decided_at < p.review_since))")
         elif queue == "escalated":
             where.append("d.verdict = 'escalate'")
         elif queue == "followed":
@@ -146,6 +148,10 @@ class ReviewTables:
         if min_rank:
             where.append(f"({RANK}) >= ?")
             args.append(min_rank)
+        if seller_rule:
+            where.append(f"exists (select 1 from seller_hits sh where sh.site = p.site and sh.seller_id = l.seller_id"
+                         f" and sh.rule_id = ? and sh.run_id = ({LATEST_JUDGEMENT}))")
+            args.append(seller_rule)
         base = f"""from picture p join listings l on l.site = p.site and l.item_id = p.item_id
             left join (select d.* from decisions d join (select max(id) as id from decisions group by site, item_id) m
                        on m.id = d.id) d on d.site = p.site and d.item_id = p.item_id
@@ -157,6 +163,15 @@ class ReviewTables:
             order by p.state != 'evaded', ({RANK}) desc, l.status != 'active', coalesce(l.end_time, '9999'), p.site,
                      p.item_id limit ? offset ?""", args + [limit, offset]))
         return total, rows
+
+    def seller_rules_judged(self) -> list[dict]:
+        """The seller rules of the latest judgement, with how many sellers each flagged (one queue each)."""
+        return list(self.db.query(f"select rule_id, rule_title, count(*) as sellers from seller_hits"
+                                  f" where run_id = ({LATEST_JUDGEMENT}) group by rule_id order by rule_id"))
+
+    def sellers_flagged_by(self, rule_id: str) -> set[tuple[str, str]]:
+        return {(r[0], r[1]) for r in self.db.execute(f"select site, seller_id from seller_hits where rule_id = ?"
+                                                       f" and run_id = ({LATEST_JUDGEMENT})", [rule_id])}
 
     def sites_in_picture(self) -> list[str]:
         return [r[0] for r in self.db.execute("select distinct site from picture order by site")]
