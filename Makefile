@@ -23,6 +23,7 @@ bench: setup
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/console.py
 
 setup: $(STAMP) $(VENV)/.browser
 
