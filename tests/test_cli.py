@@ -93,6 +93,10 @@ def test_a_run_prints_its_times_in_the_configured_zone(tmp_path):
     started = re.search(r"started\s+│?\s*(\S+ \S+)", result.output)
     assert started and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d\+09:00", started.group(1)), result.output
     assert "UTC" not in result.output
+    printed = int(re.search(r"flagged now\s+│?\s*(\d+)", result.output).group(1))
+    report = Path(re.search(r"^report: (.+)$", result.output, re.M).group(1))
+    md = (report.parent / "report.md").read_text(encoding="utf-8")
+    assert f"**{printed} flagged listing" in md  # the run's summary and its report count alike
     runs = invoke("--config", str(p), "runs")
     assert re.search(r"^\s+1\s+manual\s+completed\s+\d{4}-\d\d-\d\d \d\d:\d\d\+09:00", runs.output, re.M), runs.output
     for when in ("today", "yesterday"):

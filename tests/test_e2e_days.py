@@ -151,3 +151,43 @@ def test_a_start_url_is_read_as_what_it_shows(config, tmp_path):
         server.shutdown()
     assert (s.status, s.pages_failed) == ("completed", 0)
     assert [r["title"] for r in rows] == ["AI美女 ポスター A3 光沢紙"] and "ai_poster.label" in hits
+
+
+def test_a_run_that_fails_on_a_broken_rule_file_leaves_every_earlier_hit_unchecked(demo_config, tmp_path):
+    import shutil
+
+    from auditor.errors import RuleError
+
+    rules = tmp_path / "rules"
+    shutil.copytree(demo_config.rules_dir, rules)
+    config = demo_config.model_copy(update={"rules_dir": rules})
+    world = DemoWorld(config.demo.seed, 60, epoch=datetime(2026, 11, 24, 21, tzinfo=timezone.utc))
+    clock = FixedClock(datetime(2026, 11, 24, 21, tzinfo=timezone.utc))
+
+    def audit(day):
+        with Store(config.database) as store:
+            return run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+                                                         hosts=demo_hosts(config, world, day)))
+
+    first = audit(1)
+    (rules / "broken.yaml").write_text("rules:\n  - {id: broken.x, title: x\n", encoding="utf-8")  # a '}' missing
+    clock.now += timedelta(days=1)
+    with pytest.raises(RuleError):
+        audit(2)
+    with Store(config.database) as store:
+        failed = store.runs(1)[0]
+        states = {r["state"] for r in store.states_of_run(failed["id"])}
+        followed = set(store.open_urls(["demo-auction", "demo-fleamarket"]).values())  # the picture, untouched
+        unchecked = {(r["site"], r["item_id"]) for r in store.states_of_run(failed["id"])}
+    assert failed["status"] == "failed" and "broken.yaml" in failed["error"]
+    assert states == {"unchecked"} and unchecked == followed and len(followed) >= 5  # every one, none gone
+    report = Path(config.reports_dir) / "2026-11-26" / "report.html"  # the failed day still has its report
+    doc = BeautifulSoup(report.read_text(encoding="utf-8"), "lxml")
+    assert "broken.yaml" in doc.select_one("[role=alert]").get_text()
+    assert doc.select_one("section#gone") is None and doc.select("section#unchecked tr[data-state=unchecked]")
+    (rules / "broken.yaml").unlink()
+    clock.now += timedelta(days=1)
+    third = audit(2)  # compared with the last day that read them, not with the failed one
+    with Store(config.database) as store:
+        got = {(r["site"], r["item_id"]): r["state"] for r in store.states_of_run(third.run_id)}
+    assert got == world.states(2)
