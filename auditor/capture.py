@@ -59,6 +59,7 @@ class EvidenceTaker:
                 log.warning("no evidence of %s: %s", listing.url, detail)
                 self.store.record_failure(self.summary.run_id, PageFailure(target, listing.url, "evidence", detail, 1,
                                                                            PageKind.ITEM), self.clock())
+                self.summary.evidence_failed += 1
                 return
             self.store.record_evidence(self.summary.run_id, evidence)
             self.summary.evidence_captured += 1

@@ -95,8 +95,21 @@ def _targets(config: Config) -> list[Check]:
     return out
 
 
+def _schedule(config: Config) -> Check:
+    """The cron exactly as `auditor schedule` reads it, and when it fires next."""
+    from datetime import datetime
+
+    from auditor.schedule import next_fire
+
+    try:
+        nxt = next_fire(config.schedule, datetime.now(config.schedule.zone))
+    except AuditorError as e:
+        return Check("schedule", False, str(e), "fix schedule.cron in config.yaml (minute 0-59, hour 0-23, ...)")
+    return Check("schedule", True, f"'{config.schedule.cron}' ({config.schedule.timezone}); next run {nxt:%Y-%m-%d %H:%M%z}")
+
+
 def diagnose(config: Config, *, browser: bool = True) -> list[Check]:
-    checks = [Check("config", True, "read and valid"), _rules(config), _database(config),
+    checks = [Check("config", True, "read and valid"), _rules(config), _database(config), _schedule(config),
               _writable("reports", config.reports_dir), _writable("evidence", config.evidence_dir)]
     if browser:
         checks.append(_browser(config))

@@ -176,6 +176,7 @@ class RunSummary:
     hits: int = 0
     seller_flags: int = 0
     evidence_captured: int = 0
+    evidence_failed: int = 0  # captures owed and not taken: the run is partial, and says so
     failures: list[PageFailure] = field(default_factory=list)
     target_pages: dict[str, int] = field(default_factory=dict)  # pages read per target (this process)
     report_dir: str | None = None

@@ -372,12 +372,16 @@ def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary,
     seller_hits = judge_all_sellers(ruleset, store, opts.clock())
     store.record_seller_hits(summary.run_id, seller_hits)
     summary.seller_flags = len(seller_hits)
+    problems = [f"{name}: {why}" for name, why in tally.incomplete.items()]
+    if summary.evidence_failed:
+        owed = summary.evidence_failed + summary.evidence_captured
+        problems.append(f"{summary.evidence_failed} of {owed} evidence captures failed (see the failed pages, kind evidence)")
     if summary.pages_ok == 0:
         summary.status = "failed"
     else:
-        summary.status = "partial" if tally.incomplete else "completed"
+        summary.status = "partial" if problems else "completed"
     summary.finished_at = opts.clock()
-    error = "; ".join(f"{name}: {why}" for name, why in tally.incomplete.items()) or None
+    error = "; ".join(problems) or None
     store.finish_run(summary, error=error)
 
 

@@ -142,7 +142,7 @@ def test_doctor_checks_everything_a_run_needs_and_names_what_is_wrong(tmp_path):
     p = write_config(tmp_path, "targets:\n  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search']}\n")
     result = invoke("--config", str(p), "doctor", "--no-browser")
     assert result.exit_code == 0, result.output
-    for name in ("config", "rules", "database", "reports", "evidence", "target demo-auction"):
+    for name in ("config", "rules", "database", "schedule", "reports", "evidence", "target demo-auction"):
         assert re.search(rf"^ok\s+{name}:", result.output, re.M), name
     bad_rules = tmp_path / "rules"
     bad_rules.mkdir()
@@ -208,3 +208,10 @@ def test_users_and_decisions_round_trip_through_the_cli(tmp_path):
     assert as_csv.output.startswith("\ufeffid,site,item_id") and "'=HYPERLINK(1)" in as_csv.output
     assert invoke("--config", str(p), "users", "disable", "ana").exit_code == 0
     assert " disabled" in invoke("--config", str(p), "users", "list").output
+
+
+def test_doctor_reads_the_cron_exactly_as_the_scheduler_does(tmp_path):
+    p = write_config(tmp_path, "schedule: {cron: '61 * * * *'}\n")
+    result = invoke("--config", str(p), "doctor", "--no-browser")
+    assert result.exit_code == 1
+    assert re.search(r"^problem schedule: schedule.cron '61 \* \* \* \*': .*59", result.output, re.M), result.output

@@ -115,3 +115,19 @@ def test_failing_pages_are_recorded_and_the_run_goes_on(config, small_catalog):
     with Store(config.database) as store:
         assert {r["url"].rsplit("/", 1)[1] for r in store.failures_for_run(summary.run_id)} == set(failed)
         assert store.run(summary.run_id)["pages_failed"] == 4
+
+
+def test_an_unwritable_evidence_folder_makes_the_run_partial_not_a_success(config, small_catalog):
+    blocker = config.reports_dir.parent / "not-a-folder"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("a file where the evidence folder should be")  # even root cannot write below a file
+    config = config.model_copy(update={"evidence": config.evidence.model_copy(update={"dir": blocker / "evidence"})})
+    with serve_demo(small_catalog) as server:
+        summary, flagged, store = audit(config, server)
+    assert flagged and summary.evidence_captured == 0 and summary.evidence_failed == len(flagged)
+    assert summary.status == "partial"
+    with Store(config.database) as store:
+        run = store.run(summary.run_id)
+        kinds = {f["kind"] for f in store.failures_for_run(summary.run_id)}
+    assert run["status"] == "partial" and f"{len(flagged)} of {len(flagged)} evidence captures failed" in run["error"]
+    assert kinds == {"evidence"}

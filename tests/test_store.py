@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
+
 from auditor.models import Hit, Listing, Match, PageFailure, PageKind, RunSummary
 from auditor.store import Store
 from auditor.store.schema import MIGRATIONS
@@ -95,3 +97,32 @@ def test_a_run_with_broken_rules_is_recorded_as_failed(tmp_path, config):
         [run] = store.runs()
     assert message.startswith(f"{tmp_path / 'rules' / 'bad.yaml'}:4:1: YAML syntax:")
     assert (run["status"], run["error"]) == ("failed", message)
+
+
+def test_a_database_written_by_a_newer_auditor_is_refused_untouched(tmp_path):
+    import sqlite3
+
+    from auditor.errors import StoreError
+
+    path = tmp_path / "newer.db"
+    with sqlite3.connect(path) as c:
+        c.execute(f"pragma user_version = {len(MIGRATIONS) + 1}")
+        c.execute("create table future (x)")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=rf"newer auditor \(schema version {len(MIGRATIONS) + 1}; this one knows up to "
+                                         rf"{len(MIGRATIONS)}\): upgrade auditor"):
+        Store(path)
+    assert path.read_bytes() == before  # untouched: not even switched to WAL
+
+
+def test_several_processes_creating_the_schema_at_once_all_succeed(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "fresh.db"
+    code = f"from auditor.store import Store\nwith Store({str(path)!r}) as s: print(s.schema_version)"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], results
+    assert {out.strip() for out, _ in results} == {str(len(MIGRATIONS))}

@@ -51,7 +51,8 @@ def _print_summary(s, config: Config) -> None:
                  ("flagged now", f"{s.flagged_now} ({states.get('new', 0)} new, {states.get('escalated', 0)} escalated, "
                                  f"{states.get('active', 0)} still active)"),
                  ("evaded", states.get("evaded", 0)), ("gone", states.get("gone", 0)),
-                 ("unchecked", states.get("unchecked", 0))):
+                 ("unchecked", states.get("unchecked", 0)),
+                 ("evidence", f"{s.evidence_captured} captured" + (f", {s.evidence_failed} FAILED" if s.evidence_failed else ""))):
         table.add_row(k, visible(str(v)))
     console.print(table, highlight=False)
     for target, why in s.incomplete.items():

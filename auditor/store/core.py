@@ -83,10 +83,13 @@ class Store(PictureTables, ReviewTables):
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite_utils.Database(str(path))
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            if self.schema_version > len(MIGRATIONS):  # refused before anything is written
+                raise StoreError(f"{path} was written by a newer auditor (schema version {self.schema_version}; this "
+                                 f"one knows up to {len(MIGRATIONS)}): upgrade auditor to use it; nothing was changed")
             if str(path) != ":memory:":
                 self.db.enable_wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses nothing committed; only power loss may
-            self.db.execute("PRAGMA busy_timeout = 10000")
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as e:
@@ -125,10 +128,14 @@ class Store(PictureTables, ReviewTables):
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 
     def _migrate(self) -> None:
-        current = self.schema_version
-        for version, step in enumerate(MIGRATIONS, start=1):
-            if version > current:
-                with self.db.atomic():
+        """Bring the schema up to date, once: several processes opening a new database at once take turns
+        (BEGIN IMMEDIATE), and each that comes after finds the work done."""
+        if self.schema_version >= len(MIGRATIONS):
+            return
+        with self.write():
+            current = self.schema_version
+            for version, step in enumerate(MIGRATIONS, start=1):
+                if version > current:
                     step(self.db)
                     self.db.execute(f"PRAGMA user_version = {version}")
 
