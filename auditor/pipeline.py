@@ -199,6 +199,7 @@ class AuditOptions:
     wait: bool = False  # wait for another run to finish instead of refusing to start
     resume: bool = False  # carry on the latest run, which was interrupted, instead of starting one
     evidence: bool = True  # capture evidence of flagged listings (when the config enables it too)
+    stop: threading.Event | None = None  # set from another thread (the scheduler stopping): the run is interrupted
 
 
 def run_audit(config: Config, store: Store, options: AuditOptions | None = None) -> RunSummary:
@@ -317,10 +318,11 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
                     shooter = fetcher if hasattr(fetcher, "snapshot") else await browsers.enter_async_context(browser_for(config))
                     taker = EvidenceTaker(shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
                                           config.crawl.page_timeout_seconds)
-                await asyncio.wait_for(_crawl_into_store(jobs, fetcher, policy_from(config), store, matcher, progress,
-                                                         opts.clock, taker, followed, tally), limit)
+                work = asyncio.ensure_future(asyncio.wait_for(_crawl_into_store(
+                    jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker, followed, tally), limit))
+                await _unless_stopped(work, opts.stop)
                 if taker:
-                    await taker.drain()
+                    await _unless_stopped(asyncio.ensure_future(taker.drain()), opts.stop)
 
         try:
             asyncio.run(go())
@@ -330,9 +332,10 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
                                             "`auditor run --resume` carries it on")
             log.error("run %d stopped: it exceeded crawl.max_run_minutes (%g)", run_id, config.crawl.max_run_minutes)
             return summary
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             summary.status, summary.finished_at = "interrupted", opts.clock()
-            store.finish_run(summary, error="interrupted (Ctrl-C or SIGTERM); `auditor run --resume` carries it on")
+            why = str(e) or "Ctrl-C or SIGTERM"
+            store.finish_run(summary, error=f"interrupted ({why}); `auditor run --resume` carries it on")
             raise
         except Exception as e:
             summary.status, summary.finished_at = "failed", opts.clock()
@@ -350,6 +353,19 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
     log.info("run %d %s: %d pages ok, %d failed, %d flagged now", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged_now)
     return summary
+
+
+async def _unless_stopped(work: asyncio.Future, stop: threading.Event | None) -> None:
+    """Await the work; if the stop event is set meanwhile, cancel it and end the run as interrupted."""
+    if stop is None:
+        return await work
+    while not work.done():
+        await asyncio.wait({work}, timeout=0.2)
+        if stop.is_set() and not work.done():
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+            raise KeyboardInterrupt("stopped: the scheduler is shutting down")
+    return work.result()
 
 
 def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary, targets: list[Target],

@@ -16,14 +16,30 @@ from typing import Iterator
 from auditor.errors import RunLocked
 
 
-def lock_path(database: Path) -> Path:
-    return Path(f"{database}.lock")
+def lock_path(database: Path, what: str = "") -> Path:
+    return Path(f"{database}{'.' + what if what else ''}.lock")
+
+
+@contextmanager
+def scheduler_lock(database: Path) -> Iterator[None]:
+    """One `auditor schedule` per database: a second one would fire every audit twice."""
+    with _exclusive(lock_path(database, "scheduler"), wait=False, timeout=None, poll=0.5,
+                    refuse=lambda holder: f"another `auditor schedule` (pid {holder}) already runs the daily audit on "
+                                          f"{database}: one scheduler per database (stop it first, or leave it be)"):
+        yield
 
 
 @contextmanager
 def run_lock(database: Path, *, wait: bool = False, timeout: float | None = None, poll: float = 0.5) -> Iterator[None]:
     """Hold the run lock for the block; without wait, a held lock raises RunLocked at once."""
-    path = lock_path(database)
+    with _exclusive(lock_path(database), wait=wait, timeout=timeout, poll=poll,
+                    refuse=lambda holder: f"another audit run (pid {holder}) is using {database}; "
+                                          f"wait for it with `auditor run --wait`, or see `auditor runs`"):
+        yield
+
+
+@contextmanager
+def _exclusive(path: Path, *, wait: bool, timeout: float | None, poll: float, refuse) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -35,8 +51,7 @@ def run_lock(database: Path, *, wait: bool = False, timeout: float | None = None
             except BlockingIOError:
                 holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
                 if not wait or (deadline is not None and time.monotonic() >= deadline):
-                    raise RunLocked(f"another audit run (pid {holder}) is using {database}; "
-                                    f"wait for it with `auditor run --wait`, or see `auditor runs`") from None
+                    raise RunLocked(refuse(holder)) from None
                 time.sleep(poll)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

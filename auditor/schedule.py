@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -19,6 +21,7 @@ from auditor.sites import PROFILES
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 6 * 3600  # a run missed while the machine slept still runs once on waking
+STOP = threading.Event()  # set when the scheduler is told to stop: its run in flight ends as interrupted
 
 
 def trigger_for(settings: ScheduleSettings) -> CronTrigger:
@@ -31,11 +34,16 @@ def trigger_for(settings: ScheduleSettings) -> CronTrigger:
 
 def scheduled_run(config_path: str) -> None:
     """The scheduled job: re-reads config and rules each time, records failures instead of dying."""
+    if STOP.is_set():
+        return  # the scheduler is stopping: no new run
     try:
         config = load_config(Path(config_path), known_sites=set(PROFILES))
         with open_store(config) as store:  # after an on-demand run, not instead of it
-            summary = run_audit(config, store, AuditOptions(kind="scheduled", wait=True, hosts=demo_hosts(config)))
+            summary = run_audit(config, store, AuditOptions(kind="scheduled", wait=True, hosts=demo_hosts(config),
+                                                            stop=STOP))
         log.info("scheduled run %d %s; report in %s", summary.run_id, summary.status, summary.report_dir)
+    except KeyboardInterrupt as e:
+        log.warning("scheduled run interrupted: %s; `auditor run --resume` carries it on", e)
     except AuditorError as e:
         log.error("scheduled run failed: %s", e)
     except Exception:
@@ -53,3 +61,26 @@ def build_scheduler(config_path: Path, settings: ScheduleSettings, job: Callable
 
 def next_fire(settings: ScheduleSettings, now: datetime) -> datetime | None:
     return trigger_for(settings).get_next_fire_time(None, now)
+
+
+def run_scheduler(config_path: Path, settings: ScheduleSettings, database: Path, trigger=None,
+                  echo=lambda message: None) -> None:
+    """The scheduler in the foreground until SIGTERM or Ctrl-C, one per database; on either, a run in flight
+    is interrupted (recorded so, resumable with `auditor run --resume`) before the process exits."""
+    from auditor.runlock import scheduler_lock
+
+    with scheduler_lock(database):
+        scheduler = build_scheduler(config_path, settings, trigger=trigger)
+        STOP.clear()
+
+        def stop(signum, frame) -> None:
+            echo(f"stopping ({signal.Signals(signum).name}): the run in flight, if any, is interrupted")
+            STOP.set()
+            threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+        before = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            scheduler.start()
+        finally:
+            for s, handler in before.items():
+                signal.signal(s, handler)

@@ -62,3 +62,51 @@ def test_the_scheduler_fires_a_real_audit_at_its_cron_time(tmp_path):
         scheduler.shutdown(wait=False)
     assert done and done[0][1] > 0  # the scheduled job ran a whole audit
     assert (tmp_path / "reports" / "index.html").exists()
+
+
+@pytest.mark.e2e
+def test_one_scheduler_per_database_and_sigterm_interrupts_its_run_cleanly(tmp_path):
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from conftest import RULES
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {tmp_path}/a.db\nreports_dir: {tmp_path}/reports\nrules_dir: {RULES}\n"
+                      "evidence: {enabled: false}\ndemo: {listings: 600}\ntargets:\n"
+                      "  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search'], "
+                      "requests_per_second: 40}\n", encoding="utf-8")
+    code = ("import sys\nfrom apscheduler.triggers.cron import CronTrigger\nfrom auditor.config import load_config\n"
+            "from auditor.schedule import run_scheduler\n"
+            f"c = load_config({str(config)!r})\n"
+            f"run_scheduler({str(config)!r}, c.schedule, c.database, trigger=CronTrigger(second='*/2', timezone=c.schedule.zone))\n")
+    first = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def observed() -> int:
+        try:
+            with sqlite3.connect(f"file:{tmp_path / 'a.db'}?mode=ro", uri=True, timeout=5) as c:
+                return c.execute("select count(*) from observations").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+    try:
+        deadline = time.monotonic() + 60
+        while observed() < 30:
+            assert time.monotonic() < deadline and first.poll() is None, first.stderr.read() if first.poll() else "slow"
+            time.sleep(0.1)
+        second = subprocess.run([sys.executable, "-m", "auditor", "--config", str(config), "schedule"],
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 3 and "another `auditor schedule`" in second.stderr + second.stdout
+        sent = time.monotonic()
+        first.send_signal(signal.SIGTERM)
+        first.wait(60)
+        assert time.monotonic() - sent < 30
+    finally:
+        if first.poll() is None:
+            first.kill()
+    with sqlite3.connect(tmp_path / "a.db") as c:
+        runs = c.execute("select kind, status, error from runs").fetchall()
+    assert len(runs) == 1 and runs[0][:2] == ("scheduled", "interrupted") and "scheduler" in runs[0][2]

@@ -178,18 +178,19 @@ def demo_serve(ctx: click.Context, port: int, seed: int | None, listings: int | 
 @cli.command()
 @click.pass_context
 def schedule(ctx: click.Context) -> None:
-    """Run the daily audit on the config's cron schedule, in the foreground, until stopped."""
-    from auditor.schedule import build_scheduler, next_fire
+    """Run the daily audit on the config's cron schedule, in the foreground, until stopped.
+
+    One scheduler per database (a second one refuses to start). SIGTERM (what systemd sends) or
+    Ctrl-C interrupts the run in flight, records it as interrupted (`auditor run --resume` carries it
+    on) and exits. Each fire waits for an on-demand run that is going, then runs.
+    """
+    from auditor.schedule import next_fire, run_scheduler
 
     config = _config(ctx)
-    scheduler = build_scheduler(ctx.obj["config_path"], config.schedule)
     nxt = next_fire(config.schedule, datetime.now(config.schedule.zone))
-    out.print(f"scheduled '{config.schedule.cron}' ({config.schedule.timezone}); next run {nxt:%Y-%m-%d %H:%M %Z}; "
-              "Ctrl-C to stop", highlight=False)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
+    out.print(f"scheduled '{config.schedule.cron}' ({config.schedule.timezone}); next run {_when(nxt.isoformat(), config)}; "
+              "Ctrl-C or SIGTERM to stop", highlight=False)
+    run_scheduler(ctx.obj["config_path"], config.schedule, config.database, echo=lambda m: console.print(m, highlight=False))
 
 
 class _Day(click.ParamType):
