@@ -80,3 +80,10 @@ def write_day_manifest(store: Store, root: Path, day: date, zone: ZoneInfo) -> P
     if not rows:
         return None
     return write_manifest(root, day, [(r["sha256"], r["path"]) for r in rows])
+
+
+def write_run_manifests(store: Store, root: Path, run_id: int, zone: ZoneInfo) -> list[Path]:
+    """The manifest of every day (in the configured zone) on which this run captured evidence: a run that
+    crosses midnight lists each file in the manifest of the day it was taken."""
+    days = sorted({datetime.fromisoformat(at).astimezone(zone).date() for at in store.evidence_times(run_id)})
+    return [p for p in (write_day_manifest(store, root, d, zone) for d in days) if p is not None]

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
-from auditor.capture import EvidenceTaker, write_day_manifest
+from auditor.capture import EvidenceTaker, write_run_manifests
 from auditor.config import Config, Target
 from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, SearchPageRead, crawl
 from auditor.crawl.adaptive import AdaptiveFetcher
@@ -348,8 +348,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
     if opts.write_report:
         summary.report_dir, summary.day_report_dir = _write_reports(config, store, run_id, kind, opts)
     elif summary.evidence_captured:
-        write_day_manifest(store, config.evidence_dir, summary.started_at.astimezone(config.schedule.zone).date(),
-                           config.schedule.zone)
+        write_run_manifests(store, config.evidence_dir, run_id, config.schedule.zone)
     log.info("run %d %s: %d pages ok, %d failed, %d flagged now", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged_now)
     return summary
@@ -417,8 +416,7 @@ def _write_reports(config: Config, store: Store, run_id: int, kind: str, opts: A
 def write_run_reports(config: Config, store: Store, run_id: int) -> tuple[Path, Path | None]:
     """The run's own report, the day's evidence manifest and (for runs that feed it) the day's report."""
     zone = config.schedule.zone
-    day = datetime.fromisoformat(store.run(run_id)["started_at"]).astimezone(zone).date()
-    write_day_manifest(store, config.evidence_dir, day, zone)
+    write_run_manifests(store, config.evidence_dir, run_id, zone)
     return write_reports(store, run_id, config.reports_dir, zone, config.evidence_dir, language=config.report.language)
 
 

@@ -126,3 +126,22 @@ def test_several_processes_creating_the_schema_at_once_all_succeed(tmp_path):
     results = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], results
     assert {out.strip() for out, _ in results} == {str(len(MIGRATIONS))}
+
+
+def test_a_run_across_midnight_lists_every_capture_in_its_own_days_manifest(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from auditor.capture import write_run_manifests
+    from auditor.evidence import Snapshot, save_snapshot
+
+    tokyo, root = ZoneInfo("Asia/Tokyo"), tmp_path / "evidence"
+    late = datetime(2026, 11, 25, 14, 50, tzinfo=timezone.utc)  # 23:50 in Tokyo
+    with Store(tmp_path / "a.db") as store:
+        run = store.start_run(late, ["t"], [])
+        for i, at in enumerate((late, late + timedelta(minutes=20))):  # the second one after midnight
+            snap = Snapshot(f"http://h/x{i}", f"http://h/x{i}", b"\x89PNG", "<html></html>")
+            store.record_evidence(run, save_snapshot(root, "demo_auction", f"x{i}", snap, at))
+        paths = write_run_manifests(store, root, run, tokyo)
+    assert [p.name for p in paths] == ["2026-11-25.sha256", "2026-11-26.sha256"]
+    assert "demo_auction/x0/" in paths[0].read_text() and "demo_auction/x1/" in paths[1].read_text()
+    assert "x1" not in paths[0].read_text()

@@ -332,6 +332,9 @@ class Store(PictureTables, ReviewTables):
                 out[(row["site"], row["item_id"])].append(row)
         return out
 
+    def evidence_times(self, run_id: int) -> list[str]:
+        return [r[0] for r in self.db.execute("select distinct captured_at from evidence where run_id = ?", [run_id])]
+
     def evidence_between(self, start: datetime, end: datetime) -> list[dict]:
         return list(self.db.query("select * from evidence where captured_at >= ? and captured_at < ? order by path",
                                   [_iso(start), _iso(end)]))
