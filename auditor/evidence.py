@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -100,9 +101,14 @@ def write_manifest(root: Path, day: date, files: list[tuple[str, str]]) -> Path:
     folder = root / "manifests"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{day.isoformat()}.sha256"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(f"{digest}  {rel}\n" for digest, rel in sorted(files, key=lambda f: f[1])), encoding="utf-8")
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)  # never a predictable name
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("".join(f"{digest}  {rel}\n" for digest, rel in sorted(files, key=lambda f: f[1])))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -222,3 +222,26 @@ def test_the_archive_index_lists_every_day_newest_first_and_the_runs(store, tmp_
     assert doc.html["lang"] == "ja" and "日次レポート" in doc.get_text()
     runs = [tr.select_one("a")["href"] for tr in doc.select("table")[1].select("tbody tr")]
     assert runs == ["runs/2/report.html", "runs/1/report.html"]
+
+
+def test_csv_cells_stay_inert_after_leading_control_characters_spaces_and_full_width_signs():
+    for value in ("\x00=1+1", " =1+1", "\u3000=WEBSERVICE(1)", "\u202e=1", "＝1+1", "＋1", "－1", "＠SUM(A1)", "\t\t=1"):
+        assert neutralize_cell(value).startswith("'"), repr(value)
+    assert neutralize_cell(" ordinary title") == " ordinary title"
+
+
+def test_no_write_goes_through_a_link_planted_at_a_temporary_name(store, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name in (".index.html.tmp", "index.tmp"):
+        (reports / name).symlink_to(victim)
+    write_reports(store, fill(store), reports, TOKYO)
+    from auditor.evidence import write_manifest
+
+    (tmp_path / "ev" / "manifests").mkdir(parents=True)
+    (tmp_path / "ev" / "manifests" / "2026-11-25.tmp").symlink_to(victim)
+    write_manifest(tmp_path / "ev", datetime(2026, 11, 25).date(), [("ab" * 32, "x/page.png")])
+    assert victim.read_text() == "keep me"
+    assert (reports / "index.html").is_file() and not (reports / "index.html").is_symlink()

@@ -39,7 +39,8 @@ CSV_COLUMNS = ["day", "state", "reason", "severity", "rule_id", "rule_title", "e
                "first_seen", "last_seen", "url", "thumbnail", "screenshot", "screenshot_sha256", "html", "html_sha256",
                "captured_at"]
 CSV_TIMES = ("end_time", "first_seen", "last_seen", "captured_at", "decided_at")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+_LEADING_JUNK = re.compile(r"^[\x00-\x20\x7f\u00a0\u3000\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+")
 SCRIPT = resources.files("auditor.report").joinpath("templates/report.js").read_text(encoding="utf-8")
 SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
 CSP = ("default-src 'none'; script-src 'sha256-{h}'; style-src 'unsafe-inline'; img-src 'self'; "
@@ -163,9 +164,12 @@ _env.globals.update(sparkline=sparkline, t=_t, plural=plural)
 
 
 def neutralize_cell(value) -> str:
-    """A cell a spreadsheet would evaluate (=, +, -, @, tab, CR) is prefixed with a quote."""
+    """A cell a spreadsheet would evaluate is prefixed with a quote: one that starts with =, +, -, @ (or their
+    full-width forms), tab or CR, also after leading control characters, spaces or invisible marks."""
     text_ = "" if value is None else (" | ".join(map(str, value)) if isinstance(value, list) else str(value))
-    return "'" + text_ if text_.startswith(FORMULA_STARTS) else text_
+    if text_.startswith(FORMULA_STARTS) or (_LEADING_JUNK.match(text_) and _LEADING_JUNK.sub("", text_).startswith(FORMULA_STARTS)):
+        return "'" + text_
+    return text_
 
 
 def _evidence_columns(hit: dict) -> dict:
@@ -236,9 +240,20 @@ def render_index(days: list[dict], runs: list[dict], zone: ZoneInfo, language: s
 
 
 def _write_text(path: Path, text_: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text_, encoding="utf-8", newline="")
-    tmp.replace(path)
+    write_atomic(path, text_.encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary file of a random name in the same folder (created exclusively, so a link
+    planted there is never written through), then move it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _files_of(report: Report) -> dict[str, bytes]:
