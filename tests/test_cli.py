@@ -16,7 +16,7 @@ COMMANDS = [[], ["run"], ["demo"], ["demo", "serve"], ["schedule"], ["report"], 
             ["runs"], ["rules", "test"], ["rules", "explain"], ["rules", "backtest"], ["rules", "schema"],
             ["browser"], ["browser", "install"], ["sites"], ["parse"], ["doctor"], ["serve"], ["users"], ["users", "add"],
             ["users", "list"], ["users", "disable"], ["users", "passwd"], ["decisions"], ["decisions", "export"],
-            ["decisions", "import"]]
+            ["decisions", "import"], ["health"]]
 
 
 def invoke(*args: str):
@@ -215,3 +215,49 @@ def test_doctor_reads_the_cron_exactly_as_the_scheduler_does(tmp_path):
     result = invoke("--config", str(p), "doctor", "--no-browser")
     assert result.exit_code == 1
     assert re.search(r"^problem schedule: schedule.cron '61 \* \* \* \*': .*59", result.output, re.M), result.output
+
+
+def test_health_says_fresh_failed_old_or_missing_in_its_exit_status(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from auditor.models import RunSummary
+    from auditor.store import Store
+
+    p = write_config(tmp_path, "schedule: {cron: '0 6 1 1 *', timezone: Asia/Tokyo}\n")  # once a year: no fire
+    missing = invoke("--config", str(p), "health")                                      # falls due in the test
+    assert missing.exit_code == 5 and "no scheduled run has finished yet" in missing.output
+
+    def scheduled(at: datetime, status: str, error: str | None = None) -> None:
+        with Store(tmp_path / "a.db") as store:
+            run = store.start_run(at, ["t"], [], kind="scheduled")
+            store.finish_run(RunSummary(run, status, at, at + timedelta(minutes=5), ["t"]), error=error)
+
+    now = datetime.now(timezone.utc)
+    scheduled(now - timedelta(hours=3), "failed", "rules/broken.yaml:7:1: YAML syntax")
+    failed = invoke("--config", str(p), "health")
+    assert failed.exit_code == 1 and "is failed: rules/broken.yaml:7:1" in failed.output
+    scheduled(now - timedelta(hours=2), "completed")
+    fresh = invoke("--config", str(p), "health", "--json")
+    assert fresh.exit_code == 0 and '"healthy": true' in fresh.output
+    with Store(tmp_path / "a.db") as store:  # as if the scheduler had stopped two years ago
+        store.db.execute("update runs set started_at = ?", [(now - timedelta(days=800)).isoformat()])
+    old = invoke("--config", str(p), "health")
+    assert old.exit_code == 4 and "no scheduled run since run #2" in old.output
+
+
+def test_the_systemd_units_verify(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed here (Debian's systemd package has it)")
+    root = Path(__file__).resolve().parent.parent
+    venv_auditor = Path(shutil.which("auditor") or root / ".venv" / "bin" / "auditor")
+    for unit in sorted((root / "deploy").glob("*.service")):
+        text = unit.read_text().replace("/opt/auditor/.venv/bin/auditor", str(venv_auditor)) \
+            .replace("/opt/auditor", str(tmp_path)).replace("=auditor", "=root")
+        (tmp_path / unit.name).write_text(text)
+    result = subprocess.run(["systemd-analyze", "verify", *map(str, sorted(tmp_path.glob("*.service")))],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert len(list(tmp_path.glob("*.service"))) == 2

@@ -72,11 +72,13 @@ def _print_summary(s, config: Config) -> None:
 @click.option("--url", "urls", multiple=True, help="Ad hoc, with --site: start from this search or item URL (repeatable).")
 @click.option("--base-url", default=None, help="Ad hoc, with --query: the site's address (default: the profile's).")
 @click.option("--wait", is_flag=True, help="If another run is going, wait for it to finish instead of refusing.")
+@click.option("--scheduled", is_flag=True, help="Record it as a scheduled run (for a cron line instead of "
+                                                "`auditor schedule`; `auditor health` watches scheduled runs).")
 @click.option("--resume", is_flag=True, help="Carry on the latest run, which was interrupted or killed, "
                                              "skipping the item pages it had done.")
 @click.pass_context
 def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, queries: tuple[str, ...],
-        urls: tuple[str, ...], base_url: str | None, wait: bool, resume: bool) -> None:
+        urls: tuple[str, ...], base_url: str | None, wait: bool, scheduled: bool, resume: bool) -> None:
     """Run one audit now: crawl the enabled targets (or one ad hoc search), match, store, write the reports.
 
     A run over the config's targets (all, or --target ones) is a manual run: it moves the daily picture
@@ -104,6 +106,10 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
         if unknown:
             raise AuditorError(f"unknown target {', '.join(unknown)} (known: {', '.join(by_name) or 'none'})")
         targets = [by_name[n] for n in target_names]
+    if scheduled:
+        if kind == "adhoc":
+            raise AuditorError("an ad hoc run (--site) cannot be a scheduled one")
+        kind = "scheduled"
     if resume and (targets is not None):
         raise AuditorError("--resume carries on the interrupted run with its own targets: give it alone")
     summary = _run_with_progress(config, targets, kind=kind, wait=wait, resume=resume)
@@ -282,6 +288,28 @@ def runs(ctx: click.Context, limit: int) -> None:
         click.echo(f"{r['id']:>5}  {(r.get('kind') or 'manual'):<9} {r['status']:<11} {_when(r['started_at'], config):<22} "
                    f"{(f'{duration:.0f} s' if duration is not None else '–'):>8} {r['pages_ok']:>8} {r['pages_failed']:>6} "
                    f"{r['listings_seen']:>8} {r['flagged']:>7} {r['hits']:>6}  {visible((r['error'] or '')[:80])}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def health(ctx: click.Context, as_json: bool) -> None:
+    """For monitoring: is the daily audit healthy? One line, and the exit status says what is wrong.
+
+    \b
+    0  the last scheduled run completed, and no fire has been missed since
+    1  the last scheduled run failed, was partial or was interrupted
+    4  no scheduled run since one was due (the scheduler stopped, or the machine was off)
+    5  no scheduled run has finished yet
+    """
+    from auditor.health import check_health
+    from auditor.pipeline import open_store, utc_now
+
+    config = _config(ctx)
+    with open_store(config) as store:
+        result = check_health(config, store, utc_now())
+    click.echo(json.dumps(result.as_json(), ensure_ascii=False) if as_json else result.message)
+    ctx.exit(result.code)
 
 
 @cli.command()

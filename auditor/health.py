@@ -1,0 +1,41 @@
+"""Is the daily audit healthy? For monitoring systems: the last scheduled run's status and age against the schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from auditor.config import Config
+from auditor.schedule import trigger_for
+from auditor.store import Store
+
+GRACE = timedelta(hours=2)  # a run may start late and take a while before it counts as missed
+OK, BAD_RUN, OLD, MISSING = 0, 1, 4, 5  # exit codes
+
+
+@dataclass(frozen=True)
+class Health:
+    code: int
+    message: str
+    last_run: dict | None
+
+    def as_json(self) -> dict:
+        r = self.last_run or {}
+        return {"healthy": self.code == OK, "code": self.code, "message": self.message, "run_id": r.get("id"),
+                "status": r.get("status"), "started_at": r.get("started_at"), "finished_at": r.get("finished_at")}
+
+
+def check_health(config: Config, store: Store, now: datetime) -> Health:
+    rows = list(store.db.query("select * from runs where kind = 'scheduled' and status != 'running' order by id desc limit 1"))
+    if not rows:
+        return Health(MISSING, "no scheduled run has finished yet (is `auditor schedule` running?)", None)
+    run = rows[0]
+    started = datetime.fromisoformat(run["started_at"])
+    due = trigger_for(config.schedule).get_next_fire_time(None, started.astimezone(config.schedule.zone))
+    if due is not None and now > due + GRACE:
+        return Health(OLD, f"no scheduled run since run #{run['id']} ({started.astimezone(config.schedule.zone):%Y-%m-%d %H:%M%z});"
+                           f" one was due at {due:%Y-%m-%d %H:%M%z}", run)
+    if run["status"] != "completed":
+        return Health(BAD_RUN, f"the last scheduled run #{run['id']} is {run['status']}: {run['error'] or '–'}", run)
+    return Health(OK, f"the last scheduled run #{run['id']} completed "
+                      f"({started.astimezone(config.schedule.zone):%Y-%m-%d %H:%M%z})", run)
