@@ -3,6 +3,7 @@ what the current rules flag. Reads the database, changes nothing."""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,14 +40,42 @@ class Backtest:
     listings: int
     added: list[Change]
     removed: list[Change]
+    baseline: str = "the rules folder"  # what the candidate was compared with
 
 
-def backtest(store: Store, rules_dir: Path, candidate: Path, since: timedelta, now: datetime) -> Backtest:
-    """Match stored listings with the current rules and with the candidate file in place of its namesake."""
-    current = load_rules(rules_dir)
-    proposed = load_rules([f for f in rule_files([rules_dir]) if f.name != candidate.name] + [candidate])
-    before, after = Matcher(current), Matcher(proposed)
-    result = Backtest(0, [], [])
+def _written(folder: Path, files: dict[str, str]) -> list[Path]:
+    out = []
+    for rel, text in files.items():
+        path = (folder / rel).resolve()
+        if not path.is_relative_to(folder.resolve()):
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        out.append(path)
+    return out
+
+
+def backtest(store: Store, rules_dir: Path, candidate: Path | None, since: timedelta, now: datetime) -> Backtest:
+    """Stored listings matched with the rules the last run used, and with the candidate: FILE in place of its
+    namesake (or added), or, with no FILE, the rules folder as it is now. So a file edited in place shows
+    what the edit changes. Without a recorded run, the rules folder is the baseline."""
+    last = store.last_rule_set()
+    with tempfile.TemporaryDirectory() as tmp:
+        if last is not None:
+            run, files = last
+            base_files = _written(Path(tmp) / "base", files)
+            baseline = f"the rules of run #{run['id']} ({run['started_at'][:16]} UTC)"
+        else:
+            base_files = rule_files([rules_dir])
+            baseline = f"the rules folder ({rules_dir})"
+        if candidate is None:
+            if last is None:
+                raise AuditorError("no run has kept its rules yet: give the FILE to compare with the rules folder")
+            proposed_files = rule_files([rules_dir])
+        else:
+            proposed_files = [f for f in base_files if f.name != candidate.name] + [candidate]
+        before, after = Matcher(load_rules(base_files)), Matcher(load_rules(proposed_files))
+    result = Backtest(0, [], [], baseline)
     for row in store.listings_since(now - since):
         listing = listing_from_row(row)
         result.listings += 1

@@ -300,6 +300,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
                      if t.ignore_robots]
             run_id = store.start_run(opts.clock(), names, [str(p) for p in ruleset.files], notes, kind=kind,
                                      aliases=aliases, plan=_plan(targets))
+            store.save_rule_set(run_id, rule_texts(config.rules_dir, ruleset.files), opts.clock())
             summary = RunSummary(run_id=run_id, status="running", started_at=opts.clock(), targets=names)
         summary.kind = kind
         progress = Progress(summary, discovered=sum(len(j.start_urls) + len(j.follow_urls) for j in jobs),
@@ -398,6 +399,19 @@ def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary,
     summary.finished_at = opts.clock()
     error = "; ".join(problems) or None
     store.finish_run(summary, error=error)
+
+
+def rule_texts(rules_dir: Path, files) -> dict[str, str]:
+    """The rule files as they were read for a run, by path relative to the rules folder."""
+    out = {}
+    for f in files:
+        path = Path(f)
+        try:
+            rel = path.resolve().relative_to(Path(rules_dir).resolve()).as_posix()
+        except ValueError:
+            rel = path.name
+        out[rel] = path.read_text(encoding="utf-8")
+    return out
 
 
 def _summary_of(row: dict, counts: dict[str, int]) -> RunSummary:

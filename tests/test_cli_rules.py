@@ -71,13 +71,18 @@ def test_schema_matches_the_shipped_file_and_rule_files_point_at_it():
         assert f.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=./rule.schema.json\n"), f
 
 
-def _store_demo(db: Path) -> int:
-    """The demo catalogue stored as a run would have stored it."""
+def _store_demo(db: Path, keep_rules: Path | None = None) -> int:
+    """The demo catalogue stored as a run would have stored it (and the rule files it used, if given)."""
     catalog = generate(7, 300)
     now = datetime.now(timezone.utc)
     matcher = Matcher(load_rules(RULES))
     with Store(db) as store:
         run = store.start_run(now, ["demo"], [])
+        if keep_rules is not None:
+            from auditor.pipeline import rule_texts
+            from auditor.rules.loader import rule_files
+
+            store.save_rule_set(run, rule_texts(keep_rules, rule_files([keep_rules])), now)
         for x in catalog.listings:
             listing = Listing(SITE_OF_SECTION[x.section], x.item_id, f"http://demo/{x.item_id}", x.title, x.description,
                               Decimal(x.price), "JPY", seller_id=x.seller.id, seller_name=x.seller.name,
@@ -105,7 +110,28 @@ def test_backtest_shows_added_and_removed_hits_on_the_demo_data(tmp_path):
     assert data["removed"] and all(set(c["spans"]) == {"セクシー"} for c in data["removed"])
     assert (rules_dir / "adult.yaml").read_bytes() == before  # nothing changed
     text_out = invoke("--config", str(config), "rules", "backtest", str(edited), "--since", "1d")
-    assert text_out.output.startswith(f"{count} stored listings seen in the last 1d: {len(data['added'])} hits added, "
-                                      f"{len(data['removed'])} removed")
+    assert text_out.output.startswith(f"{count} stored listings seen in the last 1d, against the rules folder "
+                                      f"({rules_dir}): {len(data['added'])} hits added, {len(data['removed'])} removed")
     assert invoke("--config", str(config), "rules", "backtest", str(edited), "--since", "soon").output.strip() == \
         "error: --since 'soon': give a number and a unit, e.g. 30d, 12h or 2w"
+
+
+def test_backtest_of_a_file_edited_in_place_compares_with_the_rules_the_last_run_used(tmp_path):
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(RULES, rules_dir)
+    count = _store_demo(tmp_path / "a.db", keep_rules=rules_dir)
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {tmp_path}/a.db\nrules_dir: {rules_dir}\n", encoding="utf-8")
+    path = rules_dir / "ai_poster.yaml"  # staff narrow the label list where it lies, as they naturally do
+    text = path.read_text(encoding="utf-8")
+    assert "keywords: &ai_beauty [AI美女, AI-Beauty," in text
+    path.write_text(text.replace("keywords: &ai_beauty [AI美女, AI-Beauty,", "keywords: &ai_beauty [AI美女,"), encoding="utf-8")
+    for args in ([str(path)], []):  # the file, or the whole folder as it is now
+        result = invoke("--config", str(config), "rules", "backtest", *args, "--json")
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        assert data["listings"] == count and data["baseline"].startswith("the rules of run #1 (")
+        assert data["added"] == [] and data["removed"]  # the edit's effect shows: not "0 removed"
+        from auditor.rules.normalize import compact
+
+        assert all("aibeauty" in compact(c["title"]) for c in data["removed"])  # only what the dropped label flagged

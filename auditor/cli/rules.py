@@ -114,14 +114,16 @@ def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[
 
 
 @rules.command("backtest")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
 @click.option("--since", default="30d", show_default=True, help="Listings last seen within this window (e.g. 30d, 12h, 2w).")
 @click.option("--json", "as_json", is_flag=True, help="Print the added and removed hits as JSON.")
 @click.pass_context
-def rules_backtest(ctx: click.Context, file: Path, since: str, as_json: bool) -> None:
-    """What FILE (a new or edited rule file) would flag among the stored listings, against the current rules.
+def rules_backtest(ctx: click.Context, file: Path | None, since: str, as_json: bool) -> None:
+    """What FILE (a new or edited rule file) would flag among the stored listings, against the rules the
+    last run used; with no FILE, the rules folder as it is now against them.
 
-    FILE stands in for the rules folder's file of the same name, or is added to them. Nothing is changed.
+    FILE stands in for the file of the same name, or is added. A file edited in place in the rules
+    folder shows what the edit changes. Nothing is changed.
     """
     from dataclasses import asdict
 
@@ -133,10 +135,10 @@ def rules_backtest(ctx: click.Context, file: Path, since: str, as_json: bool) ->
     with open_store(config) as store:
         result = backtest(store, config.rules_dir, file, window, utc_now())
     if as_json:
-        click.echo(json.dumps({"listings": result.listings, "added": [asdict(c) for c in result.added],
+        click.echo(json.dumps({"listings": result.listings, "baseline": result.baseline, "added": [asdict(c) for c in result.added],
                                "removed": [asdict(c) for c in result.removed]}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{result.listings} stored listings seen in the last {since}: "
+    click.echo(f"{result.listings} stored listings seen in the last {since}, against {result.baseline}: "
                f"{len(result.added)} hits added, {len(result.removed)} removed")
     for sign, changes in (("+", result.added), ("-", result.removed)):
         for c in changes:

@@ -152,6 +152,22 @@ class Store(PictureTables, ReviewTables):
             })
         return row.last_pk
 
+    def save_rule_set(self, run_id: int, files: dict[str, str], at: datetime) -> str:
+        """Keep the rule files a run used (path relative to the rules folder -> text), once per distinct set."""
+        data = json.dumps(files, ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+        with self.write():
+            self.db.execute("insert into rule_sets (digest, files, created_at) values (?, ?, ?) on conflict do nothing",
+                            [digest, data, _iso(at)])
+            self.db.execute("update runs set rule_set = ? where id = ?", [digest, run_id])
+        return digest
+
+    def last_rule_set(self) -> tuple[dict, dict[str, str]] | None:
+        """The latest run that kept its rule files, and those files."""
+        rows = list(self.db.query("select r.id, r.started_at, r.kind, s.files from runs r join rule_sets s"
+                                  " on s.digest = r.rule_set order by r.id desc limit 1"))
+        return (rows[0], json.loads(rows[0]["files"])) if rows else None
+
     def finish_run(self, summary: RunSummary, error: str | None = None) -> None:
         with self.write():
             self.db["runs"].update(summary.run_id, {

@@ -119,4 +119,10 @@ def _migrate_7(db: sqlite_utils.Database) -> None:
     db["decisions"].create_index(["decided_at"])
 
 
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7]
+def _migrate_8(db: sqlite_utils.Database) -> None:
+    """The rule files each run used, kept once per distinct set (a backtest compares with them)."""
+    db["rule_sets"].create({"digest": str, "files": str, "created_at": str}, pk="digest")
+    db["runs"].add_column("rule_set", str)
+
+
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8]
