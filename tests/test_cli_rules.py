@@ -135,3 +135,16 @@ def test_backtest_of_a_file_edited_in_place_compares_with_the_rules_the_last_run
         from auditor.rules.normalize import compact
 
         assert all("aibeauty" in compact(c["title"]) for c in data["removed"])  # only what the dropped label flagged
+
+
+def test_rules_test_warns_of_a_rule_without_examples_and_strict_refuses_it(tmp_path):
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("rules:\n  - id: bare.label\n    title: t\n    severity: high\n    selections:\n"
+                    "      label: {keywords: [AI美女]}\n    examples:\n      match: [{title: AI美女}]\n", encoding="utf-8")
+    loose = invoke("rules", "test", str(bare))
+    assert loose.exit_code == 0
+    assert f"warning: {bare}:2:5: rule bare.label has no `no_match` example: nothing it must not flag is shown" in loose.output
+    assert loose.output.strip().endswith("1 of 1 examples passed in 1 rules; 1 rules lack an example")
+    strict = invoke("rules", "test", "--strict", str(bare))
+    assert strict.exit_code == 1 and "error: " in strict.output
+    assert invoke("rules", "test", "--strict", str(RULES)).exit_code == 0  # the starter pack passes --strict

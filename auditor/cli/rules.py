@@ -41,18 +41,27 @@ def rules_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
 @rules.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="A rule without a match or a no_match example is an error, not a warning.")
 @click.pass_context
-def rules_test(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Run every rule's examples: those under match must be flagged, those under no_match not."""
+def rules_test(ctx: click.Context, paths: tuple[Path, ...], strict: bool) -> None:
+    """Run every rule's examples: those under match must be flagged, those under no_match not.
+
+    A rule without a match example, or without a no_match one, is warned about (--strict: an error).
+    """
     from auditor.rules.loader import RuleSet
-    from auditor.rules.testing import run_examples
+    from auditor.rules.testing import missing_examples, run_examples
 
     loaded, problems = _check_and_print(ctx, paths)
-    checked, failures = run_examples(RuleSet(tuple(loaded), ()))
+    ruleset = RuleSet(tuple(loaded), ())
+    checked, failures = run_examples(ruleset)
     for f in failures:
         click.echo(str(f))
-    click.echo(f"{checked - len(failures)} of {checked} examples passed in {len(loaded)} rules")
-    if problems or failures:
+    missing = missing_examples(ruleset)
+    for m in missing:
+        click.echo(f"{'error' if strict else 'warning'}: {m}")
+    click.echo(f"{checked - len(failures)} of {checked} examples passed in {len(loaded)} rules"
+               + (f"; {len(missing)} rules lack an example" if missing else ""))
+    if problems or failures or (strict and missing):
         ctx.exit(1)
 
 

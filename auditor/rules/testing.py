@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.errors import Location
+from auditor.errors import Location, Problem
 from auditor.rules.loader import LoadedRule, RuleSet
 from auditor.rules.matcher import Matcher
 from auditor.rules.model import LIST_FIELDS, NUMERIC_FIELDS, Example
@@ -54,3 +54,14 @@ def run_examples(ruleset: RuleSet, matcher: Matcher | None = None) -> tuple[int,
                 if _fires(matcher, loaded, ex) != (expected == "match"):
                     failures.append(ExampleFailure(loaded.rule.id, loaded.where("examples", expected, k), expected, describe(ex)))
     return checked, failures
+
+
+def missing_examples(ruleset: RuleSet) -> list[Problem]:
+    """A rule without a `match` example, or without a `no_match` one: nothing shows it flags what it
+    should, or spares what it should (`rules test` warns; `--strict` refuses)."""
+    out = []
+    for loaded in ruleset.rules:
+        for expected, what in (("match", "nothing it must flag"), ("no_match", "nothing it must not flag")):
+            if not getattr(loaded.rule.examples, expected):
+                out.append(Problem(loaded.where(), f"rule {loaded.rule.id} has no `{expected}` example: {what} is shown"))
+    return out
