@@ -197,7 +197,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | No
     try:
         config = Config.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(located.problems_from(e)) from None
+        raise ConfigError(located.problems_from(e, model=Config)) from None
     if known_sites is not None:
         problems = [
             Problem(located.location(("targets", i, "site")),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from auditor.errors import Location, Problem
 
@@ -36,8 +39,9 @@ class Located:
         line, col = self._marks.get(loc, (1, 1))
         return Location(self.path, line, col)
 
-    def problems_from(self, err: ValidationError, prefix: Path_ = ()) -> list[Problem]:
-        """Turn pydantic's errors into located problems."""
+    def problems_from(self, err: ValidationError, prefix: Path_ = (), model=None) -> list[Problem]:
+        """Turn pydantic's errors into located problems; with the model, an unknown key or a wrong choice one
+        edit from a right one says "did you mean"."""
         problems = []
         for e in err.errors():
             loc = prefix + tuple(p for p in e["loc"] if not _is_type_tag(p))
@@ -46,10 +50,54 @@ class Located:
             if e["type"] == "extra_forbidden":
                 msg = "unknown key"
                 where = self.key_location(loc)
+                if model is not None and loc:
+                    msg += _did_you_mean(loc[-1], field_names(model, loc[len(prefix):-1]))
             elif e["type"] == "missing":
                 msg = "required key is missing"
+            elif e["type"] == "literal_error" and isinstance(e.get("input"), str):
+                msg += _did_you_mean(e["input"], re.findall(r"'([^']*)'", str((e.get("ctx") or {}).get("expected", ""))))
             problems.append(Problem(where, f"{format_path(loc)}: {msg}"))
         return problems
+
+
+def _did_you_mean(word, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def field_names(model, loc: Path_) -> list[str]:
+    """The keys a pydantic model accepts at a place in the data (its fields' names and aliases)."""
+    current = model
+    for part in loc:
+        current = _inner(current, part)
+        if current is None:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _inner(tp, part):
+    """The type found one step into tp (a model's field, a list's item, a dict's value)."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        for name, f in tp.model_fields.items():
+            if part in (name, f.alias):
+                return _unwrap(f.annotation)
+        return None
+    origin = get_origin(tp)
+    if origin in (list, tuple) and isinstance(part, int):
+        return _unwrap(get_args(tp)[0])
+    if origin is dict:
+        return _unwrap(get_args(tp)[1])
+    return None
+
+
+def _unwrap(tp):
+    """X from X | None."""
+    if get_origin(tp) in (Union, UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        return args[0] if len(args) == 1 else tp
+    return tp
 
 
 def _is_type_tag(part: str | int) -> bool:
@@ -82,7 +130,7 @@ def load_located(path: Path, error_cls: type) -> Located:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-        raise error_cls([Problem(where, f"YAML syntax: {e.problem or e.context}")]) from None
+        raise error_cls([Problem(where, f"YAML syntax: {plain_yaml_error(e)}")]) from None
     except yaml.YAMLError as e:
         raise error_cls([Problem(Location(path), f"YAML syntax: {e}")]) from None
     finally:
@@ -90,6 +138,29 @@ def load_located(path: Path, error_cls: type) -> Located:
     if problems:
         raise error_cls(problems)
     return Located(Path(path), data, marks, key_marks)
+
+
+_PLAIN = [  # PyYAML's words -> what staff can act on
+    (re.compile(r"expected <block end>, but found '<block (mapping|sequence) start>'|expected <block end>"),
+     "this line is indented differently from the lines above it (a space too many or too few?)"),
+    (re.compile(r"found character '\\t'|found character '\t'"), "a tab character: indent YAML with spaces only"),
+    (re.compile(r"expected ',' or '\}'"), "a '{' opened earlier is not closed (a missing '}')"),
+    (re.compile(r"expected ',' or '\]'"), "a '[' opened earlier is not closed (a missing ']')"),
+    (re.compile(r"while scanning a quoted scalar|found unexpected end of stream"), "a quote opened earlier is not closed"),
+    (re.compile(r"mapping values are not allowed here"),
+     "a ':' where YAML expects none (put the text in quotes, or check the indentation)"),
+    (re.compile(r"could not find expected ':'"), "a line without its ':' (or an indentation mistake)"),
+    (re.compile(r"found undefined alias"), "an alias (*name) with no anchor (&name) defined before it"),
+]
+
+
+def plain_yaml_error(e: yaml.MarkedYAMLError) -> str:
+    """The likely cause in plain words, then PyYAML's own, for whoever wants it."""
+    original = " ".join(x for x in (e.context, e.problem) if x)
+    for pattern, plain in _PLAIN:
+        if pattern.search(original):
+            return f"{plain} [{e.problem or e.context}]"
+    return str(e.problem or e.context)
 
 
 def _build(loader, node, loc: Path_, all_marks, problems, path) -> Any:

@@ -43,7 +43,7 @@ def test_a_broken_config_is_a_message_with_its_line(tmp_path):
     p.write_text("crawl:\n  retrys: 3\n", encoding="utf-8")
     result = invoke("--config", str(p), "run")
     assert result.exit_code == 2
-    assert result.output.strip() == f"error: {p}:2:3: crawl.retrys: unknown key"
+    assert result.output.strip() == f"error: {p}:2:3: crawl.retrys: unknown key (did you mean 'retries'?)"
 
 
 def test_unknown_target_is_named(tmp_path):

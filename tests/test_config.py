@@ -30,7 +30,7 @@ def test_shipped_config_loads_and_targets_the_demo():
 
 def test_unknown_key_names_file_line_and_column(tmp_path):
     p = write(tmp_path, "crawl:\n  retries: 2\n  retrys: 3\n")
-    assert problems(p) == [f"{p}:3:3: crawl.retrys: unknown key"]
+    assert problems(p) == [f"{p}:3:3: crawl.retrys: unknown key (did you mean 'retries'?)"]
 
 
 def test_wrong_type_in_a_target_names_its_index(tmp_path):

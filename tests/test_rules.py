@@ -106,11 +106,11 @@ def test_valid_file_has_no_problems(tmp_path):
 
 @pytest.mark.parametrize("edit, message", [
     (("severity: high", "severity: urgent"), "4:15: rules[0].severity: Input should be 'info', 'low', 'medium', 'high' or 'critical'"),
-    (("keywords: [AI美女]", "keywords: [AI美女]\n        regx: [x]"), "8:9: rules[0].selections.label.regx: unknown key"),
+    (("keywords: [AI美女]", "keywords: [AI美女]\n        regx: [x]"), "8:9: rules[0].selections.label.regx: unknown key (did you mean 'regex'?)"),
     (("keywords: [AI美女]", "regex: ['(a)\\1']"), "7:17: regex '(a)\\1' cannot run in linear time or is invalid: invalid escape sequence: \\1"),
     (("severity: high", "severity: high\n    condition: label and poster"), "5:16: condition names selection 'poster', which the rule does not define"),
     (("id: sample.one", "id: other.one"), "2:9: rule id 'other.one' must start with the file's name, 'sample.'"),
-    (("keywords: [AI美女]", "fields: [titel]\n        keywords: [AI美女]"), "7:18: rules[0].selections.label.fields[0]: Input should be 'title', 'description', 'tags', 'category', 'seller_id', 'seller_name', 'site', 'currency', 'image_meta', 'item_id' or 'url'"),
+    (("keywords: [AI美女]", "fields: [titel]\n        keywords: [AI美女]"), "7:18: rules[0].selections.label.fields[0]: Input should be 'title', 'description', 'tags', 'category', 'seller_id', 'seller_name', 'site', 'currency', 'image_meta', 'item_id' or 'url' (did you mean 'title'?)"),
 ])
 def test_each_kind_of_mistake_names_file_line_and_column(tmp_path, edit, message):
     old, new = edit
@@ -141,3 +141,33 @@ def test_the_readme_rule_example_loads_and_passes_its_examples(tmp_path):
     [loaded] = m.ruleset.rules
     assert run_examples(m.ruleset, m) == (3, [])
     assert fired(m, title="AI美女 タペストリー B2") == {"ai_poster.sold_as_print"}  # the regex, case-insensitive
+
+
+def test_one_validate_names_every_problem_of_a_file_with_did_you_mean(tmp_path):
+    bad = tmp_path / "five.yaml"
+    bad.write_text("rules:\n  - id: five.label\n    titel: AI labels\n    severity: urgent\n    selections:\n"
+                   "      label:\n        keyword: [AI美女]\n      printed:\n        keywords: [ポスター]\n"
+                   "        regex: ['(B[1-3]']\n    condition: label and printd\n", encoding="utf-8")
+    _, problems = check_rules([bad])
+    said = [str(p).replace(f"{bad}:", "") for p in problems]
+    assert "3:5: rules[0].titel: unknown key (did you mean 'title'?)" in said
+    assert "7:9: rules[0].selections.label.keyword: unknown key (did you mean 'keywords'?)" in said
+    assert any(s.startswith("4:15: rules[0].severity: Input should be 'info'") for s in said)
+    assert any(s.startswith("10:17: regex '(B[1-3]' cannot run in linear time or is invalid: missing )") for s in said)
+    assert "11:16: condition names selection 'printd', which the rule does not define (did you mean 'printed'?)" in said
+    assert len(said) == 6  # the five mistakes, and the title the misspelt key left missing
+
+
+def test_yaml_syntax_errors_say_the_likely_cause_in_plain_words(tmp_path):
+    from auditor.errors import RuleError
+
+    cases = {"rules:\n  - {id: x.a, title: t\n": "a '{' opened earlier is not closed (a missing '}')",
+             "rules:\n\t- id: x.a\n": "a tab character: indent YAML with spaces only",
+             "rules:\n  - id: x.a\n    title: 'open\n": "a quote opened earlier is not closed",
+             "rules:\n  - id: x.a\n    title: t\n     severity: high\n": "a ':' where YAML expects none"}
+    for text, plain in cases.items():
+        f = tmp_path / "x.yaml"
+        f.write_text(text, encoding="utf-8")
+        with pytest.raises(RuleError) as info:
+            load_rules(f)
+        assert plain in str(info.value), (text, str(info.value))

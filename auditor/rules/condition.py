@@ -10,6 +10,14 @@ from typing import Callable, Union
 _TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z0-9_*]+))")
 
 
+def did_you_mean(word: str, choices) -> str:
+    """' (did you mean 'x'?)' when a choice is one small edit away, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 class ConditionSyntaxError(ValueError):
     pass
 
@@ -115,7 +123,8 @@ class _Parser:
             count = None if tok == "all" else (1 if tok == "any" else int(tok))
             return OfOp(count, tuple(names))
         if tok not in self.names:
-            raise ConditionSyntaxError(f"condition names selection {tok!r}, which the rule does not define")
+            raise ConditionSyntaxError(f"condition names selection {tok!r}, which the rule does not define"
+                                       + did_you_mean(tok, self.names))
         return Name(tok)
 
 

@@ -117,7 +117,8 @@ def check_rules(paths: list[Path]) -> tuple[list[LoadedRule], list[Problem]]:
             problems.extend(e.problems)
             continue
         except ValidationError as e:
-            problems.extend(located.problems_from(e))
+            problems.extend(located.problems_from(e, model=RuleFile))
+            problems.extend(_unparsed_checks(located))  # what the schema cannot see, reported in the same pass
             continue
         for i, rule in enumerate(parsed.rules):
             where = located.location(("rules", i))
@@ -148,6 +149,33 @@ def check_rules(paths: list[Path]) -> tuple[list[LoadedRule], list[Problem]]:
                 rules.append(LoadedRule(rule, node, where, located, i))
     problems.extend(_check_seller_rules(rules))
     return rules, problems
+
+
+def _unparsed_checks(located: Located) -> list[Problem]:
+    """In a file that did not pass the schema: the regexes and conditions of its rules, checked all the same,
+    so one `rules validate` names every problem."""
+    out: list[Problem] = []
+    data = located.data if isinstance(located.data, dict) else {}
+    for i, raw in enumerate(data.get("rules") or [] if isinstance(data.get("rules"), list) else []):
+        if not isinstance(raw, dict) or not isinstance(raw.get("selections"), dict):
+            continue
+        names = [str(n) for n in raw["selections"]]
+        for name, sel in raw["selections"].items():
+            patterns = sel.get("regex") if isinstance(sel, dict) else None
+            for k, pattern in enumerate(patterns if isinstance(patterns, list) else []):
+                if isinstance(pattern, str):
+                    try:
+                        compile_regex(pattern)
+                    except re2.error as e:
+                        out.append(Problem(located.location(("rules", i, "selections", name, "regex", k)),
+                                           f"regex '{pattern}' cannot run in linear time or is invalid: {_re2_reason(e)}"))
+        condition = raw.get("condition")
+        if isinstance(condition, str) or condition is None:
+            try:
+                parse_condition(condition or " and ".join(names), names)
+            except ConditionSyntaxError as e:
+                out.append(Problem(located.location(("rules", i, "condition")), str(e)))
+    return out
 
 
 def _check_seller_rules(rules: list[LoadedRule]) -> list[Problem]:
