@@ -148,3 +148,22 @@ def test_rules_test_warns_of_a_rule_without_examples_and_strict_refuses_it(tmp_p
     strict = invoke("rules", "test", "--strict", str(bare))
     assert strict.exit_code == 1 and "error: " in strict.output
     assert invoke("rules", "test", "--strict", str(RULES)).exit_code == 0  # the starter pack passes --strict
+
+
+def test_explain_says_why_a_rule_does_not_fire_selection_by_selection():
+    result = invoke("rules", "explain", "--rules", str(RULES), "--title", "AIイラスト イエロー ポスター A3",
+                    "--rule", "ai_poster.adult_print")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "ai_poster.adult_print (critical) does not fire; condition `1 of ai_* and adult and printed` is false" in lines
+    assert '  ✓ selection ai_generated: title "AIイラスト"' in lines
+    adult = next(line for line in lines if line.startswith("  ✗ selection adult:"))
+    assert 'cancelled: title "エロ" (inside the except phrase "イエロ' in adult  # the look-alike that saved it
+    assert '  ✓ selection printed: title "ポスター"; title "A3"' in lines
+    data = json.loads(invoke("rules", "explain", "--rules", str(RULES), "--title", "生成美人 ポスター",
+                             "--rule", "ai_poster.sold_as_print", "--json").output)
+    [rule] = data["rules"]
+    assert (rule["rule"], rule["fires"]) == ("ai_poster.sold_as_print", False)
+    assert {s["name"]: s["held"] for s in rule["selections"]} == {"label": False, "printed": True}
+    unknown = invoke("rules", "explain", "--rules", str(RULES), "--title", "x", "--rule", "ai_poster.labl")
+    assert unknown.exit_code == 2 and "did you mean 'ai_poster.label'?" in unknown.output

@@ -96,22 +96,32 @@ def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[st
               help="Any other field, e.g. seller_id=abc or price=3000 (repeatable).")
 @click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
               help="Rule files or folders (default: the config's rules folder).")
-@click.option("--json", "as_json", is_flag=True, help="Print {\"matches\": [...]} for scripts.")
+@click.option("--rule", "rule_ids", multiple=True, metavar="ID",
+              help="Say, selection by selection, why this rule fires or not (repeatable).")
+@click.option("--all", "all_rules", is_flag=True, help="The same for every listing rule.")
+@click.option("--json", "as_json", is_flag=True, help="Print {\"matches\": [...]} (and \"rules\": [...]) for scripts.")
 @click.pass_context
 def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[str, ...], pairs: tuple[str, ...],
-                  rule_paths: tuple[Path, ...], as_json: bool) -> None:
-    """Show which rules match a listing's text, on which span, after which normalisation."""
+                  rule_paths: tuple[Path, ...], rule_ids: tuple[str, ...], all_rules: bool, as_json: bool) -> None:
+    """Show which rules match a listing's text, on which span, after which normalisation; with --rule or
+    --all, why a rule does not fire: each selection held or not, and why (keywords found or missing,
+    an except phrase that cancelled a hit, a range or presence test that failed), and the condition."""
     from dataclasses import asdict
 
     from auditor.rules import Matcher, load_rules
     from auditor.rules.explain import explain, normalised
 
+    from auditor.rules.explain import trace_rules
+
     values, numbers = _fields(title, description, tags, pairs)
     matcher = Matcher(load_rules(_rule_paths(ctx, rule_paths)))
     found = explain(matcher, values, numbers)
+    traces = trace_rules(matcher, values, numbers, None if all_rules else list(rule_ids)) if (rule_ids or all_rules) else []
     if as_json:
-        click.echo(json.dumps({"matches": [{k: v for k, v in asdict(e).items() if k != "title"} for e in found]},
-                              ensure_ascii=False))
+        data = {"matches": [{k: v for k, v in asdict(e).items() if k != "title"} for e in found]}
+        if traces:
+            data["rules"] = [asdict(t) for t in traces]
+        click.echo(json.dumps(data, ensure_ascii=False))
         return
     for fname, forms in normalised(values).items():
         for folded, compacted in forms:
@@ -120,6 +130,13 @@ def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[
         click.echo("no rule matches")
     for e in found:
         click.echo(f"{e.rule} ({e.severity}): {e.field} \"{e.span}\"" if e.field else f"{e.rule} ({e.severity}): fires without a text match")
+    for t in traces:
+        verdict = "fires" if t.fires else ("does not fire: an exception holds" if t.excepted else "does not fire")
+        click.echo(f"\n{t.rule} ({t.severity}) {verdict}; condition `{t.condition}` is {'true' if t.condition_holds else 'false'}")
+        for s in t.selections:
+            mark = "✓" if s.held else "✗"
+            why = "; ".join([*s.matched, *(f"cancelled: {c}" for c in s.cancelled), *s.missing]) or "–"
+            click.echo(f"  {mark} {s.role} {s.name}: {why}")
 
 
 @rules.command("backtest")
