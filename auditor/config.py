@@ -115,6 +115,19 @@ class ServeSettings(_Model):
     trusted_proxies: list[str] = Field([], description="the proxy addresses that header is taken from")
 
 
+EVENTS = ("run_failed", "run_partial", "target_empty", "new_critical")
+
+
+class NotifySettings(_Model):
+    """Where alerts go: an Apprise URL (mailto://, slack://, msteams://, json://, ... about 190 services)."""
+
+    url: str = Field(description="an Apprise URL; ${NAME} is read from the environment (keep secrets out of the file)")
+    on: list[Literal["run_failed", "run_partial", "target_empty", "new_critical"]] = Field(
+        list(EVENTS), description="which events are sent here")
+    min_severity: Literal["info", "low", "medium", "high", "critical"] = Field(
+        "critical", description="new hits at or above this severity go into the digest")
+
+
 class ReportSettings(_Model):
     language: Literal["ja", "en"] = Field("ja", description="the language of the static reports")
 
@@ -152,6 +165,7 @@ class Config(_Model):
     evidence: EvidenceSettings = EvidenceSettings()
     report: ReportSettings = ReportSettings()
     serve: ServeSettings = ServeSettings()
+    notify: list[NotifySettings] = []
     targets: list[Target] = []
 
     @field_validator("targets")
@@ -216,7 +230,23 @@ def _apply_environment(data: dict) -> dict:
         data["browser"] = {**(data.get("browser") or {}), "executable": exe}
     if db := os.environ.get("AUDITOR_DATABASE"):
         data["database"] = db
+    if isinstance(data.get("notify"), list):  # secrets in alert URLs come from the environment, never the file
+        data["notify"] = [{**n, "url": _expand(n["url"])} if isinstance(n, dict) and isinstance(n.get("url"), str) else n
+                          for n in data["notify"]]
     return data
+
+
+def _expand(url: str) -> str:
+    import re
+
+    def value(m) -> str:
+        found = os.environ.get(m.group(1))
+        if found is None:
+            raise ConfigError([Problem(Location(Path("config.yaml")), f"notify url needs ${{{m.group(1)}}}, "
+                                                                     "which is not set in the environment")])
+        return found
+
+    return re.sub(r"\$\{([A-Z0-9_]+)\}", value, url)
 
 
 def config_problem(path: Path, message: str) -> ConfigError:

@@ -30,6 +30,7 @@ from auditor.errors import AuditorError, RuleError
 from auditor.logs import current_run
 from auditor.models import ListingFound, PageFailure, PageKind, RunSummary, SellerHit, TargetNote
 from auditor.report import write_reports
+from auditor.notify import notify_run
 from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
 from auditor.rules.sellers import FlaggedRow, judge_sellers
@@ -344,12 +345,14 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
             summary.states = dict(settle_run(store, run_id, names, kind, opts.clock(), failed=error))
             store.finish_run(summary, error=error)
             _write_reports(config, store, run_id, kind, opts)
+            notify_run(config, store, summary, opts.clock())
             raise
         _finish(config, store, ruleset, summary, targets, tally, kind, opts)
     if opts.write_report:
         summary.report_dir, summary.day_report_dir = _write_reports(config, store, run_id, kind, opts)
     elif summary.evidence_captured:
         write_run_manifests(store, config.evidence_dir, run_id, config.schedule.zone)
+    notify_run(config, store, summary, opts.clock())
     log.info("run %d %s: %d pages ok, %d failed, %d flagged now", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged_now)
     return summary
@@ -444,6 +447,7 @@ def _record_failed_start(config: Config, store: Store, opts: AuditOptions, kind:
     summary.states = dict(settle_run(store, run_id, names, kind, now, failed=str(error)))
     store.finish_run(summary, error=str(error))
     _write_reports(config, store, run_id, kind, opts)
+    notify_run(config, store, summary, now)
 
 
 def judge_all_sellers(ruleset: RuleSet, store: Store, now: datetime) -> list[SellerHit]:

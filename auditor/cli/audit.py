@@ -290,6 +290,29 @@ def runs(ctx: click.Context, limit: int) -> None:
                    f"{r['listings_seen']:>8} {r['flagged']:>7} {r['hits']:>6}  {visible((r['error'] or '')[:80])}")
 
 
+@cli.group()
+def notify() -> None:
+    """Alerts to chat and e-mail (Apprise URLs under notify: in the config)."""
+
+
+@notify.command("test")
+@click.pass_context
+def notify_test(ctx: click.Context) -> None:
+    """Send a test message to each configured URL and say which worked (exit 1 if any failed)."""
+    from auditor.notify import test_message
+    from auditor.pipeline import open_store, utc_now
+
+    config = _config(ctx)
+    if not config.notify:
+        raise AuditorError("no notify: URLs in the config (see the README: Alerts)")
+    with open_store(config) as store:
+        results = test_message(config, store, utc_now())
+    for url, ok in results:
+        click.echo(f"{'sent  ' if ok else 'FAILED'} {url}")
+    if not all(ok for _, ok in results):
+        ctx.exit(1)
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context

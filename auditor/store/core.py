@@ -152,6 +152,11 @@ class Store(PictureTables, ReviewTables):
             })
         return row.last_pk
 
+    def record_notification(self, event: str, url: str, sent: bool, at: datetime) -> None:
+        with self.write():
+            self.db.execute("insert into notifications (event, url, sent, at) values (?, ?, ?, ?)",
+                            [event, url, int(sent), _iso(at)])
+
     def save_rule_set(self, run_id: int, files: dict[str, str], at: datetime) -> str:
         """Keep the rule files a run used (path relative to the rules folder -> text), once per distinct set."""
         data = json.dumps(files, ensure_ascii=False, sort_keys=True)

@@ -125,4 +125,10 @@ def _migrate_8(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("rule_set", str)
 
 
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8]
+def _migrate_9(db: sqlite_utils.Database) -> None:
+    """Every alert sent or attempted: sent or failed, never claimed."""
+    db["notifications"].create({"id": int, "event": str, "url": str, "sent": int, "at": str}, pk="id")
+
+
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
+              _migrate_9]
