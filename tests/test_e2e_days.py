@@ -39,8 +39,10 @@ def test_every_listing_state_equals_the_ground_truth_on_every_day(demo_config):
         assert (d.precision, d.recall) == (1.0, 1.0), d.day
         assert d.wrong == {}, (d.day, d.wrong)
     world = DemoWorld(demo_config.demo.seed, 60)
-    assert [d.summary.status for d in days] == ["completed", "completed", "partial", "completed"]
-    assert days[2].summary.incomplete.keys() == {"demo-fleamarket"}  # day 3: the flea market fails
+    assert [sorted(d.summary.incomplete) for d in days] == [[], [], ["demo-fleamarket"], []]  # day 3: the flea market fails
+    assert days[2].summary.status == "partial"
+    for d in days:  # (a capture that timed out on a loaded machine makes a run partial too, and says so)
+        assert d.summary.status == "completed" or d.summary.evidence_failed or d.summary.incomplete, d.day
     assert days[2].summary.states.get("unchecked", 0) > 0 and "gone" not in {
         s for k, s in world.states(3).items() if k[0] == "demo_fleamarket"}
     planted = {e: k for d in range(2, 5) for k, e in world.day(d).events.items() if e in ("evaded", "escalated")}
@@ -169,7 +171,7 @@ def test_a_run_that_fails_on_a_broken_rule_file_leaves_every_earlier_hit_uncheck
             return run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
                                                          hosts=demo_hosts(config, world, day)))
 
-    first = audit(1)
+    audit(1)
     (rules / "broken.yaml").write_text("rules:\n  - {id: broken.x, title: x\n", encoding="utf-8")  # a '}' missing
     clock.now += timedelta(days=1)
     with pytest.raises(RuleError):
