@@ -33,6 +33,7 @@ from auditor.report import write_reports
 from auditor.notify import notify_run
 from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
+from auditor.rules.normalize import compact
 from auditor.rules.sellers import FlaggedRow, judge_sellers
 from auditor.runlock import run_lock
 from auditor.settle import DAILY_KINDS, settle_run
@@ -77,6 +78,11 @@ def adhoc_target(site: str | None, queries: tuple[str, ...] | list[str], urls: t
         raise AuditorError(f"{site} has no address of its own: give --base-url with --query")
     return Target(name=f"adhoc-{site.replace('_', '-')}", site=site, start_urls=list(urls), queries=list(queries),
                   base_url=base if queries else None)
+
+
+def search_text(x) -> str:
+    """A listing's text as the rules fold it (title, description, tags, seller, item id), for searches in SQL."""
+    return compact(" ".join([x.title, x.description, *x.tags, x.seller_id or "", x.seller_name or "", x.item_id]))
 
 
 def resolve(url: str, aliases: dict[str, str]) -> str:
@@ -149,7 +155,8 @@ async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matche
         if isinstance(event, ListingFound):
             x = event.listing
             hits = matcher.match_listing(x)
-            recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source)
+            recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
+                                            search_text=search_text(x))
             if evidence and event.source == "item" and (hits or (x.site, x.item_id) in watched) \
                     and evidence.wanted(x, recorded):
                 evidence.take(event.target, x, ready[event.target])

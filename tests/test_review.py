@@ -120,3 +120,11 @@ def test_rule_precision_is_confirmed_over_decided(store):
     assert (stats.rule_id, stats.flagged, stats.decided, stats.confirmed, stats.false_positive) == (
         "ai_poster.label", 5, 4, 3, 1)
     assert stats.precision == 0.75
+
+
+def test_listings_stored_before_their_folded_text_was_kept_are_still_found(store):
+    audit(store, T0, [(listing(1, "ＡＩ美女 ポスター"), [LABEL]), (listing(2, "ポスター"), [LABEL])])
+    store.db.execute("update listings set search_text = null")  # as a database from before this column
+    total, page = q.queue_page(store, q.Filters(text="AI美女"), T0)
+    assert (total, [c.item_id for c in page]) == (1, ["x1"])
+    assert store.db.execute("select count(*) from listings where search_text is null").fetchone()[0] == 0

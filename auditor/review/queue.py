@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -39,7 +39,6 @@ class Case:
     decided_at: str | None
     needs_decision: bool
     claimed_by: str | None = None
-    search: str = field(default="", repr=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -58,19 +57,22 @@ class Filters:
     seller_rule: str = ""  # only the listings of sellers this seller rule flagged in its latest judgement
 
 
-def _case(r: dict, with_text: bool) -> Case:
+def _case(r: dict) -> Case:
     rules = json.loads(r["rules"] or "{}")
     severity = max(rules.values(), key=lambda s: SEVERITY_RANK.get(s, 0), default="info")
     verdict = r["verdict"]
     needs = verdict in (None, "reopen") or (verdict != "escalate" and (r["decided_at"] or "") < (r["review_since"] or ""))
-    search = ""
-    if with_text:  # only a text filter pays for normalising every case's text
-        tags = " ".join(json.loads(r["tags"] or "[]"))
-        search = compact(" ".join(x or "" for x in (r["title"], r["description"], tags, r["seller_id"],
-                                                    r["seller_name"], r["item_id"])))
     return Case(r["site"], r["item_id"], r["title"] or "", r["state"], severity, rules, r["price"], r["currency"],
                 r["status"] or "active", r["seller_id"], r["seller_name"], r["end_time"], verdict, r["decided_by"],
-                r["decided_at"], needs, search=search)
+                r["decided_at"], needs)
+
+
+def _words(store: Store, text: str) -> list[str]:
+    """The filter's words folded as the rules fold text; listings stored before their folded text was kept get it."""
+    words = [w for w in (compact(w) for w in text.split()) if w]
+    if words:
+        store.fill_search_text(compact)
+    return words
 
 
 def act_first(c: Case) -> tuple:
@@ -82,10 +84,9 @@ def queue(store: Store, filters: Filters, now: datetime) -> list[Case]:
     """The cases of a queue, act first, with who holds a claim on each."""
     claims = store.claims(now)
     flagged_sellers = store.sellers_flagged_by(filters.seller_rule) if filters.seller_rule else None
-    words = [w for w in (compact(w) for w in filters.text.split()) if w]
     out = []
-    for r in store.open_cases(with_text=bool(words)):
-        c = _case(r, bool(words))
+    for r in store.open_cases(_words(store, filters.text)):
+        c = _case(r)
         if filters.queue == "needs_decision" and not c.needs_decision:
             continue
         if filters.queue == "escalated" and c.verdict != "escalate":
@@ -95,8 +96,6 @@ def queue(store: Store, filters: Filters, now: datetime) -> list[Case]:
         if (filters.site and c.site != filters.site) or (filters.rule and filters.rule not in c.rules) or \
                 (filters.state and c.state != filters.state) or (filters.seller and c.seller_id != filters.seller) or \
                 (filters.severity and SEVERITY_RANK.get(c.severity, 0) < SEVERITY_RANK.get(filters.severity, 0)):
-            continue
-        if any(w not in c.search for w in words):
             continue
         if flagged_sellers is not None and (c.site, c.seller_id) not in flagged_sellers:
             continue
@@ -108,16 +107,13 @@ def queue(store: Store, filters: Filters, now: datetime) -> list[Case]:
 
 
 def queue_page(store: Store, filters: Filters, now: datetime, page: int = 1, per_page: int = 100) -> tuple[int, list[Case]]:
-    """One page of a queue and its size: ordered and filtered in SQL, unless a text filter needs the text."""
-    if any(compact(w) for w in filters.text.split()):
-        cases = queue(store, filters, now)
-        return len(cases), cases[(page - 1) * per_page: page * per_page]
+    """One page of a queue and its size: ordered, filtered (text too, as the rules fold it) and paged in SQL."""
     total, rows = store.queue_rows(queue=filters.queue, site=filters.site, rule=filters.rule, seller=filters.seller,
                                    state=filters.state, min_rank=SEVERITY_RANK.get(filters.severity, 0),
-                                   seller_rule=filters.seller_rule,
+                                   seller_rule=filters.seller_rule, words=_words(store, filters.text),
                                    limit=per_page, offset=(page - 1) * per_page)
     claims = store.claims(now)
-    cases = [_case(r, False) for r in rows]
+    cases = [_case(r) for r in rows]
     for c in cases:
         claim_row = claims.get(c.key)
         c.claimed_by = claim_row["user_name"] if claim_row else None

@@ -233,7 +233,7 @@ class Store(PictureTables, ReviewTables):
 
     # --- pages -----------------------------------------------------------------------------------
     def record_listing(self, run_id: int, target: str, listing: Listing, hits: Iterable[Hit], seen_at: datetime,
-                       source: str = "item") -> Recorded:
+                       source: str = "item", search_text: str | None = None) -> Recorded:
         """Store one listing, its observation, its text version, its seller and its hits, in one transaction.
 
         A listing read only from its search card (source "card") updates what the card shows and keeps
@@ -249,6 +249,7 @@ class Store(PictureTables, ReviewTables):
             "image_urls": json.dumps(list(listing.image_urls), ensure_ascii=False),
             "end_time": _iso(listing.end_time) if listing.end_time else None, "status": listing.status,
             "seller_url": listing.seller_url, "start_price": _dec(listing.start_price), "last_seen": now, "last_run_id": run_id,
+            "search_text": search_text,
         }
         version = version_of(listing)
         tracked = ", ".join(TRACKED)

@@ -112,22 +112,35 @@ class ReviewTables:
         return list(self.db.query("select site, item_id, rules, version_id from decisions where verdict = 'false_positive'"))
 
     # --- the queue and the case ----------------------------------------------------------------------
-    def open_cases(self, with_text: bool = False) -> list[dict]:
-        """Every listing open in the picture, with its listing and its latest decision (and its description
-        and tags, for a text search)."""
+    def open_cases(self, words: list[str] = ()) -> list[dict]:
+        """Every listing open in the picture (whose folded text holds every word), with its listing and its
+        latest decision."""
         marks = ", ".join("?" * len(OPEN))
-        text = "l.description, l.tags," if with_text else ""
+        text = "".join(" and instr(l.search_text, ?) > 0" for _ in words)
         return list(self.db.query(f"""
-            select p.site, p.item_id, p.state, p.rules, p.review_since, l.title, {text} l.price, l.currency,
+            select p.site, p.item_id, p.state, p.rules, p.review_since, l.title, l.price, l.currency,
                    l.seller_id, l.seller_name, l.end_time, l.status, d.verdict, d.decided_at, d.user_name as decided_by
             from picture p join listings l on l.site = p.site and l.item_id = p.item_id
             left join (select d.* from decisions d join (select max(id) as id from decisions group by site, item_id) m
                        on m.id = d.id) d on d.site = p.site and d.item_id = p.item_id
-            where p.state in ({marks}) and p.status not in ('sold', 'ended', 'removed')
-        """, list(OPEN)))
+            where p.state in ({marks}) and p.status not in ('sold', 'ended', 'removed'){text}
+        """, [*OPEN, *words]))
+
+    def fill_search_text(self, fold) -> int:
+        """Listings stored before their folded text was kept get it now (fold: the rules' compact form)."""
+        rows = list(self.db.query("select site, item_id, title, description, tags, seller_id, seller_name from listings"
+                                  " where search_text is null"))
+        with self.write():
+            for r in rows:
+                text = " ".join([r["title"] or "", r["description"] or "", *json.loads(r["tags"] or "[]"),
+                                 r["seller_id"] or "", r["seller_name"] or "", r["item_id"]])
+                self.db.execute("update listings set search_text = ? where site = ? and item_id = ?",
+                                [fold(text), r["site"], r["item_id"]])
+        return len(rows)
 
     def queue_rows(self, *, queue: str, site: str = "", rule: str = "", min_rank: int = 0, seller: str = "",
-                   state: str = "", seller_rule: str = "", limit: int = 100, offset: int = 0) -> tuple[int, list[dict]]:
+                   state: str = "", seller_rule: str = "", words: list[str] = (), limit: int = 100,
+                   offset: int = 0) -> tuple[int, list[dict]]:
         """One page of a queue, ordered act first in SQL, and how many cases it has in all."""
         marks = ", ".join("?" * len(OPEN))
         where, args = [f"p.state in ({marks})", "p.status not in ('sold', 'ended', 'removed')"], list(OPEN)
@@ -148,6 +161,9 @@ class ReviewTables:
         if min_rank:
             where.append(f"({RANK}) >= ?")
             args.append(min_rank)
+        for word in words:
+            where.append("instr(l.search_text, ?) > 0")
+            args.append(word)
         if seller_rule:
             where.append(f"exists (select 1 from seller_hits sh where sh.site = p.site and sh.seller_id = l.seller_id"
                          f" and sh.rule_id = ? and sh.run_id = ({LATEST_JUDGEMENT}))")

@@ -130,5 +130,11 @@ def _migrate_9(db: sqlite_utils.Database) -> None:
     db["notifications"].create({"id": int, "event": str, "url": str, "sent": int, "at": str}, pk="id")
 
 
+def _migrate_10(db: sqlite_utils.Database) -> None:
+    """Each listing's text as the rules fold it, for the console's text search in SQL (filled as listings are
+    stored, and for older rows on the first search)."""
+    db["listings"].add_column("search_text", str)
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
-              _migrate_9]
+              _migrate_9, _migrate_10]
