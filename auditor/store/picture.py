@@ -41,12 +41,15 @@ class PictureTables:
             for r in self.db.query(f"select p.*, l.url from picture p join listings l on l.site = p.site and"
                                    f" l.item_id = p.item_id where p.target in ({marks})", names):
                 out[(r["site"], r["item_id"])] = r
-        for key in keys:
-            if key not in out:
-                found = list(self.db.query("select p.*, l.url from picture p join listings l on l.site = p.site and"
-                                           " l.item_id = p.item_id where p.site = ? and p.item_id = ?", list(key)))
-                if found:
-                    out[key] = found[0]
+        wanted = sorted({k for k in keys if k not in out})
+        for i in range(0, len(wanted), 400):  # through the primary key, 400 listings a query
+            chunk = wanted[i:i + 400]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            for r in self.db.query(f"with k (site, item_id) as (values {values}) select p.*, l.url from k"
+                                   f" join picture p on p.site = k.site and p.item_id = k.item_id"
+                                   f" join listings l on l.site = p.site and l.item_id = p.item_id",
+                                   [v for key in chunk for v in key]):
+                out[(r["site"], r["item_id"])] = r
         return out
 
     def open_urls(self, targets: Iterable[str]) -> dict[str, tuple[str, str]]:
