@@ -267,7 +267,20 @@ def moved(url: str, before: list[dict[str, str]], now: dict[str, str]) -> str:
     return url
 
 
+def _finish_reports(config: Config, store: Store, row: dict, opts: AuditOptions) -> RunSummary:
+    """A run that finished but was stopped while its reports were being written: write them now."""
+    summary = _summary_of(row, store.run_counts(row["id"]))
+    summary.status, summary.kind = row["status"], row["kind"] or "manual"
+    summary.finished_at = datetime.fromisoformat(row["finished_at"]) if row["finished_at"] else opts.clock()
+    summary.states = dict(Counter(r["state"] for r in store.states_of_run(row["id"])))
+    log.info("run %d had finished without its reports: writing them now", row["id"])
+    summary.report_dir, summary.day_report_dir = _write_reports(config, store, row["id"], summary.kind, opts)
+    return summary
+
+
 def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
+    if opts.resume and (unreported := store.last_unreported_run()) is not None:
+        return _finish_reports(config, store, unreported, opts)
     resumed = _resumable(store, opts)
     if resumed:
         targets = [Target.model_validate(t) for t in json.loads(resumed["plan"] or "[]")]
@@ -434,6 +447,7 @@ def _write_reports(config: Config, store: Store, run_id: int, kind: str, opts: A
     if not opts.write_report:
         return None, None
     run_dir, day_dir = write_run_reports(config, store, run_id)
+    store.mark_reported(run_id, opts.clock())  # the run is done only now: killed before this, --resume finishes it
     return str(run_dir), (str(day_dir) if day_dir else None)
 
 

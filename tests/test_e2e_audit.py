@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
@@ -132,3 +133,20 @@ def test_an_unwritable_evidence_folder_makes_the_run_partial_not_a_success(confi
         kinds = {f["kind"] for f in store.failures_for_run(summary.run_id)}
     assert run["status"] == "partial" and f"{len(flagged)} of {len(flagged)} evidence captures failed" in run["error"]
     assert kinds == {"evidence"}
+
+
+def test_a_run_stopped_while_writing_its_reports_is_finished_by_resume(config, small_catalog):
+    config = config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": False})})
+    with serve_demo(small_catalog) as server:
+        with Store(config.database) as store:  # as if killed after the crawl, before the reports were written
+            summary = run_audit(config, store, AuditOptions(targets=targets_for(server), write_report=False))
+            assert store.run(summary.run_id)["reported_at"] is None and store.last_unreported_run()["id"] == summary.run_id
+    assert not (config.reports_dir / "runs").exists()
+    with Store(config.database) as store:
+        finished = run_audit(config, store, AuditOptions(resume=True))
+        row = store.run(summary.run_id)
+    assert finished.run_id == summary.run_id and finished.status == "completed" and row["reported_at"]
+    assert (Path(finished.report_dir) / "report.html").is_file() and (Path(finished.day_report_dir) / "hits.csv").is_file()
+    assert finished.states == summary.states  # the same states, now in its reports
+    with Store(config.database) as store:
+        assert store.count("runs") == 1 and store.last_unreported_run() is None

@@ -29,7 +29,7 @@ class _Group(click.Group):
                 else click.echo("\n".join(f"error: {p}" for p in e.problems), err=True)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
-            console.print("interrupted: the run is marked interrupted; `auditor run --resume` carries it on")
+            console.print("interrupted: `auditor run --resume` carries the run on (or finishes its reports)")
             ctx.exit(130)
 
 

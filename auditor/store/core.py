@@ -192,6 +192,16 @@ class Store(PictureTables, ReviewTables):
                                                 "error": "the process stopped before the run finished"})
         return stale
 
+    def mark_reported(self, run_id: int, at: datetime) -> None:
+        with self.write():
+            self.db.execute("update runs set reported_at = ? where id = ?", [_iso(at), run_id])
+
+    def last_unreported_run(self) -> dict | None:
+        """The latest run, if it finished (completed, partial, failed) but its reports were never written."""
+        rows = list(self.db.query("select * from runs order by id desc limit 1"))
+        ok = rows and rows[0]["status"] in ("completed", "partial", "failed") and not rows[0]["reported_at"]
+        return rows[0] if ok else None
+
     def last_interrupted_run(self) -> dict | None:
         rows = list(self.db.query("select * from runs order by id desc limit 1"))
         return rows[0] if rows and rows[0]["status"] == "interrupted" else None

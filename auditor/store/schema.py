@@ -136,5 +136,11 @@ def _migrate_10(db: sqlite_utils.Database) -> None:
     db["listings"].add_column("search_text", str)
 
 
+def _migrate_11(db: sqlite_utils.Database) -> None:
+    """When a run's reports were written: a run killed while writing them is finished by `run --resume`."""
+    db["runs"].add_column("reported_at", str)
+    db.execute("update runs set reported_at = finished_at where status != 'running'")
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
-              _migrate_9, _migrate_10]
+              _migrate_9, _migrate_10, _migrate_11]
