@@ -27,7 +27,6 @@ class Alert:
     event: str
     title: str
     body: str
-    severity: str = "critical"
 
 
 def alerts_for(store: Store, summary: RunSummary, min_rank: int) -> list[Alert]:

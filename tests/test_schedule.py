@@ -27,6 +27,18 @@ def test_a_bad_cron_is_a_clear_error():
         next_fire(ScheduleSettings(cron="61 * * * *"), datetime(2026, 11, 25, tzinfo=timezone.utc))
 
 
+def demo_config(tmp_path, listings: int, rate: int):
+    """A config over the demo's auction section, evidence off, in a temporary folder."""
+    from conftest import RULES
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {tmp_path}/a.db\nreports_dir: {tmp_path}/reports\nrules_dir: {RULES}\n"
+                      f"evidence: {{enabled: false}}\ndemo: {{listings: {listings}}}\ntargets:\n"
+                      "  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search'], "
+                      f"requests_per_second: {rate}}}\n", encoding="utf-8")
+    return config
+
+
 @pytest.mark.e2e
 def test_the_scheduler_fires_a_real_audit_at_its_cron_time(tmp_path):
     import sqlite3
@@ -35,13 +47,7 @@ def test_the_scheduler_fires_a_real_audit_at_its_cron_time(tmp_path):
 
     from apscheduler.triggers.cron import CronTrigger
 
-    from conftest import RULES
-
-    config = tmp_path / "config.yaml"
-    config.write_text(f"database: {tmp_path}/a.db\nreports_dir: {tmp_path}/reports\nrules_dir: {RULES}\n"
-                      "evidence: {enabled: false}\ndemo: {listings: 20}\ntargets:\n"
-                      "  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search'], "
-                      "requests_per_second: 500}\n", encoding="utf-8")
+    config = demo_config(tmp_path, listings=20, rate=500)
     settings = ScheduleSettings(cron="0 6 * * *", timezone="Asia/Tokyo")
     every_second = CronTrigger(second="*", timezone=settings.zone)  # a seconds-level cron for the test
     scheduler = build_scheduler(config, settings, trigger=every_second)
@@ -72,13 +78,7 @@ def test_one_scheduler_per_database_and_sigterm_interrupts_its_run_cleanly(tmp_p
     import sys
     import time
 
-    from conftest import RULES
-
-    config = tmp_path / "config.yaml"
-    config.write_text(f"database: {tmp_path}/a.db\nreports_dir: {tmp_path}/reports\nrules_dir: {RULES}\n"
-                      "evidence: {enabled: false}\ndemo: {listings: 600}\ntargets:\n"
-                      "  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search'], "
-                      "requests_per_second: 40}\n", encoding="utf-8")
+    config = demo_config(tmp_path, listings=600, rate=40)
     code = ("import sys\nfrom apscheduler.triggers.cron import CronTrigger\nfrom auditor.config import load_config\n"
             "from auditor.schedule import run_scheduler\n"
             f"c = load_config({str(config)!r})\n"
