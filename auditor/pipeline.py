@@ -185,12 +185,9 @@ async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matche
         elif isinstance(event, SearchPageRead):
             s.pages_ok += 1
             tally.ok[event.target] += 1
-            s.target_pages[event.target] = s.target_pages.get(event.target, 0) + 1
             progress.discovered += event.items + event.has_next
         elif isinstance(event, TargetNote):
             tally.incomplete.setdefault(event.target, event.detail)
-        if isinstance(event, ListingFound) and event.source == "item":
-            s.target_pages[event.target] = s.target_pages.get(event.target, 0) + 1
         progress.done += 1
         progress.tick()
 
@@ -302,12 +299,12 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
     with ExitStack() as stack:
         aliases = stack.enter_context(opts.hosts(targets) if opts.hosts else nullcontext({}))
         earlier = store.alias_addresses()
-        followed = {moved(u, earlier, aliases): key for u, key in
-                    (store.open_urls(names) if kind in DAILY_KINDS else {}).items()}
-        follow: dict[str, list[str]] = {}
-        rows = store.picture_rows(names)
-        for url, key in followed.items():
-            follow.setdefault(rows[key]["target"], []).append(url)
+        followed: dict[str, tuple[str, str]] = {}  # item URL -> listing, for every listing the run checks
+        follow: dict[str, list[str]] = {}  # target -> those URLs
+        for row in store.followed(names) if kind in DAILY_KINDS else []:
+            url = moved(row["url"], earlier, aliases)
+            followed[url] = (row["site"], row["item_id"])
+            follow.setdefault(row["target"], []).append(url)
         if resumed:
             run_id = resumed["id"]
             done = frozenset(u2 for u in store.done_item_urls(run_id) for u2 in (u, moved(u, earlier, aliases)))
@@ -331,6 +328,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
                  len(followed))
         limit = config.crawl.max_run_minutes * 60
         tally = _Tally()
+        summary.target_pages = tally.ok  # one count of the pages read per target, live
 
         async def go() -> None:
             async with AsyncExitStack() as browsers:
@@ -378,7 +376,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
     return summary
 
 
-async def _unless_stopped(work: asyncio.Future, stop: threading.Event | None) -> None:
+async def _unless_stopped(work: asyncio.Future, stop: threading.Event | None):
     """Await the work; if the stop event is set meanwhile, cancel it and end the run as interrupted."""
     if stop is None:
         return await work

@@ -179,7 +179,7 @@ def test_a_run_that_fails_on_a_broken_rule_file_leaves_every_earlier_hit_uncheck
     with Store(config.database) as store:
         failed = store.runs(1)[0]
         states = {r["state"] for r in store.states_of_run(failed["id"])}
-        followed = set(store.open_urls(["demo-auction", "demo-fleamarket"]).values())  # the picture, untouched
+        followed = {(r["site"], r["item_id"]) for r in store.followed(["demo-auction", "demo-fleamarket"])}  # the picture, untouched
         unchecked = {(r["site"], r["item_id"]) for r in store.states_of_run(failed["id"])}
     assert failed["status"] == "failed" and "broken.yaml" in failed["error"]
     assert states == {"unchecked"} and unchecked == followed and len(followed) >= 5  # every one, none gone

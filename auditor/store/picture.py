@@ -52,16 +52,17 @@ class PictureTables:
                 out[(r["site"], r["item_id"])] = r
         return out
 
-    def open_urls(self, targets: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """Item URLs of the listings followed in these targets (open in the picture): the run checks each."""
+    def followed(self, targets: Iterable[str]) -> list[dict]:
+        """The listings followed in these targets (open in the picture), with their item URL and target: the run
+        checks each page."""
         names = sorted(set(targets))
         if not names:
-            return {}
+            return []
         marks = ", ".join("?" * len(names))
-        return {r["url"]: (r["site"], r["item_id"]) for r in self.db.query(
-            f"select l.url, p.site, p.item_id from picture p join listings l on l.site = p.site and l.item_id = p.item_id"
-            f" where p.target in ({marks}) and p.state in ('new', 'escalated', 'active', 'evaded')"
-            f" and p.status not in ('sold', 'ended', 'removed')", names)}
+        return list(self.db.query(
+            f"select l.url, p.site, p.item_id, p.target from picture p join listings l on l.site = p.site and"
+            f" l.item_id = p.item_id where p.target in ({marks}) and p.state in ('new', 'escalated', 'active', 'evaded')"
+            f" and p.status not in ('sold', 'ended', 'removed')", names))
 
     def alias_addresses(self) -> list[dict[str, str]]:
         """Every alias map runs have used ({"demo:": "http://127.0.0.1:PORT"}), to carry stored URLs across."""
