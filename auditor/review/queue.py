@@ -7,7 +7,6 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
@@ -227,7 +226,3 @@ def takedown_hours(store: Store, site: str, item_id: str) -> float | None:
     if gone is None:
         return None
     return (datetime.fromisoformat(gone) - datetime.fromisoformat(confirmed[0]["decided_at"])).total_seconds() / 3600
-
-
-def money(v: str | None) -> Decimal | None:
-    return Decimal(v) if v not in (None, "") else None
