@@ -10,7 +10,7 @@ import asyncio
 import logging
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import AsyncIterator, Protocol
 
 from auditor.crawl.blocked import block_reason, retry_after_seconds
@@ -18,6 +18,7 @@ from auditor.errors import BadStatus, Blocked, CrawlError, FetchTimeout, Network
 from auditor.models import Listing, ListingFound, PageFailure, PageKind, SearchPage, TargetNote
 from auditor.crawl.politeness import HostLimiter
 from auditor.crawl.robots import RobotsCache
+from auditor.values import clean_listing
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class CrawlPolicy:
 
 CrawlEvent = ListingFound | PageFailure | SearchPageRead | TargetNote
 MAX_BARREN_PAGES = 5  # then "next" is not followed: endless pagination
+MAX_LINKS = 1_000  # item links and cards taken from one search page
 
 
 def _check_response(url: str, page, kind: PageKind | None) -> None:
@@ -215,14 +217,16 @@ class _Crawl:
     def _parse(self, job: CrawlJob, html: str, url: str, kind: PageKind | None):
         try:
             if kind is None:  # a start URL: a search page or an item page, as its content shows
-                return job.reader.parse(html, url)
-            if kind is PageKind.SEARCH:
-                return job.reader.parse_search(html, url)
-            return job.reader.parse_item(html, url)
+                parsed = job.reader.parse(html, url)
+            elif kind is PageKind.SEARCH:
+                parsed = job.reader.parse_search(html, url)
+            else:
+                parsed = job.reader.parse_item(html, url)
         except CrawlError:  # ParseError, or Removed for a marketplace's "deleted" page
             raise
         except Exception as e:  # markup the profile did not expect
             raise ParseError(url, f"{job.reader.name} could not read the page: {type(e).__name__}: {e}") from None
+        return checked(parsed, url)
 
     async def _emit(self, job: CrawlJob, url: str, parsed) -> None:
         if isinstance(parsed, SearchPage):
@@ -241,6 +245,27 @@ class _Crawl:
             await self.out.put(SearchPageRead(job.target, url, len(parsed.item_urls), parsed.next_url is not None))
         else:
             await self.out.put(ListingFound(job.target, parsed))
+
+
+def checked(parsed: SearchPage | Listing, url: str) -> SearchPage | Listing:
+    """What a profile read, with every value made safe (see auditor.values). An item page's listing
+    keeps the address that was crawled, never one the page declares about itself."""
+    if isinstance(parsed, Listing):
+        return replace(clean_listing(parsed, url), url=url)
+    cards = []
+    for card in parsed.listings[:MAX_LINKS]:
+        if _web(card.url):
+            try:
+                cards.append(clean_listing(card, card.url))
+            except ParseError:
+                continue
+    return SearchPage(tuple(dict.fromkeys(u for u in parsed.item_urls if _web(u)))[:MAX_LINKS],
+                      parsed.next_url if _web(parsed.next_url) else None, tuple(cards),
+                      parsed.total if isinstance(parsed.total, int) and 0 <= parsed.total < 2 ** 63 else None)
+
+
+def _web(url: object) -> bool:
+    return isinstance(url, str) and len(url) <= 2_000 and url.lower().startswith(("http://", "https://"))
 
 
 async def crawl(jobs: list[CrawlJob], fetcher: Fetcher, policy: CrawlPolicy,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -88,7 +89,7 @@ def parse_price(text: str | None) -> Decimal | None:
     """'3,440円', '¥3,440', '3440' -> Decimal('3440'); None when there is no number."""
     if not text:
         return None
-    m = _NUMBER.search(text)
+    m = _NUMBER.search(unicodedata.normalize("NFKC", text))  # full-width digits and commas: １，０００円
     if not m:
         return None
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator
 
@@ -62,7 +63,7 @@ def parse_money(text: str | None, default_currency: str | None = None) -> tuple[
     """The first amount in a price text, and its currency; a range gives its low end."""
     if not text:
         return None, default_currency
-    text = " ".join(text.split())
+    text = " ".join(unicodedata.normalize("NFKC", text).split())  # １，０００円 is 1,000円
     first = re.split(r"\(|（| to | - |〜|~", text, maxsplit=1)[0]  # "8,299 YEN (NT$1,782)", "$100 to $150"
     currency = currency_of(first) or currency_of(text) or default_currency
     m = _AMOUNT.search(first)
@@ -137,7 +138,7 @@ def meta(doc: BeautifulSoup, prop: str) -> str | None:
 
 
 def to_decimal(value: Any) -> Decimal | None:
-    if value is None or value == "" or isinstance(value, bool):
+    if value is None or value == "" or isinstance(value, (bool, dict, list, tuple)):
         return None
     try:
         return Decimal(str(value))
