@@ -14,6 +14,37 @@ from pydantic import BaseModel, ValidationError
 from auditor.errors import Location, Problem
 
 Path_ = tuple[str | int, ...]
+MAX_DEPTH = 40  # mappings and lists inside each other
+MAX_VALUES = 200_000  # values built from one file, aliases and merge keys expanded ("billion laughs" stop here)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, with nesting and alias expansion bounded (a 669-byte file must not take gigabytes)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def flatten_mapping(self, node):
+        super().flatten_mapping(node)
+        if len(node.value) > MAX_VALUES:
+            raise yaml.constructor.ConstructorError(None, None, "merge keys (<<) expand this mapping past "
+                                                    f"{MAX_VALUES:,} entries", node.start_mark)
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = MAX_VALUES
 
 
 class Located:
@@ -120,21 +151,31 @@ def load_located(path: Path, error_cls: type) -> Located:
         raise error_cls([Problem(Location(path), "file not found")]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise error_cls([Problem(Location(path), f"cannot read: {e}")]) from None
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)
         node = loader.get_single_node()
         marks: dict[Path_, tuple[int, int]] = {}
         key_marks: dict[Path_, tuple[int, int]] = {}
         problems: list[Problem] = []
-        data = _build(loader, node, (), (marks, key_marks), problems, path) if node is not None else None
+        data = _build(loader, node, (), (marks, key_marks), problems, path, _Budget()) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
         raise error_cls([Problem(where, f"YAML syntax: {plain_yaml_error(e)}")]) from None
+    except yaml.reader.ReaderError as e:  # a NUL or another character YAML does not allow
+        line, column = _line_column(text, e.position)
+        raise error_cls([Problem(Location(path, line, column),
+                                 f"a character YAML does not allow (#x{e.character:04x}): remove it")]) from None
     except yaml.YAMLError as e:
         raise error_cls([Problem(Location(path), f"YAML syntax: {e}")]) from None
+    except _TooLarge as e:
+        raise error_cls([Problem(Location(path, *e.mark), str(e))]) from None
+    except RecursionError:
+        raise error_cls([Problem(Location(path), f"nested too deeply (more than {MAX_DEPTH} levels)")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if problems:
         raise error_cls(problems)
     return Located(Path(path), data, marks, key_marks)
@@ -163,8 +204,22 @@ def plain_yaml_error(e: yaml.MarkedYAMLError) -> str:
     return str(e.problem or e.context)
 
 
-def _build(loader, node, loc: Path_, all_marks, problems, path) -> Any:
+class _TooLarge(Exception):
+    def __init__(self, mark: tuple[int, int]):
+        self.mark = mark
+        super().__init__(f"the file expands to more than {MAX_VALUES:,} values (aliases inside aliases?)")
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _build(loader, node, loc: Path_, all_marks, problems, path, budget: _Budget) -> Any:
     marks, key_marks = all_marks
+    budget.left -= 1
+    if budget.left < 0:
+        raise _TooLarge((node.start_mark.line + 1, node.start_mark.column + 1))
     marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -180,8 +235,8 @@ def _build(loader, node, loc: Path_, all_marks, problems, path) -> Any:
                 problems.append(Problem(where, f"{format_path(loc + (str(key),))}: duplicate key"))
                 continue
             key_marks[loc + (str(key),)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _build(loader, value_node, loc + (str(key),), all_marks, problems, path)
+            out[key] = _build(loader, value_node, loc + (str(key),), all_marks, problems, path, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, n, loc + (i,), all_marks, problems, path) for i, n in enumerate(node.value)]
+        return [_build(loader, n, loc + (i,), all_marks, problems, path, budget) for i, n in enumerate(node.value)]
     return loader.construct_object(node, deep=True)

@@ -71,9 +71,17 @@ def _tokenize(text: str) -> list[str]:
     return out
 
 
+MAX_NESTING = 32  # parentheses and `not`s inside each other: far beyond any real rule
+
+
 class _Parser:
     def __init__(self, tokens: list[str], names: list[str]):
-        self.tokens, self.names, self.pos = tokens, names, 0
+        self.tokens, self.names, self.pos, self.depth = tokens, names, 0, 0
+
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ConditionSyntaxError(f"condition nests more than {MAX_NESTING} levels deep")
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -101,13 +109,18 @@ class _Parser:
     def neg(self) -> Node:
         if self.peek() == "not":
             self.take()
-            return Not(self.neg())
+            self._deeper()
+            node = Not(self.neg())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
         tok = self.take()
         if tok == "(":
+            self._deeper()
             node = self.expr()
+            self.depth -= 1
             if self.peek() != ")":
                 raise ConditionSyntaxError("missing ')' in condition")
             self.take()

@@ -4,6 +4,7 @@ RE2 set, each text scanned once; only rules with a hit (or that can fire without
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +21,9 @@ from auditor.rules.normalize import LONG_VOWEL_MARKS, compact, compact_map, fold
 Fields = dict[str, list[str]]
 Numbers = dict[str, Decimal | int | None]
 EXCEPTION = "!"  # prefix of exception selections' internal names
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,8 +97,14 @@ class Matcher:
         if self._has_words:
             self._auto.make_automaton()
         self._has_regex = bool(self._regex_refs)
+        self._one_by_one = False  # every pattern on its own, when the patterns together are too big for one set
         if self._has_regex:
-            self._regex_set.Compile()
+            try:
+                self._regex_set.Compile()
+            except re2.error:
+                log.warning("the rules' %d regexes are too large to match as one set; matching them one by one "
+                            "(slower, same results)", len(self._regex_refs))
+                self._one_by_one = True
         self._always = [i for i, r in enumerate(self._rules) if r.fires_without_text]
         self._fields = sorted({f for r in self._rules for s in (*r.selections.values(), *r.exceptions.values())
                                for f in s.fields})
@@ -126,7 +136,10 @@ class Matcher:
                         bucket = scan.found if role == "keyword" else scan.masks
                         bucket[(r_idx, sel)].append((fname, v_idx, start, end + 1))
         if self._has_regex:
-            for i in self._regex_set.Match(scan.folded(fname, v_idx)) or ():
+            text = scan.folded(fname, v_idx)
+            found = ([i for i, (r, sel, k) in enumerate(self._regex_refs) if self._sel(r, sel).regexes[k].search(text)]
+                     if self._one_by_one else self._regex_set.Match(text) or ())
+            for i in found:
                 r_idx, sel, k = self._regex_refs[i]
                 if fname in self._sel(r_idx, sel).fields:
                     scan.regex_hits[(r_idx, sel)].add((k, fname, v_idx))
