@@ -59,6 +59,18 @@ class CrawlSettings(_Model):
     max_retry_after_seconds: float = Field(120, ge=0, description="a longer Retry-After gives the page up for the run")
     partial_failure_share: float = Field(0.2, ge=0, le=1, description=(
         "a target with a larger share of its pages failed is not read completely: the run is partial"))
+    allow_addresses: list[str] = Field([], description=(
+        "private addresses auditor may reach (all others are refused): a network 10.1.0.0/16, an address "
+        "and port 127.0.0.1:8080, or a host name mirror.internal[:port]; for a local marketplace mirror"))
+
+    @field_validator("allow_addresses")
+    @classmethod
+    def _allowances(cls, v: list[str]) -> list[str]:
+        from auditor.crawl.addresses import Allowance
+
+        for entry in v:
+            Allowance.parse(entry)  # a ValueError names the entry
+        return v
 
     @property
     def max_page_bytes(self) -> int:

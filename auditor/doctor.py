@@ -57,7 +57,8 @@ def _writable(name: str, folder: Path) -> Check:
 
 
 def _browser(config: Config) -> Check:
-    from auditor.crawl.browser import BrowserFetcher, has_cjk_fonts
+    from auditor.crawl.browser import BrowserFetcher
+    from auditor.crawl.install import has_cjk_fonts
 
     async def launch() -> None:
         async with BrowserFetcher(executable=config.browser.executable, concurrency=1):

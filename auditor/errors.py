@@ -108,6 +108,12 @@ class Removed(CrawlError):
     kind = "removed"
 
 
+class AddressRefused(CrawlError):
+    """The address is not one auditor may reach (a private or internal host, a file: URL, ...): not requested."""
+
+    kind = "refused"
+
+
 class TooManyRedirects(CrawlError):
     kind = "redirects"
 

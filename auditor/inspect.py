@@ -18,13 +18,16 @@ from auditor.errors import AuditorError
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites import SiteProfile
 
-def load_source(source: str, profile: SiteProfile, config: Config) -> tuple[str, str]:
-    """(html, url) of a saved file, or of a URL fetched the way the profile needs (HTTP or browser)."""
+def load_source(source: str, profile: SiteProfile, config: Config, allow: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(html, url) of a saved file, or of a URL fetched the way the profile needs (HTTP or browser), under
+    the config's address policy plus the addresses in `allow`."""
     if source.startswith(("http://", "https://")):
-        from auditor.pipeline import adaptive_for
+        from auditor.pipeline import adaptive_for, address_policy
+
+        policy = address_policy(config).extended(*allow)
 
         async def go():
-            async with adaptive_for(config) as fetcher:  # the same fetchers, configured the same, as a run
+            async with adaptive_for(config, policy) as fetcher:  # the same fetchers, configured the same, as a run
                 chosen = await fetcher.fetcher_for("parse", "auto", profile.needs_browser)
                 return await chosen.fetch(source, ready_selector=profile.ready_selector,
                                           timeout=config.crawl.page_timeout_seconds)

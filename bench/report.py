@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditor.crawl.browser import choose_executable  # noqa: E402
+from auditor.crawl.install import choose_executable  # noqa: E402
 from auditor.demo.server import placeholder_png  # noqa: E402
 from auditor.evidence import Snapshot, save_snapshot  # noqa: E402
 from auditor.models import Hit, Listing, Match, RunSummary  # noqa: E402

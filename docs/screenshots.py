@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from auditor.config import Config, CrawlSettings  # noqa: E402
-from auditor.crawl.browser import choose_executable  # noqa: E402
+from auditor.crawl.install import choose_executable  # noqa: E402
 from auditor.demo.days import run_days  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent

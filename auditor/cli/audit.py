@@ -368,9 +368,12 @@ def sites() -> None:
 @click.option("--site", required=True, metavar="NAME", help="The site profile to read the page with (see `auditor sites`).")
 @click.option("--kind", type=click.Choice(["search", "item"]), default=None,
               help="Read the page as this kind (default: what its content or URL shows).")
+@click.option("--allow-address", "allow", multiple=True, metavar="ADDRESS",
+              help="Also allow this private address for the fetch (127.0.0.1:8080, 10.0.0.0/8, a host name), "
+                   "as crawl.allow_addresses would.")
 @click.argument("source", metavar="FILE_OR_URL")
 @click.pass_context
-def parse(ctx: click.Context, site: str, kind: str | None, source: str) -> None:
+def parse(ctx: click.Context, site: str, kind: str | None, allow: tuple[str, ...], source: str) -> None:
     """Print what a site profile reads from a page, as JSON.
 
     A search page gives its listings and next page; an item page gives its listing. A URL is
@@ -380,7 +383,10 @@ def parse(ctx: click.Context, site: str, kind: str | None, source: str) -> None:
     from auditor.sites import get_profile
 
     profile = get_profile(site)
-    html, url = load_source(source, profile, _config(ctx, required=False))
+    try:
+        html, url = load_source(source, profile, _config(ctx, required=False), allow)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--allow-address") from None
     click.echo(json.dumps(as_json(parse_page(profile, html, url, kind)), ensure_ascii=False, indent=2))
 
 
@@ -393,7 +399,7 @@ def browser() -> None:
 def browser_install() -> None:
     """Make sure a headless Chromium is there (Playwright's download, else Debian's package), and
     Japanese fonts for evidence screenshots."""
-    from auditor.crawl.browser import ensure_cjk_fonts, install_browser
+    from auditor.crawl.install import ensure_cjk_fonts, install_browser
 
     echo = lambda m: console.print(m, highlight=False)  # noqa: E731
     out.print(install_browser(echo=echo), highlight=False)

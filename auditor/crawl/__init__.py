@@ -1,6 +1,7 @@
 """Fetching: the browser, politeness, retries and deadlines."""
 
-from auditor.crawl.browser import BrowserFetcher, FetchedPage, install_browser
+from auditor.crawl.browser import BrowserFetcher, FetchedPage
+from auditor.crawl.install import install_browser
 from auditor.crawl.crawler import CrawlJob, CrawlPolicy, SearchPageRead, crawl
 
 __all__ = ["BrowserFetcher", "CrawlJob", "CrawlPolicy", "FetchedPage", "SearchPageRead", "crawl", "install_browser"]

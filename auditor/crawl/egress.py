@@ -1,0 +1,192 @@
+"""The one way out: a small forward proxy on 127.0.0.1 that every request of a run goes through.
+
+Chromium and httpx are pointed at it. It resolves each host itself, checks the address against
+the AddressPolicy, and connects to that very address, so a redirect, a script's fetch, an image
+or a DNS answer that changes between check and connection cannot reach an internal host
+(Playwright's request routing sees neither redirects nor WebSockets; a proxy sees everything).
+
+HTTPS and WebSockets come as CONNECT tunnels; plain HTTP as absolute-URI requests, answered
+one per connection. A refused request gets `403` with the reason in the status line and in an
+`X-Auditor-Refused` header, and is remembered in `refusals`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from auditor.crawl.addresses import AddressPolicy, Refusal
+
+log = logging.getLogger(__name__)
+
+REFUSED_HEADER = "X-Auditor-Refused"
+MAX_HEAD = 64 * 1024
+CONNECT_TIMEOUT = 15.0
+_DROP = {b"proxy-connection", b"proxy-authorization", b"connection", b"keep-alive"}
+
+
+@dataclass(frozen=True)
+class RefusedRequest:
+    at: datetime
+    host: str
+    port: int
+    reason: str
+
+
+class EgressProxy:
+    """Start with `with EgressProxy(policy) as proxy:`; `proxy.url` is what clients are given."""
+
+    def __init__(self, policy: AddressPolicy):
+        self.policy = policy
+        self.refusals: deque[RefusedRequest] = deque(maxlen=1000)
+        self.refused_count = 0
+        self.url = ""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "EgressProxy":
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop = loop
+            try:
+                self._server = loop.run_until_complete(
+                    asyncio.start_server(self._handle, "127.0.0.1", 0, limit=MAX_HEAD))
+            except BaseException as e:  # noqa: BLE001 - handed to the caller
+                failure.append(e)
+                started.set()
+                return
+            self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+            started.set()
+            loop.run_forever()
+            self._server.close()
+            loop.run_until_complete(self._server.wait_closed())
+            if tasks := asyncio.all_tasks(loop):
+                for task in tasks:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="egress-proxy", daemon=True)
+        self._thread.start()
+        started.wait()
+        if failure:
+            raise failure[0]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def refusal_for(self, url: str) -> RefusedRequest | None:
+        """The latest refusal of the URL's host, if there was one."""
+        host = (urlsplit(url).hostname or "").lower()
+        return next((r for r in reversed(self.refusals) if r.host == host), None)
+
+    async def _refuse(self, writer: asyncio.StreamWriter, host: str, port: int, reason: str) -> None:
+        self.refused_count += 1
+        self.refusals.append(RefusedRequest(datetime.now(timezone.utc), host.lower(), port, reason))
+        log.info("refused by the address policy: %s:%d (%s)", host, port, reason)
+        ascii_reason = reason.encode("ascii", "replace").decode().replace("\r", " ").replace("\n", " ")
+        body = f"auditor-refused: {reason}\n".encode()
+        writer.write(f"HTTP/1.1 403 auditor-refused: {ascii_reason}\r\n{REFUSED_HEADER}: {ascii_reason}\r\n"
+                     f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+                     "Connection: close\r\n\r\n".encode() + body)
+        await _close(writer)
+
+    async def _open(self, host: str, port: int):
+        target = await asyncio.get_running_loop().run_in_executor(None, self.policy.resolve, host, port)
+        return await asyncio.wait_for(asyncio.open_connection(str(target), port, limit=MAX_HEAD), CONNECT_TIMEOUT)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._serve(reader, writer)
+        except Exception:  # noqa: BLE001 - one broken connection must not disturb the others
+            log.debug("egress connection failed", exc_info=True)
+            await _close(writer)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            await _close(writer)
+            return
+        line, _, rest = head.partition(b"\r\n")
+        try:
+            method, target, version = line.decode("latin-1").split(" ")
+        except ValueError:
+            await _close(writer)
+            return
+        if method == "CONNECT":
+            host, _, port_text = target.rpartition(":")
+            host, port = host.strip("[]"), int(port_text) if port_text.isdigit() else 443
+        else:
+            try:
+                host, port = self.policy.check_url(target)
+            except Refusal as e:
+                await self._refuse(writer, urlsplit(target).hostname or target[:100], 0, str(e))
+                return
+        try:
+            up_reader, up_writer = await self._open(host, port)
+        except Refusal as e:
+            await self._refuse(writer, host, port, str(e))
+            return
+        except (OSError, LookupError, asyncio.TimeoutError) as e:
+            writer.write("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+            log.debug("egress to %s:%d failed: %s", host, port, e)
+            await _close(writer)
+            return
+        if method == "CONNECT":
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        else:
+            parts = urlsplit(target)
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            up_writer.write(f"{method} {path} {version}\r\n".encode("latin-1") + _headers(rest) + b"Connection: close\r\n\r\n")
+            try:
+                response = await up_reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                await _close(up_writer)
+                await _close(writer)
+                return
+            status, _, response_rest = response.partition(b"\r\n")
+            writer.write(status + b"\r\n" + _headers(response_rest) + b"Connection: close\r\n\r\n")
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer), return_exceptions=True)
+
+
+def _headers(block: bytes) -> bytes:
+    """Header lines without the hop-by-hop ones (the proxy answers one request per connection)."""
+    out = []
+    for raw in block.split(b"\r\n"):
+        if raw and raw.split(b":", 1)[0].strip().lower() not in _DROP:
+            out.append(raw + b"\r\n")
+    return b"".join(out)
+
+
+async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+    try:
+        while chunk := await src.read(65536):
+            dst.write(chunk)
+            await dst.drain()
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
+        await _close(dst)
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    try:
+        writer.close()
+        await writer.wait_closed()
+    except (ConnectionError, OSError):
+        pass
