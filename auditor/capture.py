@@ -9,26 +9,57 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from auditor.config import EvidenceSettings
+from auditor.crawl.addresses import AddressPolicy
+from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
 from auditor.errors import CrawlError
-from auditor.evidence import save_snapshot, write_manifest
+from auditor.evidence import IMAGE_TYPES, save_snapshot, write_manifest
 from auditor.models import Listing, PageFailure, PageKind, RunSummary
 from auditor.store import Recorded, Store
 
 log = logging.getLogger(__name__)
+MAX_IMAGES = 8  # a listing's first images are kept with its capture
+
+
+async def fetch_image(client: httpx.AsyncClient, url: str, cap: int, timeout: float) -> tuple[tuple[str, str, bytes] | None, str | None]:
+    """(url, content type, body) of one listing image, read as a stream and given up past `cap` bytes; else why not."""
+    if not url.lower().startswith(("http://", "https://")):
+        return None, f"image not kept: {url[:200]} is not an http(s) address"
+    try:
+        async with client.stream("GET", url, timeout=timeout) as r:
+            if reason := r.headers.get(REFUSED_HEADER):
+                return None, f"image not fetched: {url[:200]}: {reason}"
+            ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
+            if r.status_code != 200 or ctype not in IMAGE_TYPES:
+                return None, f"image not kept: {url[:200]} answered {r.status_code} {ctype[:50]}"
+            body = bytearray()
+            async for chunk in r.aiter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    return None, f"image not kept: {url[:200]} is over the {cap:,} byte cap"
+    except httpx.HTTPError as e:
+        return None, f"image not kept: {url[:200]}: {type(e).__name__}: {str(e)[:200]}"
+    return (url, ctype, bytes(body)), None
 
 
 class EvidenceTaker:
-    """Captures run beside the crawl, a few at a time, through the run's browser."""
+    """Captures run beside the crawl, a few at a time, through the run's browser.
+
+    Use as `async with`: listing images are fetched over plain HTTP through an egress proxy of their own."""
 
     def __init__(self, browser, root: Path, settings: EvidenceSettings, store: Store, summary: RunSummary,
-                 clock: Callable[[], datetime], timeout: float):
+                 clock: Callable[[], datetime], timeout: float, policy: AddressPolicy | None = None):
         self.browser = browser
+        self.egress = EgressProxy(policy or AddressPolicy())
+        self._client: httpx.AsyncClient | None = None
         self.root = root
         self.settings = settings
         self.store = store
@@ -37,6 +68,17 @@ class EvidenceTaker:
         self.timeout = timeout
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._tasks: set[asyncio.Task] = set()
+
+    async def __aenter__(self) -> "EvidenceTaker":
+        self.egress.__enter__()
+        self._client = httpx.AsyncClient(proxy=self.egress.url, trust_env=False, follow_redirects=True, max_redirects=3)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        try:
+            await self._client.aclose()
+        finally:
+            self.egress.__exit__(*exc)
 
     def wanted(self, listing: Listing, recorded: Recorded) -> bool:
         return bool(recorded.new or recorded.changes) or not self.store.has_evidence(listing.site, listing.item_id)
@@ -50,9 +92,9 @@ class EvidenceTaker:
         async with self._slots:
             try:
                 snap = await asyncio.wait_for(self.browser.snapshot(
-                    listing.url, ready_selector=ready_selector, timeout=self.timeout,
-                    image_urls=listing.image_urls if self.settings.images else (),
-                    max_image_bytes=int(self.settings.max_image_mb * 1_000_000)), self.timeout * 2 + 5)
+                    listing.url, ready_selector=ready_selector, timeout=self.timeout), self.timeout * 4 + 10)
+                if self.settings.images and listing.image_urls:
+                    snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES])
                 evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock())
             except (CrawlError, asyncio.TimeoutError, OSError) as e:
                 detail = e.detail if isinstance(e, CrawlError) else f"{type(e).__name__}: {e}"
@@ -63,6 +105,12 @@ class EvidenceTaker:
                 return
             self.store.record_evidence(self.summary.run_id, evidence)
             self.summary.evidence_captured += 1
+
+    async def _with_images(self, snap, urls: tuple[str, ...]):
+        cap = int(self.settings.max_image_mb * 1_000_000)
+        got = await asyncio.gather(*(fetch_image(self._client, u, cap, self.timeout) for u in urls))
+        return replace(snap, images=tuple(image for image, _ in got if image),
+                       notes=snap.notes + tuple(note for _, note in got if note))
 
     async def drain(self) -> None:
         while self._tasks:

@@ -36,6 +36,8 @@ class Snapshot:
     png: bytes
     html: str
     images: tuple[tuple[str, str, bytes], ...] = ()  # (url, content type, body)
+    notes: tuple[str, ...] = ()  # what the capture stopped or refused (navigations, popups, addresses)
+    partial: str | None = None  # why the capture is not the whole page, when it is not
 
 
 def safe_name(text: str, limit: int = 80) -> str:
@@ -88,6 +90,7 @@ def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datet
     record = {
         "site": site, "item_id": item_id, "url": snap.url, "final_url": snap.final_url,
         "captured_at": at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+        "partial": snap.partial, "notes": list(snap.notes),
         "files": [{"name": Path(f.path).name, "kind": f.kind, "sha256": f.sha256, "bytes": f.bytes,
                    "source_url": f.source_url} for f in files],
     }

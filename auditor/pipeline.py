@@ -11,22 +11,24 @@ import asyncio
 import json
 import logging
 import signal
+import sqlite3
 import threading
 from collections import Counter
 from contextlib import AsyncExitStack, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
+from urllib.parse import urlsplit
 
 from auditor.capture import EvidenceTaker, write_run_manifests
 from auditor.config import Config, Target
 from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, SearchPageRead, crawl
 from auditor.crawl.adaptive import AdaptiveFetcher
+from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.http import HttpFetcher
 from auditor.crawl.robots import RobotsCache
-from auditor.errors import AuditorError, RuleError
+from auditor.errors import AuditorError, RuleError, StoreError
 from auditor.logs import current_run
 from auditor.models import ListingFound, PageFailure, PageKind, RunSummary, SellerHit, TargetNote
 from auditor.report import write_reports
@@ -39,6 +41,7 @@ from auditor.runlock import run_lock
 from auditor.settle import DAILY_KINDS, settle_run
 from auditor.sites import get_profile
 from auditor.store import Store
+from auditor.values import clean_amount
 
 log = logging.getLogger(__name__)
 
@@ -120,20 +123,28 @@ def policy_from(config: Config) -> CrawlPolicy:
                        max_retry_after=c.max_retry_after_seconds, user_agent=c.user_agent)
 
 
-def adaptive_for(config: Config) -> AdaptiveFetcher:
+def address_policy(config: Config, aliases: dict[str, str] | None = None) -> AddressPolicy:
+    """What the run may reach: public addresses, the config's allowances, and the exact address of each
+    local marketplace the run started itself (the demo)."""
+    local = [urlsplit(address).netloc for address in (aliases or {}).values()]
+    return AddressPolicy.allowing(*config.crawl.allow_addresses, *local)
+
+
+def adaptive_for(config: Config, policy: AddressPolicy | None = None) -> AdaptiveFetcher:
     """Plain HTTP for server-rendered pages; the browser, started when first needed, for the rest."""
+    policy = policy or address_policy(config)
     http = HttpFetcher(user_agent=config.crawl.user_agent, max_connections=config.crawl.http_concurrency,
-                       max_bytes=config.crawl.max_page_bytes)
-    return AdaptiveFetcher(http, lambda: browser_for(config))
+                       max_bytes=config.crawl.max_page_bytes, policy=policy)
+    return AdaptiveFetcher(http, lambda: browser_for(config, policy))
 
 
-def browser_for(config: Config) -> BrowserFetcher:
+def browser_for(config: Config, policy: AddressPolicy | None = None) -> BrowserFetcher:
     b = config.browser
     return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.tabs,
                           recycle_after=b.recycle_after, block_resources=b.block_resources,
                           context_recycle_after=b.context_recycle_after,
                           max_bytes=config.crawl.max_page_bytes,
-                          user_agent=config.crawl.user_agent)
+                          user_agent=config.crawl.user_agent, policy=policy or address_policy(config))
 
 
 @dataclass
@@ -151,12 +162,24 @@ async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matche
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
     watched = set(followed.values())
-    async for event in crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent)):
+    async for event in crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent, proxy=getattr(fetcher, "proxy_url", None))):
         if isinstance(event, ListingFound):
             x = event.listing
-            hits = matcher.match_listing(x)
-            recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
-                                            search_text=search_text(x))
+            try:
+                hits = matcher.match_listing(x)
+                recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
+                                                search_text=search_text(x))
+            except (StoreError, sqlite3.OperationalError):
+                raise  # the database itself: the run cannot go on
+            except Exception as e:  # noqa: BLE001 - one listing must never end the run: recorded, and on
+                log.exception("listing %s/%s could not be matched or stored", x.site, x.item_id)
+                failure = PageFailure(event.target, x.url, "error", f"not stored: {type(e).__name__}: {e}"[:500], 1,
+                                      PageKind.ITEM)
+                store.record_failure(s.run_id, failure, clock())
+                s.pages_failed += 1
+                tally.failed[event.target] += 1
+                s.failures.append(failure)
+                continue
             if evidence and event.source == "item" and (hits or (x.site, x.item_id) in watched) \
                     and evidence.wanted(x, recorded):
                 evidence.take(event.target, x, ready[event.target])
@@ -330,14 +353,18 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
         tally = _Tally()
         summary.target_pages = tally.ok  # one count of the pages read per target, live
 
+        policy = address_policy(config, aliases)
+
         async def go() -> None:
             async with AsyncExitStack() as browsers:
-                fetcher = await browsers.enter_async_context(opts.fetcher or adaptive_for(config))
+                fetcher = await browsers.enter_async_context(opts.fetcher or adaptive_for(config, policy))
                 taker = None
                 if config.evidence.enabled and opts.evidence:
-                    shooter = fetcher if hasattr(fetcher, "snapshot") else await browsers.enter_async_context(browser_for(config))
-                    taker = EvidenceTaker(shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
-                                          config.crawl.page_timeout_seconds)
+                    shooter = fetcher if hasattr(fetcher, "snapshot") else \
+                        await browsers.enter_async_context(browser_for(config, policy))
+                    taker = await browsers.enter_async_context(EvidenceTaker(
+                        shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
+                        config.crawl.page_timeout_seconds, policy))
                 work = asyncio.ensure_future(asyncio.wait_for(_crawl_into_store(
                     jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker, followed, tally), limit))
                 await _unless_stopped(work, opts.stop)
@@ -477,7 +504,7 @@ def judge_all_sellers(ruleset: RuleSet, store: Store, now: datetime) -> list[Sel
         days = loaded.rule.seller.within_days
         if days not in windows:
             windows[days] = [FlaggedRow(r["site"], r["seller_id"], r["seller_name"], r["item_id"],
-                                        Decimal(r["price"]) if r["price"] else None, r["rule_id"],
+                                        clean_amount(r["price"]), r["rule_id"],  # an old row's NaN counts as unknown
                                         tuple(json.loads(r["tags"] or "[]")))
                              for r in store.flagged_since(now - timedelta(days=days))]
         out.extend(judge_sellers(loaded, windows[days]))

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from auditor.config import Config, CrawlSettings, BrowserSettings, DemoSettings
+from auditor.crawl.addresses import AddressPolicy
 from auditor.demo import generate, serve_demo
 from auditor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 SHARED = ROOT.parent / "shared"
+LOCAL = AddressPolicy.allowing("127.0.0.1")  # the tests' servers; every other private address stays refused
 
 
 @pytest.fixture
@@ -22,7 +24,8 @@ def config(tmp_path: Path) -> Config:
     return Config(
         database=tmp_path / "auditor.db", reports_dir=tmp_path / "reports", rules_dir=RULES,
         browser=BrowserSettings(concurrency=4),
-        crawl=CrawlSettings(requests_per_second=500, retries=1, backoff_seconds=0.05, page_timeout_seconds=10),
+        crawl=CrawlSettings(requests_per_second=500, retries=1, backoff_seconds=0.05, page_timeout_seconds=10,
+                            allow_addresses=["127.0.0.1"]),  # the tests' local servers; 127.0.0.2 stays internal
         demo=DemoSettings(seed=7, listings=300),
     )
 

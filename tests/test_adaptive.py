@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from auditor.config import Target
+from conftest import LOCAL
 from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, crawl
 from auditor.crawl.adaptive import AdaptiveFetcher
 from auditor.crawl.http import HttpFetcher
@@ -42,8 +43,8 @@ def test_http_and_the_browser_read_identical_listings_where_both_can(demo_server
             return {e.listing.item_id: e.listing for e in [e async for e in crawl([job], fetcher, policy)]
                     if isinstance(e, ListingFound)}
 
-    over_http = asyncio.run(run(HttpFetcher()))
-    in_browser = asyncio.run(run(BrowserFetcher(concurrency=4)))
+    over_http = asyncio.run(run(HttpFetcher(policy=LOCAL)))
+    in_browser = asyncio.run(run(BrowserFetcher(concurrency=4, policy=LOCAL)))
     assert over_http and over_http == in_browser  # every field of every listing
 
 
@@ -55,7 +56,7 @@ class ServerRenderedByMistake(DemoFleamarket):
 
 def test_a_page_that_needs_javascript_after_all_moves_its_target_to_the_browser(demo_server, small_catalog):
     job = CrawlJob("flea", ServerRenderedByMistake(), (demo_server.url + "/flea/search",), 1000, 500)
-    fetcher = AdaptiveFetcher(HttpFetcher(), lambda: BrowserFetcher(concurrency=4))
+    fetcher = AdaptiveFetcher(HttpFetcher(policy=LOCAL), lambda: BrowserFetcher(concurrency=4, policy=LOCAL))
 
     async def run():
         async with fetcher:

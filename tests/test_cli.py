@@ -155,7 +155,7 @@ def test_doctor_checks_everything_a_run_needs_and_names_what_is_wrong(tmp_path):
 
 @pytest.mark.e2e
 def test_a_run_where_one_target_read_nothing_exits_non_zero_and_says_which(tmp_path):
-    p = write_config(tmp_path, "evidence: {enabled: false}\ncrawl: {retries: 0, page_timeout_seconds: 3}\ntargets:\n"
+    p = write_config(tmp_path, "evidence: {enabled: false}\ncrawl: {retries: 0, page_timeout_seconds: 3, allow_addresses: ['127.0.0.1']}\ntargets:\n"
                                "  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search'],"
                                " requests_per_second: 500}\n"
                                "  - {name: gone-site, site: demo_auction, start_urls: ['http://127.0.0.1:9/auction/search']}\n")
@@ -171,7 +171,7 @@ def test_parse_fetches_a_url_the_way_its_profile_needs(demo_server, small_catalo
     auction, flea = small_catalog.section("auction")[0], small_catalog.section("flea")[0]
     for site, path, item in [("demo_auction", f"/auction/item/{auction.item_id}", auction),
                              ("demo_fleamarket", f"/flea/item/{flea.item_id}", flea)]:
-        result = invoke("parse", "--site", site, demo_server.url + path)
+        result = invoke("parse", "--site", site, "--allow-address", "127.0.0.1", demo_server.url + path)
         assert result.exit_code == 0, result.output
         assert json.loads(result.output)["listing"]["title"] == item.title
     assert (f"/flea/item/{flea.item_id}", "browser") in demo_server.clients  # rendered by Chromium

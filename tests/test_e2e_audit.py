@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from auditor.config import Target
+from conftest import LOCAL
 from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, crawl
 from auditor.crawl.http import HttpFetcher
 from auditor.demo import generate, score, serve_demo
@@ -88,8 +89,8 @@ def test_plain_http_sees_no_flea_listings_while_the_browser_sees_them_all(demo_s
         async with fetcher:
             return [e async for e in crawl([job], fetcher, policy)]
 
-    over_http = asyncio.run(run(HttpFetcher()))
-    in_browser = asyncio.run(run(BrowserFetcher(concurrency=4)))
+    over_http = asyncio.run(run(HttpFetcher(policy=LOCAL)))
+    in_browser = asyncio.run(run(BrowserFetcher(concurrency=4, policy=LOCAL)))
     assert not [e for e in over_http if isinstance(e, ListingFound)]
     assert [e.kind for e in over_http if isinstance(e, PageFailure)] == ["parse"]
     found = {e.listing.item_id: e.listing for e in in_browser if isinstance(e, ListingFound)}

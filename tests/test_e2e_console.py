@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 
 from auditor.config import BrowserSettings, Config, CrawlSettings, DemoSettings
-from auditor.crawl.browser import choose_executable
+from auditor.crawl.install import choose_executable
 from auditor.demo import DemoWorld
 from auditor.demo.catalog import DemoSeller
 from auditor.demo.hosting import demo_hosts, demo_targets

@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from auditor.config import Target
-from auditor.crawl.browser import choose_executable
+from auditor.crawl.install import choose_executable
 from auditor.demo import serve_demo
 from auditor.demo.catalog import DemoListing, DemoSeller, bump
 from auditor.evidence import sha256_of, verify

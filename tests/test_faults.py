@@ -13,6 +13,7 @@ import time
 import pytest
 
 from auditor.config import Target
+from conftest import LOCAL
 from auditor.crawl.http import HttpFetcher
 from auditor.demo import generate, serve_demo
 from auditor.pipeline import AuditOptions, browser_for, run_audit
@@ -39,7 +40,7 @@ def audit(config, server, **target):
     t = Target(name="hostile", site="demo_auction", start_urls=[server.url + "/auction/search"], requests_per_second=500,
                **target)
     with Store(config.database) as store:
-        summary = run_audit(config, store, AuditOptions(targets=[t], fetcher=HttpFetcher(max_bytes=5_000_000)))
+        summary = run_audit(config, store, AuditOptions(targets=[t], fetcher=HttpFetcher(max_bytes=5_000_000, policy=LOCAL)))
         read = {r["item_id"] for r in store.db.query("select item_id from observations where source = 'item'")}
         return summary, {r["item_id"]: r for r in store.db["listings"].rows if r["item_id"] in read}, \
             store.failures_for_run(summary.run_id)
@@ -181,7 +182,7 @@ def test_a_browser_that_misses_hard_deadlines_is_restarted(demo_server):
     from auditor.crawl import BrowserFetcher
 
     async def go():
-        async with BrowserFetcher(concurrency=1) as fetcher:
+        async with BrowserFetcher(concurrency=1, policy=LOCAL) as fetcher:
             await fetcher.fetch(demo_server.url + "/auction/search", ready_selector=None, timeout=5)
             for _ in range(3):  # what the crawler calls when a page passes its hard deadline
                 await fetcher.unresponsive()

@@ -1,29 +1,33 @@
-"""Headless Chromium through Playwright: finding a browser, and fetching pages with a pool of tabs."""
+"""Headless Chromium through Playwright: fetching pages with a pool of tabs, and confined evidence captures."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
+from urllib.parse import urlsplit
 
-from auditor.errors import BadStatus, BrowserError, FetchTimeout, NetworkError, PageTooLarge
+from auditor.crawl.addresses import AddressPolicy, Refusal
+from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
+from auditor.crawl.install import choose_executable
+from auditor.errors import AddressRefused, BadStatus, BrowserError, FetchTimeout, NetworkError, PageTooLarge
 from auditor.evidence import Snapshot
 
 log = logging.getLogger(__name__)
 
 STUCK_LIMIT = 3  # hard deadlines missed in a row before the browser is restarted
-SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-LAUNCH_ARGS = ["--disable-gpu", "--disable-quic", "--disable-dev-shm-usage"]
+LAUNCH_ARGS = ["--disable-gpu", "--disable-quic", "--disable-dev-shm-usage",
+               "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"]  # WebRTC may not go around the proxy
+# Before any script of a page runs: dialogs throw instead of blocking (`while (true) alert(1)` ends at once).
+NO_DIALOGS = """(() => {
+  const refuse = () => { throw new Error('dialogs are disabled while auditor captures this page'); };
+  for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+    try { Object.defineProperty(window, name, {value: refuse, writable: false, configurable: false}); } catch (e) {}
+  }
+})();"""
 BLOCKED_URLS = [f"*.{ext}*" for ext in (
     "png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "bmp",
     "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "m4a", "ogg", "css")]
-INSTALL_HINT = ("install one: `python -m playwright install chromium` where it can be downloaded, "
-                "or Debian's package (`apt-get install chromium`), or set browser.executable in config.yaml")
 
 
 @dataclass(frozen=True)
@@ -33,91 +37,6 @@ class FetchedPage:
     status: int
     html: str
     retry_after: str | None = None  # the Retry-After header, if any
-
-
-def bundled_chromium() -> Path | None:
-    """Playwright's own Chromium, if it was downloaded (no driver start needed to look)."""
-    root = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
-    for pattern in ("chromium-*/chrome-linux*/chrome", "chromium_headless_shell-*/chrome-linux*/headless_shell"):
-        found = sorted(root.glob(pattern))
-        if found:
-            return found[-1]
-    return None
-
-
-def system_chromium() -> Path | None:
-    for candidate in SYSTEM_CHROMIUMS:
-        if Path(candidate).exists():
-            return Path(candidate)
-    return None
-
-
-def choose_executable(configured: str | None) -> str | None:
-    """The browser to launch: the configured one, Playwright's own, else the system's (None = Playwright's)."""
-    if configured:
-        if not Path(configured).exists():
-            raise BrowserError(f"browser.executable {configured!r} does not exist; {INSTALL_HINT}")
-        return configured
-    if bundled_chromium():
-        return None
-    system = system_chromium()
-    if system:
-        return str(system)
-    raise BrowserError(f"no Chromium found; {INSTALL_HINT}")
-
-
-def _apt_install(packages: list[str]) -> str | None:
-    """apt-get install as root; returns the error, or None when it worked."""
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return "needs root and apt-get"
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
-        done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-        if done.returncode != 0:
-            return f"`{' '.join(cmd)}` failed: {done.stderr.strip()[-400:]}"
-    return None
-
-
-def has_cjk_fonts() -> bool:
-    if not shutil.which("fc-list"):
-        return False
-    done = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True)
-    return bool(done.stdout.strip())
-
-
-def ensure_cjk_fonts(echo=print) -> str:
-    """Evidence screenshots of Japanese listings need Japanese fonts (else every character is a box)."""
-    if has_cjk_fonts():
-        return "Japanese fonts: present"
-    echo("auditor: installing Japanese fonts for evidence screenshots (fonts-noto-cjk) ...")
-    error = _apt_install(["fonts-noto-cjk"])
-    if error is None and has_cjk_fonts():
-        return "Japanese fonts: fonts-noto-cjk installed"
-    return (f"Japanese fonts: missing ({error or 'not found after install'}); screenshots will show boxes "
-            "for Japanese text: install a CJK font (Debian: fonts-noto-cjk)")
-
-
-def install_browser(echo=print) -> str:
-    """Make sure a headless Chromium is there: Playwright's download, else Debian's package."""
-    if found := bundled_chromium():
-        return f"Playwright's Chromium: {found}"
-    echo("auditor: trying Playwright's own Chromium download ...")
-    try:
-        done = subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"],
-                              capture_output=True, text=True, timeout=600)
-        if done.returncode == 0 and (found := bundled_chromium()):
-            return f"Playwright's Chromium: {found}"
-        echo("auditor: Playwright's download is not available here; using the system Chromium instead")
-    except (OSError, subprocess.TimeoutExpired) as e:
-        echo(f"auditor: Playwright's download failed ({e}); using the system Chromium instead")
-    if found := system_chromium():
-        return f"system Chromium: {found}"
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        echo("auditor: installing Debian's chromium package (apt-get) ...")
-        if error := _apt_install(["chromium"]):
-            raise BrowserError(error)
-        if found := system_chromium():
-            return f"system Chromium: {found}"
-    raise BrowserError(f"no Chromium could be installed automatically; {INSTALL_HINT}")
 
 
 @dataclass
@@ -138,7 +57,8 @@ class BrowserFetcher:
 
     def __init__(self, *, executable: str | None = None, headless: bool = True, concurrency: int = 4,
                  recycle_after: int = 40, block_resources: bool = True, user_agent: str | None = None,
-                 context_recycle_after: int = 500, max_bytes: int = 10_000_000):
+                 context_recycle_after: int = 500, max_bytes: int = 10_000_000, policy: AddressPolicy | None = None):
+        self.egress = EgressProxy(policy or AddressPolicy())  # every request of the browser goes through it
         self._executable = executable
         self._headless = headless
         self._size = concurrency
@@ -166,11 +86,13 @@ class BrowserFetcher:
         from playwright.async_api import async_playwright
 
         self._exe = choose_executable(self._executable)
+        self.egress.__enter__()
         self._pw = await async_playwright().start()
         try:
             await self._launch()
         except Exception:
             await self._pw.stop()
+            self.egress.__exit__(None, None, None)
             raise
         for _ in range(self._size):
             self._idle.put_nowait(None)  # tabs are opened lazily
@@ -184,13 +106,19 @@ class BrowserFetcher:
             pass
         finally:
             await self._pw.stop()
+            self.egress.__exit__(*exc)
+
+    @property
+    def proxy_url(self) -> str:
+        return self.egress.url
 
     async def _launch(self) -> None:
         from playwright.async_api import Error as PlaywrightError
 
         try:
+            # Playwright also sends loopback addresses through the proxy (it adds `<-loopback>`).
             self._browser = await self._pw.chromium.launch(executable_path=self._exe, headless=self._headless,
-                                                           args=LAUNCH_ARGS)
+                                                           args=LAUNCH_ARGS, proxy={"server": self.egress.url})
         except PlaywrightError as e:
             raise BrowserError(f"Chromium did not start ({self._exe or 'Playwright default'}): "
                                f"{e.message.splitlines()[0]}") from None
@@ -201,6 +129,7 @@ class BrowserFetcher:
     async def _new_context(self) -> None:
         self._context = await self._browser.new_context(user_agent=self._user_agent, locale="ja-JP",
                                                         service_workers="block")
+        await self._context.add_init_script(NO_DIALOGS)
         self._generation += 1
         self._context_loads = 0
         self.contexts_opened += 1
@@ -238,6 +167,8 @@ class BrowserFetcher:
 
     async def _open(self, block: bool) -> _Tab:
         page = await self._context.new_page()
+        page.on("popup", _close_popup)  # a listing's window.open() gets no window
+        page.on("dialog", _dismiss)
         self.pages_opened += 1
         self._open_tabs[self._generation] = self._open_tabs.get(self._generation, 0) + 1
         cdp = None
@@ -288,18 +219,31 @@ class BrowserFetcher:
         if tab.generation in self._old_contexts:
             await self._close_drained()
 
-    def _error(self, url: str, e) -> NetworkError:
+    def _error(self, url: str, e) -> NetworkError | AddressRefused:
         message = e.message.splitlines()[0] if getattr(e, "message", None) else str(e)
+        if "ERR_TUNNEL_CONNECTION_FAILED" in message and (refused := self.egress.refusal_for(url)):
+            return AddressRefused(url, refused.reason)
         if self._browser is not None and not self._browser.is_connected():
             message = f"the browser crashed ({message})"
         return NetworkError(url, message)
 
-    async def snapshot(self, url: str, *, ready_selector: str | None, timeout: float, image_urls: tuple[str, ...] = (),
-                       max_image_bytes: int = 10_000_000, tabs: int = 2) -> Snapshot:
-        """Load a page with everything (images, styles) for evidence: full-page PNG, rendered HTML, images."""
+    def _allowed(self, url: str) -> None:
+        """Refuse, before the browser sees it, an address the policy does not let auditor reach."""
+        try:
+            self.egress.policy.check_url(url)
+        except Refusal as e:
+            raise AddressRefused(url, str(e)) from None
+
+    async def snapshot(self, url: str, *, ready_selector: str | None, timeout: float, tabs: int = 2) -> Snapshot:
+        """The crawled page, loaded with everything for evidence: a full-page PNG and the rendered HTML.
+
+        Confined to that page: navigations away from its origin are stopped, popups closed, dialogs
+        refused, requests to addresses the policy refuses are not made; each is noted in the capture.
+        A page that does not settle in time is captured again with its scripts off, marked partial."""
         from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+        self._allowed(url)
         if self._evidence_idle is None:
             self._evidence_idle = asyncio.Queue()
             for _ in range(tabs):
@@ -309,8 +253,13 @@ class BrowserFetcher:
         except PlaywrightError as e:
             raise self._error(url, e) from None
         page, healthy, ms = tab.page, False, timeout * 1000
+        notes = _Notes(self.egress)
         try:
+            await notes.watch(page, url)
             response = await page.goto(url, wait_until="commit", timeout=ms)
+            if response is not None and (reason := response.headers.get(REFUSED_HEADER.lower())):
+                healthy = True
+                raise AddressRefused(url, reason)
             if response is not None and response.status >= 400:
                 healthy = True
                 raise BadStatus(url, response.status)
@@ -326,25 +275,42 @@ class BrowserFetcher:
             html, final_url = await page.content(), page.url
             healthy = True
         except PlaywrightTimeout:
-            raise FetchTimeout(url, f"no evidence within {timeout:g} s") from None
+            log.warning("evidence of %s: the page did not settle in %g s; capturing it with its scripts off", url, timeout)
+            png, html, final_url = await self._without_scripts(url, ms)
+            return Snapshot(url, final_url, png, html, notes=tuple(notes.lines),
+                            partial=f"the page did not settle within {timeout:g} s: captured with its scripts off")
         except PlaywrightError as e:
             raise self._error(url, e) from None
         finally:
-            self._give_back(self._evidence_idle, tab, healthy, None)
-        images = []
-        for image_url in image_urls:
-            if not image_url.lower().startswith(("http://", "https://")):
-                continue
+            self._give_back(self._evidence_idle, tab, healthy, 1)  # a fresh tab for every capture
+        if _origin(final_url) != _origin(url):
+            notes.add(f"the server sent the page on to another site: {final_url[:300]}")
+        return Snapshot(url, final_url, png, html, notes=tuple(notes.lines))
+
+    async def _without_scripts(self, url: str, ms: float) -> tuple[bytes, str, str]:
+        """The page as its server sent it, in a fresh context with JavaScript off (a page that loops cannot stop it)."""
+        from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        context = await self._browser.new_context(java_script_enabled=False, user_agent=self._user_agent,
+                                                  locale="ja-JP", service_workers="block")
+        try:
+            page = await context.new_page()
             try:
-                response = await self._context.request.get(image_url, timeout=ms, max_redirects=3)
-                body = await response.body()
-            except PlaywrightError as e:
-                log.info("evidence image not kept: %s (%s)", image_url, e.message.splitlines()[0])
-                continue
-            ctype = response.headers.get("content-type", "")
-            if response.ok and ctype.startswith("image/") and len(body) <= max_image_bytes:
-                images.append((image_url, ctype, body))
-        return Snapshot(url, final_url, png, html, tuple(images))
+                await page.goto(url, wait_until="load", timeout=ms)
+            except PlaywrightTimeout:
+                pass  # what has arrived is captured
+            png = await page.screenshot(full_page=True, type="png", timeout=ms)
+            return png, await page.content(), page.url
+        except PlaywrightTimeout:
+            raise FetchTimeout(url, f"no evidence within {ms / 1000:g} s, even with the page's scripts off") from None
+        except PlaywrightError as e:
+            raise self._error(url, e) from None
+        finally:
+            try:
+                await asyncio.wait_for(context.close(), 10)
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                pass
 
     async def fetch(self, url: str, *, ready_selector: str | None, timeout: float) -> FetchedPage:
         """Load url in a pooled tab and return the rendered HTML; errors become CrawlError kinds."""
@@ -358,7 +324,11 @@ class BrowserFetcher:
         page, healthy, ms = tab.page, False, timeout * 1000
         try:
             self._context_loads += 1
+            self._allowed(url)
             response = await page.goto(url, wait_until="commit", timeout=ms)
+            if response is not None and (reason := response.headers.get(REFUSED_HEADER.lower())):
+                healthy = True
+                raise AddressRefused(url, reason)
             declared = int((response.headers.get("content-length") or "0") if response else "0")
             if declared > self._max_bytes:  # stop it now, before the browser reads it all
                 healthy = True
@@ -382,3 +352,64 @@ class BrowserFetcher:
             raise self._error(url, e) from None
         finally:
             self._give_back(self._idle, tab, healthy, self._recycle_after)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return parts.scheme.lower(), "", None
+
+
+def _close_popup(popup) -> None:
+    asyncio.get_running_loop().create_task(_quietly(popup.close()))
+
+
+def _dismiss(dialog) -> None:
+    asyncio.get_running_loop().create_task(_quietly(dialog.dismiss()))
+
+
+async def _quietly(coro) -> None:
+    try:
+        await asyncio.wait_for(coro, 5)
+    except Exception:  # noqa: BLE001 - a window or dialog already gone
+        pass
+
+
+class _Notes:
+    """What a capture stopped or refused, for capture.json."""
+
+    LIMIT = 50
+
+    def __init__(self, egress: EgressProxy):
+        self.egress = egress
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        if len(self.lines) < self.LIMIT and line not in self.lines:
+            self.lines.append(line)
+
+    async def watch(self, page, url: str) -> None:
+        origin = _origin(url)
+
+        async def confine(route, request) -> None:
+            if request.is_navigation_request() and request.frame == page.main_frame and _origin(request.url) != origin:
+                self.add(f"stopped the page from navigating to {request.url[:300]}")
+                await route.fulfill(status=204)  # "no content": the browser stays on the page, without an error page
+            else:
+                await route.fallback()
+
+        def refused_response(response) -> None:
+            if reason := response.headers.get(REFUSED_HEADER.lower()):
+                self.add(f"refused {response.url[:300]}: {reason}")
+
+        def refused_tunnel(request) -> None:
+            if "ERR_TUNNEL_CONNECTION_FAILED" in (request.failure or "") and (r := self.egress.refusal_for(request.url)):
+                self.add(f"refused {request.url[:300]}: {r.reason}")
+
+        page.on("popup", lambda popup: self.add(f"closed a window the page opened ({popup.url[:300]})"))
+        page.on("dialog", lambda dialog: self.add(f"dismissed a {dialog.type} dialog"))
+        page.on("response", refused_response)
+        page.on("requestfailed", refused_tunnel)
+        await page.route("**/*", confine)
