@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from auditor.config import EvidenceSettings
-from auditor.crawl.addresses import AddressPolicy
-from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
+from auditor.crawl.addresses import AddressPolicy, Refusal
+from auditor.crawl.checked import checked_client
 from auditor.errors import CrawlError
-from auditor.evidence import IMAGE_TYPES, save_snapshot, write_manifest
+from auditor.evidence import IMAGE_TYPES, clean_partial, save_snapshot, write_manifest
 from auditor.models import Listing, PageFailure, PageKind, RunSummary
 from auditor.store import Recorded, Store
 
@@ -35,8 +35,6 @@ async def fetch_image(client: httpx.AsyncClient, url: str, cap: int, timeout: fl
         return None, f"image not kept: {url[:200]} is not an http(s) address"
     try:
         async with client.stream("GET", url, timeout=timeout) as r:
-            if reason := r.headers.get(REFUSED_HEADER):
-                return None, f"image not fetched: {url[:200]}: {reason}"
             ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
             if r.status_code != 200 or ctype not in IMAGE_TYPES:
                 return None, f"image not kept: {url[:200]} answered {r.status_code} {ctype[:50]}"
@@ -45,6 +43,8 @@ async def fetch_image(client: httpx.AsyncClient, url: str, cap: int, timeout: fl
                 body += chunk
                 if len(body) > cap:
                     return None, f"image not kept: {url[:200]} is over the {cap:,} byte cap"
+    except Refusal as e:
+        return None, f"image not fetched: {url[:200]}: {e}"
     except httpx.HTTPError as e:
         return None, f"image not kept: {url[:200]}: {type(e).__name__}: {str(e)[:200]}"
     return (url, ctype, bytes(body)), None
@@ -53,12 +53,12 @@ async def fetch_image(client: httpx.AsyncClient, url: str, cap: int, timeout: fl
 class EvidenceTaker:
     """Captures run beside the crawl, a few at a time, through the run's browser.
 
-    Use as `async with`: listing images are fetched over plain HTTP through an egress proxy of their own."""
+    Use as `async with`: listing images are fetched over plain HTTP, under the run's address policy."""
 
     def __init__(self, browser, root: Path, settings: EvidenceSettings, store: Store, summary: RunSummary,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy | None = None):
         self.browser = browser
-        self.egress = EgressProxy(policy or AddressPolicy())
+        self.policy = policy or AddressPolicy()
         self._client: httpx.AsyncClient | None = None
         self.root = root
         self.settings = settings
@@ -68,25 +68,42 @@ class EvidenceTaker:
         self.timeout = timeout
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._tasks: set[asyncio.Task] = set()
+        self._taking: set[tuple[str, str]] = set()  # listings with a capture in flight
 
     async def __aenter__(self) -> "EvidenceTaker":
-        self.egress.__enter__()
-        self._client = httpx.AsyncClient(proxy=self.egress.url, trust_env=False, follow_redirects=True, max_redirects=3)
+        if left := await asyncio.to_thread(clean_partial, self.root):
+            log.warning("removed %d half-written capture folder(s) a stopped run left", left)
+        self._client = checked_client(self.policy, follow_redirects=True, max_redirects=3)
         return self
 
     async def __aexit__(self, *exc) -> None:
-        try:
-            await self._client.aclose()
-        finally:
-            self.egress.__exit__(*exc)
+        await self._client.aclose()
 
     def wanted(self, listing: Listing, recorded: Recorded) -> bool:
         return bool(recorded.new or recorded.changes) or not self.store.has_evidence(listing.site, listing.item_id)
 
-    def take(self, target: str, listing: Listing, ready_selector: str | None) -> None:
+    def take(self, target: str, listing: Listing, ready_selector: str | None, owed: bool = False) -> None:
+        """Capture the listing's page beside the crawl; it is owed (in the database) until the capture is on disk."""
+        key = (listing.site, listing.item_id)
+        if key in self._taking:
+            return
+        self._taking.add(key)
+        if not owed:
+            self.store.owe_evidence(self.summary.run_id, target, listing.site, listing.item_id, listing.url, self.clock())
         task = asyncio.create_task(self._take(target, listing, ready_selector))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._taking.discard(key))
+
+    def take_owed(self, rows: list[dict], listings: dict[tuple[str, str], Listing], ready: dict[str, str | None]) -> int:
+        """Start the captures earlier runs owe (killed before taking them); how many."""
+        started = 0
+        for row in rows:
+            listing = listings.get((row["site"], row["item_id"]))
+            if listing is not None and row["target"] in ready:
+                self.take(row["target"], listing, ready[row["target"]], owed=True)
+                started += 1
+        return started
 
     async def _take(self, target: str, listing: Listing, ready_selector: str | None) -> None:
         async with self._slots:
@@ -99,11 +116,13 @@ class EvidenceTaker:
             except (CrawlError, asyncio.TimeoutError, OSError) as e:
                 detail = e.detail if isinstance(e, CrawlError) else f"{type(e).__name__}: {e}"
                 log.warning("no evidence of %s: %s", listing.url, detail)
-                self.store.record_failure(self.summary.run_id, PageFailure(target, listing.url, "evidence", detail, 1,
-                                                                           PageKind.ITEM), self.clock())
+                given_up = self.store.evidence_missed(listing.site, listing.item_id, detail)
+                self.store.record_failure(self.summary.run_id, PageFailure(
+                    target, listing.url, "evidence", detail + ("" if given_up else " (still owed: the next run tries again)"),
+                    1, PageKind.ITEM), self.clock())
                 self.summary.evidence_failed += 1
                 return
-            self.store.record_evidence(self.summary.run_id, evidence)
+            self.store.evidence_taken(self.summary.run_id, evidence)
             self.summary.evidence_captured += 1
 
     async def _with_images(self, snap, urls: tuple[str, ...]):

@@ -5,8 +5,9 @@ Layout under the evidence folder (by default reports/evidence/):
     <site>/<item id>/<YYYYmmddTHHMMSSZ>/page.png, page.html, image-1.jpg, ..., capture.json
     manifests/<YYYY-MM-DD>.sha256      (`cd reports/evidence && sha256sum -c manifests/DAY.sha256`)
 
-A capture's folder is created exclusively: evidence is never overwritten, a listing seen again
-that changed gets a new folder beside the old one. Item ids come from scraped pages, so they are
+A capture is written into a temporary `.partial-*` folder and renamed into place when complete:
+evidence is never overwritten nor half-written, and a listing seen again that changed gets a new
+folder beside the old one. Item ids come from scraped pages, so they are
 reduced to safe file names before they touch the file system.
 """
 
@@ -16,8 +17,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -56,47 +58,83 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _new_folder(root: Path, site: str, item_id: str, at: datetime) -> Path:
+PARTIAL = ".partial-"  # a capture being written; renamed into place only when complete
+
+
+def _place(root: Path, site: str, item_id: str, at: datetime, written: Path) -> Path:
+    """Rename a complete capture folder to its final name; an existing capture is never written into."""
     parent = root / safe_name(site) / safe_name(item_id)
-    parent.mkdir(parents=True, exist_ok=True)
     stamp = at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     for n in range(1, 1000):
         folder = parent / (stamp if n == 1 else f"{stamp}-{n}")
-        try:
-            folder.mkdir()  # exclusive: an existing capture is never written into
-            return folder
-        except FileExistsError:
+        if folder.exists():
             continue
+        try:
+            os.rename(written, folder)  # atomic; fails on a non-empty folder of that name
+        except OSError:
+            if folder.exists():
+                continue
+            raise
+        _sync_dir(parent)
+        return folder
     raise FileExistsError(f"too many captures of {site}/{item_id} at {stamp}")
 
 
-def _write(root: Path, folder: Path, name: str, data: bytes, kind: str, source: str | None = None) -> EvidenceFile:
-    path = folder / name
-    with open(path, "xb") as f:
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write(folder: Path, name: str, data: bytes, kind: str, source: str | None = None) -> tuple[str, EvidenceFile]:
+    with open(folder / name, "xb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
-    return EvidenceFile(kind, path.relative_to(root).as_posix(), hashlib.sha256(data).hexdigest(), len(data), source)
+    return name, EvidenceFile(kind, name, hashlib.sha256(data).hexdigest(), len(data), source)
 
 
 def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datetime) -> Evidence:
-    """Write a snapshot into a new capture folder; capture.json lists every file with its hash."""
-    folder = _new_folder(root, site, item_id, at)
-    files = [_write(root, folder, "page.png", snap.png, "screenshot", snap.final_url),
-             _write(root, folder, "page.html", snap.html.encode("utf-8"), "html", snap.final_url)]
-    for i, (url, ctype, body) in enumerate(snap.images, start=1):
-        ext = IMAGE_TYPES.get(ctype.split(";")[0].strip().lower(), "bin")
-        files.append(_write(root, folder, f"image-{i}.{ext}", body, "image", url))
-    record = {
-        "site": site, "item_id": item_id, "url": snap.url, "final_url": snap.final_url,
-        "captured_at": at.astimezone(timezone.utc).isoformat(timespec="seconds"),
-        "partial": snap.partial, "notes": list(snap.notes),
-        "files": [{"name": Path(f.path).name, "kind": f.kind, "sha256": f.sha256, "bytes": f.bytes,
-                   "source_url": f.source_url} for f in files],
-    }
-    files.append(_write(root, folder, "capture.json",
-                        json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"), "capture"))
-    return Evidence(site, item_id, snap.url, snap.final_url, at, folder.relative_to(root).as_posix(), tuple(files))
+    """Write a snapshot into a new capture folder; capture.json lists every file with its hash.
+
+    The files are written into a temporary folder beside the final one and renamed into place when all
+    of them (and capture.json) are on disk: a capture folder is complete or absent, never half-written."""
+    parent = root / safe_name(site) / safe_name(item_id)
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=PARTIAL, dir=parent))
+    try:
+        files = [_write(work, "page.png", snap.png, "screenshot", snap.final_url),
+                 _write(work, "page.html", snap.html.encode("utf-8", "surrogatepass"), "html", snap.final_url)]
+        for i, (url, ctype, body) in enumerate(snap.images, start=1):
+            ext = IMAGE_TYPES.get(ctype.split(";")[0].strip().lower(), "bin")
+            files.append(_write(work, f"image-{i}.{ext}", body, "image", url))
+        record = {
+            "site": site, "item_id": item_id, "url": snap.url, "final_url": snap.final_url,
+            "captured_at": at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+            "partial": snap.partial, "notes": list(snap.notes),
+            "files": [{"name": name, "kind": f.kind, "sha256": f.sha256, "bytes": f.bytes,
+                       "source_url": f.source_url} for name, f in files],
+        }
+        files.append(_write(work, "capture.json", json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"),
+                            "capture"))
+        _sync_dir(work)
+        folder = _place(root, site, item_id, at, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    rel = folder.relative_to(root).as_posix()
+    return Evidence(site, item_id, snap.url, snap.final_url, at, rel,
+                    tuple(replace(f, path=f"{rel}/{name}") for name, f in files))
+
+
+def clean_partial(root: Path) -> int:
+    """Remove capture folders a killed process left half-written; how many there were."""
+    leftovers = list(Path(root).glob(f"*/*/{PARTIAL}*")) if Path(root).is_dir() else []
+    for folder in leftovers:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(leftovers)
 
 
 def write_manifest(root: Path, day: date, files: list[tuple[str, str]]) -> Path:

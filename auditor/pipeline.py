@@ -41,6 +41,7 @@ from auditor.runlock import run_lock
 from auditor.settle import DAILY_KINDS, settle_run
 from auditor.sites import get_profile
 from auditor.store import Store
+from auditor.store.core import listing_from_row
 from auditor.values import clean_amount
 
 log = logging.getLogger(__name__)
@@ -158,11 +159,12 @@ class _Tally:
 
 
 async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock,
-                            evidence: EvidenceTaker | None, followed: dict[str, tuple[str, str]], tally: _Tally) -> None:
+                            evidence: EvidenceTaker | None, followed: dict[str, tuple[str, str]], tally: _Tally,
+                            addresses: AddressPolicy) -> None:
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
     watched = set(followed.values())
-    async for event in crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent, proxy=getattr(fetcher, "proxy_url", None))):
+    async for event in crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent, policy=addresses)):
         if isinstance(event, ListingFound):
             x = event.listing
             try:
@@ -353,20 +355,29 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
         tally = _Tally()
         summary.target_pages = tally.ok  # one count of the pages read per target, live
 
-        policy = address_policy(config, aliases)
+        addresses = address_policy(config, aliases)
 
         async def go() -> None:
             async with AsyncExitStack() as browsers:
-                fetcher = await browsers.enter_async_context(opts.fetcher or adaptive_for(config, policy))
+                fetcher = await browsers.enter_async_context(opts.fetcher or adaptive_for(config, addresses))
                 taker = None
                 if config.evidence.enabled and opts.evidence:
                     shooter = fetcher if hasattr(fetcher, "snapshot") else \
-                        await browsers.enter_async_context(browser_for(config, policy))
+                        await browsers.enter_async_context(browser_for(config, addresses))
                     taker = await browsers.enter_async_context(EvidenceTaker(
                         shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
-                        config.crawl.page_timeout_seconds, policy))
+                        config.crawl.page_timeout_seconds, addresses))
+                    owed = store.owed_evidence(names)
+                    if owed:
+                        rows = store.listings_by_key((r["site"], r["item_id"]) for r in owed)
+                        at_now = {k: replace(listing_from_row(v), url=moved(v["url"], earlier, aliases))  # a demo's new port
+                                  for k, v in rows.items()}
+                        started = taker.take_owed(owed, at_now,
+                                                  {j.target: j.reader.ready_selector for j in jobs})
+                        log.info("taking %d evidence captures still owed from earlier runs", started)
                 work = asyncio.ensure_future(asyncio.wait_for(_crawl_into_store(
-                    jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker, followed, tally), limit))
+                    jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker, followed, tally,
+                    addresses), limit))
                 await _unless_stopped(work, opts.stop)
                 if taker:
                     await _unless_stopped(asyncio.ensure_future(taker.drain()), opts.stop)

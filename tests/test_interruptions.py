@@ -115,3 +115,51 @@ def test_two_runs_never_go_at_once(tmp_path):
         runs = c.execute("select started_at, finished_at, status from runs order by id").fetchall()
     assert [r[2] for r in runs] == ["completed", "completed"]
     assert runs[1][0] >= runs[0][1]  # the second started after the first had finished
+
+
+def test_a_run_killed_while_capturing_evidence_leaves_no_capture_lost_or_half_written(tmp_path):
+    config, db = write_config(tmp_path), tmp_path / "a.db"
+    config.write_text(config.read_text().replace("evidence: {enabled: false}", "evidence: {images: false}"))
+    proc = start_run(config)
+    wait_for(lambda: count(db, "select count(distinct folder) from evidence") >= 3, timeout=120)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    owed_at_kill = count(db, "select count(*) from evidence_owed")
+    assert owed_at_kill > 0  # captures lag behind the crawl: these were owed when it died
+
+    resumed = CliRunner().invoke(cli, ["--config", str(config), "run", "--resume"])
+    assert resumed.exit_code in (0, 1), resumed.output
+    evidence = tmp_path / "reports" / "evidence"
+    with sqlite3.connect(db) as c:
+        flagged = set(c.execute("select distinct site, item_id from hits where run_id = 1").fetchall())
+        captured = set(c.execute("select distinct site, item_id from evidence").fetchall())
+        failed = {tuple(u.rsplit("/", 1)) for (u,) in c.execute("select url from page_failures where kind = 'evidence'")}
+        assert c.execute("select count(*) from evidence_owed").fetchone()[0] == 0
+        status = c.execute("select status from runs where id = 1").fetchone()[0]
+    assert flagged and len(flagged - captured) <= len(failed), "every flagged listing has evidence or a recorded failure"
+    assert status == ("completed" if not failed else "partial")
+    assert not list(evidence.glob("*/*/.partial-*"))  # nothing half-written is left
+    for manifest in (evidence / "manifests").glob("*.sha256"):
+        checked = subprocess.run(["sha256sum", "--quiet", "-c", str(manifest.relative_to(evidence))], cwd=evidence,
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_capture_is_complete_or_absent(tmp_path):
+    from datetime import datetime, timezone
+
+    from auditor.evidence import Snapshot, clean_partial, save_snapshot
+
+    snap = Snapshot("https://x.example/1", "https://x.example/1", b"\x89PNG" + b"0" * 100, "<html></html>")
+    at = datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
+    first = save_snapshot(tmp_path, "site", "item/../1", snap, at)
+    second = save_snapshot(tmp_path, "site", "item/../1", snap, at)  # the same second: a new folder beside it
+    assert first.folder != second.folder
+    for ev in (first, second):
+        names = sorted(p.name for p in (tmp_path / ev.folder).iterdir())
+        assert names == ["capture.json", "page.html", "page.png"]
+    leftover = tmp_path / "site" / "x" / ".partial-abc"
+    leftover.mkdir(parents=True)
+    (leftover / "page.png").write_bytes(b"")  # what a kill in the middle of writing leaves
+    assert clean_partial(tmp_path) == 1 and not leftover.exists()
+    assert (tmp_path / first.folder).exists()

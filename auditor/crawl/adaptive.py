@@ -37,10 +37,6 @@ class AdaptiveFetcher:
         finally:
             await self.http.__aexit__(*exc)
 
-    @property
-    def proxy_url(self) -> str:
-        return self.http.proxy_url
-
     async def browser(self):
         async with self._lock:
             if self._browser is None:

@@ -253,6 +253,7 @@ class BrowserFetcher:
         except PlaywrightError as e:
             raise self._error(url, e) from None
         page, healthy, ms = tab.page, False, timeout * 1000
+        self._context_loads += 1  # captures count toward recycling the context too: memory stays flat
         notes = _Notes(self.egress)
         try:
             await notes.watch(page, url)

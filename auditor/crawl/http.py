@@ -1,8 +1,8 @@
 """A plain HTTP fetcher (httpx): what a server-rendered page says without running its scripts.
 
-Every request goes out through the egress proxy, which enforces the address policy on each
-hop of a redirect. Bodies are read as a stream and given up past `max_bytes`; redirects are
-capped; the text is decoded from the declared charset, else UTF-8, else Shift_JIS / EUC-JP.
+Every connection, each hop of a redirect included, passes the address policy (auditor/crawl/checked.py).
+Bodies are read as a stream and given up past `max_bytes`; redirects are capped; the text is decoded
+from the declared charset, else UTF-8, else Shift_JIS / EUC-JP.
 """
 
 from __future__ import annotations
@@ -12,18 +12,10 @@ import httpx
 from auditor.crawl.addresses import AddressPolicy, Refusal
 from auditor.crawl.browser import FetchedPage
 from auditor.crawl.charset import decode_html
-from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
+from auditor.crawl.checked import checked_client
 from auditor.errors import AddressRefused, FetchTimeout, NetworkError, PageTooLarge, TooManyRedirects
 
 MAX_REDIRECTS = 5
-
-
-def refusal_of(error: httpx.HTTPError | None = None, response: httpx.Response | None = None) -> str | None:
-    """The address policy's reason, when the egress proxy refused the request (or a redirect of it)."""
-    if response is not None:
-        return response.headers.get(REFUSED_HEADER)
-    text = str(error)
-    return text.split("auditor-refused: ", 1)[1] if isinstance(error, httpx.ProxyError) and "auditor-refused: " in text else None
 
 
 class HttpFetcher:
@@ -32,33 +24,23 @@ class HttpFetcher:
         self._headers = {"User-Agent": user_agent} if user_agent else {}
         self._max_bytes = max_bytes
         self._max_connections = max_connections
-        self.egress = EgressProxy(policy or AddressPolicy())
+        self.policy = policy or AddressPolicy()
         self._client: httpx.AsyncClient | None = None
 
-    @property
-    def proxy_url(self) -> str:
-        return self.egress.url
-
     async def __aenter__(self) -> "HttpFetcher":
-        self.egress.__enter__()
-        self._client = httpx.AsyncClient(headers=self._headers, follow_redirects=True, max_redirects=MAX_REDIRECTS,
-                                         limits=httpx.Limits(max_connections=self._max_connections),
-                                         proxy=self.egress.url, trust_env=False)
+        self._client = checked_client(self.policy, max_connections=self._max_connections, headers=self._headers,
+                                      follow_redirects=True, max_redirects=MAX_REDIRECTS)
         return self
 
     async def __aexit__(self, *exc) -> None:
-        try:
-            await self._client.aclose()
-        finally:
-            self.egress.__exit__(*exc)
+        await self._client.aclose()
 
     async def fetch(self, url: str, *, ready_selector: str | None, timeout: float) -> FetchedPage:
         try:
-            self.egress.policy.check_url(url)
+            self.policy.check_url(url)
             async with self._client.stream("GET", url, timeout=timeout) as r:
-                if reason := refusal_of(response=r):
-                    raise AddressRefused(str(r.url), reason)
-                declared = int(r.headers.get("content-length") or 0)
+                raw = r.headers.get("content-length") or "0"
+                declared = int(raw) if raw.isdigit() else 0
                 if declared > self._max_bytes:
                     raise PageTooLarge(url, f"the page is {declared:,} bytes, over the {self._max_bytes:,} byte cap")
                 body = bytearray()
@@ -75,8 +57,6 @@ class HttpFetcher:
         except httpx.TimeoutException:
             raise FetchTimeout(url, f"no complete page within {timeout:g} s") from None
         except httpx.HTTPError as e:
-            if reason := refusal_of(e):
-                raise AddressRefused(url, reason) from None
             raise NetworkError(url, f"{type(e).__name__}: {e}") from None
         return FetchedPage(url, str(r.url), r.status_code, decode_html(bytes(body), r.charset_encoding),
                            r.headers.get("retry-after"))

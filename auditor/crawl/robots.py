@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 from protego import Protego
 
+from auditor.crawl.addresses import AddressPolicy, Refusal
+from auditor.crawl.checked import checked_client
 from auditor.errors import RobotsDisallowed
 
 log = logging.getLogger(__name__)
@@ -20,9 +22,9 @@ MAX_BYTES = 500_000  # RFC 9309: parse at least 500 KiB
 
 
 class RobotsCache:
-    def __init__(self, user_agent: str, timeout: float = 15.0, proxy: str | None = None):
+    def __init__(self, user_agent: str, timeout: float = 15.0, policy: AddressPolicy | None = None):
         self.user_agent = user_agent
-        self.proxy = proxy  # the run's egress proxy: robots.txt and its redirects pass the address policy too
+        self.policy = policy or AddressPolicy()  # robots.txt and its redirects pass the address policy too
         self.timeout = timeout
         self._rules: dict[str, Protego | None] = {}  # None: robots.txt unreachable, stay off the host
         self._locks: dict[str, asyncio.Lock] = {}
@@ -30,11 +32,10 @@ class RobotsCache:
     async def _load(self, origin: str) -> Protego | None:
         url = origin + "/robots.txt"
         try:
-            async with httpx.AsyncClient(headers={"User-Agent": self.user_agent}, follow_redirects=True,
-                                         max_redirects=5, timeout=self.timeout, proxy=self.proxy,
-                                         trust_env=self.proxy is None) as client:
+            async with checked_client(self.policy, headers={"User-Agent": self.user_agent}, follow_redirects=True,
+                                      max_redirects=5, timeout=self.timeout) as client:
                 r = await client.get(url)
-        except httpx.HTTPError as e:
+        except (httpx.HTTPError, Refusal) as e:
             log.warning("robots.txt of %s unreachable (%s): not crawling that host this run", origin, type(e).__name__)
             return None
         if r.status_code >= 500:

@@ -20,7 +20,8 @@ from contextlib import contextmanager
 import sqlite_utils
 
 from auditor.errors import StoreError
-from auditor.models import Evidence, Hit, Listing, PageFailure, RunSummary, SellerHit
+from auditor.models import Hit, Listing, PageFailure, RunSummary, SellerHit
+from auditor.store.evidence import EvidenceTables
 from auditor.store.picture import PictureTables
 from auditor.store.review import ReviewTables
 from auditor.store.schema import MIGRATIONS
@@ -74,7 +75,7 @@ def version_of(listing: Listing) -> dict:
     return row
 
 
-class Store(PictureTables, ReviewTables):
+class Store(PictureTables, ReviewTables, EvidenceTables):
     """The audit database."""
 
     def __init__(self, path: Path | str):
@@ -340,37 +341,7 @@ class Store(PictureTables, ReviewTables):
                     [run_id, h.site, h.seller_id, h.seller_name, h.rule_id, h.title, h.severity, h.listings,
                      str(h.total), h.within_days])
 
-    def record_evidence(self, run_id: int, ev: Evidence) -> None:
-        with self.write():
-            self.db["evidence"].insert_all([{
-                "run_id": run_id, "site": ev.site, "item_id": ev.item_id, "url": ev.url, "final_url": ev.final_url,
-                "captured_at": _iso(ev.captured_at), "folder": ev.folder, "kind": f.kind, "path": f.path,
-                "sha256": f.sha256, "bytes": f.bytes, "source_url": f.source_url} for f in ev.files])
-
     # --- reading ---------------------------------------------------------------------------------
-    def has_evidence(self, site: str, item_id: str) -> bool:
-        return self.db.execute("select 1 from evidence where site = ? and item_id = ? limit 1", [site, item_id]).fetchone() is not None
-
-    def evidence_for(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
-        """Every evidence file of these listings, newest capture first."""
-        wanted = sorted(set(keys))
-        out: dict[tuple[str, str], list[dict]] = {k: [] for k in wanted}
-        for i in range(0, len(wanted), 400):  # through the (site, item_id) index, not the whole table
-            chunk = wanted[i:i + 400]
-            values = ", ".join("(?, ?)" for _ in chunk)
-            for row in self.db.query(f"with k (site, item_id) as (values {values}) select e.* from k join evidence e"
-                                     " on e.site = k.site and e.item_id = k.item_id order by e.captured_at desc, e.id",
-                                     [v for key in chunk for v in key]):
-                out[(row["site"], row["item_id"])].append(row)
-        return out
-
-    def evidence_times(self, run_id: int) -> list[str]:
-        return [r[0] for r in self.db.execute("select distinct captured_at from evidence where run_id = ?", [run_id])]
-
-    def evidence_between(self, start: datetime, end: datetime) -> list[dict]:
-        return list(self.db.query("select * from evidence where captured_at >= ? and captured_at < ? order by path",
-                                  [_iso(start), _iso(end)]))
-
     def listings_by_key(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
         """The listings' rows, 400 a query through the primary key (a report reads thousands)."""
         wanted = sorted(set(keys))

@@ -142,5 +142,12 @@ def _migrate_11(db: sqlite_utils.Database) -> None:
     db.execute("update runs set reported_at = finished_at where status != 'running'")
 
 
+def _migrate_12(db: sqlite_utils.Database) -> None:
+    """Captures owed to flagged listings, so a run killed before taking them does not lose them."""
+    db["evidence_owed"].create({"site": str, "item_id": str, "run_id": int, "target": str, "url": str,
+                                "owed_at": str, "attempts": int, "last_error": str}, pk=("site", "item_id"))
+    db["evidence_owed"].create_index(["target"])
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
-              _migrate_9, _migrate_10, _migrate_11]
+              _migrate_9, _migrate_10, _migrate_11, _migrate_12]

@@ -1,0 +1,46 @@
+"""Plain HTTP under the address policy, without a detour: httpx whose every connection is checked.
+
+httpcore opens each TCP connection through a network backend; this one resolves the host with the
+AddressPolicy, refuses what the policy refuses, and connects to the very address it checked (TLS
+still verifies the host name). Redirects are connections too, so every hop is checked. The
+browser, which httpx cannot serve, goes through the egress proxy instead (auditor/crawl/egress.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpcore
+import httpx
+
+from auditor.crawl.addresses import AddressPolicy
+
+
+class CheckedBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, policy: AddressPolicy):
+        self.policy = policy
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options=None) -> httpcore.AsyncNetworkStream:
+        target = await asyncio.get_running_loop().run_in_executor(None, self.policy.resolve, host, port)  # or Refusal
+        return await self._inner.connect_tcp(str(target), port, timeout, local_address, socket_options)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None):
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def checked_client(policy: AddressPolicy, *, max_connections: int = 8, **kwargs) -> httpx.AsyncClient:
+    """An httpx client whose connections pass the address policy (and that ignores proxy variables)."""
+    limits = httpx.Limits(max_connections=max_connections)
+    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    # httpx does not take a network backend; its pool is rebuilt with the same settings and ours.
+    # tests/test_hostile.py fails loudly if an upgrade changes this.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+        network_backend=CheckedBackend(policy))
+    return httpx.AsyncClient(transport=transport, trust_env=False, **kwargs)
