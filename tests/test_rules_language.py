@@ -189,3 +189,46 @@ def test_a_rule_can_name_one_listing_by_item_id_or_url():
     spared = Listing("demo_auction", "x100191", "http://h/auction/item/x100191", "AI美女 ポスター")
     assert [h.rule_id for h in matcher.match_listing(hit)] == ["t.label"]
     assert matcher.match_listing(spared) == []
+
+
+LOOKALIKE_RULE = """rules:
+  - id: t.label
+    title: label
+    severity: high
+    selections:
+      label: {keywords: [AI美女, AIグラビア]%s}
+    condition: label
+"""
+
+
+@pytest.mark.parametrize("title, fires", [
+    ("【A1美女】オリジナル", True), ("【Al美女】", True), ("Aı美女 作品", True), ("A1グラビア B2", True),
+    ("A1 美女ポスター", False), ("A1サイズ 美女", False), ("A1-美女", False), ("A1ポスター 美女", False),
+    ("GLOBAL美女", False),  # a look-alike must still start a word
+])
+def test_look_alike_digits_and_letters_count_unless_they_read_as_a_paper_size(tmp_path, title, fires):
+    m = rules_from(tmp_path, LOOKALIKE_RULE % "")
+    assert bool(fired(m, title=title)) is fires
+
+
+def test_look_alikes_can_be_turned_off_per_selection(tmp_path):
+    m = rules_from(tmp_path, LOOKALIKE_RULE % ", lookalikes: false")
+    assert fired(m, title="【A1美女】") == set() and fired(m, title="【AI美女】") == {"t.label"}
+
+
+def test_a_look_alike_match_quotes_the_text_as_written(tmp_path):
+    m = rules_from(tmp_path, LOOKALIKE_RULE % "")
+    [hit] = m.match_listing(Listing("s", "1", "https://x.example/1", "新作【A1美女】"))
+    assert [x.text for x in hit.matches] == ["A1美女"]
+
+
+@pytest.mark.parametrize("title", ["【A1美女】 ポスター", "【Al美女】 ポスター", "【AＩ美女】 ポスター", "「A|美女」 ポスター",
+                                   "ポスター|AI美女|A3"])
+def test_the_starter_pack_sees_through_look_alikes(title):
+    m = Matcher(load_rules(RULES))
+    assert "ai_poster.label" in fired(m, title=title)
+
+
+@pytest.mark.parametrize("title", ["A1 ポスター 光沢紙", "A1サイズ 額縁", "iPhone 11 ケース", "A1 美女ポスター 額装"])
+def test_paper_sizes_and_model_numbers_stay_innocent(title):
+    assert fired(Matcher(load_rules(RULES)), title=title) == set()

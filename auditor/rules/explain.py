@@ -104,7 +104,7 @@ def _trace(name, role, sel, spans, scan, r_idx, numbers) -> SelectionTrace:
     found = scan.found.get((r_idx, sel.name), [])
     masks = scan.masks.get((r_idx, sel.name), [])
     cancelled = []
-    for fname, v_idx, start, end in found:
+    for fname, v_idx, start, end, *_ in found:
         for f, v, s, e in masks:
             if f == fname and v == v_idx and s <= start and end <= e:
                 m = scan.mapped(fname, v_idx, "compact")

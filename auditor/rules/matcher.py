@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,7 +17,8 @@ from auditor.models import Hit, Listing, Match
 from auditor.rules.condition import evaluate, positive_names
 from auditor.rules.loader import LoadedRule, RuleSet, compile_regex, regex_options
 from auditor.rules.model import TEXT_FIELDS, Selection
-from auditor.rules.normalize import LONG_VOWEL_MARKS, compact, compact_map, fold, fold_map, fold_pattern
+from auditor.rules.normalize import (LONG_VOWEL_MARKS, compact, compact_map, fold, fold_map, fold_pattern,
+                                     lookalike_variants)
 
 Fields = dict[str, list[str]]
 Numbers = dict[str, Decimal | int | None]
@@ -70,7 +72,7 @@ class Matcher:
         self.ruleset = ruleset
         self._rules: list[_Rule] = []
         self._auto = ahocorasick.Automaton()
-        words: dict[str, list[tuple[int, str, str]]] = defaultdict(list)  # compact kw -> (rule, sel, role)
+        words: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)  # spelling -> (rule, sel, role, keyword)
         self._regex_refs: list[tuple[int, str, int]] = []  # set index -> (rule, sel, k)
         self._regex_set = re2.Set.SearchSet(regex_options())
         for r_idx, loaded in enumerate(ruleset.listing_rules):
@@ -82,9 +84,12 @@ class Matcher:
                     kws = [compact(k) for k in spec.keywords]
                     groups[group][key] = _Sel(key, spec, frozenset(spec.fields), kws, [compile_regex(p) for p in spec.regex])
                     for kw in kws:
-                        words[kw].append((r_idx, key, "keyword"))
+                        words[kw].append((r_idx, key, "keyword", kw))
+                        if spec.lookalikes:
+                            for variant in lookalike_variants(kw):
+                                words[variant].append((r_idx, key, "keyword", kw))
                     for ex in spec.except_:
-                        words[compact(ex)].append((r_idx, key, "except"))
+                        words[compact(ex)].append((r_idx, key, "except", ex))
                     for k, pattern in enumerate(spec.regex):
                         self._regex_set.Add(fold_pattern(pattern))
                         self._regex_refs.append((r_idx, key, k))
@@ -131,10 +136,12 @@ class Matcher:
         if self._has_words:
             for end, (kw, refs) in self._auto.iter(compact(value)):
                 start = end - len(kw) + 1
-                for r_idx, sel, role in refs:
+                for r_idx, sel, role, keyword in refs:
                     if fname in self._sel(r_idx, sel).fields:
-                        bucket = scan.found if role == "keyword" else scan.masks
-                        bucket[(r_idx, sel)].append((fname, v_idx, start, end + 1))
+                        if role == "keyword":
+                            scan.found[(r_idx, sel)].append((fname, v_idx, start, end + 1, keyword, kw))
+                        else:
+                            scan.masks[(r_idx, sel)].append((fname, v_idx, start, end + 1))
         if self._has_regex:
             text = scan.folded(fname, v_idx)
             found = ([i for i, (r, sel, k) in enumerate(self._regex_refs) if self._sel(r, sel).regexes[k].search(text)]
@@ -203,7 +210,7 @@ def _selection(sel: _Sel, scan: _Scan, r_idx: int) -> list[Match] | None:
         return []
     per_keyword: dict[str, list[Match]] = defaultdict(list)
     masks = scan.masks.get((r_idx, sel.name), [])
-    for fname, v_idx, start, end in scan.found.get((r_idx, sel.name), []):
+    for fname, v_idx, start, end, keyword, spelled in scan.found.get((r_idx, sel.name), []):
         if any(f == fname and v == v_idx and s <= start and end <= e for f, v, s, e in masks):
             continue  # inside an exception phrase, e.g. エロ inside イエロー
         original = scan.values[fname][v_idx]
@@ -211,9 +218,12 @@ def _selection(sel: _Sel, scan: _Scan, r_idx: int) -> list[Match] | None:
         o_start, o_end = m.original_span(start, end)
         while o_end < len(original) and original[o_end] in LONG_VOWEL_MARKS and not _is_latin(original[o_end - 1]):
             o_end += 1  # セクシー, not セクシ: the dropped long-vowel mark belongs to the word
-        if spec.word and not _word_bounded(original, o_start, o_end):
+        lookalike = spelled != keyword
+        if (spec.word or lookalike) and not _word_bounded(original, o_start, o_end):
             continue
-        per_keyword[m.text[start:end]].append(Match(fname, original[o_start:o_end], o_start, o_end, v_idx))
+        if lookalike and _reads_as_size(original, m, start, keyword, spelled):
+            continue
+        per_keyword[keyword].append(Match(fname, original[o_start:o_end], o_start, o_end, v_idx))
     for k, fname, v_idx in sorted(scan.regex_hits.get((r_idx, sel.name), ())):
         original = scan.values[fname][v_idx]
         for mo in sel.regexes[k].finditer(scan.folded(fname, v_idx)):
@@ -226,6 +236,20 @@ def _selection(sel: _Sel, scan: _Scan, r_idx: int) -> list[Match] | None:
             return None
     spans = [m for ms in per_keyword.values() for m in ms]
     return spans or None
+
+
+_SIZE_AFTER = re.compile(r"\s|$|[-/×x]|サイズ|ｻｲｽﾞ|判|ノビ|ポスター|ﾎﾟｽﾀｰ|size|poster|paper", re.IGNORECASE)
+
+
+def _reads_as_size(original: str, m, start: int, keyword: str, spelled: str) -> bool:
+    """A digit standing in for a letter reads as a paper or model size when a space, the end, a size word or
+    a poster follows it (「A1 ポスター」, 「A1サイズ」, "A1 poster"): then the look-alike does not count."""
+    for k, (want, got) in enumerate(zip(keyword, spelled)):
+        if want != got and got.isdigit():
+            at = m.original_span(start + k, start + k + 1)[1]
+            if _SIZE_AFTER.match(original, at):
+                return True
+    return False
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:

@@ -58,6 +58,7 @@ class Selection(_Model):
     regex: list[str] = []
     except_: list[str] = Field([], alias="except")
     word: bool = True  # a keyword with a Latin letter at an edge must not touch another one there
+    lookalikes: bool = True  # 1 / l for I and 0 for O count too (【A1美女】); never where "A1" reads as a paper size
     price: Range | None = None
     buy_now_price: Range | None = None
     bids: Range | None = None

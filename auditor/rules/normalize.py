@@ -8,10 +8,15 @@ Two forms, applied identically to rule keywords and listing text:
   「ポスター」 and 「ポスタ〜」 both as 「ぽすた」.
 The fast functions return only the string; the *_map variants also say, for every output
 character, which original characters it came from, and are only needed for a hit's span.
+
+Look-alikes that survive folding (the digit one or a lower-case L for I, zero for O: 【A1美女】,
+【Al美女】) are handled on the keyword side: `lookalike_variants` spells a keyword with them, and the
+matcher accepts such a spelling only where it cannot be a paper size (see matcher._reads_as_size).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,6 +28,9 @@ _HOMOGLYPHS = {
     "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g",
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
     "τ": "t", "υ": "u", "χ": "x", "ϲ": "c",
+    # A vertical bar (and the full-width ｜, after NFKC) reads as I: folded to the letter ǀ, which the
+    # look-alike keyword spellings cover and compact() keeps (「A|美女」); as a separator it is harmless.
+    "|": "ǀ", "¦": "ǀ",
 }
 _DASHES = "‐‑‒–—―−﹣－"  # all fold to ASCII '-'
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
@@ -137,3 +145,24 @@ def compact_map(text: str) -> Mapped:
         tuple(folded.starts[k] for k in keep),
         tuple(folded.ends[k] for k in keep),
     )
+
+
+# What stands in for a letter once text is folded and compacted: digit one, lower-case L, dotless i,
+# the click letter ǀ for i; zero for o. ('|' and '!' are punctuation, which compact() drops anyway.)
+LOOKALIKES = {"i": "1lıǀ", "o": "0"}
+MAX_LOOKALIKE_PLACES = 3  # a keyword with more i's and o's than this gets no variants (5^3 spellings at most)
+
+
+def lookalike_variants(word: str) -> list[str]:
+    """The spellings of a compact keyword with look-alikes in place of its i's and o's (itself excluded)."""
+    places = [k for k, ch in enumerate(word) if ch in LOOKALIKES]
+    if not places or len(places) > MAX_LOOKALIKE_PLACES:
+        return []
+    out = set()
+    for combo in itertools.product(*[word[k] + LOOKALIKES[word[k]] for k in places]):
+        letters = list(word)
+        for k, ch in zip(places, combo):
+            letters[k] = ch
+        out.add("".join(letters))
+    out.discard(word)
+    return sorted(out)
