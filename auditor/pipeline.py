@@ -168,9 +168,10 @@ async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matche
         if isinstance(event, ListingFound):
             x = event.listing
             try:
-                hits = matcher.match_listing(x)
+                hits, shadow = matcher.split(matcher.match_listing(x))
                 recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
                                                 search_text=search_text(x))
+                store.record_shadow_hits(s.run_id, x.site, x.item_id, shadow, clock())
             except (StoreError, sqlite3.OperationalError):
                 raise  # the database itself: the run cannot go on
             except Exception as e:  # noqa: BLE001 - one listing must never end the run: recorded, and on

@@ -133,7 +133,7 @@ def demo(ctx: click.Context, days: int) -> None:
     """Audit the bundled demo marketplace over simulated days; print each day's scores.
 
     Each day the marketplace changes: new listings, bids, sales, removals, an escalation and two
-    evasions (「生成美人」, 【A1美女】); on day 3 its flea-market section fails. Every day's flagged
+    evasions (「生成美人」, 【エーアイ美女】); on day 3 its flea-market section fails. Every day's flagged
     listings and states are scored against the ground truth. The demo keeps its own database and
     reports (demo.database, demo.reports_dir: data/demo/ and reports/demo/), started afresh each time,
     so it never touches the team's data.

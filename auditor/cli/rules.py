@@ -28,6 +28,19 @@ def _check_and_print(ctx: click.Context, paths: tuple[Path, ...]):
     return loaded, problems
 
 
+@rules.command("promote")
+@click.argument("rule_id", metavar="ID")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def rules_promote(ctx: click.Context, rule_id: str, paths: tuple[Path, ...]) -> None:
+    """Move a rule out of shadow mode: its `status: experimental` becomes `stable` (only that word of the
+    file changes). From the next run its hits enter the states, the queue and the alerts."""
+    from auditor.rules.promote import promote
+
+    path = promote(_rule_paths(ctx, paths), rule_id)
+    out.print(f"{rule_id}: promoted to stable in {path}; the next run puts its hits into production", highlight=False)
+
+
 @rules.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_context

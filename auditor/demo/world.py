@@ -3,7 +3,7 @@
 Day 1 is the generated catalogue. Each later day is the day before, changed the way a real
 marketplace changes: new listings, bids and prices moving, auctions ending (sold or not), flea items
 selling, listings removed, one poster's description growing an adult term (an escalation), two
-posters edited to dodge the label (「生成美人」, 【A1美女】: evasions). On day 3 the whole flea-market
+posters edited to dodge the label (「生成美人」, 【エーアイ美女】: evasions). On day 3 the whole flea-market
 section fails (every page answers 500), so its followed listings are unchecked that day.
 
 The truth of each day's states comes from the reference state model (auditor.states) fed with the
@@ -26,7 +26,7 @@ FAILING_DAY = 3  # the flea-market section answers 500 on every page that day
 FAILING_PREFIXES = ("/flea/", "/api/flea/")
 LABELS = ("【AI美女】", "ＡＩ美女", "A I 美 女", "AI美少女")
 PRINT_RULES = frozenset({"ai_poster.label", "ai_poster.sold_as_print"})
-EVASIONS = ("【生成美人】", "【A1美女】")  # labels no starter rule knows (yet)
+EVASIONS = ("【生成美人】", "【エーアイ美女】")  # labels no starter rule knows (yet): "AI" spelled in katakana
 EVASIVE_DESCRIPTION = "オリジナル作品です。A3光沢紙に印刷して発送します。"
 ESCALATION = "セクシーな仕上がりです。"
 ESCALATED_RULES = frozenset({"adult.terms", "ai_poster.adult_print"})

@@ -118,6 +118,21 @@ class RuleTrend:
     counts: list[int]  # one per day, oldest first, TREND_DAYS long
 
 
+@dataclass(frozen=True)
+class ShadowRow:
+    """A hit of a rule in shadow mode: shown apart, decided on by nobody, alerting nobody."""
+
+    rule_id: str
+    rule_title: str
+    severity: str
+    site: str
+    item_id: str
+    url: str
+    title: str
+    seller_id: str | None
+    matched: tuple[str, ...]
+
+
 @dataclass
 class Report:
     scope: str  # run | day
@@ -135,6 +150,7 @@ class Report:
     trend_days: list[date] = field(default_factory=list)
     manifest_href: str | None = None
     language: str = "en"
+    shadow: list[ShadowRow] = field(default_factory=list)
 
     @property
     def runs(self) -> list[dict]:
@@ -337,12 +353,17 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
     now = [x for x in listings if x.state in FLAGGED_NOW]
     earned = [x for x in listings if x.state in FLAGGED_NOW or (x.state == "gone" and x.status in ("sold", "ended"))]
     seller_hits = [h for r in {c.run["id"] for c in covered} for h in store.seller_hits_for_run(r)]
+    targets = {(c.run["id"], c.target) for c in covered}
+    shadow = [ShadowRow(h["rule_id"], h["rule_title"], h["severity"], h["site"], h["item_id"], h["url"], h["title"],
+                        h["seller_id"], tuple(m["text"] for m in json.loads(h["matches"] or "[]")))
+              for h in store.shadow_hits_for_runs(r for r, _ in targets)
+              if (h["run_id"], h["target"]) in targets]
     return Report(
         scope=scope, day=day, zone=zone, run=run, covered=covered, hits=_hit_rows(day, listings), listings=listings,
         sellers=_sellers(earned, seller_hits), by_severity={s: sum(1 for x in now if x.severity == s) for s in reversed(SEVERITIES)},
         trends=trends, trend_days=trend_days, failures=failures, failures_by_target=dict(by_target),
         manifest_href=Path(os.path.relpath(evidence_root / "manifests" / f"{day.isoformat()}.sha256", folder)).as_posix()
-        if evidence_root else None, language=language)
+        if evidence_root else None, language=language, shadow=shadow)
 
 
 def _needs(x: FlaggedListing, decision: dict | None, run_started: str) -> bool:

@@ -179,6 +179,7 @@ class RuleStats:
     decided: int
     confirmed: int
     false_positive: int
+    shadow: bool = False  # status: experimental: its hits are kept apart, in no queue
 
     @property
     def precision(self) -> float | None:
@@ -204,8 +205,10 @@ def rule_stats(store: Store, now: datetime, days: int = 30) -> list[RuleStats]:
             counts[rule]["decided"] += 1
             counts[rule]["confirmed" if d["verdict"] in CONFIRMING else "false_positive"] += 1
     ids = sorted(set(flagged) | set(counts))
+    shadow = store.shadow_counts_since(since)
     return [RuleStats(r, titles.get(r, r), flagged.get(r, 0), counts[r]["decided"], counts[r]["confirmed"],
-                      counts[r]["false_positive"]) for r in ids]
+                      counts[r]["false_positive"]) for r in ids] + \
+        [RuleStats(r, title, n, 0, 0, 0, shadow=True) for r, (title, n) in sorted(shadow.items()) if r not in flagged]
 
 
 def reviewer_stats(store: Store, now: datetime, zone: ZoneInfo, days: int = 14) -> dict[str, dict[str, Counter]]:

@@ -111,11 +111,17 @@ class Matcher:
                             "(slower, same results)", len(self._regex_refs))
                 self._one_by_one = True
         self._always = [i for i, r in enumerate(self._rules) if r.fires_without_text]
+        self.shadow_rules = frozenset(r.rule.id for r in ruleset.listing_rules if r.rule.status == "experimental")
         self._fields = sorted({f for r in self._rules for s in (*r.selections.values(), *r.exceptions.values())
                                for f in s.fields})
 
     def match_listing(self, listing: Listing) -> list[Hit]:
         return self.match_fields(listing.text_fields(), listing.numeric_fields())
+
+    def split(self, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+        """(production hits, shadow hits): rules with `status: experimental` run in shadow mode."""
+        return ([h for h in hits if h.rule_id not in self.shadow_rules],
+                [h for h in hits if h.rule_id in self.shadow_rules])
 
     def match_fields(self, values: Fields, numbers: Numbers | None = None) -> list[Hit]:
         """Rules that fire on these field values, each with the original spans that made it fire."""

@@ -25,6 +25,7 @@ from auditor.store.evidence import EvidenceTables
 from auditor.store.picture import PictureTables
 from auditor.store.review import ReviewTables
 from auditor.store.schema import MIGRATIONS
+from auditor.store.shadow import ShadowTables
 
 TRACKED = ("title", "description", "price", "buy_now_price", "bids", "status", "end_time", "seller_id", "seller_name")
 
@@ -75,7 +76,7 @@ def version_of(listing: Listing) -> dict:
     return row
 
 
-class Store(PictureTables, ReviewTables, EvidenceTables):
+class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
     """The audit database."""
 
     def __init__(self, path: Path | str):

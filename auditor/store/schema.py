@@ -149,5 +149,14 @@ def _migrate_12(db: sqlite_utils.Database) -> None:
     db["evidence_owed"].create_index(["target"])
 
 
+def _migrate_13(db: sqlite_utils.Database) -> None:
+    """Hits of rules in shadow mode (status: experimental): kept apart, so nothing of production reads them."""
+    db["shadow_hits"].create({"id": int, "run_id": int, "site": str, "item_id": str, "rule_id": str,
+                              "rule_title": str, "severity": str, "matches": str, "seen_at": str},
+                             pk="id", foreign_keys=[("run_id", "runs", "id")])
+    db["shadow_hits"].create_index(["run_id", "site", "item_id", "rule_id"], unique=True)
+    db["shadow_hits"].create_index(["rule_id"])
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
-              _migrate_9, _migrate_10, _migrate_11, _migrate_12]
+              _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13]
