@@ -140,6 +140,8 @@ def attacked(tmp_path_factory, request):
         "/item/surrogate": page(json.dumps(product("surrogate", name=FLAGGED + "surrogate SURR end"))
                                 .replace("SURR", "\\ud800\\u0000\\u202e")),
         "/item/direction": page(product("rlo\u202eitem")),
+        "/item/md-ids": page(product("md_ids-01`x*", offers={"@type": "Offer", "price": 10,
+                                                             "seller": {"name": "ai_shop-01`|*[x]"}})),
         "/item/far-future": page(product("far-future", offers={"@type": "Offer", "price": 10, "priceValidUntil": "40000-01-01"})),
         "/item/object-seller": page(product("object-seller", offers={"@type": "Offer", "price": 10,
                                                                       "seller": {"name": {"nested": [1, 2]}}})),
@@ -272,3 +274,41 @@ def test_the_report_keeps_direction_overrides_inside_their_value(attacked, tmp_p
             browser.close()
     assert order, "the report shows the listing's line with its item id and target"
     assert order == sorted(order), f"text after the override is reordered: {order}"
+
+
+def test_evidence_html_opened_from_the_report_is_text_and_runs_nothing(attacked):
+    """The captured page (whose scripts beacon to the internal host) is offered as text, never as a live page."""
+    from playwright.sync_api import sync_playwright
+
+    from auditor.crawl.install import choose_executable
+
+    report = Path(attacked["summary"].report_dir) / "report.html"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=choose_executable(None))
+        try:
+            tab = browser.new_page()
+            tab.goto(report.as_uri())
+            href = tab.evaluate("""() => [...document.querySelectorAll('tr')]
+              .filter(tr => tr.textContent.includes('beacons'))
+              .flatMap(tr => [...tr.querySelectorAll('a')]).map(a => a.getAttribute('href'))
+              .find(h => h && h.includes('.html'))""")
+            assert href and href.endswith(".html.txt"), href
+            tab.goto(report.parent.joinpath(href).resolve().as_uri())
+            kind = tab.evaluate("document.contentType")
+            shown = tab.evaluate("document.body.innerText")
+        finally:
+            browser.close()
+    assert kind == "text/plain" and "fetch(" in shown  # the script is there, as text
+    assert Internal.heard == []
+
+
+def test_ids_read_back_exactly_from_report_md(attacked):
+    from markdown_it import MarkdownIt
+
+    md = (Path(attacked["summary"].report_dir) / "report.md").read_text(encoding="utf-8")
+    spans = set()
+    for block in MarkdownIt("commonmark").enable("table").parse(md):
+        for child in block.children or []:
+            if child.type == "code_inline":
+                spans.add(child.content)
+    assert "ai_shop-01`|*[x]" in spans

@@ -251,11 +251,15 @@ def _listing(store: Store, state: dict, listing: dict, versions: dict[int, dict]
 
 def _link(r: dict, evidence_root: Path, folder: Path) -> EvidenceLink:
     """Pictures are copied into the report's media/ (shown blurred in the page, and the folder travels whole);
-    the page HTML and capture.json are linked where they lie."""
+    the captured page HTML too, byte for byte but named .html.txt, so a browser shows it as text and never
+    runs the seller's scripts on a reviewer's machine; capture.json is linked where it lies."""
     name = Path(r["path"]).name
     if r["kind"] in ("screenshot", "image"):
         return EvidenceLink(r["kind"], name, f"media/{r['sha256'][:32]}{Path(r['path']).suffix.lower()}", r["sha256"],
                             r["bytes"], r["captured_at"], evidence_root / r["path"])
+    if r["kind"] == "html":
+        return EvidenceLink(r["kind"], name, f"media/{r['sha256'][:32]}.html.txt", r["sha256"], r["bytes"],
+                            r["captured_at"], evidence_root / r["path"])
     return EvidenceLink(r["kind"], name, Path(os.path.relpath(evidence_root / r["path"], folder)).as_posix(),
                         r["sha256"], r["bytes"], r["captured_at"])
 
