@@ -24,6 +24,7 @@ bench: setup
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/console.py
+	$(BIN)/python bench/evidence.py
 
 setup: $(STAMP) $(VENV)/.browser
 

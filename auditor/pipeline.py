@@ -11,35 +11,29 @@ import asyncio
 import json
 import logging
 import signal
-import sqlite3
 import threading
 from collections import Counter
 from contextlib import AsyncExitStack, ExitStack, contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
-from urllib.parse import urlsplit
 
 from auditor.capture import EvidenceTaker, write_run_manifests
 from auditor.config import Config, Target
-from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, SearchPageRead, crawl
-from auditor.crawl.adaptive import AdaptiveFetcher
-from auditor.crawl.addresses import AddressPolicy
-from auditor.crawl.http import HttpFetcher
-from auditor.crawl.robots import RobotsCache
-from auditor.errors import AuditorError, RuleError, StoreError
+from auditor.errors import AuditorError, RuleError
+from auditor.ingest import Progress, Tally, crawl_into_store
 from auditor.logs import current_run
-from auditor.models import ListingFound, PageFailure, PageKind, RunSummary, SellerHit, TargetNote
-from auditor.report import write_reports
+from auditor.models import RunSummary, SellerHit
 from auditor.notify import notify_run
+from auditor.plan import (adaptive_for, address_policy, adhoc_target, browser_for, build_jobs,  # noqa: F401 - used by callers
+                          moved, policy_from)
+from auditor.report import write_reports
 from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
-from auditor.rules.normalize import compact
 from auditor.rules.sellers import FlaggedRow, judge_sellers
 from auditor.runlock import run_lock
 from auditor.settle import DAILY_KINDS, settle_run
-from auditor.sites import get_profile
 from auditor.store import Store
 from auditor.store.core import listing_from_row
 from auditor.values import clean_amount
@@ -53,169 +47,6 @@ KINDS = ("scheduled", "manual", "adhoc", "demo")
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass
-class Progress:
-    """Live counters a terminal (or a log) can show while a run goes."""
-
-    summary: RunSummary
-    discovered: int = 0
-    done: int = 0
-    on_change: Callable[["Progress"], None] | None = None
-
-    def tick(self) -> None:
-        if self.on_change:
-            self.on_change(self)
-
-
-def adhoc_target(site: str | None, queries: tuple[str, ...] | list[str], urls: tuple[str, ...] | list[str],
-                 base_url: str | None = None) -> Target:
-    """A one-off target for `auditor run --site NAME --query Q / --url URL`."""
-    if not site:
-        raise AuditorError("--query and --url need --site NAME (see `auditor sites`)")
-    profile = get_profile(site)
-    if not queries and not urls:
-        raise AuditorError(f"say what to audit on {site}: --query TEXT or --url URL")
-    base = base_url or profile.base_url
-    if queries and not base:
-        raise AuditorError(f"{site} has no address of its own: give --base-url with --query")
-    return Target(name=f"adhoc-{site.replace('_', '-')}", site=site, start_urls=list(urls), queries=list(queries),
-                  base_url=base if queries else None)
-
-
-def search_text(x) -> str:
-    """A listing's text as the rules fold it (title, description, tags, seller, item id), for searches in SQL."""
-    return compact(" ".join([x.title, x.description, *x.tags, x.seller_id or "", x.seller_name or "", x.item_id]))
-
-
-def resolve(url: str, aliases: dict[str, str]) -> str:
-    """A configured URL with its alias (e.g. `demo:`) replaced by the address serving it in this run."""
-    for prefix, address in aliases.items():
-        if url.startswith(prefix):
-            return address + url[len(prefix):]
-    if ":" in url and not url.startswith(("http://", "https://")):
-        raise AuditorError(f"{url} needs a local marketplace that is not running (start it with `auditor demo serve`)")
-    return url
-
-
-def build_jobs(config: Config, targets: list[Target], aliases: dict[str, str],
-               follow: dict[str, tuple[str, ...]] | None = None) -> list[CrawlJob]:
-    jobs = []
-    for t in targets:
-        profile = get_profile(t.site)
-        urls = [resolve(u, aliases) for u in t.start_urls]
-        if t.queries:
-            if not t.base_url:
-                raise AuditorError(f"target {t.name}: queries need a base_url")
-            urls += [profile.search_url(resolve(t.base_url, aliases), q) for q in t.queries]
-        if not urls:
-            raise AuditorError(f"target {t.name}: give start_urls or queries")
-        jobs.append(CrawlJob(t.name, profile, tuple(urls), config.crawl.max_pages_per_target,
-                             t.requests_per_second or config.crawl.requests_per_second, obey_robots=not t.ignore_robots,
-                             mode=t.fetch, follow_urls=tuple((follow or {}).get(t.name, ()))))
-    return jobs
-
-
-def policy_from(config: Config) -> CrawlPolicy:
-    c = config.crawl
-    return CrawlPolicy(retries=c.retries, backoff_seconds=c.backoff_seconds, page_timeout=c.page_timeout_seconds,
-                       max_per_host=c.max_per_host, concurrency=max(config.browser.tabs, c.http_concurrency),
-                       max_retry_after=c.max_retry_after_seconds, user_agent=c.user_agent)
-
-
-def address_policy(config: Config, aliases: dict[str, str] | None = None) -> AddressPolicy:
-    """What the run may reach: public addresses, the config's allowances, and the exact address of each
-    local marketplace the run started itself (the demo)."""
-    local = [urlsplit(address).netloc for address in (aliases or {}).values()]
-    return AddressPolicy.allowing(*config.crawl.allow_addresses, *local)
-
-
-def adaptive_for(config: Config, policy: AddressPolicy | None = None) -> AdaptiveFetcher:
-    """Plain HTTP for server-rendered pages; the browser, started when first needed, for the rest."""
-    policy = policy or address_policy(config)
-    http = HttpFetcher(user_agent=config.crawl.user_agent, max_connections=config.crawl.http_concurrency,
-                       max_bytes=config.crawl.max_page_bytes, policy=policy)
-    return AdaptiveFetcher(http, lambda: browser_for(config, policy))
-
-
-def browser_for(config: Config, policy: AddressPolicy | None = None) -> BrowserFetcher:
-    b = config.browser
-    return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.tabs,
-                          recycle_after=b.recycle_after, block_resources=b.block_resources,
-                          context_recycle_after=b.context_recycle_after,
-                          max_bytes=config.crawl.max_page_bytes,
-                          user_agent=config.crawl.user_agent, policy=policy or address_policy(config))
-
-
-@dataclass
-class _Tally:
-    """Per-target counts of one run, and why a target was not read completely."""
-
-    ok: Counter = field(default_factory=Counter)
-    failed: Counter = field(default_factory=Counter)
-    listings: Counter = field(default_factory=Counter)
-    incomplete: dict[str, str] = field(default_factory=dict)
-
-
-async def _crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock,
-                            evidence: EvidenceTaker | None, followed: dict[str, tuple[str, str]], tally: _Tally,
-                            addresses: AddressPolicy) -> None:
-    s = progress.summary
-    ready = {j.target: j.reader.ready_selector for j in jobs}
-    watched = set(followed.values())
-    async for event in crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent, policy=addresses)):
-        if isinstance(event, ListingFound):
-            x = event.listing
-            try:
-                hits, shadow = matcher.split(matcher.match_listing(x))
-                recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
-                                                search_text=search_text(x))
-                store.record_shadow_hits(s.run_id, x.site, x.item_id, shadow, clock())
-            except (StoreError, sqlite3.OperationalError):
-                raise  # the database itself: the run cannot go on
-            except Exception as e:  # noqa: BLE001 - one listing must never end the run: recorded, and on
-                log.exception("listing %s/%s could not be matched or stored", x.site, x.item_id)
-                failure = PageFailure(event.target, x.url, "error", f"not stored: {type(e).__name__}: {e}"[:500], 1,
-                                      PageKind.ITEM)
-                store.record_failure(s.run_id, failure, clock())
-                s.pages_failed += 1
-                tally.failed[event.target] += 1
-                s.failures.append(failure)
-                continue
-            if evidence and event.source == "item" and (hits or (x.site, x.item_id) in watched) \
-                    and evidence.wanted(x, recorded):
-                evidence.take(event.target, x, ready[event.target])
-            if event.source == "item":
-                s.pages_ok += 1
-                tally.ok[event.target] += 1
-            s.listings_seen += 1
-            tally.listings[event.target] += 1
-            s.listings_new += recorded.new
-            s.listings_changed += bool(recorded.changes)
-            s.flagged += bool(hits)
-            s.hits += len(hits)
-        elif isinstance(event, PageFailure):
-            store.record_failure(s.run_id, event, clock())
-            if event.kind == "removed":
-                if event.url in followed:
-                    store.mark_removed(s.run_id, *followed[event.url], clock())
-                s.pages_ok += 1
-                tally.ok[event.target] += 1
-            else:
-                s.pages_failed += 1
-                tally.failed[event.target] += 1
-                s.failures.append(event)
-                if event.page_kind is PageKind.SEARCH:
-                    tally.incomplete.setdefault(event.target, f"a search page failed ({event.kind}: {event.url})")
-        elif isinstance(event, SearchPageRead):
-            s.pages_ok += 1
-            tally.ok[event.target] += 1
-            progress.discovered += event.items + event.has_next
-        elif isinstance(event, TargetNote):
-            tally.incomplete.setdefault(event.target, event.detail)
-        progress.done += 1
-        progress.tick()
 
 
 @dataclass
@@ -278,16 +109,6 @@ def _resumable(store: Store, opts: AuditOptions) -> dict | None:
     if run is None:
         raise AuditorError("no interrupted run to resume: the latest run finished (see `auditor runs`)")
     return run
-
-
-def moved(url: str, before: list[dict[str, str]], now: dict[str, str]) -> str:
-    """A URL recorded under an alias's earlier address (a local marketplace on another port), as it reads now."""
-    for old_map in before:
-        for prefix, old in old_map.items():
-            new = now.get(prefix)
-            if new and new != old and url.startswith(old):
-                return new + url[len(old):]
-    return url
 
 
 def _finish_reports(config: Config, store: Store, row: dict, opts: AuditOptions) -> RunSummary:
@@ -353,7 +174,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
         log.info("run %d (%s): %d targets, %d rules, %d followed listings", run_id, kind, len(jobs), len(ruleset),
                  len(followed))
         limit = config.crawl.max_run_minutes * 60
-        tally = _Tally()
+        tally = Tally()
         summary.target_pages = tally.ok  # one count of the pages read per target, live
 
         addresses = address_policy(config, aliases)
@@ -376,7 +197,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
                         started = taker.take_owed(owed, at_now,
                                                   {j.target: j.reader.ready_selector for j in jobs})
                         log.info("taking %d evidence captures still owed from earlier runs", started)
-                work = asyncio.ensure_future(asyncio.wait_for(_crawl_into_store(
+                work = asyncio.ensure_future(asyncio.wait_for(crawl_into_store(
                     jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker, followed, tally,
                     addresses), limit))
                 await _unless_stopped(work, opts.stop)
@@ -429,7 +250,7 @@ async def _unless_stopped(work: asyncio.Future, stop: threading.Event | None):
 
 
 def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary, targets: list[Target],
-            tally: _Tally, kind: str, opts: AuditOptions) -> None:
+            tally: Tally, kind: str, opts: AuditOptions) -> None:
     """Per-target completeness, the listings' states, seller rules, and the run's final status."""
     share = config.crawl.partial_failure_share
     for t in targets:

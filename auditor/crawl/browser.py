@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from auditor.crawl.addresses import AddressPolicy, Refusal
+from auditor.crawl.confine import NO_DIALOGS, Notes, close_popup, dismiss, origin_of
 from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
 from auditor.crawl.install import choose_executable
 from auditor.errors import AddressRefused, BadStatus, BrowserError, FetchTimeout, NetworkError, PageTooLarge
@@ -18,13 +18,6 @@ log = logging.getLogger(__name__)
 STUCK_LIMIT = 3  # hard deadlines missed in a row before the browser is restarted
 LAUNCH_ARGS = ["--disable-gpu", "--disable-quic", "--disable-dev-shm-usage",
                "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"]  # WebRTC may not go around the proxy
-# Before any script of a page runs: dialogs throw instead of blocking (`while (true) alert(1)` ends at once).
-NO_DIALOGS = """(() => {
-  const refuse = () => { throw new Error('dialogs are disabled while auditor captures this page'); };
-  for (const name of ['alert', 'confirm', 'prompt', 'print']) {
-    try { Object.defineProperty(window, name, {value: refuse, writable: false, configurable: false}); } catch (e) {}
-  }
-})();"""
 BLOCKED_URLS = [f"*.{ext}*" for ext in (
     "png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "bmp",
     "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "m4a", "ogg", "css")]
@@ -167,8 +160,8 @@ class BrowserFetcher:
 
     async def _open(self, block: bool) -> _Tab:
         page = await self._context.new_page()
-        page.on("popup", _close_popup)  # a listing's window.open() gets no window
-        page.on("dialog", _dismiss)
+        page.on("popup", close_popup)  # a listing's window.open() gets no window
+        page.on("dialog", dismiss)
         self.pages_opened += 1
         self._open_tabs[self._generation] = self._open_tabs.get(self._generation, 0) + 1
         cdp = None
@@ -254,7 +247,7 @@ class BrowserFetcher:
             raise self._error(url, e) from None
         page, healthy, ms = tab.page, False, timeout * 1000
         self._context_loads += 1  # captures count toward recycling the context too: memory stays flat
-        notes = _Notes(self.egress)
+        notes = Notes(self.egress)
         try:
             await notes.watch(page, url)
             response = await page.goto(url, wait_until="commit", timeout=ms)
@@ -284,7 +277,7 @@ class BrowserFetcher:
             raise self._error(url, e) from None
         finally:
             self._give_back(self._evidence_idle, tab, healthy, 1)  # a fresh tab for every capture
-        if _origin(final_url) != _origin(url):
+        if origin_of(final_url) != origin_of(url):
             notes.add(f"the server sent the page on to another site: {final_url[:300]}")
         return Snapshot(url, final_url, png, html, notes=tuple(notes.lines))
 
@@ -354,63 +347,3 @@ class BrowserFetcher:
         finally:
             self._give_back(self._idle, tab, healthy, self._recycle_after)
 
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    try:
-        return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-    except ValueError:
-        return parts.scheme.lower(), "", None
-
-
-def _close_popup(popup) -> None:
-    asyncio.get_running_loop().create_task(_quietly(popup.close()))
-
-
-def _dismiss(dialog) -> None:
-    asyncio.get_running_loop().create_task(_quietly(dialog.dismiss()))
-
-
-async def _quietly(coro) -> None:
-    try:
-        await asyncio.wait_for(coro, 5)
-    except Exception:  # noqa: BLE001 - a window or dialog already gone
-        pass
-
-
-class _Notes:
-    """What a capture stopped or refused, for capture.json."""
-
-    LIMIT = 50
-
-    def __init__(self, egress: EgressProxy):
-        self.egress = egress
-        self.lines: list[str] = []
-
-    def add(self, line: str) -> None:
-        if len(self.lines) < self.LIMIT and line not in self.lines:
-            self.lines.append(line)
-
-    async def watch(self, page, url: str) -> None:
-        origin = _origin(url)
-
-        async def confine(route, request) -> None:
-            if request.is_navigation_request() and request.frame == page.main_frame and _origin(request.url) != origin:
-                self.add(f"stopped the page from navigating to {request.url[:300]}")
-                await route.fulfill(status=204)  # "no content": the browser stays on the page, without an error page
-            else:
-                await route.fallback()
-
-        def refused_response(response) -> None:
-            if reason := response.headers.get(REFUSED_HEADER.lower()):
-                self.add(f"refused {response.url[:300]}: {reason}")
-
-        def refused_tunnel(request) -> None:
-            if "ERR_TUNNEL_CONNECTION_FAILED" in (request.failure or "") and (r := self.egress.refusal_for(request.url)):
-                self.add(f"refused {request.url[:300]}: {r.reason}")
-
-        page.on("popup", lambda popup: self.add(f"closed a window the page opened ({popup.url[:300]})"))
-        page.on("dialog", lambda dialog: self.add(f"dismissed a {dialog.type} dialog"))
-        page.on("response", refused_response)
-        page.on("requestfailed", refused_tunnel)
-        await page.route("**/*", confine)

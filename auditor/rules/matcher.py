@@ -83,10 +83,10 @@ class Matcher:
                     key = prefix + name
                     kws = [compact(k) for k in spec.keywords]
                     groups[group][key] = _Sel(key, spec, frozenset(spec.fields), kws, [compile_regex(p) for p in spec.regex])
-                    for kw in kws:
+                    for written, kw in zip(spec.keywords, kws):
                         words[kw].append((r_idx, key, "keyword", kw))
                         if spec.lookalikes:
-                            for variant in lookalike_variants(kw):
+                            for variant in lookalike_variants(written):
                                 words[variant].append((r_idx, key, "keyword", kw))
                     for ex in spec.except_:
                         words[compact(ex)].append((r_idx, key, "except", ex))

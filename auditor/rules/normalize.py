@@ -148,14 +148,30 @@ def compact_map(text: str) -> Mapped:
 
 
 # What stands in for a letter once text is folded and compacted: digit one, lower-case L, dotless i,
-# the click letter ǀ for i; zero for o. ('|' and '!' are punctuation, which compact() drops anyway.)
+# the click letter ǀ (and the bar | folded to it) for i; zero for o.
 LOOKALIKES = {"i": "1lıǀ", "o": "0"}
-MAX_LOOKALIKE_PLACES = 3  # a keyword with more i's and o's than this gets no variants (5^3 spellings at most)
+MAX_LOOKALIKE_PLACES = 3  # a keyword with more such letters than this gets no variants
+SHORT_TOKEN = 3  # only letters of short Latin tokens (AI, AV, JOI) are spelled with look-alikes
 
 
-def lookalike_variants(word: str) -> list[str]:
-    """The spellings of a compact keyword with look-alikes in place of its i's and o's (itself excluded)."""
-    places = [k for k, ch in enumerate(word) if ch in LOOKALIKES]
+def lookalike_variants(keyword: str) -> list[str]:
+    """The compact spellings of a keyword with look-alikes in place of the i's and o's of its short Latin
+    tokens ("AI美女" -> a1美女, al美女, ...; "AI-Beauty" -> a1beauty, ... but not b3auty-style rewrites of long
+    words, which evaders rarely use and which would grow the automaton for nothing); the keyword itself excluded."""
+    text = unicodedata.normalize("NFKC", keyword)
+    mapped = compact_map(text)
+    word = mapped.text
+    places = []
+    for k, ch in enumerate(word):
+        if ch not in LOOKALIKES:
+            continue
+        a = b = mapped.starts[k]
+        while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
+            a -= 1
+        while b + 1 < len(text) and text[b + 1].isascii() and text[b + 1].isalnum():
+            b += 1
+        if b - a + 1 <= SHORT_TOKEN:
+            places.append(k)
     if not places or len(places) > MAX_LOOKALIKE_PLACES:
         return []
     out = set()

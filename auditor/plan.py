@@ -1,0 +1,97 @@
+"""What a run fetches from and with: its targets as crawl jobs, and fetchers under the address policy."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from auditor.config import Config, Target
+from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy
+from auditor.crawl.adaptive import AdaptiveFetcher
+from auditor.crawl.addresses import AddressPolicy
+from auditor.crawl.http import HttpFetcher
+from auditor.errors import AuditorError
+from auditor.sites import get_profile
+
+
+def adhoc_target(site: str | None, queries: tuple[str, ...] | list[str], urls: tuple[str, ...] | list[str],
+                 base_url: str | None = None) -> Target:
+    """A one-off target for `auditor run --site NAME --query Q / --url URL`."""
+    if not site:
+        raise AuditorError("--query and --url need --site NAME (see `auditor sites`)")
+    profile = get_profile(site)
+    if not queries and not urls:
+        raise AuditorError(f"say what to audit on {site}: --query TEXT or --url URL")
+    base = base_url or profile.base_url
+    if queries and not base:
+        raise AuditorError(f"{site} has no address of its own: give --base-url with --query")
+    return Target(name=f"adhoc-{site.replace('_', '-')}", site=site, start_urls=list(urls), queries=list(queries),
+                  base_url=base if queries else None)
+
+
+def resolve(url: str, aliases: dict[str, str]) -> str:
+    """A configured URL with its alias (e.g. `demo:`) replaced by the address serving it in this run."""
+    for prefix, address in aliases.items():
+        if url.startswith(prefix):
+            return address + url[len(prefix):]
+    if ":" in url and not url.startswith(("http://", "https://")):
+        raise AuditorError(f"{url} needs a local marketplace that is not running (start it with `auditor demo serve`)")
+    return url
+
+
+def build_jobs(config: Config, targets: list[Target], aliases: dict[str, str],
+               follow: dict[str, tuple[str, ...]] | None = None) -> list[CrawlJob]:
+    jobs = []
+    for t in targets:
+        profile = get_profile(t.site)
+        urls = [resolve(u, aliases) for u in t.start_urls]
+        if t.queries:
+            if not t.base_url:
+                raise AuditorError(f"target {t.name}: queries need a base_url")
+            urls += [profile.search_url(resolve(t.base_url, aliases), q) for q in t.queries]
+        if not urls:
+            raise AuditorError(f"target {t.name}: give start_urls or queries")
+        jobs.append(CrawlJob(t.name, profile, tuple(urls), config.crawl.max_pages_per_target,
+                             t.requests_per_second or config.crawl.requests_per_second, obey_robots=not t.ignore_robots,
+                             mode=t.fetch, follow_urls=tuple((follow or {}).get(t.name, ()))))
+    return jobs
+
+
+def policy_from(config: Config) -> CrawlPolicy:
+    c = config.crawl
+    return CrawlPolicy(retries=c.retries, backoff_seconds=c.backoff_seconds, page_timeout=c.page_timeout_seconds,
+                       max_per_host=c.max_per_host, concurrency=max(config.browser.tabs, c.http_concurrency),
+                       max_retry_after=c.max_retry_after_seconds, user_agent=c.user_agent)
+
+
+def address_policy(config: Config, aliases: dict[str, str] | None = None) -> AddressPolicy:
+    """What the run may reach: public addresses, the config's allowances, and the exact address of each
+    local marketplace the run started itself (the demo)."""
+    local = [urlsplit(address).netloc for address in (aliases or {}).values()]
+    return AddressPolicy.allowing(*config.crawl.allow_addresses, *local)
+
+
+def adaptive_for(config: Config, policy: AddressPolicy | None = None) -> AdaptiveFetcher:
+    """Plain HTTP for server-rendered pages; the browser, started when first needed, for the rest."""
+    policy = policy or address_policy(config)
+    http = HttpFetcher(user_agent=config.crawl.user_agent, max_connections=config.crawl.http_concurrency,
+                       max_bytes=config.crawl.max_page_bytes, policy=policy)
+    return AdaptiveFetcher(http, lambda: browser_for(config, policy))
+
+
+def browser_for(config: Config, policy: AddressPolicy | None = None) -> BrowserFetcher:
+    b = config.browser
+    return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.tabs,
+                          recycle_after=b.recycle_after, block_resources=b.block_resources,
+                          context_recycle_after=b.context_recycle_after,
+                          max_bytes=config.crawl.max_page_bytes,
+                          user_agent=config.crawl.user_agent, policy=policy or address_policy(config))
+
+
+def moved(url: str, before: list[dict[str, str]], now: dict[str, str]) -> str:
+    """A URL recorded under an alias's earlier address (a local marketplace on another port), as it reads now."""
+    for old_map in before:
+        for prefix, old in old_map.items():
+            new = now.get(prefix)
+            if new and new != old and url.startswith(old):
+                return new + url[len(old):]
+    return url
