@@ -113,9 +113,12 @@ class EvidenceTaker:
                 if self.settings.images and listing.image_urls:
                     snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES])
                 evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock())
-            except (CrawlError, asyncio.TimeoutError, OSError) as e:
+            except Exception as e:  # noqa: BLE001 - whatever it was, the capture is recorded as failed, never lost
                 detail = e.detail if isinstance(e, CrawlError) else f"{type(e).__name__}: {e}"
-                log.warning("no evidence of %s: %s", listing.url, detail)
+                if isinstance(e, (CrawlError, asyncio.TimeoutError, OSError)):
+                    log.warning("no evidence of %s: %s", listing.url, detail)
+                else:
+                    log.exception("no evidence of %s: unexpected %s", listing.url, type(e).__name__)
                 given_up = self.store.evidence_missed(listing.site, listing.item_id, detail)
                 self.store.record_failure(self.summary.run_id, PageFailure(
                     target, listing.url, "evidence", detail + ("" if given_up else " (still owed: the next run tries again)"),

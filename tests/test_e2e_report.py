@@ -186,7 +186,7 @@ def test_a_report_of_hostile_listings_runs_no_script_and_loads_nothing_from_outs
         assert seen["scripts"] == (1 if name == "report.html" else 0)  # the report's own, nothing else
         inside = (folder / name).resolve().parent.as_uri() + "/"
         assert [u for u in seen["requests"] if not u.startswith(inside)] == []
-        assert all(h.startswith(("http://", "https://", "#", "../", "thumbs/")) or h.endswith(("report.html", ".sha256"))
+        assert all(h.startswith(("http://", "https://", "#", "../", "thumbs/", "media/")) or h.endswith(("report.html", ".sha256"))
                    for h in seen["hrefs"]), seen["hrefs"]
         assert not [h for h in seen["hrefs"] if h.lower().lstrip().startswith(("javascript:", "data:"))]
     assert shown[0] and int(shown[0]) > 0  # the report's filter ran, over the hostile rows too

@@ -130,7 +130,8 @@ def attacked(tmp_path_factory, request):
         "/item/alert-loop": page(product("alert-loop"), script="while (true) alert('x');"),
         "/item/busy-loop": page(product("busy-loop"), head_script="while (true) {}"),
         "/item/images": page(product("images", image=[shop + "/img/huge.jpg", inside + "/img/inside.png",
-                                                      "file:///etc/passwd", shop + "/img/ok.png"])),
+                                                      "file:///etc/passwd", shop + "/img/ok.png",
+                                                      "http://no-such-host.invalid/a.png"])),
         # values no page should be able to hurt a run with
         "/item/nan": page(product("nan", offers={"@type": "Offer", "price": "NaN", "priceCurrency": "JPY"})),
         "/item/huge-number": page(json.dumps(product("huge-number")).replace('"price": 1200', '"price": 1e1000000')),
@@ -226,6 +227,7 @@ def test_images_are_capped_while_streaming_and_only_public_ones_are_fetched(atta
     assert [f["source_url"].rsplit("/", 1)[1] for f in kept] == ["ok.png"]
     notes = " ".join(record["notes"])
     assert "over the 1,000,000 byte cap" in notes and "127.0.0.2" in notes
+    assert "no-such-host.invalid" in notes  # a host that does not resolve is a note, not a lost capture
     assert Hostile.huge_sent < 30_000_000  # the 300 MB image was given up near the cap, not downloaded
 
 

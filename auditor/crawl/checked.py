@@ -23,7 +23,10 @@ class CheckedBackend(httpcore.AsyncNetworkBackend):
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                           socket_options=None) -> httpcore.AsyncNetworkStream:
-        target = await asyncio.get_running_loop().run_in_executor(None, self.policy.resolve, host, port)  # or Refusal
+        try:
+            target = await asyncio.get_running_loop().run_in_executor(None, self.policy.resolve, host, port)  # or Refusal
+        except LookupError as e:  # the name does not resolve: a connection error, as httpx would say it
+            raise httpcore.ConnectError(str(e)) from None
         return await self._inner.connect_tcp(str(target), port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None):
