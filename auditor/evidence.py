@@ -89,7 +89,8 @@ def _sync_dir(folder: Path) -> None:
 
 
 def _write(folder: Path, name: str, data: bytes, kind: str, source: str | None = None) -> tuple[str, EvidenceFile]:
-    with open(folder / name, "xb") as f:
+    """A new file readable by auditor's user only (evidence is for legal teams, not for every account on the machine)."""
+    with open(os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -102,8 +103,10 @@ def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datet
     The files are written into a temporary folder beside the final one and renamed into place when all
     of them (and capture.json) are on disk: a capture folder is complete or absent, never half-written."""
     parent = root / safe_name(site) / safe_name(item_id)
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=PARTIAL, dir=parent))
+    if not root.exists():
+        root.mkdir(parents=True, mode=0o700)
+    parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    work = Path(tempfile.mkdtemp(prefix=PARTIAL, dir=parent))  # 0700, and so the capture folder it becomes
     try:
         files = [_write(work, "page.png", snap.png, "screenshot", snap.final_url),
                  _write(work, "page.html", snap.html.encode("utf-8", "surrogatepass"), "html", snap.final_url)]

@@ -163,3 +163,16 @@ def test_a_capture_is_complete_or_absent(tmp_path):
     (leftover / "page.png").write_bytes(b"")  # what a kill in the middle of writing leaves
     assert clean_partial(tmp_path) == 1 and not leftover.exists()
     assert (tmp_path / first.folder).exists()
+
+
+def test_evidence_is_readable_by_auditors_user_only(tmp_path):
+    from datetime import datetime, timezone
+
+    from auditor.evidence import Snapshot, save_snapshot
+
+    snap = Snapshot("https://x.example/1", "https://x.example/1", b"\x89PNG" + b"0" * 100, "<html></html>")
+    ev = save_snapshot(tmp_path / "evidence", "site", "1", snap, datetime(2026, 11, 26, tzinfo=timezone.utc))
+    folder = tmp_path / "evidence" / ev.folder
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}
+    assert (tmp_path / "evidence").stat().st_mode & 0o777 == 0o700
