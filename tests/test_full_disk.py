@@ -1,0 +1,65 @@
+"""A full disk under the evidence folder: captures fail as recorded failures, none is half-written, the
+run says partial, and the captures still owed are taken once there is room again.
+
+A real tmpfs of 400 KB (mounted where the machine allows it: root, and a kernel that lets us), the
+real pipeline, Chromium and SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from auditor.demo.hosting import demo_hosts, demo_targets
+from auditor.demo.world import DemoWorld
+from auditor.evidence import sha256_of
+from auditor.pipeline import AuditOptions, run_audit
+from auditor.store import Store
+from conftest import FixedClock
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mount = tmp_path / "evidence"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"this machine does not let us mount a tmpfs: {done.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_evidence_disk_is_recorded_and_the_owed_captures_are_taken_later(config, small_disk):
+    config = config.model_copy(update={
+        "demo": config.demo.model_copy(update={"listings": 60}),
+        "evidence": config.evidence.model_copy(update={"dir": small_disk, "images": False})})
+    clock = FixedClock()
+    world = DemoWorld(7, 60, epoch=clock())
+    with Store(config.database) as store:
+        first = run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+                                                      hosts=demo_hosts(config, world, 1)))
+        failures = [f for f in store.failures_for_run(first.run_id) if f["kind"] == "evidence"]
+        owed = store.owed_evidence([t.name for t in demo_targets()])
+        recorded = list(store.db.query("select path, sha256 from evidence"))
+    assert first.status == "partial" and first.evidence_failed == len(failures) > 0
+    assert any("No space left" in f["error"] for f in failures)
+    assert owed and len(owed) == len(failures)  # each failed capture stays owed
+    assert not list(small_disk.glob("*/*/.partial-*"))  # nothing half-written
+    for row in recorded:  # what was recorded is whole
+        assert sha256_of(small_disk / row["path"]) == row["sha256"]
+
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)  # room again
+    clock.now = clock.now.replace(hour=clock.now.hour + 1)
+    with Store(config.database) as store:
+        second = run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+                                                       hosts=demo_hosts(config, world, 1)))
+        still_owed = store.owed_evidence([t.name for t in demo_targets()])
+        captured = {(r["site"], r["item_id"]) for r in store.db.query("select distinct site, item_id from evidence")}
+    assert still_owed == [] and second.evidence_failed == 0
+    assert {(o["site"], o["item_id"]) for o in owed} <= captured
