@@ -156,4 +156,14 @@ def write_run_manifests(store: Store, root: Path, run_id: int, zone: ZoneInfo) -
     """The manifest of every day (in the configured zone) on which this run captured evidence: a run that
     crosses midnight lists each file in the manifest of the day it was taken."""
     days = sorted({datetime.fromisoformat(at).astimezone(zone).date() for at in store.evidence_times(run_id)})
-    return [p for p in (write_day_manifest(store, root, d, zone) for d in days) if p is not None]
+    written = []
+    for day in days:
+        try:
+            path = write_day_manifest(store, root, day, zone)
+        except OSError as e:  # a full or read-only evidence disk: the captures are recorded, the manifest can wait
+            log.error("the evidence manifest of %s could not be written (%s); free space, then "
+                      "`auditor report --date %s` writes it", day, e.strerror or e, day)
+            continue
+        if path is not None:
+            written.append(path)
+    return written

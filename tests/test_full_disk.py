@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 
+from auditor.capture import write_run_manifests
 from auditor.demo.hosting import demo_hosts, demo_targets
 from auditor.demo.world import DemoWorld
 from auditor.evidence import sha256_of
@@ -50,9 +51,21 @@ def test_a_full_evidence_disk_is_recorded_and_the_owed_captures_are_taken_later(
     assert first.status == "partial" and first.evidence_failed == len(failures) > 0
     assert any("No space left" in f["error"] for f in failures)
     assert owed and len(owed) == len(failures)  # each failed capture stays owed
-    assert not list(small_disk.glob("*/*/.partial-*"))  # nothing half-written
+    assert not list(small_disk.glob("*/*/.partial-*"))  # nothing half-written (and no traceback: the run returned)
     for row in recorded:  # what was recorded is whole
         assert sha256_of(small_disk / row["path"]) == row["sha256"]
+
+    filler = small_disk / "filler"
+    with open(filler, "wb", buffering=0) as f:  # not a byte left: the day's manifest cannot be written either
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+        except OSError:
+            pass
+    with Store(config.database) as store:
+        assert write_run_manifests(store, small_disk, first.run_id, config.schedule.zone) == []  # said, not raised
+    filler.unlink()
 
     subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)  # room again
     clock.now = clock.now.replace(hour=clock.now.hour + 1)
@@ -63,3 +76,6 @@ def test_a_full_evidence_disk_is_recorded_and_the_owed_captures_are_taken_later(
         captured = {(r["site"], r["item_id"]) for r in store.db.query("select distinct site, item_id from evidence")}
     assert still_owed == [] and second.evidence_failed == 0
     assert {(o["site"], o["item_id"]) for o in owed} <= captured
+    manifests = list((small_disk / "manifests").glob("*.sha256"))
+    assert manifests and subprocess.run(["sha256sum", "--quiet", "-c", str(manifests[0].relative_to(small_disk))],
+                                        cwd=small_disk).returncode == 0  # every capture listed, and whole

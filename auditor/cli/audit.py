@@ -228,6 +228,7 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool) -> None:
     """
     from datetime import timedelta
 
+    from auditor.capture import write_day_manifest, write_run_manifests
     from auditor.pipeline import open_store
     from auditor.report import compile_run_report, publish, rebuild_day, write_index
 
@@ -238,6 +239,7 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool) -> None:
             if not store.db["runs"].count_where("id = ?", [run_id]):
                 raise AuditorError(f"no run #{run_id} (see `auditor runs`)")
             runs_dir = config.reports_dir / "runs"
+            write_run_manifests(store, config.evidence_dir, run_id, zone)  # one a full disk kept from being written
             folder = publish(compile_run_report(store, run_id, zone, runs_dir / str(run_id), config.evidence_dir,
                                                 config.report.language), runs_dir, str(run_id))
             write_index(config.reports_dir, zone, config.report.language)
@@ -252,6 +254,7 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool) -> None:
                 if latest is None:
                     raise AuditorError("the database has no scheduled or manual run yet: run `auditor run` first")
                 day = datetime.fromisoformat(latest["started_at"]).astimezone(zone).date()
+            write_day_manifest(store, config.evidence_dir, day, zone)  # one a full disk kept from being written
             folder = rebuild_day(store, day, config.reports_dir, zone, config.evidence_dir, config.report.language)
             if folder is None:
                 raise AuditorError(f"no scheduled or manual run on {day:%Y-%m-%d} ({config.schedule.timezone})")
