@@ -26,12 +26,10 @@ from auditor.store.picture import PictureTables
 from auditor.store.review import ReviewTables
 from auditor.store.schema import MIGRATIONS
 from auditor.store.shadow import ShadowTables
+from auditor.store.times import iso
 
 TRACKED = ("title", "description", "price", "buy_now_price", "bids", "status", "end_time", "seller_id", "seller_name")
 
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def _dec(v: Decimal | None) -> str | None:
@@ -146,7 +144,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
                   kind: str = "manual", aliases: dict[str, str] | None = None, plan: list[dict] | None = None) -> int:
         with self.write():
             row = self.db["runs"].insert({
-                "started_at": _iso(started_at), "status": "running", "targets": json.dumps(targets),
+                "started_at": iso(started_at), "status": "running", "targets": json.dumps(targets),
                 "kind": kind, "aliases": json.dumps(aliases or {}), "plan": json.dumps(plan or [], ensure_ascii=False),
                 "notes": json.dumps(list(notes), ensure_ascii=False),
                 "pages_ok": 0, "pages_failed": 0, "listings_seen": 0, "listings_new": 0,
@@ -157,7 +155,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
     def record_notification(self, event: str, url: str, sent: bool, at: datetime) -> None:
         with self.write():
             self.db.execute("insert into notifications (event, url, sent, at) values (?, ?, ?, ?)",
-                            [event, url, int(sent), _iso(at)])
+                            [event, url, int(sent), iso(at)])
 
     def save_rule_set(self, run_id: int, files: dict[str, str], at: datetime) -> str:
         """Keep the rule files a run used (path relative to the rules folder -> text), once per distinct set."""
@@ -165,7 +163,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
         digest = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
         with self.write():
             self.db.execute("insert into rule_sets (digest, files, created_at) values (?, ?, ?) on conflict do nothing",
-                            [digest, data, _iso(at)])
+                            [digest, data, iso(at)])
             self.db.execute("update runs set rule_set = ? where id = ?", [digest, run_id])
         return digest
 
@@ -178,7 +176,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
     def finish_run(self, summary: RunSummary, error: str | None = None) -> None:
         with self.write():
             self.db["runs"].update(summary.run_id, {
-                "finished_at": _iso(summary.finished_at or datetime.now(timezone.utc)),
+                "finished_at": iso(summary.finished_at or datetime.now(timezone.utc)),
                 "status": summary.status, "pages_ok": summary.pages_ok, "pages_failed": summary.pages_failed,
                 "listings_seen": summary.listings_seen, "listings_new": summary.listings_new,
                 "listings_changed": summary.listings_changed, "flagged": summary.flagged, "hits": summary.hits,
@@ -190,13 +188,13 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
         stale = [r["id"] for r in self.db.query("select id from runs where status = 'running'")]
         with self.write():
             for run_id in stale:
-                self.db["runs"].update(run_id, {"status": "interrupted", "finished_at": _iso(now),
+                self.db["runs"].update(run_id, {"status": "interrupted", "finished_at": iso(now),
                                                 "error": "the process stopped before the run finished"})
         return stale
 
     def mark_reported(self, run_id: int, at: datetime) -> None:
         with self.write():
-            self.db.execute("update runs set reported_at = ? where id = ?", [_iso(at), run_id])
+            self.db.execute("update runs set reported_at = ? where id = ?", [iso(at), run_id])
 
     def last_unreported_run(self) -> dict | None:
         """The latest run, if it finished (completed, partial, failed) but its reports were never written."""
@@ -251,7 +249,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
         A listing read only from its search card (source "card") updates what the card shows and keeps
         the rest of what its item page said before."""
         key = (listing.site, listing.item_id)
-        now = _iso(seen_at)
+        now = iso(seen_at)
         row = {
             "site": listing.site, "item_id": listing.item_id, "target": target, "url": listing.url,
             "title": listing.title, "description": listing.description, "price": _dec(listing.price),
@@ -259,7 +257,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
             "seller_id": listing.seller_id, "seller_name": listing.seller_name, "category": listing.category,
             "tags": json.dumps(list(listing.tags), ensure_ascii=False),
             "image_urls": json.dumps(list(listing.image_urls), ensure_ascii=False),
-            "end_time": _iso(listing.end_time) if listing.end_time else None, "status": listing.status,
+            "end_time": iso(listing.end_time) if listing.end_time else None, "status": listing.status,
             "seller_url": listing.seller_url, "start_price": _dec(listing.start_price), "last_seen": now, "last_run_id": run_id,
             "search_text": search_text,
         }
@@ -309,7 +307,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
 
     def mark_removed(self, run_id: int, site: str, item_id: str, at: datetime) -> None:
         """A listing whose page is gone (404, 410, a "deleted" page): its status becomes removed."""
-        now = _iso(at)
+        now = iso(at)
         with self.write():
             self.db.execute("update listings set status = 'removed', last_seen = ?, last_run_id = ? where site = ? and item_id = ?",
                             [now, run_id, site, item_id])
@@ -330,7 +328,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
         with self.write():
             self.db["page_failures"].insert({
                 "run_id": run_id, "target": failure.target, "url": failure.url, "page_kind": failure.page_kind.value,
-                "kind": failure.kind, "error": failure.error, "attempts": failure.attempts, "at": _iso(at),
+                "kind": failure.kind, "error": failure.error, "attempts": failure.attempts, "at": iso(at),
             })
 
     def record_seller_hits(self, run_id: int, hits: Iterable[SellerHit]) -> None:
@@ -362,7 +360,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
             from hits h join runs r on r.id = h.run_id
             where r.started_at >= ? and r.kind in ({', '.join('?' * len(kinds))})
             group by r.id, h.rule_id order by r.id
-        """, [_iso(since), *kinds]))
+        """, [iso(since), *kinds]))
 
     def hits_for_run(self, run_id: int) -> list[dict]:
         """Every hit of a run with its listing, most severe first."""
@@ -383,14 +381,14 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
             select h.site, l.seller_id, l.seller_name, h.item_id, l.price, h.rule_id, h.tags
             from hits h join listings l on l.site = h.site and l.item_id = h.item_id
             where h.seen_at >= ? and l.seller_id is not null
-        """, [_iso(since)]))
+        """, [iso(since)]))
 
     def seller_hits_for_run(self, run_id: int) -> list[dict]:
         return list(self.db.query("select * from seller_hits where run_id = ? order by id", [run_id]))
 
     def listings_since(self, since: datetime) -> Iterable[dict]:
         """Stored listings last seen since a time (for backtests), streamed."""
-        yield from self.db.query("select * from listings where last_seen >= ? order by site, item_id", [_iso(since)])
+        yield from self.db.query("select * from listings where last_seen >= ? order by site, item_id", [iso(since)])
 
     def failures_for_run(self, run_id: int) -> list[dict]:
         return list(self.db.query("select * from page_failures where run_id = ? order by id", [run_id]))

@@ -7,16 +7,14 @@ leaves them owed, and the resumed run, or the next one, takes them.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable
 
 from auditor.models import Evidence
+from auditor.store.times import iso
 
 MAX_ATTEMPTS = 3
 
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 class EvidenceTables:
@@ -31,7 +29,7 @@ class EvidenceTables:
     def _insert_evidence(self, run_id: int, ev: Evidence) -> None:
         self.db["evidence"].insert_all([{
             "run_id": run_id, "site": ev.site, "item_id": ev.item_id, "url": ev.url, "final_url": ev.final_url,
-            "captured_at": _iso(ev.captured_at), "folder": ev.folder, "kind": f.kind, "path": f.path,
+            "captured_at": iso(ev.captured_at), "folder": ev.folder, "kind": f.kind, "path": f.path,
             "sha256": f.sha256, "bytes": f.bytes, "source_url": f.source_url} for f in ev.files])
 
     def owe_evidence(self, run_id: int, target: str, site: str, item_id: str, url: str, at: datetime) -> None:
@@ -40,7 +38,7 @@ class EvidenceTables:
             self.db.execute("insert into evidence_owed (site, item_id, run_id, target, url, owed_at, attempts)"
                             " values (?, ?, ?, ?, ?, ?, 0) on conflict (site, item_id) do update set"
                             " run_id = excluded.run_id, target = excluded.target, url = excluded.url",
-                            [site, item_id, run_id, target, url, _iso(at)])
+                            [site, item_id, run_id, target, url, iso(at)])
 
     def evidence_taken(self, run_id: int, ev: Evidence) -> None:
         """Record a capture's files and settle what the listing owed, in one transaction."""
@@ -89,5 +87,5 @@ class EvidenceTables:
 
     def evidence_between(self, start: datetime, end: datetime) -> list[dict]:
         return list(self.db.query("select * from evidence where captured_at >= ? and captured_at < ? order by path",
-                                  [_iso(start), _iso(end)]))
+                                  [iso(start), iso(end)]))
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable
 
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
+from auditor.store.times import iso
 
 
 class PictureTables:
@@ -80,7 +78,7 @@ class PictureTables:
 
     def save_states(self, run_id: int, rows: list[dict], picture: list[dict], at: datetime) -> None:
         """A run's states, and (for runs that feed the daily picture) the picture's new rows, in one transaction."""
-        now = _iso(at)
+        now = iso(at)
         with self.write():
             self.db.execute("delete from listing_states where run_id = ?", [run_id])  # a resumed run settles again
             for r in rows:
@@ -129,7 +127,7 @@ class PictureTables:
         The last run that read the target completely; else the last run that tried (failed or partial)."""
         marks = ", ".join("?" * len(kinds))
         runs = list(self.db.query(f"select * from runs where started_at >= ? and started_at < ? and kind in ({marks})"
-                                  f" and status not in ('running', 'interrupted') order by id", [_iso(start), _iso(end), *kinds]))
+                                  f" and status not in ('running', 'interrupted') order by id", [iso(start), iso(end), *kinds]))
         best: dict[str, dict] = {}
         for run in runs:
             states = {r["target"]: r for r in self.db.query("select * from run_targets where run_id = ?", [run["id"]])}

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable
+
+from auditor.store.times import iso
 
 OPEN = ("new", "escalated", "active", "evaded")
 LATEST_JUDGEMENT = "select max(run_id) from seller_hits"
 RANK = ("select max(case value when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1"
         " else 0 end) from json_each(p.rules)")  # a case's severity: its most severe rule
 DOWN = ("sold", "ended", "removed")
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 class ReviewTables:
@@ -26,7 +24,7 @@ class ReviewTables:
     def add_user(self, name: str, role: str, password_hash: str, at: datetime) -> int:
         with self.write():
             return self.db["users"].insert({"name": name, "role": role, "password_hash": password_hash, "disabled": 0,
-                                            "created_at": _iso(at), "failed_logins": 0, "locked_until": None,
+                                            "created_at": iso(at), "failed_logins": 0, "locked_until": None,
                                             "media": "blurred", "language": None}).last_pk
 
     def user_named(self, name: str) -> dict | None:
@@ -46,14 +44,14 @@ class ReviewTables:
 
     def start_session(self, token_hash: str, user_id: int, csrf: str, at: datetime, expires: datetime) -> None:
         with self.write():
-            self.db.execute("delete from sessions where expires_at < ?", [_iso(at)])
+            self.db.execute("delete from sessions where expires_at < ?", [iso(at)])
             self.db["sessions"].insert({"token_hash": token_hash, "user_id": user_id, "csrf": csrf,
-                                        "created_at": _iso(at), "expires_at": _iso(expires)})
+                                        "created_at": iso(at), "expires_at": iso(expires)})
 
     def session(self, token_hash: str, now: datetime) -> dict | None:
         rows = list(self.db.query(
             "select s.csrf, s.expires_at, u.* from sessions s join users u on u.id = s.user_id"
-            " where s.token_hash = ? and s.expires_at > ? and u.disabled = 0", [token_hash, _iso(now)]))
+            " where s.token_hash = ? and s.expires_at > ? and u.disabled = 0", [token_hash, iso(now)]))
         return rows[0] if rows else None
 
     def end_sessions(self, *, token_hash: str | None = None, user_id: int | None = None) -> None:
@@ -72,13 +70,13 @@ class ReviewTables:
                 " on conflict (site, item_id) do update set user_id = excluded.user_id, claimed_at ="
                 " case when claims.user_id = excluded.user_id then claims.claimed_at else excluded.claimed_at end,"
                 " expires_at = excluded.expires_at where claims.expires_at <= ? or claims.user_id = excluded.user_id",
-                [site, item_id, user_id, _iso(now), _iso(until), _iso(now)])
+                [site, item_id, user_id, iso(now), iso(until), iso(now)])
             return self.db.execute("select user_id from claims where site = ? and item_id = ?", [site, item_id]).fetchone()[0]
 
     def claims(self, now: datetime) -> dict[tuple[str, str], dict]:
         return {(r["site"], r["item_id"]): r for r in self.db.query(
             "select c.*, u.name as user_name from claims c join users u on u.id = c.user_id where c.expires_at > ?",
-            [_iso(now)])}
+            [iso(now)])}
 
     def release(self, keys: Iterable[tuple[str, str]], user_id: int) -> None:
         with self.write():
@@ -219,10 +217,10 @@ class ReviewTables:
         """Listings each rule flagged in daily runs since a time."""
         return {r["rule_id"]: r["n"] for r in self.db.query(
             "select h.rule_id, count(distinct h.site || '/' || h.item_id) as n from hits h join runs r on r.id = h.run_id"
-            " where r.started_at >= ? and r.kind in ('scheduled', 'manual', 'demo') group by h.rule_id", [_iso(since)])}
+            " where r.started_at >= ? and r.kind in ('scheduled', 'manual', 'demo') group by h.rule_id", [iso(since)])}
 
     def decisions_since(self, since: datetime) -> list[dict]:
-        return list(self.db.query("select * from decisions where decided_at >= ? order by id", [_iso(since)]))
+        return list(self.db.query("select * from decisions where decided_at >= ? order by id", [iso(since)]))
 
     def rule_titles(self) -> dict[str, str]:
         return {r["rule_id"]: r["rule_title"] for r in self.db.query(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable
 
 from auditor.models import Hit
+from auditor.store.times import iso
 
 
 class ShadowTables:
@@ -23,7 +24,7 @@ class ShadowTables:
     def record_shadow_hits(self, run_id: int, site: str, item_id: str, hits: Iterable[Hit], seen_at: datetime) -> None:
         rows = [[run_id, site, item_id, h.rule_id, h.title, h.severity,
                  json.dumps([asdict(m) for m in h.matches], ensure_ascii=False),
-                 seen_at.astimezone(timezone.utc).isoformat(timespec="seconds")] for h in hits]
+                 iso(seen_at)] for h in hits]
         if not rows:
             return
         with self.write():
@@ -47,4 +48,4 @@ class ShadowTables:
         return {r[0]: (r[1], r[2]) for r in self.db.execute(
             "select rule_id, max(rule_title), count(distinct site || '/' || item_id) from shadow_hits where seen_at >= ?"
             " group by rule_id",
-            [since.astimezone(timezone.utc).isoformat(timespec="seconds")])}
+            [iso(since)])}
