@@ -31,6 +31,11 @@ _LIST_LIMITS = {"tags": (50, 100), "image_urls": (50, 2_000), "image_meta": (10,
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+def web_url(value: object) -> bool:
+    """An http(s) address of a sane length: the only kind a listing may point at, or the crawl may follow."""
+    return isinstance(value, str) and len(value) <= _LIMITS["url"] and value.lower().startswith(("http://", "https://"))
+
+
 def clean_text(value: object, limit: int, *, multiline: bool = False) -> str | None:
     """A string safe to store and show: no lone surrogates or control characters, at most `limit` long."""
     if value is None or isinstance(value, (dict, list, tuple, set, bytes)):
@@ -103,7 +108,7 @@ def _clean_list(values: object, count: int, limit: int, *, urls: bool = False) -
     out = []
     for v in values[:count * 2]:
         text = clean_text(v, limit)
-        if text and (not urls or text.lower().startswith(("http://", "https://"))) and text not in out:
+        if text and (not urls or web_url(text)) and text not in out:
             out.append(text)
     return tuple(out[:count])
 
@@ -116,9 +121,8 @@ def clean_listing(listing: Listing, page_url: str) -> Listing:
         raise ParseError(page_url, "the page gives no usable item id")
     if texts["title"] is None:
         raise ParseError(page_url, "the page gives no usable title")
-    url = texts["url"] if texts["url"] and texts["url"].lower().startswith(("http://", "https://")) else page_url
-    seller_url = texts["seller_url"] if texts["seller_url"] and texts["seller_url"].lower().startswith(
-        ("http://", "https://")) else None
+    url = texts["url"] if web_url(texts["url"]) else page_url
+    seller_url = texts["seller_url"] if web_url(texts["seller_url"]) else None
     return replace(
         listing,
         **{k: v for k, v in texts.items() if k not in ("url", "seller_url", "description")},

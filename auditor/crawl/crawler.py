@@ -18,7 +18,7 @@ from auditor.errors import BadStatus, Blocked, CrawlError, FetchTimeout, Network
 from auditor.models import Listing, ListingFound, PageFailure, PageKind, SearchPage, TargetNote
 from auditor.crawl.politeness import HostLimiter
 from auditor.crawl.robots import RobotsCache
-from auditor.values import clean_listing
+from auditor.values import clean_listing, web_url
 
 log = logging.getLogger(__name__)
 
@@ -254,18 +254,14 @@ def checked(parsed: SearchPage | Listing, url: str) -> SearchPage | Listing:
         return replace(clean_listing(parsed, url), url=url)
     cards = []
     for card in parsed.listings[:MAX_LINKS]:
-        if _web(card.url):
+        if web_url(card.url):
             try:
                 cards.append(clean_listing(card, card.url))
             except ParseError:
                 continue
-    return SearchPage(tuple(dict.fromkeys(u for u in parsed.item_urls if _web(u)))[:MAX_LINKS],
-                      parsed.next_url if _web(parsed.next_url) else None, tuple(cards),
+    return SearchPage(tuple(dict.fromkeys(u for u in parsed.item_urls if web_url(u)))[:MAX_LINKS],
+                      parsed.next_url if web_url(parsed.next_url) else None, tuple(cards),
                       parsed.total if isinstance(parsed.total, int) and 0 <= parsed.total < 2 ** 63 else None)
-
-
-def _web(url: object) -> bool:
-    return isinstance(url, str) and len(url) <= 2_000 and url.lower().startswith(("http://", "https://"))
 
 
 async def crawl(jobs: list[CrawlJob], fetcher: Fetcher, policy: CrawlPolicy,
