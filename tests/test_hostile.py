@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -244,8 +245,9 @@ def test_hostile_values_are_repaired_or_dropped_and_no_run_fails(attacked):
     assert rows["object-seller"]["price"] == "10"
 
 
-def test_the_report_keeps_direction_overrides_inside_their_value(attacked, tmp_path):
-    """Checked in Chromium: text after a scraped value with U+202E still reads left to right."""
+@contextmanager
+def report_tab(attacked):
+    """The run's report.html open in a real Chromium tab."""
     from playwright.sync_api import sync_playwright
 
     from auditor.crawl.install import choose_executable
@@ -256,50 +258,45 @@ def test_the_report_keeps_direction_overrides_inside_their_value(attacked, tmp_p
         try:
             tab = browser.new_page()
             tab.goto(report.as_uri())
-            order = tab.evaluate("""() => {
-              // the line under the listing: "schema_org · rlo\u202eitem · hostile · ..."; where are the letters of "hostile"?
-              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-              let node;
-              while ((node = walker.nextNode())) {
-                const line = node.parentElement.closest('.muted');
-                if (line && line.textContent.includes('rlo\u202eitem') && node.textContent.includes('hostile')) break;
-              }
-              if (!node) return null;
-              const start = node.textContent.indexOf('hostile'), xs = [];
-              for (let i = start; i < start + 7; i++) {
-                const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
-                xs.push(r.getBoundingClientRect().left);
-              }
-              return xs;
-            }""")
+            yield tab, report
         finally:
             browser.close()
+
+
+def test_the_report_keeps_direction_overrides_inside_their_value(attacked):
+    """Checked in Chromium: text after a scraped value with U+202E still reads left to right."""
+    with report_tab(attacked) as (tab, _):
+        order = tab.evaluate("""() => {
+          // the line under the listing: "schema_org · rlo\u202eitem · hostile · ..."; where are the letters of "hostile"?
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          let node;
+          while ((node = walker.nextNode())) {
+            const line = node.parentElement.closest('.muted');
+            if (line && line.textContent.includes('rlo\u202eitem') && node.textContent.includes('hostile')) break;
+          }
+          if (!node) return null;
+          const start = node.textContent.indexOf('hostile'), xs = [];
+          for (let i = start; i < start + 7; i++) {
+            const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+            xs.push(r.getBoundingClientRect().left);
+          }
+          return xs;
+        }""")
     assert order, "the report shows the listing's line with its item id and target"
     assert order == sorted(order), f"text after the override is reordered: {order}"
 
 
 def test_evidence_html_opened_from_the_report_is_text_and_runs_nothing(attacked):
     """The captured page (whose scripts beacon to the internal host) is offered as text, never as a live page."""
-    from playwright.sync_api import sync_playwright
-
-    from auditor.crawl.install import choose_executable
-
-    report = Path(attacked["summary"].report_dir) / "report.html"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=choose_executable(None))
-        try:
-            tab = browser.new_page()
-            tab.goto(report.as_uri())
-            href = tab.evaluate("""() => [...document.querySelectorAll('tr')]
-              .filter(tr => tr.textContent.includes('beacons'))
-              .flatMap(tr => [...tr.querySelectorAll('a')]).map(a => a.getAttribute('href'))
-              .find(h => h && h.includes('.html'))""")
-            assert href and href.endswith(".html.txt"), href
-            tab.goto(report.parent.joinpath(href).resolve().as_uri())
-            kind = tab.evaluate("document.contentType")
-            shown = tab.evaluate("document.body.innerText")
-        finally:
-            browser.close()
+    with report_tab(attacked) as (tab, report):
+        href = tab.evaluate("""() => [...document.querySelectorAll('tr')]
+          .filter(tr => tr.textContent.includes('beacons'))
+          .flatMap(tr => [...tr.querySelectorAll('a')]).map(a => a.getAttribute('href'))
+          .find(h => h && h.includes('.html'))""")
+        assert href and href.endswith(".html.txt"), href
+        tab.goto(report.parent.joinpath(href).resolve().as_uri())
+        kind = tab.evaluate("document.contentType")
+        shown = tab.evaluate("document.body.innerText")
     assert kind == "text/plain" and "fetch(" in shown  # the script is there, as text
     assert Internal.heard == []
 
