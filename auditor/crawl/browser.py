@@ -101,10 +101,6 @@ class BrowserFetcher:
             await self._pw.stop()
             self.egress.__exit__(*exc)
 
-    @property
-    def proxy_url(self) -> str:
-        return self.egress.url
-
     async def _launch(self) -> None:
         from playwright.async_api import Error as PlaywrightError
 

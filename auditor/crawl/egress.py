@@ -44,7 +44,6 @@ class EgressProxy:
     def __init__(self, policy: AddressPolicy):
         self.policy = policy
         self.refusals: deque[RefusedRequest] = deque(maxlen=1000)
-        self.refused_count = 0
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server = None
@@ -95,7 +94,6 @@ class EgressProxy:
         return next((r for r in reversed(self.refusals) if r.host == host), None)
 
     async def _refuse(self, writer: asyncio.StreamWriter, host: str, port: int, reason: str) -> None:
-        self.refused_count += 1
         self.refusals.append(RefusedRequest(datetime.now(timezone.utc), host.lower(), port, reason))
         log.info("refused by the address policy: %s:%d (%s)", host, port, reason)
         ascii_reason = reason.encode("ascii", "replace").decode().replace("\r", " ").replace("\n", " ")
