@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from auditor.files import write_atomic
 from auditor.models import Evidence, EvidenceFile
 
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif", "image/avif": "avif"}
@@ -145,14 +146,7 @@ def write_manifest(root: Path, day: date, files: list[tuple[str, str]]) -> Path:
     folder = root / "manifests"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{day.isoformat()}.sha256"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)  # never a predictable name
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("".join(f"{digest}  {rel}\n" for digest, rel in sorted(files, key=lambda f: f[1])))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, "".join(f"{digest}  {rel}\n" for digest, rel in sorted(files, key=lambda f: f[1])).encode("utf-8"))
     return path
 
 

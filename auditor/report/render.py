@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
+from auditor.files import write_atomic
 from auditor.i18n import text
 from auditor.report.compile import Report
 from auditor.rules.normalize import compact
@@ -241,19 +242,6 @@ def render_index(days: list[dict], runs: list[dict], zone: ZoneInfo, language: s
 
 def _write_text(path: Path, text_: str) -> None:
     write_atomic(path, text_.encode("utf-8"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file of a random name in the same folder (created exclusively, so a link
-    planted there is never written through), then move it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _files_of(report: Report) -> dict[str, bytes]:

@@ -6,11 +6,10 @@ them), checked again, and put back as it was if the change would not load.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from auditor.errors import AuditorError, RuleError
+from auditor.files import write_atomic
 from auditor.rules.loader import check_rules, rule_files
 from auditor.yamlsource import load_located
 
@@ -34,22 +33,11 @@ def promote(paths: list[Path], rule_id: str, to: str = "stable") -> Path:
             if at < 0:
                 raise AuditorError(f"{where}: cannot find the status value to change; edit it by hand")
             lines[where.line - 1] = line[:at] + to + line[at + len("experimental"):]
-            _replace(path, "".join(lines))
+            write_atomic(path, "".join(lines).encode("utf-8"), mode=path.stat().st_mode & 0o777)
             _, problems = check_rules([path])
             if problems:
-                _replace(path, text)
+                write_atomic(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o777)
                 raise AuditorError(f"{path}: promoting {rule_id} would break the file; left as it was")
             return path
     raise AuditorError(f"no rule {rule_id!r} in {', '.join(str(p) for p in paths)}")
 
-
-def _replace(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
