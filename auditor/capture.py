@@ -21,7 +21,8 @@ from auditor.config import EvidenceSettings
 from auditor.crawl.addresses import AddressPolicy, Refusal
 from auditor.crawl.checked import checked_client
 from auditor.errors import CrawlError
-from auditor.evidence import IMAGE_TYPES, clean_partial, save_snapshot, write_manifest
+from auditor import failpoints
+from auditor.evidence import IMAGE_TYPES, clean_partial, orphans, save_snapshot, write_manifest
 from auditor.models import Listing, PageFailure, PageKind, RunSummary
 from auditor.store import Recorded, Store
 
@@ -96,9 +97,17 @@ class EvidenceTaker:
         task.add_done_callback(lambda _: self._taking.discard(key))
 
     def take_owed(self, rows: list[dict], listings: dict[tuple[str, str], Listing], ready: dict[str, str | None]) -> int:
-        """Start the captures earlier runs owe (killed before taking them); how many."""
+        """Start the captures earlier runs owe (killed before taking them); how many.
+
+        A capture that reached the disk but not the database (killed in between) is recorded as it is."""
         started = 0
         for row in rows:
+            found = orphans(self.root, row["site"], row["item_id"], self.store.evidence_folders(row["site"], row["item_id"]))
+            if found:
+                for evidence in found:
+                    self.store.evidence_taken(row["run_id"], evidence)
+                log.info("recorded the capture of %s/%s that a stopped run had left unrecorded", row["site"], row["item_id"])
+                continue
             listing = listings.get((row["site"], row["item_id"]))
             if listing is not None and row["target"] in ready:
                 self.take(row["target"], listing, ready[row["target"]], owed=True)
@@ -125,6 +134,7 @@ class EvidenceTaker:
                     1, PageKind.ITEM), self.clock())
                 self.summary.evidence_failed += 1
                 return
+            failpoints.reached("evidence")
             self.store.evidence_taken(self.summary.run_id, evidence)
             self.summary.evidence_captured += 1
 

@@ -141,6 +141,33 @@ def clean_partial(root: Path) -> int:
     return len(leftovers)
 
 
+def orphans(root: Path, site: str, item_id: str, known: set[str]) -> list[Evidence]:
+    """Complete captures of a listing on disk that the database does not list (the process was killed
+    between renaming a capture into place and recording it), read back from their capture.json with
+    every file's hash checked. A folder that does not check out is left alone and not returned."""
+    parent = Path(root) / safe_name(site) / safe_name(item_id)
+    found = []
+    for folder in sorted(parent.iterdir()) if parent.is_dir() else []:
+        rel = folder.relative_to(root).as_posix()
+        if rel in known or folder.name.startswith(PARTIAL) or not folder.is_dir():
+            continue
+        try:
+            record = json.loads((folder / "capture.json").read_text(encoding="utf-8"))
+            if record["site"] != site or record["item_id"] != item_id:
+                continue
+            files = [EvidenceFile(f["kind"], f"{rel}/{f['name']}", f["sha256"], f["bytes"], f.get("source_url"))
+                     for f in record["files"]]
+            if verify(root, [(f.sha256, f.path) for f in files]):
+                continue
+            own = folder / "capture.json"
+            files.append(EvidenceFile("capture", f"{rel}/capture.json", sha256_of(own), own.stat().st_size, None))
+            found.append(Evidence(site, item_id, record["url"], record["final_url"],
+                                  datetime.fromisoformat(record["captured_at"]), rel, tuple(files)))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
+
+
 def write_manifest(root: Path, day: date, files: list[tuple[str, str]]) -> Path:
     """manifests/DAY.sha256 in `sha256sum` format: (sha256, path relative to root), sorted."""
     folder = root / "manifests"

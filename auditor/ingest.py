@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from contextlib import aclosing
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from auditor import failpoints
 from auditor.capture import EvidenceTaker
 from auditor.crawl import SearchPageRead, crawl
 from auditor.crawl.addresses import AddressPolicy
@@ -58,55 +60,58 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
     watched = set(followed.values())
-    async for event in crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent, policy=addresses)):
-        if isinstance(event, ListingFound):
-            x = event.listing
-            try:
-                hits, shadow = matcher.split(matcher.match_listing(x))
-                recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
-                                                search_text=search_text(x))
-                store.record_shadow_hits(s.run_id, x.site, x.item_id, shadow, clock())
-            except (StoreError, sqlite3.OperationalError):
-                raise  # the database itself: the run cannot go on
-            except Exception as e:  # noqa: BLE001 - one listing must never end the run: recorded, and on
-                log.exception("listing %s/%s could not be matched or stored", x.site, x.item_id)
-                failure = PageFailure(event.target, x.url, "error", f"not stored: {type(e).__name__}: {e}"[:500], 1,
-                                      PageKind.ITEM)
-                store.record_failure(s.run_id, failure, clock())
-                s.pages_failed += 1
-                tally.failed[event.target] += 1
-                s.failures.append(failure)
-                continue
-            if evidence and event.source == "item" and (hits or (x.site, x.item_id) in watched) \
-                    and evidence.wanted(x, recorded):
-                evidence.take(event.target, x, ready[event.target])
-            if event.source == "item":
+    async with aclosing(crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent, policy=addresses))) as events:
+        async for event in events:
+            if isinstance(event, ListingFound):
+                x = event.listing
+                try:
+                    hits, shadow = matcher.split(matcher.match_listing(x))
+                    recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
+                                                    search_text=search_text(x))
+                    store.record_shadow_hits(s.run_id, x.site, x.item_id, shadow, clock())
+                except (StoreError, sqlite3.OperationalError):
+                    raise  # the database itself: the run cannot go on
+                except Exception as e:  # noqa: BLE001 - one listing must never end the run: recorded, and on
+                    log.exception("listing %s/%s could not be matched or stored", x.site, x.item_id)
+                    failure = PageFailure(event.target, x.url, "error", f"not stored: {type(e).__name__}: {e}"[:500], 1,
+                                          PageKind.ITEM)
+                    store.record_failure(s.run_id, failure, clock())
+                    s.pages_failed += 1
+                    tally.failed[event.target] += 1
+                    s.failures.append(failure)
+                    continue
+                if evidence and event.source == "item" and (hits or (x.site, x.item_id) in watched) \
+                        and evidence.wanted(x, recorded):
+                    evidence.take(event.target, x, ready[event.target])
+                if event.source == "item":
+                    failpoints.reached("item-page")
+                    s.pages_ok += 1
+                    tally.ok[event.target] += 1
+                s.listings_seen += 1
+                tally.listings[event.target] += 1
+                s.listings_new += recorded.new
+                s.listings_changed += bool(recorded.changes)
+                s.flagged += bool(hits)
+                s.hits += len(hits)
+            elif isinstance(event, PageFailure):
+                store.record_failure(s.run_id, event, clock())
+                if event.kind == "removed":
+                    if event.url in followed:
+                        store.mark_removed(s.run_id, *followed[event.url], clock())
+                    s.pages_ok += 1
+                    tally.ok[event.target] += 1
+                else:
+                    s.pages_failed += 1
+                    tally.failed[event.target] += 1
+                    s.failures.append(event)
+                    if event.page_kind is PageKind.SEARCH:
+                        tally.incomplete.setdefault(event.target, f"a search page failed ({event.kind}: {event.url})")
+            elif isinstance(event, SearchPageRead):
                 s.pages_ok += 1
                 tally.ok[event.target] += 1
-            s.listings_seen += 1
-            tally.listings[event.target] += 1
-            s.listings_new += recorded.new
-            s.listings_changed += bool(recorded.changes)
-            s.flagged += bool(hits)
-            s.hits += len(hits)
-        elif isinstance(event, PageFailure):
-            store.record_failure(s.run_id, event, clock())
-            if event.kind == "removed":
-                if event.url in followed:
-                    store.mark_removed(s.run_id, *followed[event.url], clock())
-                s.pages_ok += 1
-                tally.ok[event.target] += 1
-            else:
-                s.pages_failed += 1
-                tally.failed[event.target] += 1
-                s.failures.append(event)
-                if event.page_kind is PageKind.SEARCH:
-                    tally.incomplete.setdefault(event.target, f"a search page failed ({event.kind}: {event.url})")
-        elif isinstance(event, SearchPageRead):
-            s.pages_ok += 1
-            tally.ok[event.target] += 1
-            progress.discovered += event.items + event.has_next
-        elif isinstance(event, TargetNote):
-            tally.incomplete.setdefault(event.target, event.detail)
-        progress.done += 1
-        progress.tick()
+                progress.discovered += event.items + event.has_next
+                failpoints.reached("search-page")
+            elif isinstance(event, TargetNote):
+                tally.incomplete.setdefault(event.target, event.detail)
+            progress.done += 1
+            progress.tick()

@@ -28,6 +28,7 @@ from auditor.models import RunSummary, SellerHit
 from auditor.notify import notify_run
 from auditor.plan import (adaptive_for, address_policy, adhoc_target, browser_for, build_jobs,  # noqa: F401 - used by callers
                           moved, policy_from)
+from auditor import failpoints
 from auditor.report import write_reports
 from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
@@ -74,28 +75,57 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     opts = options or AuditOptions()
     if opts.kind not in KINDS:
         raise AuditorError(f"unknown run kind {opts.kind!r} (known: {', '.join(KINDS)})")
-    with run_lock(Path(config.database), wait=opts.wait), _signals_interrupt():
+    with run_lock(Path(config.database), wait=opts.wait), _signals_interrupt() as stopper:
         for stale in store.mark_stale_runs(opts.clock()):
             log.warning("run %d had stopped without finishing (killed?): marked interrupted; "
                         "`auditor run --resume` carries it on", stale)
-        return _run_locked(config, store, opts)
+        return _run_locked(config, store, opts, stopper)
+
+
+class _Stopper:
+    """SIGTERM and SIGINT end a run. While the event loop runs, by cancelling its main task, so the crawl,
+    the captures and the browser unwind in order and nothing prints a traceback; elsewhere by raising
+    KeyboardInterrupt at once."""
+
+    def __init__(self) -> None:
+        self.signal: str | None = None
+        self._task: asyncio.Task | None = None
+
+    def attach(self, task: asyncio.Task | None) -> None:
+        self._task, self._loop = task, asyncio.get_running_loop() if task else None
+
+    GRACE = 10  # seconds to unwind; then (or at a second signal) the run stops at once
+
+    def __call__(self, signum, frame) -> None:
+        first, self.signal = self.signal is None, signal.Signals(signum).name
+        if first and self._task is not None and not self._task.done():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+            self._loop.call_soon_threadsafe(self._loop.call_later, self.GRACE, self._force)
+        else:
+            raise self.interrupted()
+
+    def _force(self) -> None:
+        if self._task is not None and not self._task.done():
+            log.warning("the run did not stop within %d s of %s: stopping it at once", self.GRACE, self.signal)
+            raise self.interrupted()
+
+    def interrupted(self) -> KeyboardInterrupt:
+        return KeyboardInterrupt(f"signal {self.signal}")
 
 
 @contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does (elsewhere: nothing changes)."""
+def _signals_interrupt() -> Iterator[_Stopper]:
+    """SIGTERM and Ctrl-C stop the run in the main thread (elsewhere, the scheduler's stop event does)."""
+    stopper = _Stopper()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield stopper
         return
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
-
-    before = signal.signal(signal.SIGTERM, stop)
+    before = {s: signal.signal(s, stopper) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield
+        yield stopper
     finally:
-        signal.signal(signal.SIGTERM, before)
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 def _plan(targets: list[Target]) -> list[dict]:
@@ -122,7 +152,7 @@ def _finish_reports(config: Config, store: Store, row: dict, opts: AuditOptions)
     return summary
 
 
-def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
+def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: _Stopper) -> RunSummary:
     if opts.resume and (unreported := store.last_unreported_run()) is not None:
         return _finish_reports(config, store, unreported, opts)
     resumed = _resumable(store, opts)
@@ -180,6 +210,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
         addresses = address_policy(config, aliases)
 
         async def go() -> None:
+            stopper.attach(asyncio.current_task())
             async with AsyncExitStack() as browsers:
                 fetcher = await browsers.enter_async_context(opts.fetcher or adaptive_for(config, addresses))
                 taker = None
@@ -205,7 +236,15 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
                     await _unless_stopped(asyncio.ensure_future(taker.drain()), opts.stop)
 
         try:
-            asyncio.run(go())
+            try:
+                asyncio.run(go())
+            except asyncio.CancelledError:
+                if stopper.signal is None:
+                    raise
+                raise stopper.interrupted() from None
+            finally:
+                stopper.attach(None)
+            _finish(config, store, ruleset, summary, targets, tally, kind, opts)  # stopped in here: interrupted too
         except asyncio.TimeoutError:
             summary.status, summary.finished_at = "interrupted", opts.clock()
             store.finish_run(summary, error=f"stopped after crawl.max_run_minutes ({config.crawl.max_run_minutes:g}); "
@@ -225,7 +264,6 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions) -> RunSummary:
             _write_reports(config, store, run_id, kind, opts)
             notify_run(config, store, summary, opts.clock())
             raise
-        _finish(config, store, ruleset, summary, targets, tally, kind, opts)
     if opts.write_report:
         summary.report_dir, summary.day_report_dir = _write_reports(config, store, run_id, kind, opts)
     elif summary.evidence_captured:
@@ -252,21 +290,15 @@ async def _unless_stopped(work: asyncio.Future, stop: threading.Event | None):
 def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary, targets: list[Target],
             tally: Tally, kind: str, opts: AuditOptions) -> None:
     """Per-target completeness, the listings' states, seller rules, and the run's final status."""
-    share = config.crawl.partial_failure_share
-    for t in targets:
-        ok, failed = tally.ok[t.name], tally.failed[t.name]
-        if ok == 0:
-            tally.incomplete.setdefault(t.name, "no page could be read")
-        elif failed and failed / (ok + failed) > share:
-            tally.incomplete.setdefault(t.name, f"{failed} of {ok + failed} pages failed "
-                                                f"(more than crawl.partial_failure_share, {share:.0%})")
-        store.record_target(summary.run_id, t.name, complete=t.name not in tally.incomplete,
-                            reason=tally.incomplete.get(t.name), pages_ok=ok, pages_failed=failed,
-                            listings=tally.listings[t.name])
-    summary.incomplete = dict(tally.incomplete)
-    summary.states = dict(settle_run(store, summary.run_id, [t.name for t in targets], kind, opts.clock(),
-                                     incomplete=tally.incomplete, suppressed=suppressed(store)))
+    if store.run_settled(summary.run_id):  # resumed after it had settled: settling again would read its own picture
+        done = store.run_targets(summary.run_id)
+        tally.incomplete = {t: r["reason"] for t, r in done.items() if not r["complete"]}
+        summary.incomplete = dict(tally.incomplete)
+        summary.states = dict(Counter(r["state"] for r in store.states_of_run(summary.run_id)))
+    else:
+        _settle(store, summary, targets, tally, kind, opts, config.crawl.partial_failure_share)
     seller_hits = judge_all_sellers(ruleset, store, opts.clock())
+    failpoints.reached("seller-rules")
     store.record_seller_hits(summary.run_id, seller_hits)
     summary.seller_flags = len(seller_hits)
     problems = [f"{name}: {why}" for name, why in tally.incomplete.items()]
@@ -280,6 +312,23 @@ def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary,
     summary.finished_at = opts.clock()
     error = "; ".join(problems) or None
     store.finish_run(summary, error=error)
+
+
+def _settle(store: Store, summary: RunSummary, targets: list[Target], tally: Tally, kind: str, opts: AuditOptions,
+            share: float) -> None:
+    for t in targets:
+        ok, failed = tally.ok[t.name], tally.failed[t.name]
+        if ok == 0:
+            tally.incomplete.setdefault(t.name, "no page could be read")
+        elif failed and failed / (ok + failed) > share:
+            tally.incomplete.setdefault(t.name, f"{failed} of {ok + failed} pages failed "
+                                                f"(more than crawl.partial_failure_share, {share:.0%})")
+        store.record_target(summary.run_id, t.name, complete=t.name not in tally.incomplete,
+                            reason=tally.incomplete.get(t.name), pages_ok=ok, pages_failed=failed,
+                            listings=tally.listings[t.name])
+    summary.incomplete = dict(tally.incomplete)
+    summary.states = dict(settle_run(store, summary.run_id, [t.name for t in targets], kind, opts.clock(),
+                                     incomplete=tally.incomplete, suppressed=suppressed(store)))
 
 
 def rule_texts(rules_dir: Path, files) -> dict[str, str]:

@@ -139,6 +139,8 @@ class _Crawl:
                                                kind or job.reader.page_kind(url)))
             finally:
                 self.queue.task_done()
+            if asyncio.current_task().cancelling():  # a cancellation swallowed below (3.11's wait_for can): honoured
+                raise asyncio.CancelledError
 
     async def process(self, job: CrawlJob, url: str, kind: PageKind) -> None:
         attempt = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 import threading
 import zlib
 from contextlib import contextmanager
@@ -33,6 +34,12 @@ class DemoServer(ThreadingHTTPServer):
         self.clients: list[tuple[str, str]] = []  # (path, "browser" or "http"): every request, and who asked
         self.robots_txt = "User-agent: *\nAllow: /\n"
         self.fault_hits: dict[str, int] = {}
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hung up (a run stopped mid-page) is no error of the server's: not logged."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def requests(self) -> list[str]:

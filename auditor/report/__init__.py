@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from auditor import failpoints
 from auditor.report.compile import Report, compile_day_report, compile_run_report, run_day
 from auditor.report.render import publish, write_index
 from auditor.settle import DAILY_KINDS
@@ -26,6 +27,7 @@ def write_reports(store: Store, run_id: int, reports_dir: Path, zone: ZoneInfo, 
     run = store.run(run_id)
     runs = reports_dir / "runs"
     run_folder = publish(compile_run_report(store, run_id, zone, runs / str(run_id), evidence_dir, language), runs, str(run_id))
+    failpoints.reached("report")
     day_folder = None
     if (run.get("kind") or "manual") in DAILY_KINDS:
         day = run_day(run, zone)

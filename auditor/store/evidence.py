@@ -66,6 +66,10 @@ class EvidenceTables:
         return list(self.db.query(f"select * from evidence_owed where target in ({marks}) order by owed_at, site, item_id",
                                   names))
 
+    def evidence_folders(self, site: str, item_id: str) -> set[str]:
+        return {r[0] for r in self.db.execute("select distinct folder from evidence where site = ? and item_id = ?",
+                                              [site, item_id])}
+
     def has_evidence(self, site: str, item_id: str) -> bool:
         return self.db.execute("select 1 from evidence where site = ? and item_id = ? limit 1", [site, item_id]).fetchone() is not None
 

@@ -100,6 +100,10 @@ class PictureTables:
                     [p["site"], p["item_id"], p["target"], p["state"], p["status"], json.dumps(p["rules"]),
                      p["version_id"], run_id, now, now])
 
+    def run_settled(self, run_id: int) -> bool:
+        """Whether the run has recorded its listings' states (and moved the picture on)."""
+        return self.db.execute("select 1 from listing_states where run_id = ? limit 1", [run_id]).fetchone() is not None
+
     def states_of_run(self, run_id: int, targets: Iterable[str] | None = None) -> list[dict]:
         rows = list(self.db.query("select * from listing_states where run_id = ? order by id", [run_id]))
         if targets is not None:
