@@ -78,6 +78,10 @@ class EvidenceTaker:
         return self
 
     async def __aexit__(self, *exc) -> None:
+        """Captures still in flight (the run was stopped) are cancelled, not failed: they stay owed."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._client.aclose()
 
     def wanted(self, listing: Listing, recorded: Recorded) -> bool:

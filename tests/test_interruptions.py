@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import sqlite3
@@ -176,3 +177,23 @@ def test_evidence_is_readable_by_auditors_user_only(tmp_path):
     assert folder.stat().st_mode & 0o777 == 0o700
     assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}
     assert (tmp_path / "evidence").stat().st_mode & 0o777 == 0o700
+
+
+def test_ctrl_c_in_a_terminal_stops_the_run_in_one_line(tmp_path):
+    """A terminal sends Ctrl-C to its whole process group, Playwright's driver and Chromium included."""
+    config, db = write_config(tmp_path, listings=600), tmp_path / "a.db"
+    config.write_text(config.read_text().replace("evidence: {enabled: false}", "evidence: {images: false}"))
+    proc = subprocess.Popen([sys.executable, "-m", "auditor", "--config", str(config), "run"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # its own group, as in a terminal
+    wait_for(lambda: count(db, "select count(*) from evidence") >= 3, timeout=120)  # the browser busy with captures
+    sent = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 10 and proc.returncode == 130
+    said = (out + err).strip().splitlines()
+    assert len(said) <= 3 and "Traceback" not in err, out + err
+    assert "interrupted" in said[-1] and "--resume" in said[-1]
+    with sqlite3.connect(db) as c:
+        assert c.execute("select status from runs").fetchone()[0] == "interrupted"
+    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert left == []  # no driver or browser left running in its group

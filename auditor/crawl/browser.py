@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from auditor.crawl.addresses import AddressPolicy, Refusal
 from auditor.crawl.confine import NO_DIALOGS, Notes, close_popup, dismiss, origin_of
+from auditor.crawl.driver import driver_in_own_session
 from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
 from auditor.crawl.install import choose_executable
 from auditor.errors import AddressRefused, BadStatus, BrowserError, FetchTimeout, NetworkError, PageTooLarge
@@ -80,6 +81,7 @@ class BrowserFetcher:
 
         self._exe = choose_executable(self._executable)
         self.egress.__enter__()
+        driver_in_own_session()
         self._pw = await async_playwright().start()
         try:
             await self._launch()
