@@ -110,6 +110,17 @@ class EvidenceSettings(_Model):
     concurrency: int = Field(2, ge=1, le=8, description="captures at once")
 
 
+class ImageSettings(_Model):
+    dir: Path | None = Field(None, description="where listing images are kept, once each by SHA-256; default: "
+                                                "<database folder>/images")
+    per_listing: int = Field(4, ge=1, le=20, description="a listing's first N images are fetched")
+    max_mb: float = Field(10.0, gt=0, description="larger images are not kept")
+    concurrency: int = Field(4, ge=1, le=32, description="image downloads at once, beside the crawl")
+    requests_per_second: float = Field(4.0, gt=0, description="per image host")
+    confirm_bank: str | None = Field("confirmed", description="a violation confirmed in review adds the listing's "
+                                                              "images to this bank (none: no bank is fed)")
+
+
 class DemoSettings(_Model):
     seed: int = 7
     listings: int = Field(300, ge=10, le=200_000)
@@ -153,6 +164,9 @@ class Target(_Model):
     base_url: str | None = None
     requests_per_second: float | None = Field(None, gt=0)
     ignore_robots: bool = Field(False, description="crawl pages robots.txt disallows; every report says so")
+    images: Literal["none", "flagged", "all"] = Field(
+        "flagged", description="whose images are fetched, hashed and matched against the banks: none, the listings a "
+                               "text rule flags, or every listing (needed to catch a confirmed picture under a new title)")
     fetch: Literal["auto", "http", "browser"] = Field(
         "auto", description="auto: HTTP for server-rendered profiles, the browser for the rest and as a fallback")
 
@@ -175,6 +189,7 @@ class Config(_Model):
     schedule: ScheduleSettings = ScheduleSettings()
     demo: DemoSettings = DemoSettings()
     evidence: EvidenceSettings = EvidenceSettings()
+    images: ImageSettings = ImageSettings()
     report: ReportSettings = ReportSettings()
     serve: ServeSettings = ServeSettings()
     notify: list[NotifySettings] = []
@@ -196,12 +211,18 @@ class Config(_Model):
     def evidence_dir(self) -> Path:
         return self.evidence.dir or self.reports_dir / "evidence"
 
+    @property
+    def images_dir(self) -> Path:
+        return self.images.dir or Path(self.database).parent / "images"
+
     def resolved(self, base: Path) -> "Config":
         """Paths in the file are relative to the file's folder."""
         fix: dict = {k: (base / getattr(self, k)) for k in ("database", "reports_dir", "rules_dir", "log_file")
                      if getattr(self, k) is not None and not getattr(self, k).is_absolute()}
         if self.evidence.dir is not None and not self.evidence.dir.is_absolute():
             fix["evidence"] = self.evidence.model_copy(update={"dir": base / self.evidence.dir})
+        if self.images.dir is not None and not self.images.dir.is_absolute():
+            fix["images"] = self.images.model_copy(update={"dir": base / self.images.dir})
         fix["demo"] = self.demo.model_copy(update={k: base / getattr(self.demo, k) for k in ("database", "reports_dir")
                                                    if not getattr(self.demo, k).is_absolute()})
         return self.model_copy(update=fix)
@@ -209,7 +230,8 @@ class Config(_Model):
     def for_demo(self) -> "Config":
         """The same settings over the demo's own database and reports, so a demo never touches the team's data."""
         return self.model_copy(update={"database": self.demo.database, "reports_dir": self.demo.reports_dir,
-                                       "evidence": self.evidence.model_copy(update={"dir": None})})
+                                       "evidence": self.evidence.model_copy(update={"dir": None}),
+                                       "images": self.images.model_copy(update={"dir": None})})
 
 
 def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | None = None) -> Config:

@@ -23,10 +23,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from auditor.crawl.download import IMAGE_TYPES
 from auditor.files import write_atomic
 from auditor.models import Evidence, EvidenceFile
 
-IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif", "image/avif": "avif"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 

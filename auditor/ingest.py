@@ -12,6 +12,7 @@ from typing import Callable
 
 from auditor import failpoints
 from auditor.capture import EvidenceTaker
+from auditor.image_work import ImageTaker
 from auditor.crawl import SearchPageRead, crawl
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.robots import RobotsCache
@@ -56,7 +57,7 @@ class Tally:
 
 async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock,
                             evidence: EvidenceTaker | None, followed: dict[str, tuple[str, str]], tally: Tally,
-                            addresses: AddressPolicy) -> None:
+                            addresses: AddressPolicy, images: ImageTaker | None = None) -> None:
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
     watched = set(followed.values())
@@ -83,6 +84,8 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                 if evidence and event.source == "item" and (hits or (x.site, x.item_id) in watched) \
                         and evidence.wanted(x, recorded):
                     evidence.take(event.target, x, ready[event.target])
+                if images and event.source == "item" and images.wants(event.target, hits):
+                    images.take(event.target, x, hits, recorded.version_id, ready[event.target])
                 if event.source == "item":
                     failpoints.reached("item-page")
                     s.pages_ok += 1

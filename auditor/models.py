@@ -189,3 +189,21 @@ class RunSummary:
     def flagged_now(self) -> int:
         """Listings flagged and still up: new, escalated and still active (the report's count)."""
         return sum(self.states.get(s, 0) for s in ("new", "escalated", "active"))
+
+
+@dataclass(frozen=True)
+class BankMatch:
+    """A listing image near a bank entry."""
+
+    bank: str
+    entry_id: int
+    distance: int
+    pdq: str  # the bank entry's hash
+    source: str
+    ref: str | None
+    image_sha256: str = ""  # the listing image that matched
+    image_url: str = ""
+
+    def describe(self) -> str:
+        where = f" ({self.source}{': ' + self.ref if self.ref else ''})" if self.source else ""
+        return f"bank {self.bank} #{self.entry_id}{where}, distance {self.distance}"

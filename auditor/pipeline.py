@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
 from auditor.capture import EvidenceTaker, write_run_manifests
+from auditor.image_work import ImageTaker
 from auditor.config import Config, Target
 from auditor.errors import AuditorError, RuleError
 from auditor.ingest import Progress, Tally, crawl_into_store
@@ -228,10 +229,19 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: _Stop
                         started = taker.take_owed(owed, at_now,
                                                   {j.target: j.reader.ready_selector for j in jobs})
                         log.info("taking %d evidence captures still owed from earlier runs", started)
+                modes = {t.name: t.images for t in targets}
+                pictures = None
+                if any(m != "none" for m in modes.values()):
+                    pictures = await browsers.enter_async_context(ImageTaker(
+                        config.images_dir, config.images, store, summary, matcher, opts.clock,
+                        config.crawl.page_timeout_seconds, addresses, modes, taker,
+                        {t.name: t.requests_per_second for t in targets if t.requests_per_second}))
                 work = asyncio.ensure_future(asyncio.wait_for(crawl_into_store(
                     jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker, followed, tally,
-                    addresses), limit))
+                    addresses, pictures), limit))
                 await _unless_stopped(work, opts.stop)
+                if pictures:
+                    await _unless_stopped(asyncio.ensure_future(pictures.drain()), opts.stop)
                 if taker:
                     await _unless_stopped(asyncio.ensure_future(taker.drain()), opts.stop)
 

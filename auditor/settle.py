@@ -47,7 +47,7 @@ def settle_run(store: Store, run_id: int, targets: list[str], kind: str, at: dat
     adhoc = kind not in DAILY_KINDS
     known_rows = store.picture_rows([] if adhoc else targets, reads.keys())
     failures = {f["url"]: f for f in store.failures_for_run(run_id) if f["page_kind"] == "item"
-                and f["kind"] not in ("evidence", "removed")}
+                and f["kind"] not in ("evidence", "image", "removed")}
     keys = set(reads) if adhoc else set(reads) | {k for k, r in known_rows.items() if r["target"] in targets}
     matched_ids = [r["version_id"] for r in known_rows.values()]
     versions = store.versions(matched_ids + [r["version_id"] for r in reads.values()])

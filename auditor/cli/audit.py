@@ -148,7 +148,8 @@ def demo(ctx: click.Context, days: int) -> None:
         s = result.summary
         states = ", ".join(f"{n} {k}" for k, n in sorted(s.states.items(), key=lambda kv: -kv[1]))
         click.echo(f"day {result.day} ({result.date}): precision={result.precision:.2f} recall={result.recall:.2f} "
-                   f"states={result.state_share:.2f} ({result.states_right} of {result.states_total} right: {states or 'none'})"
+                   f"states={result.state_share:.2f} ({result.states_right} of {result.states_total} right: {states or 'none'}) "
+                   f"networks precision={result.network_precision:.2f} recall={result.network_recall:.2f}"
                    + (f"; {s.status}: {'; '.join(f'{t}: {w}' for t, w in s.incomplete.items())}" if s.incomplete else ""))
         for key, (got, want) in sorted(result.wrong.items())[:10]:
             click.echo(f"  {key[0]}/{key[1]}: audit says {got}, truth is {want}")

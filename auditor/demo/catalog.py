@@ -39,7 +39,9 @@ class DemoListing:
     end_time: datetime
     status: str  # active | ended | sold
     sd_metadata: bool = False  # placeholder PNG carries Stable Diffusion style 'parameters' text
-    photo_urls: tuple[str, ...] = ()  # image URLs as the page gives them; default: placeholders on this server
+    photo_urls: tuple[str, ...] = ()  # image URLs as the page gives them; default: posters drawn by this server
+    design: str = ""  # the first image's design (default: the listing's own); a re-listing shows another's
+    variant: str = ""  # how the re-lister uploaded it (demo.posters.VARIANTS)
     expected_rules: frozenset[str] = frozenset()
 
     @property

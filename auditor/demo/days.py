@@ -13,11 +13,14 @@ from auditor.config import Config
 from auditor.demo import score
 from auditor.demo.hosting import demo_hosts, demo_targets
 from auditor.demo.world import DemoWorld
+from auditor.images.banks import DEFAULT_BANK, add_listing_images
+from auditor.images.networks import seller_networks
 from auditor.models import RunSummary
 from auditor.pipeline import AuditOptions, run_audit
 from auditor.store import Store
 
 MORNING = dtime(6, 0)
+REVIEWER = "demo reviewer"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class DayResult:
     states_right: int
     states_total: int
     wrong: dict[tuple[str, str], tuple[str | None, str | None]]  # key -> (audit's state, true state)
+    network_precision: float = 1.0  # seller networks found by shared pictures, against the truth
+    network_recall: float = 1.0
 
     @property
     def state_share(self) -> float:
@@ -66,9 +71,14 @@ def run_days(config: Config, days: int, *, today: date | None = None, fresh: boo
             summary = run_audit(config, store, AuditOptions(
                 targets=demo_targets(), kind="demo", hosts=demo_hosts(config, world, n),
                 clock=day_clock(start.astimezone(timezone.utc)), on_progress=on_progress))
-            precision, recall = score(set(store.flagged_keys(summary.run_id)), world.flagged_truth(n))
+            flagged = set(store.flagged_keys(summary.run_id))
+            precision, recall = score(flagged, world.flagged_truth(n))
             got = {(r["site"], r["item_id"]): r["state"] for r in store.states_of_run(summary.run_id)}
+            for site, item_id in sorted(flagged & world.flagged_truth(n)):  # the reviewer confirms the day's true hits
+                add_listing_images(store, DEFAULT_BANK, site, item_id, REVIEWER, start, config.images_dir)
+            found_networks = {frozenset(n.sellers) for n in seller_networks(store)}
         truth = world.states(n)
         keys = set(got) | set(truth)
         wrong = {k: (got.get(k), truth.get(k)) for k in keys if got.get(k) != truth.get(k)}
-        yield DayResult(n, start.date(), summary, precision, recall, len(keys) - len(wrong), len(keys), wrong)
+        yield DayResult(n, start.date(), summary, precision, recall, len(keys) - len(wrong), len(keys), wrong,
+                        *score(found_networks, world.networks(n)))

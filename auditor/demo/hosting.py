@@ -17,12 +17,12 @@ RATE = 200.0  # requests/s: the demo server is local, politeness costs only time
 
 
 def demo_targets() -> list[Target]:
-    """The two sections of the bundled demo marketplace, as config targets."""
+    """The two sections of the bundled demo marketplace, as config targets (every listing's pictures checked)."""
     return [
         Target(name="demo-auction", site="demo_auction", start_urls=[f"{SCHEME}/auction/search"],
-               requests_per_second=RATE),
+               requests_per_second=RATE, images="all"),
         Target(name="demo-fleamarket", site="demo_fleamarket", start_urls=[f"{SCHEME}/flea/search"],
-               requests_per_second=RATE),
+               requests_per_second=RATE, images="all"),
     ]
 
 

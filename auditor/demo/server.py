@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Iterator
 from urllib.parse import parse_qs, quote, urlsplit
 
+from auditor.demo.posters import poster
 from auditor.demo.catalog import Catalog, DemoListing
 
 PER_PAGE = 20
@@ -128,9 +129,13 @@ class _Handler(BaseHTTPRequestHandler):
                 case ["static", "site.css"]:
                     return self._send(200, "text/css", b"body{font-family:sans-serif;margin:1em}")
                 case ["img", name] if name.endswith(".png"):
-                    item_id = name.rsplit("-", 1)[0]
+                    item_id, _, k = name[:-4].rpartition("-")
                     found = catalog.get("auction", item_id) or catalog.get("flea", item_id)
-                    return self._send(200, "image/png", placeholder_png(name, bool(found and found.sd_metadata)))
+                    if found is not None and k == "1":
+                        ctype, body = poster(found.design or item_id, found.variant, found.sd_metadata)
+                    else:
+                        ctype, body = poster(name[:-4], "", bool(found and found.sd_metadata))
+                    return self._send(200, ctype, body)
                 case ["auction", "search"]:
                     return self._html(self._auction_search(query))
                 case ["auction", "item", item_id]:

@@ -3,7 +3,10 @@
 Day 1 is the generated catalogue. Each later day is the day before, changed the way a real
 marketplace changes: new listings, bids and prices moving, auctions ending (sold or not), flea items
 selling, listings removed, one poster's description growing an adult term (an escalation), two
-posters edited to dodge the label (「生成美人」, 【エーアイ美女】: evasions). On day 3 the whole flea-market
+posters edited to dodge the label (「生成美人」, 【エーアイ美女】: evasions), and from day 2 on, pictures
+of the day before's flagged posters re-listed by other accounts under innocent titles, re-encoded,
+resized, with a sticker or mirrored (caught only through the bank of confirmed images, which the
+demo's reviewer fills by confirming each day's flagged listings). On day 3 the whole flea-market
 section fails (every page answers 500), so its followed listings are unchecked that day.
 
 The truth of each day's states comes from the reference state model (auditor.states) fed with the
@@ -19,7 +22,7 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from auditor.demo.catalog import EPOCH, SITE_OF_SECTION, Catalog, DemoListing, _make, generate, sellers_of
+from auditor.demo.catalog import EPOCH, SITE_OF_SECTION, Catalog, DemoListing, DemoSeller, _make, generate, sellers_of
 from auditor.states import Known, Read, next_state, remember
 
 FAILING_DAY = 3  # the flea-market section answers 500 on every page that day
@@ -30,6 +33,10 @@ EVASIONS = ("【生成美人】", "【エーアイ美女】")  # labels no start
 EVASIVE_DESCRIPTION = "オリジナル作品です。A3光沢紙に印刷して発送します。"
 ESCALATION = "セクシーな仕上がりです。"
 ESCALATED_RULES = frozenset({"adult.terms", "ai_poster.adult_print"})
+RELISTED_RULES = frozenset({"images.relisted_confirmed"})
+RELISTERS = (DemoSeller("print_relay_77", "プリント便77"), DemoSeller("artposter_outlet", "Art Poster Outlet"))
+RELISTED_TITLE = "オリジナル アートポスター 光沢紙 No.{n}"  # no label, no term: only the picture gives it away
+RELIST_VARIANTS = ("jpeg", "resize", "sticker", "mirror")
 
 
 @dataclass
@@ -70,6 +77,28 @@ class DemoWorld:
         """The listings a correct audit flags on day n (those of a failing section cannot be read)."""
         failing = self.failing_sections(n)
         return {x.key for x in self.catalog(n).listings if x.expected_rules and x.section not in failing}
+
+    def networks(self, n: int) -> set[frozenset[tuple[str, str]]]:
+        """Sellers (site, seller id) linked by re-listed pictures up to day n, as groups of two or more."""
+        source = {x.item_id: x for d in range(1, n + 1) for x in self.catalog(d).listings}
+        parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+        def find(k):
+            while parent.setdefault(k, k) != k:
+                k = parent[k]
+            return k
+
+        for d in range(2, n + 1):
+            failing = self.failing_sections(d)
+            for x in self.catalog(d).listings:
+                if x.design and x.section not in failing and x.design in source:
+                    a = (SITE_OF_SECTION[x.section], x.seller.id)
+                    o = source[x.design]
+                    parent[find(a)] = find((SITE_OF_SECTION[o.section], o.seller.id))
+        groups: dict = {}
+        for k in parent:
+            groups.setdefault(find(k), set()).add(k)
+        return {frozenset(g) for g in groups.values() if len(g) > 1}
 
     def states(self, n: int) -> dict[tuple[str, str], str]:
         """Every listing's true state on day n (listings outside the picture are left out)."""
@@ -154,6 +183,20 @@ class DemoWorld:
         items = [x for i, x in enumerate(items) if i not in removed]
         heavy, ordinary = sellers_of(self.seed)
         start = max(int(x.item_id[1:]) - 100000 for x in before.listings) + 1
+        originals = {x.key for x in before.listings if not x.design}
+        confirmed = sorted(self.flagged_truth(n - 1) & originals)  # the reviewer confirmed these
+        for j, key in enumerate(rng.sample(confirmed, min(4, len(confirmed)))):  # their pictures come back
+            src = next(x for x in before.listings if x.key == key)
+            prefix, section = ("x", "auction") if j % 2 == 0 else ("m", "flea")
+            x = DemoListing(
+                section=section, item_id=f"{prefix}{100000 + start}", title=RELISTED_TITLE.format(n=rng.randrange(1, 999)),
+                description="光沢紙に印刷して発送します。", price=rng.randrange(20, 60) * 100, buy_now=None,
+                bids=0, seller=RELISTERS[j % len(RELISTERS)], category="ポスター", tags=(), images=1,
+                end_time=today + timedelta(hours=rng.randrange(24, 200)), status="active",
+                design=src.item_id, variant=RELIST_VARIANTS[(j + n) % len(RELIST_VARIANTS)], expected_rules=RELISTED_RULES)
+            start += 1
+            items.append(x)
+            events[x.key] = "relisted"
         kinds = ["flagged"] * 3 + ["lookalike"] + ["ordinary"] * max(1, self.size // 25)
         rng.shuffle(kinds)
         counters = {"flagged": rng.randrange(0, 13), "lookalike": rng.randrange(0, 9), "ordinary": rng.randrange(0, 10)}

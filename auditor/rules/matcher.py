@@ -46,7 +46,7 @@ class _Rule:
     fires_without_text: bool  # the condition can hold with no keyword or regex hit at all
 
 
-_FIELD_ORDER = {f: i for i, f in enumerate(TEXT_FIELDS)}
+_FIELD_ORDER = {f: i for i, f in enumerate((*TEXT_FIELDS, "image"))}
 
 
 def _is_latin(ch: str) -> bool:
@@ -115,17 +115,24 @@ class Matcher:
         self._fields = sorted({f for r in self._rules for s in (*r.selections.values(), *r.exceptions.values())
                                for f in s.fields})
 
-    def match_listing(self, listing: Listing) -> list[Hit]:
-        return self.match_fields(listing.text_fields(), listing.numeric_fields())
+    def match_listing(self, listing: Listing, bank_matches: tuple = ()) -> list[Hit]:
+        """The rules that fire on a listing; `bank_matches` (images.banks.BankMatch) are its images near bank entries."""
+        return self.match_fields(listing.text_fields(), listing.numeric_fields(), bank_matches)
+
+    @property
+    def uses_banks(self) -> set[str]:
+        """The banks some rule's image_bank test reads."""
+        return {b for r in self._rules for s in (*r.selections.values(), *r.exceptions.values())
+                if s.spec.image_bank for b in s.spec.image_bank.banks}
 
     def split(self, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
         """(production hits, shadow hits): rules with `status: experimental` run in shadow mode."""
         return ([h for h in hits if h.rule_id not in self.shadow_rules],
                 [h for h in hits if h.rule_id in self.shadow_rules])
 
-    def match_fields(self, values: Fields, numbers: Numbers | None = None) -> list[Hit]:
+    def match_fields(self, values: Fields, numbers: Numbers | None = None, bank_matches: tuple = ()) -> list[Hit]:
         """Rules that fire on these field values, each with the original spans that made it fire."""
-        scan = _Scan(values, numbers or {})
+        scan = _Scan(values, numbers or {}, bank_matches)
         for fname in self._fields:
             for v_idx, value in enumerate(values.get(fname, ())):
                 if value:
@@ -176,9 +183,10 @@ class Matcher:
 class _Scan:
     """One listing's values and what the automaton and the regex set found in them."""
 
-    def __init__(self, values: Fields, numbers: Numbers):
+    def __init__(self, values: Fields, numbers: Numbers, bank_matches: tuple = ()):
         self.values = values
         self.numbers = numbers
+        self.bank_matches = bank_matches
         self.found: dict[tuple[int, str], list] = defaultdict(list)
         self.masks: dict[tuple[int, str], list] = defaultdict(list)
         self.regex_hits: dict[tuple[int, str], set] = defaultdict(set)
@@ -212,8 +220,16 @@ def _selection(sel: _Sel, scan: _Scan, r_idx: int) -> list[Match] | None:
             return None
     if any(not scan.present(f) for f in spec.present) or any(scan.present(f) for f in spec.absent):
         return None
+    images: list[Match] = []
+    if spec.image_bank is not None:
+        near = [m for m in scan.bank_matches if m.bank in spec.image_bank.banks and m.distance <= spec.image_bank.max_distance]
+        if not near:
+            return None
+        images = [Match("image", m.describe(), 0, 0, i) for i, m in enumerate(sorted(near, key=lambda m: m.distance))]
+    if spec.image_nudity is not None:
+        return None  # the detector's scores are not read yet: an image_nudity test never holds
     if not spec.has_text_test:
-        return []
+        return images
     per_keyword: dict[str, list[Match]] = defaultdict(list)
     masks = scan.masks.get((r_idx, sel.name), [])
     for fname, v_idx, start, end, keyword, spelled in scan.found.get((r_idx, sel.name), []):
@@ -241,7 +257,7 @@ def _selection(sel: _Sel, scan: _Scan, r_idx: int) -> list[Match] | None:
         if not needed <= set(per_keyword):
             return None
     spans = [m for ms in per_keyword.values() for m in ms]
-    return spans or None
+    return (spans + images) if spans else None
 
 
 _SIZE_AFTER = re.compile(r"\s|$|[-/×x]|サイズ|ｻｲｽﾞ|判|ノビ|ポスター|ﾎﾟｽﾀｰ|size|poster|paper", re.IGNORECASE)

@@ -45,6 +45,29 @@ class Range(_Model):
         return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
 
 
+class ImageBankTest(_Model):
+    """True when one of the listing's images is within max_distance (PDQ bits of 256) of a hash in these banks."""
+
+    banks: list[str] = Field(default_factory=lambda: ["confirmed"], min_length=1)
+    max_distance: int = Field(31, ge=0, le=64)
+
+
+class NudityTest(_Model):
+    """True when the opt-in nudity detector gives one of these labels at min_score or more (needs the extra)."""
+
+    labels: list[str] = Field(min_length=1)
+    min_score: float = Field(0.6, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _installed(self) -> "NudityTest":
+        import importlib.util
+
+        if importlib.util.find_spec("nudenet") is None:
+            raise ValueError("image_nudity needs the opt-in nudity extra, which is not installed: "
+                             "pip install 'auditor[nudity]' (NudeNet; its licence is AGPL-3.0, see the README)")
+        return self
+
+
 class Selection(_Model):
     """One named test on a listing; every test it gives must pass for it to be true.
 
@@ -64,6 +87,8 @@ class Selection(_Model):
     bids: Range | None = None
     present: list[AnyField] = []
     absent: list[AnyField] = []
+    image_bank: ImageBankTest | None = None  # a listing image near a bank entry (a confirmed picture, re-listed)
+    image_nudity: NudityTest | None = None
 
     @field_validator("keywords", "regex", "except_")
     @classmethod
@@ -83,7 +108,8 @@ class Selection(_Model):
 
     @property
     def has_test(self) -> bool:
-        return self.has_text_test or bool(self.ranges or self.present or self.absent)
+        return self.has_text_test or bool(self.ranges or self.present or self.absent or self.image_bank
+                                          or self.image_nudity)
 
 
 class Example(_Model):
@@ -108,6 +134,7 @@ class Example(_Model):
     bids: int | None = None
     listings: int | None = None
     total: Decimal | None = None
+    image_bank: dict[str, int] = {}  # bank -> how far (PDQ bits) the listing's nearest image is from one of its entries
 
 
 class Examples(_Model):

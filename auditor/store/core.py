@@ -25,6 +25,7 @@ from auditor.store.evidence import EvidenceTables
 from auditor.store.picture import PictureTables
 from auditor.store.review import ReviewTables
 from auditor.store.schema import MIGRATIONS
+from auditor.store.images import ImageTables
 from auditor.store.shadow import ShadowTables
 from auditor.store.times import iso
 
@@ -74,7 +75,7 @@ def version_of(listing: Listing) -> dict:
     return row
 
 
-class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables):
+class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables):
     """The audit database."""
 
     def __init__(self, path: Path | str):

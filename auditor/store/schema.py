@@ -158,5 +158,22 @@ def _migrate_13(db: sqlite_utils.Database) -> None:
     db["shadow_hits"].create_index(["rule_id"])
 
 
+def _migrate_14(db: sqlite_utils.Database) -> None:
+    """Images of listings, stored once by SHA-256 with their PDQ hash; named banks of hashes of confirmed images."""
+    db["images"].create({"sha256": str, "bytes": int, "content_type": str, "pdq": str, "quality": int,
+                         "meta": str, "first_seen": str}, pk="sha256")
+    db["images"].create_index(["pdq"])
+    db["listing_images"].create({"site": str, "item_id": str, "position": int, "url": str, "sha256": str,
+                                 "run_id": int, "seen_at": str}, pk=("site", "item_id", "url"))
+    db["listing_images"].create_index(["sha256"])
+    db["banks"].create({"name": str, "description": str, "created_at": str, "created_by": str}, pk="name")
+    db["bank_entries"].create({"id": int, "bank": str, "pdq": str, "quality": int, "source": str, "ref": str,
+                               "tags": str, "added_at": str, "added_by": str}, pk="id",
+                              foreign_keys=[("bank", "banks", "name")])
+    db["bank_entries"].create_index(["bank", "pdq"], unique=True)
+    db["image_links"].create({"site": str, "item_id": str, "other_site": str, "other_item_id": str, "distance": int,
+                              "how": str, "run_id": int, "seen_at": str}, pk=("site", "item_id", "other_site", "other_item_id"))
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
-              _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13]
+              _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14]

@@ -1,0 +1,157 @@
+"""Listing images during a run: fetched beside the crawl, stored once, hashed, matched against the banks.
+
+Per target, `images: none | flagged | all` says whose images are fetched (default: the listings a
+text rule flags; `all` is what catches a confirmed picture re-listed under an innocent title). A
+listing's first `images.per_listing` images are fetched over plain HTTP under the run's address
+policy, each image host at `images.requests_per_second` at most (the target's own rate for images
+on the target's own host), a few at a time, so the crawl
+is not held up. Each image is kept once by SHA-256 under the images folder, with its PDQ hash and
+what its metadata declares. When a listing's images are in, the rules run again with what the
+images showed (bank matches, image_meta); new hits are stored beside the text hits, and a listing
+flagged this way owes evidence like any other. A failed image is a recorded `image` failure of the
+listing's page; the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+from auditor.capture import EvidenceTaker
+from auditor.config import ImageSettings
+from auditor.crawl.addresses import AddressPolicy
+from auditor.crawl.checked import checked_client
+from auditor.crawl.download import fetch_image
+from auditor.crawl.politeness import HostLimiter
+from auditor.files import write_atomic
+from auditor.images.banks import BankIndex
+from auditor.images.meta import read_meta
+from auditor.images.paths import image_path
+from auditor.images.pdq import BadImage, dihedral_hashes, hash_image
+from auditor.models import Hit, Listing, PageFailure, PageKind, RunSummary
+from auditor.rules import Matcher
+from auditor.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class ImageTaker:
+    """Use as `async with`; `take` starts a listing's image work, `drain` waits for all of it."""
+
+    def __init__(self, root: Path, settings: ImageSettings, store: Store, summary: RunSummary, matcher: Matcher,
+                 clock: Callable[[], datetime], timeout: float, policy: AddressPolicy, modes: dict[str, str],
+                 evidence: EvidenceTaker | None = None, page_rates: dict[str, float] | None = None):
+        self.modes = modes  # target -> none | flagged | all
+        self.page_rates = page_rates or {}  # target -> its own requests per second, for images on its own host
+        self.root, self.settings, self.store, self.summary = root, settings, store, summary
+        self.matcher, self.clock, self.timeout, self.policy, self.evidence = matcher, clock, timeout, policy, evidence
+        self.banks = BankIndex.load(store, matcher.uses_banks)
+        self._limiter = HostLimiter(2)
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._tasks: set[asyncio.Task] = set()
+        self._client = None
+        self.fetched = 0
+        self.failed = 0
+
+    async def __aenter__(self) -> "ImageTaker":
+        self._client = checked_client(self.policy, follow_redirects=True, max_redirects=3)
+        if len(self.banks):
+            log.info("matching listing images against %d bank entries (%s)", len(self.banks),
+                     ", ".join(sorted(self.matcher.uses_banks)))
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._client.aclose()
+
+    def wants(self, target: str, hits: list[Hit]) -> bool:
+        mode = self.modes.get(target, "none")
+        return mode == "all" or (mode == "flagged" and bool(hits))
+
+    def take(self, target: str, listing: Listing, hits: list[Hit], version_id: int | None,
+             ready_selector: str | None) -> None:
+        if not listing.image_urls:
+            return
+        task = asyncio.create_task(self._take(target, listing, hits, version_id, ready_selector))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _take(self, target: str, listing: Listing, hits: list[Hit], version_id: int | None,
+                    ready_selector: str | None) -> None:
+        urls = listing.image_urls[:self.settings.per_listing]
+        got = await asyncio.gather(*(self._one(target, listing, k, url) for k, url in enumerate(urls, start=1)))
+        images = [g for g in got if g is not None]
+        if not images:
+            return
+        own = f"{listing.site}/{listing.item_id}"
+        near = tuple(replace(m, image_sha256=sha, image_url=url) for sha, url, variants, _ in images if variants
+                     for m in self.banks.match(variants, not_from=own))
+        links = [(*m.ref.split("/", 1), m.distance, f"bank {m.bank}") for m in near
+                 if m.ref and m.source in ("decision", "listing") and "/" in m.ref]
+        if links:
+            self.store.link_images(self.summary.run_id, listing.site, listing.item_id, links, self.clock())
+        meta = tuple(dict.fromkeys(line for *_, lines in images for line in lines))[:10]
+        if not near and not meta:
+            return
+        seen = replace(listing, image_meta=tuple(dict.fromkeys((*listing.image_meta, *meta)))[:10])
+        matched, shadow = self.matcher.split(self.matcher.match_listing(seen, near))
+        known = {h.rule_id for h in hits}
+        new = [h for h in matched if h.rule_id not in known]
+        if not new:
+            return
+        self.store.add_image_hits(self.summary.run_id, listing.site, listing.item_id, version_id, new, self.clock())
+        self.summary.hits += len(new)
+        self.summary.flagged += not hits
+        log.info("%s/%s flagged by its images: %s", listing.site, listing.item_id, ", ".join(h.rule_id for h in new))
+        if self.evidence is not None and not hits:
+            self.evidence.take(target, listing, ready_selector)
+
+    async def _one(self, target: str, listing: Listing, position: int, url: str):
+        """(sha256, url, pdq or None, metadata lines) of one image, or None when it could not be had (recorded)."""
+        rate = self.settings.requests_per_second
+        if target in self.page_rates and urlsplit(url).netloc == urlsplit(listing.url).netloc:
+            rate = self.page_rates[target]  # the site's own host: the target's budget, shared with its pages
+        async with self._slots, self._limiter.slot(url, rate):
+            image, why = await fetch_image(self._client, url, int(self.settings.max_mb * 1_000_000), self.timeout)
+        if image is None:
+            self._failed(target, listing, why)
+            return None
+        _, ctype, body = image
+        sha = hashlib.sha256(body).hexdigest()
+        try:
+            variants = await asyncio.to_thread(dihedral_hashes, body) if len(self.banks) else [await asyncio.to_thread(hash_image, body)]
+        except BadImage as e:
+            self._failed(target, listing, f"image {url[:200]}: {e}")
+            return None
+        meta = read_meta(body)
+        path = image_path(self.root, sha, ctype)
+        try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                await asyncio.to_thread(write_atomic, path, body, 0o600)
+        except OSError as e:
+            self._failed(target, listing, f"image {url[:200]} not kept: {e.strerror or e}")
+            return None
+        pdq = variants[0]  # the image as it is; the others are its rotations and mirror images
+        self.store.record_image(self.summary.run_id, listing.site, listing.item_id, position, url, sha, len(body), ctype,
+                                pdq.hex, pdq.quality, meta, self.clock())
+        self.fetched += 1
+        return sha, url, ([v.hex for v in variants] if pdq.reliable else None), meta
+
+    def _failed(self, target: str, listing: Listing, why: str | None) -> None:
+        self.failed += 1
+        log.warning("listing %s/%s: %s", listing.site, listing.item_id, why)
+        self.store.record_failure(self.summary.run_id, PageFailure(target, listing.url, "image", (why or "image failed")[:500],
+                                                                   1, PageKind.ITEM), self.clock())

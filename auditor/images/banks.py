@@ -1,0 +1,171 @@
+"""Hash banks: named sets of PDQ hashes of confirmed images, matched against every listing image.
+
+A bank is shared in two formats:
+- `csv`: a header `pdq,quality,tags,source,ref`, one hash a row, tags separated by `;`;
+- `te`: the ThreatExchange / HMA local-file signal exchange format, one `pdq <hex>` a line (what
+  `threatexchange` and Hasher-Matcher-Actioner read and write as a file collaboration).
+Files are read and checked whole before anything is added: a bad line is an error naming its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+from auditor.errors import AuditorError
+from auditor.images.index import HashIndex
+from auditor.images.pdq import MIN_QUALITY, check_hex
+from auditor.models import BankMatch
+from auditor.store import Store
+
+FORMATS = ("csv", "te")
+CSV_FIELDS = ("pdq", "quality", "tags", "source", "ref")
+DEFAULT_BANK = "confirmed"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+class BankError(AuditorError):
+    """A bank that does not exist, a bad bank name, or a bank file that cannot be read."""
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise BankError(f"bank name {name[:80]!r}: use lower-case letters, digits, '_', '.' or '-' (up to 64)")
+    return name
+
+
+def require(store: Store, name: str) -> str:
+    if not store.bank_exists(name):
+        known = ", ".join(b["name"] for b in store.banks()) or "none yet"
+        raise BankError(f"no bank named {name!r} (banks: {known}); `auditor banks create {name}` makes it")
+    return name
+
+
+def read_file(path: Path, fmt: str | None = None) -> list[dict]:
+    """Entries of a bank file ({pdq, quality, tags, source, ref}); a line that is not right stops the import."""
+    fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "te")
+    if fmt not in FORMATS:
+        raise BankError(f"unknown bank file format {fmt!r} (known: {', '.join(FORMATS)})")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise BankError(f"{path}: cannot read it: {e}") from None
+    out = []
+    if fmt == "te":
+        for n, line in enumerate(text.splitlines(), start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            kind, _, value = line.partition(" ")
+            if not value:
+                kind, value = "pdq", kind  # a bare hash: the collaboration says the type
+            if kind != "pdq":
+                raise BankError(f"{path}:{n}: signal type {kind[:40]!r} is not pdq (only PDQ hashes are banked)")
+            try:
+                out.append({"pdq": check_hex(value), "quality": None, "tags": (), "source": "import", "ref": path.name})
+            except ValueError as e:
+                raise BankError(f"{path}:{n}: {e}") from None
+        return out
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "pdq" not in reader.fieldnames:
+        raise BankError(f"{path}:1: a bank CSV needs a header with a pdq column ({','.join(CSV_FIELDS)})")
+    for row in reader:
+        n = reader.line_num
+        try:
+            quality = int(row["quality"]) if (row.get("quality") or "").strip() else None
+            if quality is not None and not 0 <= quality <= 100:
+                raise ValueError(f"quality {quality} is not between 0 and 100")
+            out.append({"pdq": check_hex(row.get("pdq") or ""), "quality": quality,
+                        "tags": tuple(t.strip()[:100] for t in (row.get("tags") or "").split(";") if t.strip())[:20],
+                        "source": "import", "ref": (row.get("ref") or row.get("source") or path.name)[:300]})
+        except ValueError as e:
+            raise BankError(f"{path}:{n}: {e}") from None
+    return out
+
+
+def write_file(entries: Iterable[dict], fmt: str) -> str:
+    """A bank's entries in a shareable format (see the module's notes)."""
+    if fmt == "te":
+        return "".join(f"pdq {e['pdq']}\n" for e in entries)
+    if fmt != "csv":
+        raise BankError(f"unknown bank file format {fmt!r} (known: {', '.join(FORMATS)})")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_FIELDS)
+    for e in entries:
+        tags = json.loads(e["tags"] or "[]") if isinstance(e.get("tags"), str) else list(e.get("tags") or ())
+        w.writerow([e["pdq"], "" if e.get("quality") is None else e["quality"], ";".join(tags),
+                    _safe_cell(e.get("source") or ""), _safe_cell(e.get("ref") or "")])
+    return buf.getvalue()
+
+
+def _safe_cell(text: str) -> str:
+    """A spreadsheet never runs a cell as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def add_listing_images(store: Store, bank: str, site: str, item_id: str, by: str, at: datetime, images_root: Path,
+                       source: str = "decision") -> int:
+    """A confirmed listing's images into the bank; how many were new.
+
+    Left out: images too flat for a reliable hash, and pictures the bank already holds (within 31 bits,
+    mirrors and rotations included), so a re-listing confirmed after its original adds nothing and the
+    original is never taken for a re-listing of its own copy."""
+    from auditor.images.paths import image_path
+    from auditor.images.pdq import BadImage, dihedral_hashes
+
+    images = store.images_of([(site, item_id)]).get((site, item_id), [])
+    held = BankIndex.load(store, [bank])
+    entries = []
+    for im in images:
+        if not im["pdq"] or (im["quality"] or 0) < MIN_QUALITY or any(e["pdq"] == im["pdq"] for e in entries):
+            continue
+        try:
+            variants = [v.hex for v in dihedral_hashes(image_path(images_root, im["sha256"], im.get("content_type") or "")
+                                                        .read_bytes())]
+        except (OSError, BadImage):
+            variants = [im["pdq"]]
+        if held.match(variants):
+            continue
+        entries.append({"pdq": im["pdq"], "quality": im["quality"], "source": source, "ref": f"{site}/{item_id}", "tags": ()})
+    if not entries:
+        return 0
+    if not store.bank_exists(bank):
+        store.create_bank(bank, "images of listings confirmed in review", by, at)
+    return store.add_to_bank(bank, entries, by, at)
+
+
+class BankIndex:
+    """The entries of some banks, indexed for lookups at a distance (loaded once per run)."""
+
+    def __init__(self, entries: list[dict]):
+        self.entries = entries
+        self.index = HashIndex.from_hex([e["pdq"] for e in entries])
+
+    @classmethod
+    def load(cls, store: Store, banks: Iterable[str]) -> "BankIndex":
+        return cls(store.bank_entries(banks))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def match(self, hashes: Iterable[str], max_distance: int = 31, not_from: str | None = None) -> list[BankMatch]:
+        """Entries near any of these hashes (an image's 8 rotations and mirrors), nearest first, one per entry.
+
+        `not_from` leaves out entries taken from that listing ("site/item"): a confirmed listing is not a
+        re-listing of itself."""
+        best: dict[int, tuple[int, dict]] = {}
+        for h in hashes:
+            for pos, dist in self.index.query(h, max_distance):
+                e = self.entries[pos]
+                if not_from is not None and e["ref"] == not_from:
+                    continue
+                if pos not in best or dist < best[pos][0]:
+                    best[pos] = (dist, e)
+        return [BankMatch(e["bank"], e["id"], d, e["pdq"], e["source"] or "", e["ref"])
+                for d, e in sorted(best.values(), key=lambda x: (x[0], x[1]["id"]))]

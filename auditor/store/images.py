@@ -1,0 +1,123 @@
+"""Images and hash banks in SQL.
+
+`images` holds each distinct image once (by SHA-256) with its PDQ hash; `listing_images` which
+listing showed it, where. `banks` are named sets of PDQ hashes of confirmed images, each entry
+with where it came from (a listing, a decision, an import), when and by whom.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Iterable
+
+from auditor.store.times import iso
+
+
+class ImageTables:
+    """Mixed into Store: `images`, `listing_images`, `banks`, `bank_entries`."""
+
+    db: object
+
+    # --- images ----------------------------------------------------------------------------------
+    def record_image(self, run_id: int, site: str, item_id: str, position: int, url: str, sha256: str, size: int,
+                     content_type: str, pdq: str | None, quality: int | None, meta: list[str], at: datetime) -> None:
+        with self.write():
+            self.db.execute("insert or ignore into images (sha256, bytes, content_type, pdq, quality, meta, first_seen)"
+                            " values (?, ?, ?, ?, ?, ?, ?)",
+                            [sha256, size, content_type, pdq, quality, json.dumps(meta, ensure_ascii=False), iso(at)])
+            self.db.execute("insert or replace into listing_images (site, item_id, position, url, sha256, run_id, seen_at)"
+                            " values (?, ?, ?, ?, ?, ?, ?)", [site, item_id, position, url, sha256, run_id, iso(at)])
+
+    def images_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
+        """The images each listing showed (latest URL set first), with their hashes."""
+        out: dict[tuple[str, str], list[dict]] = {}
+        wanted = sorted(set(keys))
+        for i in range(0, len(wanted), 400):
+            chunk = wanted[i:i + 400]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            for r in self.db.query(f"with k (site, item_id) as (values {values}) select li.*, im.pdq, im.quality, im.meta, im.content_type"
+                                   " from k join listing_images li on li.site = k.site and li.item_id = k.item_id"
+                                   " join images im on im.sha256 = li.sha256 order by li.position",
+                                   [v for key in chunk for v in key]):
+                out.setdefault((r["site"], r["item_id"]), []).append(r)
+        return out
+
+    def image_hashes(self) -> list[dict]:
+        """Every listing image with a reliable-enough hash, with its listing and seller (for re-listings and networks)."""
+        return list(self.db.query(
+            "select li.site, li.item_id, li.sha256, im.pdq, im.quality, l.seller_id, l.seller_name, l.title, l.price,"
+            " l.url from listing_images li join images im on im.sha256 = li.sha256"
+            " join listings l on l.site = li.site and l.item_id = li.item_id where im.pdq is not null"))
+
+    def add_image_hits(self, run_id: int, site: str, item_id: str, version_id: int | None, hits, at: datetime) -> None:
+        """Hits found once the listing's images were matched (a rule with an image test), beside its text hits."""
+        from dataclasses import asdict
+
+        with self.write():
+            for h in hits:
+                self.db.execute(
+                    "insert or replace into hits (run_id, site, item_id, rule_id, rule_title, severity, tags, matches,"
+                    " seen_at, version_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, site, item_id, h.rule_id, h.title, h.severity, json.dumps(list(h.tags)),
+                     json.dumps([asdict(m) for m in h.matches], ensure_ascii=False), iso(at), version_id])
+
+    def link_images(self, run_id: int, site: str, item_id: str, others: Iterable[tuple[str, str, int, str]],
+                    at: datetime) -> None:
+        """This listing shows the same picture as these (other site, other item, distance, how found)."""
+        rows = [[site, item_id, s, i, d, how, run_id, iso(at)] for s, i, d, how in others if (s, i) != (site, item_id)]
+        if rows:
+            with self.write():
+                self.db.conn.executemany("insert or replace into image_links (site, item_id, other_site, other_item_id,"
+                                         " distance, how, run_id, seen_at) values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def ever_flagged_keys(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.db.execute("select distinct site, item_id from hits")]
+
+    def image_links(self) -> list[dict]:
+        return list(self.db.query("select * from image_links"))
+
+    def shared_images(self) -> list[dict]:
+        """Pairs of listings that showed the very same file or the same PDQ hash."""
+        return list(self.db.query(
+            "select a.site, a.item_id, b.site as other_site, b.item_id as other_item_id from listing_images a"
+            " join images ia on ia.sha256 = a.sha256 join images ib on ib.pdq = ia.pdq"
+            " join listing_images b on b.sha256 = ib.sha256 where (a.site, a.item_id) < (b.site, b.item_id)"
+            " and ia.quality >= 50 group by a.site, a.item_id, b.site, b.item_id"))
+
+    # --- banks -----------------------------------------------------------------------------------
+    def create_bank(self, name: str, description: str, by: str, at: datetime) -> bool:
+        with self.write():
+            cur = self.db.execute("insert or ignore into banks (name, description, created_at, created_by) values (?, ?, ?, ?)",
+                                  [name, description, iso(at), by])
+        return cur.rowcount == 1
+
+    def banks(self) -> list[dict]:
+        return list(self.db.query("select b.*, count(e.id) as entries from banks b left join bank_entries e"
+                                  " on e.bank = b.name group by b.name order by b.name"))
+
+    def bank_exists(self, name: str) -> bool:
+        return self.db.execute("select 1 from banks where name = ?", [name]).fetchone() is not None
+
+    def add_to_bank(self, bank: str, entries: Iterable[dict], by: str, at: datetime) -> int:
+        """Add hashes ({pdq, quality, source, ref, tags}); a hash already in the bank is kept as it was. How many were new."""
+        rows = [[bank, e["pdq"], e.get("quality"), e.get("source", "manual"), e.get("ref"),
+                 json.dumps(list(e.get("tags") or ()), ensure_ascii=False), iso(at), by] for e in entries]
+        with self.write():
+            before = self.db.execute("select count(*) from bank_entries where bank = ?", [bank]).fetchone()[0]
+            self.db.conn.executemany("insert or ignore into bank_entries (bank, pdq, quality, source, ref, tags, added_at,"
+                                     " added_by) values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            after = self.db.execute("select count(*) from bank_entries where bank = ?", [bank]).fetchone()[0]
+        return after - before
+
+    def remove_from_bank(self, bank: str, hashes: Iterable[str]) -> int:
+        with self.write():
+            cur = self.db.conn.executemany("delete from bank_entries where bank = ? and pdq = ?", [[bank, h] for h in hashes])
+        return cur.rowcount
+
+    def bank_entries(self, banks: Iterable[str]) -> list[dict]:
+        names = sorted(set(banks))
+        if not names:
+            return []
+        marks = ", ".join("?" for _ in names)
+        return list(self.db.query(f"select * from bank_entries where bank in ({marks}) order by id", names))
