@@ -96,6 +96,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.col.today": "Listings flagged today",
         "report.col.trend": "Last {n} days ({first} – {last})",
         "report.no_rules": "No rule flagged anything in the last {n} days.",
+        "report.networks": "Seller networks",
+        "report.networks_help": ("Accounts whose listings show the same picture (the same file or hash, or a picture "
+                                 "matched to a confirmed one of another listing: re-encoded, resized, stickered, "
+                                 "mirrored), across accounts and sites. Most flagged listings first."),
+        "report.col.sellers": "Sellers",
+        "report.col.flagged": "Flagged listings",
+        "report.col.total": "Their total price",
+        "report.col.listings": "Listings sharing a picture",
         "report.shadow": "Shadow rules (trial: not in production)",
         "report.shadow_help": ("Rules with status: experimental run on every audit, but their hits enter no state, "
                                "no queue and no alert. Check them here; `auditor rules promote ID` puts a rule into production."),
@@ -291,6 +299,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.col.today": "今日の検出数",
         "report.col.trend": "過去 {n} 日（{first} – {last}）",
         "report.no_rules": "過去 {n} 日に一致したルールはありません。",
+        "report.networks": "出品者ネットワーク",
+        "report.networks_help": ("同じ画像（同じファイル・同じハッシュ、または別の出品で確認済みの画像に一致したもの："
+                                 "再圧縮・縮小・ステッカー・左右反転を含む）を使う出品者のつながり。アカウントやサイトを"
+                                 "またぎます。検出件数の多い順。"),
+        "report.col.sellers": "出品者",
+        "report.col.flagged": "検出された出品",
+        "report.col.total": "その合計価格",
+        "report.col.listings": "画像を共有する出品",
         "report.shadow": "シャドールール（試行中：本番外）",
         "report.shadow_help": ("status: experimental のルールは毎回の監査で動きますが、その一致は状態・審査キュー・"
                                "通知のいずれにも入りません。ここで確認し、`auditor rules promote ID` で本番に移します。"),

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from auditor.images.networks import seller_networks
 from auditor.rules.model import SEVERITIES
 from auditor.settle import DAILY_KINDS
 from auditor.states import DOWN, NEEDS_DECISION, STATES
@@ -151,6 +152,7 @@ class Report:
     manifest_href: str | None = None
     language: str = "en"
     shadow: list[ShadowRow] = field(default_factory=list)
+    networks: list = field(default_factory=list)  # images.networks.Network: sellers linked by shared pictures
 
     @property
     def runs(self) -> list[dict]:
@@ -367,7 +369,7 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
         sellers=_sellers(earned, seller_hits), by_severity={s: sum(1 for x in now if x.severity == s) for s in reversed(SEVERITIES)},
         trends=trends, trend_days=trend_days, failures=failures, failures_by_target=dict(by_target),
         manifest_href=Path(os.path.relpath(evidence_root / "manifests" / f"{day.isoformat()}.sha256", folder)).as_posix()
-        if evidence_root else None, language=language, shadow=shadow)
+        if evidence_root else None, language=language, shadow=shadow, networks=seller_networks(store)[:50])
 
 
 def _needs(x: FlaggedListing, decision: dict | None, run_started: str) -> bool:

@@ -3,19 +3,25 @@ verdict, the note, the ticket, and which decision it replaced; exported and impo
 
 What they change: a false positive stops the rules it names from flagging that listing's text version
 (it returns to the queue when the text changes); a confirmed violation is followed until the listing
-is gone, and the time to takedown is measured from it; an escalation goes to a lead."""
+is gone, the time to takedown is measured from it, and its pictures go into the bank of confirmed images;
+an escalation goes to a lead."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import logging
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Iterable
 
 from auditor.errors import AuditorError
+from auditor.images.banks import add_listing_images
 from auditor.review.users import User
 from auditor.store import Store
+
+log = logging.getLogger(__name__)
 
 VERDICTS = ("confirmed", "false_positive", "escalate", "takedown_requested", "removal_confirmed", "no_action", "reopen")
 LEAD_ONLY = ("reopen",)  # a lead sends a decided case back to the queue
@@ -25,8 +31,11 @@ FIELDS = ("id", "site", "item_id", "verdict", "note", "ticket", "user_name", "de
 
 
 def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: str, now: datetime, *,
-           note: str = "", ticket: str = "") -> list[int]:
-    """Record one decision per listing (a seller's listings at once, for bulk decisions); releases the claims."""
+           note: str = "", ticket: str = "", bank: tuple[str, Path] | None = None) -> list[int]:
+    """Record one decision per listing (a seller's listings at once, for bulk decisions); releases the claims.
+
+    With `bank` (its name, the images folder), a confirmed violation puts the listing's pictures into that
+    bank, so the same picture is caught wherever it is listed again; any other verdict never does."""
     if verdict not in VERDICTS:
         raise AuditorError(f"unknown verdict {verdict!r} (known: {', '.join(VERDICTS)})")
     if verdict in LEAD_ONLY and not user.can("lead"):
@@ -45,6 +54,11 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
             "decided_at": now.astimezone(timezone.utc).isoformat(timespec="seconds"),
             "rules": picture["rules"], "version_id": picture["version_id"], "state": picture["state"], "source": "console"}))
     store.release(keys, user.id)
+    if bank is not None and verdict == "confirmed":
+        for site, item_id in keys:
+            added = add_listing_images(store, bank[0], site, item_id, user.name, now, bank[1])
+            if added:
+                log.info("%s/%s confirmed by %s: %d picture(s) added to bank %s", site, item_id, user.name, added, bank[0])
     return ids
 
 

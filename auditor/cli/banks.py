@@ -1,0 +1,136 @@
+"""`auditor banks`: the hash banks of confirmed images (list, create, add, remove, import, export)."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+
+from auditor.cli.base import _config, cli, out
+
+
+@cli.group()
+def banks() -> None:
+    """Hash banks: PDQ hashes of confirmed images, matched against every listing image a run fetches.
+
+    Confirming a violation in the review console adds the listing's pictures to the bank
+    `images.confirm_bank` (default: confirmed). Share banks with `export` and `import`, as CSV or in the
+    ThreatExchange / HMA file format (`pdq <hex>` a line)."""
+
+
+def _store(ctx: click.Context):
+    from auditor.pipeline import open_store
+
+    return open_store(_config(ctx))
+
+
+def _now():
+    from auditor.pipeline import utc_now
+
+    return utc_now()
+
+
+@banks.command("list")
+@click.pass_context
+def banks_list(ctx: click.Context) -> None:
+    """Each bank, how many hashes it holds, and who made it when."""
+    with _store(ctx) as store:
+        rows = store.banks()
+    if not rows:
+        out.print("no banks yet: `auditor banks create confirmed`, or confirm a violation in the console")
+    for b in rows:
+        out.print(f"{b['name']}: {b['entries']} hashes (made {b['created_at'][:10]} by {b['created_by']})"
+                  + (f" - {b['description']}" if b["description"] else ""), highlight=False)
+
+
+@banks.command("create")
+@click.argument("name")
+@click.option("--description", default="", help="what the bank holds")
+@click.pass_context
+def banks_create(ctx: click.Context, name: str, description: str) -> None:
+    """Make an empty bank."""
+    from auditor.images.banks import check_name
+
+    with _store(ctx) as store:
+        made = store.create_bank(check_name(name), description, getpass.getuser(), _now())
+    out.print(f"bank {name} created" if made else f"bank {name} already exists", highlight=False)
+
+
+@banks.command("add")
+@click.argument("name")
+@click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tag", "tags", multiple=True, help="a tag for these hashes (repeatable)")
+@click.pass_context
+def banks_add(ctx: click.Context, name: str, images: tuple[Path, ...], tags: tuple[str, ...]) -> None:
+    """Hash image files and add them to a bank (images with a PDQ quality under 50 are refused)."""
+    from auditor.images.banks import require
+    from auditor.images.pdq import BadImage, hash_image
+
+    entries = []
+    for path in images:
+        try:
+            pdq = hash_image(path.read_bytes())
+        except BadImage as e:
+            raise click.ClickException(f"{path}: {e}") from None
+        if not pdq.reliable:
+            raise click.ClickException(f"{path}: PDQ quality {pdq.quality} is under 50 (too flat to match reliably)")
+        entries.append({"pdq": pdq.hex, "quality": pdq.quality, "source": "file", "ref": path.name, "tags": tags})
+    with _store(ctx) as store:
+        added = store.add_to_bank(require(store, name), entries, getpass.getuser(), _now())
+    out.print(f"{added} of {len(entries)} added to {name} (the others were in it already)", highlight=False)
+
+
+@banks.command("remove")
+@click.argument("name")
+@click.argument("hashes", nargs=-1, required=True)
+@click.pass_context
+def banks_remove(ctx: click.Context, name: str, hashes: tuple[str, ...]) -> None:
+    """Take PDQ hashes (64 hex digits) out of a bank."""
+    from auditor.images.banks import require
+    from auditor.images.pdq import check_hex
+
+    try:
+        wanted = [check_hex(h) for h in hashes]
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    with _store(ctx) as store:
+        removed = store.remove_from_bank(require(store, name), wanted)
+    out.print(f"{removed} removed from {name}", highlight=False)
+
+
+@banks.command("import")
+@click.argument("name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "te"]), help="default: csv for .csv files, else te")
+@click.option("--create", is_flag=True, help="make the bank if it does not exist")
+@click.pass_context
+def banks_import(ctx: click.Context, name: str, file: Path, fmt: str | None, create: bool) -> None:
+    """Add the hashes of a bank file (checked whole first: a bad line stops it, naming the line)."""
+    from auditor.images.banks import check_name, read_file, require
+
+    entries = read_file(file, fmt)
+    with _store(ctx) as store:
+        if create:
+            store.create_bank(check_name(name), f"imported from {file.name}", getpass.getuser(), _now())
+        added = store.add_to_bank(require(store, name), entries, getpass.getuser(), _now())
+    out.print(f"{added} of {len(entries)} hashes added to {name}", highlight=False)
+
+
+@banks.command("export")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["csv", "te"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="default: standard output")
+@click.pass_context
+def banks_export(ctx: click.Context, name: str, fmt: str, output: Path | None) -> None:
+    """Write a bank's hashes for sharing with other platforms and NGOs."""
+    from auditor.files import write_atomic
+    from auditor.images.banks import require, write_file
+
+    with _store(ctx) as store:
+        text = write_file(store.bank_entries([require(store, name)]), fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text.encode("utf-8"), 0o644)
+        out.print(f"{output}: {text.count(chr(10)) - (fmt == 'csv')} hashes", highlight=False)

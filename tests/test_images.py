@@ -1,0 +1,207 @@
+"""Image signals on real image bytes: PDQ, the bank index, bank files, provenance, and the demo's re-listings."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+import struct
+import zlib
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bs4 import BeautifulSoup
+from PIL import Image, PngImagePlugin
+
+from auditor.demo import DemoWorld
+from auditor.demo.days import run_days
+from auditor.demo.posters import poster
+from auditor.images.banks import BankError, BankIndex, read_file, write_file
+from auditor.images.index import HashIndex
+from auditor.images.meta import read_meta
+from auditor.images.networks import seller_networks
+from auditor.images.pdq import BadImage, dihedral_hashes, distance, hash_image
+from auditor.review.decisions import decide
+from auditor.review.users import User
+from auditor.rules import check_rules
+from auditor.store import Store
+
+
+def reencode(data: bytes, quality: int = 75, scale: float = 1.0) -> bytes:
+    img = Image.open(io.BytesIO(data)).convert("RGB")
+    if scale != 1.0:
+        img = img.resize((int(img.width * scale), int(img.height * scale)))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+# --- PDQ ---------------------------------------------------------------------------------------
+def test_pdq_holds_through_re_encoding_resizing_and_a_sticker_and_parts_different_pictures():
+    original = poster("design-a")[1]
+    base = hash_image(original)
+    assert base.reliable
+    assert distance(base.hex, hash_image(reencode(original, 75)).hex) <= 2
+    assert distance(base.hex, hash_image(reencode(original, 80, 0.5)).hex) <= 20
+    assert distance(base.hex, hash_image(poster("design-a", "sticker")[1]).hex) <= 31
+    others = [hash_image(poster(f"other-{i}")[1]).hex for i in range(40)]
+    assert min(distance(a, b) for a, b in itertools.combinations([base.hex, *others], 2)) > 60
+
+
+def test_a_mirror_image_is_another_picture_to_pdq_but_one_of_its_dihedral_variants():
+    base = hash_image(poster("design-b")[1]).hex
+    mirrored = poster("design-b", "mirror")[1]
+    assert distance(base, hash_image(mirrored).hex) > 31
+    assert min(distance(base, v.hex) for v in dihedral_hashes(mirrored)) <= 2
+
+
+def test_a_flat_image_has_an_unreliable_hash_and_hostile_bytes_are_refused():
+    flat = io.BytesIO()
+    Image.new("RGB", (200, 200), (128, 128, 128)).save(flat, "PNG")
+    assert not hash_image(flat.getvalue()).reliable
+    with pytest.raises(BadImage, match="not a readable image"):
+        hash_image(b"<html>not an image</html>")
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)) + chunk(b"IEND", b"")
+    with pytest.raises(BadImage, match="pixel"):
+        hash_image(bomb)  # refused from its header: 3.6 billion pixels are never decoded
+
+
+# --- the index -----------------------------------------------------------------------------------
+def test_the_multi_index_finds_exactly_what_a_linear_scan_finds_at_the_31_bit_edge():
+    rng = np.random.default_rng(3)
+    words = rng.integers(0, 2**64 - 1, size=(20_000, 4), dtype=np.uint64)
+    index = HashIndex(words)
+    flip = random.Random(4)
+    for k in (0, 1, 15, 16, 30, 31, 32, 40):
+        for _ in range(5):
+            target = words[flip.randrange(len(words))].copy()
+            for bit in flip.sample(range(256), k):
+                target[bit // 64] ^= np.uint64(1) << np.uint64(63 - bit % 64)
+            query = b"".join(int(w).to_bytes(8, "big") for w in target).hex()
+            assert index.query(query) == index.linear(query), k
+            assert any(d == k for _, d in index.query(query)) == (k <= 31)
+
+
+# --- bank files ----------------------------------------------------------------------------------
+def test_bank_files_round_trip_in_csv_and_the_threatexchange_format(tmp_path):
+    hexes = [hash_image(poster(f"bank-{i}")[1]).hex for i in range(3)]
+    entries = [{"pdq": h, "quality": 100, "tags": '["poster", "ai"]', "source": "=cmd()", "ref": "demo/x1"} for h in hexes]
+    csv_text = write_file(entries, "csv")
+    assert "'=cmd()" in csv_text  # never a formula in a spreadsheet
+    (tmp_path / "bank.csv").write_text(csv_text, encoding="utf-8")
+    back = read_file(tmp_path / "bank.csv")
+    assert [e["pdq"] for e in back] == hexes and back[0]["tags"] == ("poster", "ai") and back[0]["quality"] == 100
+    (tmp_path / "bank.te").write_text(write_file(entries, "te"), encoding="utf-8")
+    assert [e["pdq"] for e in read_file(tmp_path / "bank.te")] == hexes
+    assert (tmp_path / "bank.te").read_text().splitlines()[0] == f"pdq {hexes[0]}"
+
+
+def test_a_bad_line_in_a_bank_file_stops_the_import_and_names_its_line(tmp_path):
+    bad = tmp_path / "shared.te"
+    bad.write_text(f"pdq {'ab' * 32}\npdq not-a-hash\n", encoding="utf-8")
+    with pytest.raises(BankError, match=r"shared.te:2: 'not-a-hash' is not a PDQ hash"):
+        read_file(bad)
+    other = tmp_path / "md5.te"
+    other.write_text(f"video_md5 {'ab' * 16}\n", encoding="utf-8")
+    with pytest.raises(BankError, match=r"md5.te:1: signal type 'video_md5' is not pdq"):
+        read_file(other)
+
+
+def test_a_bank_match_leaves_out_the_listing_the_entry_came_from():
+    pdq = hash_image(poster("own")[1]).hex
+    bank = BankIndex([{"id": 1, "bank": "confirmed", "pdq": pdq, "source": "decision", "ref": "demo_auction/x1"}])
+    assert [m.distance for m in bank.match([pdq])] == [0]
+    assert bank.match([pdq], not_from="demo_auction/x1") == []
+
+
+# --- provenance ----------------------------------------------------------------------------------
+def png_with(**text: str) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    for k, v in text.items():
+        info.add_text(k, v)
+    out = io.BytesIO()
+    Image.open(io.BytesIO(poster("meta")[1])).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def test_generator_metadata_is_read_and_is_gone_after_a_re_encode():
+    a1111 = png_with(parameters="a poster\nSteps: 28, Sampler: Euler a, Model: NovelAI")
+    comfy = png_with(prompt='{"3": {"class_type": "KSampler"}}', workflow='{"nodes": []}')
+    assert read_meta(a1111) == ["parameters: a poster\nSteps: 28, Sampler: Euler a, Model: NovelAI"]
+    assert [m.split(":")[0] for m in read_meta(comfy)] == ["prompt", "workflow"]
+    assert read_meta(reencode(a1111)) == [] and read_meta(reencode(comfy)) == []
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+           'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"/>'
+           '</rdf:RDF></x:xmpmeta>').encode()
+    declared = io.BytesIO()
+    Image.open(io.BytesIO(poster("meta")[1])).convert("RGB").save(declared, "JPEG", xmp=xmp)
+    assert "digital_source_type: trainedAlgorithmicMedia" in read_meta(declared.getvalue())
+    assert read_meta(reencode(declared.getvalue())) == []
+
+
+def test_a_rule_testing_nudity_is_refused_without_the_opt_in_extra(tmp_path):
+    pytest.importorskip("yaml")
+    if __import__("importlib").util.find_spec("nudenet") is not None:
+        pytest.skip("the nudity extra is installed here")
+    (tmp_path / "nude.yaml").write_text("""rules:
+  - id: nude.detected
+    title: nudity
+    severity: high
+    selections:
+      picture:
+        image_nudity: {labels: [EXPOSED_BREAST_F], min_score: 0.6}
+""", encoding="utf-8")
+    _, problems = check_rules([tmp_path])
+    assert problems and "nude.yaml:7" in str(problems[0]) and "auditor[nudity]" in str(problems[0])
+
+
+# --- end to end ------------------------------------------------------------------------------------
+@pytest.mark.e2e
+def test_confirmed_pictures_catch_their_re_listings_and_the_seller_networks(config):
+    cfg = config.model_copy(update={"demo": config.demo.model_copy(update={"listings": 90})})
+    days = list(run_days(cfg, 2, today=date(2026, 11, 26)))
+    world = DemoWorld(cfg.demo.seed, 90)
+    relisted = {k for k, e in world.day(2).events.items() if e == "relisted"}
+    assert len(relisted) == 4
+    for d in days:
+        assert (d.precision, d.recall, d.network_precision, d.network_recall) == (1.0, 1.0, 1.0, 1.0), d.day
+        assert d.wrong == {}, d.wrong
+    with Store(cfg.database) as store:
+        hits = store.flagged_keys(days[1].summary.run_id)
+        assert {k for k, rules in hits.items() if rules == {"images.relisted_confirmed"}} == relisted
+        variants = {world.catalog(2).get("auction" if k[0] == "demo_auction" else "flea", k[1]).variant for k in relisted}
+        assert variants == {"jpeg", "resize", "sticker", "mirror"}  # each way of disguising it is caught
+        assert {frozenset(n.sellers) for n in seller_networks(store)} == world.networks(2) != set()
+        assert store.count("image_links") >= 4 and not [f for f in store.failures_for_run(2) if f["kind"] == "image"]
+        evidence = store.evidence_for(relisted)
+        assert all(evidence[k] for k in relisted)  # flagged by its picture: captured like any other
+    doc = BeautifulSoup((Path(days[1].summary.day_report_dir) / "report.html").read_text(), "lxml")
+    assert doc.select_one("section#networks") is not None
+    assert "distance" in doc.text and "images.relisted_confirmed" in doc.text
+
+
+def test_confirming_in_review_banks_the_pictures_and_a_false_positive_never_does(config, demo_server):
+    from auditor.config import Target
+    from auditor.pipeline import AuditOptions, run_audit
+
+    cfg = config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": False})})
+    target = Target(name="demo-auction", site="demo_auction", start_urls=[demo_server.url + "/auction/search"],
+                    requests_per_second=500, images="flagged")
+    with Store(cfg.database) as store:
+        run_audit(cfg, store, AuditOptions(targets=[target]))
+        flagged = sorted(store.flagged_keys(1))
+        assert store.images_of(flagged[:2])[flagged[0]]  # a flagged listing's pictures were fetched and hashed
+        lead = User(1, "aiko", "lead")
+        now = datetime(2026, 11, 26, 9, tzinfo=timezone.utc)
+        decide(store, lead, [flagged[0]], "false_positive", now, bank=("team", cfg.images_dir))
+        assert not store.bank_exists("team")
+        decide(store, lead, [flagged[1]], "confirmed", now, bank=("team", cfg.images_dir))
+        entries = store.bank_entries(["team"])
+        assert entries and {e["ref"] for e in entries} == {f"{flagged[1][0]}/{flagged[1][1]}"}
+        assert {e["added_by"] for e in entries} == {"aiko"} and {e["source"] for e in entries} == {"decision"}
