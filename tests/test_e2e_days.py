@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from auditor.config import Target
 from auditor.demo import DemoWorld, serve_demo
-from auditor.demo.days import run_days
+from auditor.demo.days import confirm_true_hits, run_days
 from auditor.demo.hosting import demo_hosts, demo_targets
 from auditor.pipeline import AuditOptions, run_audit
 from auditor.store import Store
@@ -88,6 +88,8 @@ def test_an_ad_hoc_run_and_a_target_run_between_two_daily_runs_change_nothing(de
 
     first, states = audit(1, "scheduled", demo_targets())
     assert states == world.states(1)
+    with Store(demo_config.database) as store:  # the reviewer confirms the day's hits: their pictures are banked
+        assert confirm_true_hits(demo_config, store, world, 1, first.run_id, clock()) > 0
     clock.now += timedelta(hours=4)
     adhoc, _ = audit(1, "adhoc", [Target(name="adhoc-demo-auction", site="demo_auction", start_urls=["demo:/auction/search?q=AI"])])
     assert adhoc.day_report_dir is None and Path(adhoc.report_dir).name == str(adhoc.run_id)
@@ -171,7 +173,9 @@ def test_a_run_that_fails_on_a_broken_rule_file_leaves_every_earlier_hit_uncheck
             return run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
                                                          hosts=demo_hosts(config, world, day)))
 
-    audit(1)
+    first = audit(1)
+    with Store(config.database) as store:
+        confirm_true_hits(config, store, world, 1, first.run_id, clock())
     (rules / "broken.yaml").write_text("rules:\n  - {id: broken.x, title: x\n", encoding="utf-8")  # a '}' missing
     clock.now += timedelta(days=1)
     with pytest.raises(RuleError):

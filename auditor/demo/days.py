@@ -56,6 +56,15 @@ def day_clock(start: datetime) -> Callable[[], datetime]:
     return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
+def confirm_true_hits(config: Config, store: Store, world: DemoWorld, day: int, run_id: int, at: datetime) -> int:
+    """The demo's reviewer: confirms each listing the run flagged that the truth says is a violation, which puts
+    its pictures into the bank of confirmed images (the next day's re-listings are caught through it)."""
+    added = 0
+    for site, item_id in sorted(set(store.flagged_keys(run_id)) & world.flagged_truth(day)):
+        added += add_listing_images(store, DEFAULT_BANK, site, item_id, REVIEWER, at, config.images_dir)
+    return added
+
+
 def run_days(config: Config, days: int, *, today: date | None = None, fresh: bool = True,
              on_progress=None) -> Iterator[DayResult]:
     """Audit days 1..N of the demo world, the last one being today, each in its own morning; yield each day's score."""
@@ -74,8 +83,7 @@ def run_days(config: Config, days: int, *, today: date | None = None, fresh: boo
             flagged = set(store.flagged_keys(summary.run_id))
             precision, recall = score(flagged, world.flagged_truth(n))
             got = {(r["site"], r["item_id"]): r["state"] for r in store.states_of_run(summary.run_id)}
-            for site, item_id in sorted(flagged & world.flagged_truth(n)):  # the reviewer confirms the day's true hits
-                add_listing_images(store, DEFAULT_BANK, site, item_id, REVIEWER, start, config.images_dir)
+            confirm_true_hits(config, store, world, n, summary.run_id, start)
             found_networks = {frozenset(n.sellers) for n in seller_networks(store)}
         truth = world.states(n)
         keys = set(got) | set(truth)
