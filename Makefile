@@ -25,6 +25,7 @@ bench: setup
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/console.py
 	$(BIN)/python bench/evidence.py
+	$(BIN)/python bench/images.py
 
 setup: $(STAMP) $(VENV)/.browser
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import Target
+from auditor.config import Target, ImageSettings
 from auditor.pipeline import AuditOptions, run_audit
 from auditor.store import Store
 
@@ -155,7 +155,7 @@ def attacked(tmp_path_factory, request):
                     browser=BrowserSettings(concurrency=2),
                     crawl=CrawlSettings(requests_per_second=500, retries=0, page_timeout_seconds=5,
                                         allow_addresses=[f"127.0.0.1:{hostile.server_address[1]}"]),
-                    evidence=EvidenceSettings(max_image_mb=1))
+                    evidence=EvidenceSettings(max_image_mb=1), images=ImageSettings(max_mb=1))
     urls = [shop + p for p in [*Hostile.pages, *Hostile.redirects]]
     target = Target(name="hostile", site="schema_org", start_urls=urls, requests_per_second=500)
     with Store(config.database) as store:

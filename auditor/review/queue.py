@@ -168,6 +168,7 @@ def case_detail(store: Store, site: str, item_id: str) -> dict:
         "seller_listings": [{**s, "decision": decided.get((s["site"], s["item_id"]))} for s in seller
                             if s["item_id"] != item_id],
         "seller_flags": store.seller_flags(site, listing["seller_id"]) if listing["seller_id"] else [],
+        "same_picture": store.same_picture(site, item_id),
     }
 
 

@@ -74,6 +74,20 @@ class ImageTables:
     def ever_flagged_keys(self) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.db.execute("select distinct site, item_id from hits")]
 
+    def same_picture(self, site: str, item_id: str) -> list[dict]:
+        """Other listings showing a picture of this one (linked through a bank, or the same file or hash), with
+        their seller and title."""
+        return list(self.db.query(
+            "with pairs (s, i, how) as ("
+            " select other_site, other_item_id, how from image_links where site = ? and item_id = ?"
+            " union select site, item_id, how from image_links where other_site = ? and other_item_id = ?"
+            " union select b.site, b.item_id, 'same picture' from listing_images a join images ia on ia.sha256 = a.sha256"
+            "  join images ib on ib.pdq = ia.pdq join listing_images b on b.sha256 = ib.sha256"
+            "  where a.site = ? and a.item_id = ? and (b.site, b.item_id) != (?, ?) and ia.quality >= 50)"
+            " select l.site, l.item_id, l.title, l.seller_id, l.seller_name, l.price, l.status, min(p.how) as how"
+            " from pairs p join listings l on l.site = p.s and l.item_id = p.i group by l.site, l.item_id"
+            " order by l.site, l.item_id", [site, item_id] * 4))
+
     def image_links(self) -> list[dict]:
         return list(self.db.query("select * from image_links"))
 
