@@ -101,9 +101,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "matched to a confirmed one of another listing: re-encoded, resized, stickered, "
                                  "mirrored), across accounts and sites. Most flagged listings first."),
         "report.col.sellers": "Sellers",
-        "report.col.flagged": "Flagged listings",
+        "report.col.net_flagged": "Flagged listings",
         "report.col.total": "Their total price",
-        "report.col.listings": "Listings sharing a picture",
+        "report.col.net_listings": "Listings sharing a picture",
         "report.shadow": "Shadow rules (trial: not in production)",
         "report.shadow_help": ("Rules with status: experimental run on every audit, but their hits enter no state, "
                                "no queue and no alert. Check them here; `auditor rules promote ID` puts a rule into production."),
@@ -305,9 +305,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "再圧縮・縮小・ステッカー・左右反転を含む）を使う出品者のつながり。アカウントやサイトを"
                                  "またぎます。検出件数の多い順。"),
         "report.col.sellers": "出品者",
-        "report.col.flagged": "検出された出品",
+        "report.col.net_flagged": "検出された出品",
         "report.col.total": "その合計価格",
-        "report.col.listings": "画像を共有する出品",
+        "report.col.net_listings": "画像を共有する出品",
         "report.shadow": "シャドールール（試行中：本番外）",
         "report.shadow_help": ("status: experimental のルールは毎回の監査で動きますが、その一致は状態・審査キュー・"
                                "通知のいずれにも入りません。ここで確認し、`auditor rules promote ID` で本番に移します。"),

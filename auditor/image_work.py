@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
+import os
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -29,11 +31,10 @@ from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.checked import checked_client
 from auditor.crawl.download import fetch_image
 from auditor.crawl.politeness import HostLimiter
-from auditor.files import write_atomic
 from auditor.images.banks import BankIndex
 from auditor.images.meta import read_meta
 from auditor.images.paths import image_path
-from auditor.images.pdq import BadImage, dihedral_hashes, hash_image
+from auditor.images.pdq import MIN_QUALITY, BadImage, dihedral_hashes
 from auditor.models import Hit, Listing, PageFailure, PageKind, RunSummary
 from auditor.rules import Matcher
 from auditor.store import Store
@@ -91,24 +92,27 @@ class ImageTaker:
     async def _take(self, target: str, listing: Listing, hits: list[Hit], version_id: int | None,
                     ready_selector: str | None) -> None:
         urls = listing.image_urls[:self.settings.per_listing]
-        got = await asyncio.gather(*(self._one(target, listing, k, url) for k, url in enumerate(urls, start=1)))
+        known = self.store.known_images(listing.site, listing.item_id)
+        got = await asyncio.gather(*(self._one(target, listing, k, url, known.get(url))
+                                     for k, url in enumerate(urls, start=1)))
         images = [g for g in got if g is not None]
         if not images:
             return
+        self.store.record_images(self.summary.run_id, listing.site, listing.item_id, images, self.clock())
         own = f"{listing.site}/{listing.item_id}"
-        near = tuple(replace(m, image_sha256=sha, image_url=url) for sha, url, variants, _ in images if variants
-                     for m in self.banks.match(variants, not_from=own))
+        near = tuple(replace(m, image_sha256=im["sha256"], image_url=im["url"]) for im in images
+                     if im["pdq"] and (im["quality"] or 0) >= MIN_QUALITY
+                     for m in self.banks.match(im["dihedral"] or [im["pdq"]], not_from=own))
         links = [(*m.ref.split("/", 1), m.distance, f"bank {m.bank}") for m in near
                  if m.ref and m.source in ("decision", "listing") and "/" in m.ref]
         if links:
             self.store.link_images(self.summary.run_id, listing.site, listing.item_id, links, self.clock())
-        meta = tuple(dict.fromkeys(line for *_, lines in images for line in lines))[:10]
+        meta = tuple(dict.fromkeys(line for im in images for line in im["meta"]))[:10]
         if not near and not meta:
             return
         seen = replace(listing, image_meta=tuple(dict.fromkeys((*listing.image_meta, *meta)))[:10])
-        matched, shadow = self.matcher.split(self.matcher.match_listing(seen, near))
-        known = {h.rule_id for h in hits}
-        new = [h for h in matched if h.rule_id not in known]
+        matched, _ = self.matcher.split(self.matcher.match_listing(seen, near))
+        new = [h for h in matched if h.rule_id not in {h.rule_id for h in hits}]
         if not new:
             return
         self.store.add_image_hits(self.summary.run_id, listing.site, listing.item_id, version_id, new, self.clock())
@@ -118,8 +122,13 @@ class ImageTaker:
         if self.evidence is not None and not hits:
             self.evidence.take(target, listing, ready_selector)
 
-    async def _one(self, target: str, listing: Listing, position: int, url: str):
-        """(sha256, url, pdq or None, metadata lines) of one image, or None when it could not be had (recorded)."""
+    async def _one(self, target: str, listing: Listing, position: int, url: str, known: dict | None) -> dict | None:
+        """One image, fetched, kept and hashed (or as an earlier run had it: not fetched again); None when it could
+        not be had (recorded)."""
+        if known is not None:
+            return {"position": position, "url": url, "sha256": known["sha256"], "bytes": known["bytes"],
+                    "content_type": known["content_type"], "pdq": known["pdq"], "quality": known["quality"],
+                    "dihedral": (known["dihedral"] or "").split(), "meta": json.loads(known["meta"] or "[]")}
         rate = self.settings.requests_per_second
         if target in self.page_rates and urlsplit(url).netloc == urlsplit(listing.url).netloc:
             rate = self.page_rates[target]  # the site's own host: the target's budget, shared with its pages
@@ -129,29 +138,36 @@ class ImageTaker:
             self._failed(target, listing, why)
             return None
         _, ctype, body = image
-        sha = hashlib.sha256(body).hexdigest()
         try:
-            variants = await asyncio.to_thread(dihedral_hashes, body) if len(self.banks) else [await asyncio.to_thread(hash_image, body)]
+            variants = await asyncio.to_thread(dihedral_hashes, body)  # the image, its rotations and mirror images
         except BadImage as e:
             self._failed(target, listing, f"image {url[:200]}: {e}")
             return None
-        meta = read_meta(body)
+        sha = hashlib.sha256(body).hexdigest()
         path = image_path(self.root, sha, ctype)
         try:
             if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                await asyncio.to_thread(write_atomic, path, body, 0o600)
+                await asyncio.to_thread(_keep, path, body)
         except OSError as e:
             self._failed(target, listing, f"image {url[:200]} not kept: {e.strerror or e}")
             return None
-        pdq = variants[0]  # the image as it is; the others are its rotations and mirror images
-        self.store.record_image(self.summary.run_id, listing.site, listing.item_id, position, url, sha, len(body), ctype,
-                                pdq.hex, pdq.quality, meta, self.clock())
         self.fetched += 1
-        return sha, url, ([v.hex for v in variants] if pdq.reliable else None), meta
+        return {"position": position, "url": url, "sha256": sha, "bytes": len(body), "content_type": ctype,
+                "pdq": variants[0].hex, "quality": variants[0].quality, "dihedral": [v.hex for v in variants],
+                "meta": read_meta(body)}
 
     def _failed(self, target: str, listing: Listing, why: str | None) -> None:
         self.failed += 1
         log.warning("listing %s/%s: %s", listing.site, listing.item_id, why)
         self.store.record_failure(self.summary.run_id, PageFailure(target, listing.url, "image", (why or "image failed")[:500],
                                                                    1, PageKind.ITEM), self.clock())
+
+
+def _keep(path: Path, body: bytes) -> None:
+    """Write an image under its hash: a temporary name, then a rename (not fsynced: an image lost in a crash is
+    fetched again by the next run; evidence is what is kept for court, and that is fsynced)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+        f.write(body)
+    os.replace(tmp, path)

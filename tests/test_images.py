@@ -199,9 +199,9 @@ def test_confirming_in_review_banks_the_pictures_and_a_false_positive_never_does
         assert store.images_of(flagged[:2])[flagged[0]]  # a flagged listing's pictures were fetched and hashed
         lead = User(1, "aiko", "lead")
         now = datetime(2026, 11, 26, 9, tzinfo=timezone.utc)
-        decide(store, lead, [flagged[0]], "false_positive", now, bank=("team", cfg.images_dir))
+        decide(store, lead, [flagged[0]], "false_positive", now, bank="team")
         assert not store.bank_exists("team")
-        decide(store, lead, [flagged[1]], "confirmed", now, bank=("team", cfg.images_dir))
+        decide(store, lead, [flagged[1]], "confirmed", now, bank="team")
         entries = store.bank_entries(["team"])
         assert entries and {e["ref"] for e in entries} == {f"{flagged[1][0]}/{flagged[1][1]}"}
         assert {e["added_by"] for e in entries} == {"aiko"} and {e["source"] for e in entries} == {"decision"}

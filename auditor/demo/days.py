@@ -61,7 +61,7 @@ def confirm_true_hits(config: Config, store: Store, world: DemoWorld, day: int, 
     its pictures into the bank of confirmed images (the next day's re-listings are caught through it)."""
     added = 0
     for site, item_id in sorted(set(store.flagged_keys(run_id)) & world.flagged_truth(day)):
-        added += add_listing_images(store, DEFAULT_BANK, site, item_id, REVIEWER, at, config.images_dir)
+        added += add_listing_images(store, DEFAULT_BANK, site, item_id, REVIEWER, at)
     return added
 
 

@@ -109,27 +109,20 @@ def _safe_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def add_listing_images(store: Store, bank: str, site: str, item_id: str, by: str, at: datetime, images_root: Path,
+def add_listing_images(store: Store, bank: str, site: str, item_id: str, by: str, at: datetime,
                        source: str = "decision") -> int:
     """A confirmed listing's images into the bank; how many were new.
 
     Left out: images too flat for a reliable hash, and pictures the bank already holds (within 31 bits,
     mirrors and rotations included), so a re-listing confirmed after its original adds nothing and the
     original is never taken for a re-listing of its own copy."""
-    from auditor.images.paths import image_path
-    from auditor.images.pdq import BadImage, dihedral_hashes
-
     images = store.images_of([(site, item_id)]).get((site, item_id), [])
     held = BankIndex.load(store, [bank])
     entries = []
     for im in images:
         if not im["pdq"] or (im["quality"] or 0) < MIN_QUALITY or any(e["pdq"] == im["pdq"] for e in entries):
             continue
-        try:
-            variants = [v.hex for v in dihedral_hashes(image_path(images_root, im["sha256"], im.get("content_type") or "")
-                                                        .read_bytes())]
-        except (OSError, BadImage):
-            variants = [im["pdq"]]
+        variants = (im.get("dihedral") or "").split() or [im["pdq"]]  # mirrors and rotations, as hashed when fetched
         if held.match(variants):
             continue
         entries.append({"pdq": im["pdq"], "quality": im["quality"], "source": source, "ref": f"{site}/{item_id}", "tags": ()})

@@ -13,7 +13,6 @@ import io
 import json
 import logging
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Iterable
 
 from auditor.errors import AuditorError
@@ -31,10 +30,10 @@ FIELDS = ("id", "site", "item_id", "verdict", "note", "ticket", "user_name", "de
 
 
 def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: str, now: datetime, *,
-           note: str = "", ticket: str = "", bank: tuple[str, Path] | None = None) -> list[int]:
+           note: str = "", ticket: str = "", bank: str | None = None) -> list[int]:
     """Record one decision per listing (a seller's listings at once, for bulk decisions); releases the claims.
 
-    With `bank` (its name, the images folder), a confirmed violation puts the listing's pictures into that
+    With `bank` (a bank's name), a confirmed violation puts the listing's pictures into that
     bank, so the same picture is caught wherever it is listed again; any other verdict never does."""
     if verdict not in VERDICTS:
         raise AuditorError(f"unknown verdict {verdict!r} (known: {', '.join(VERDICTS)})")
@@ -56,9 +55,9 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
     store.release(keys, user.id)
     if bank is not None and verdict == "confirmed":
         for site, item_id in keys:
-            added = add_listing_images(store, bank[0], site, item_id, user.name, now, bank[1])
+            added = add_listing_images(store, bank, site, item_id, user.name, now)
             if added:
-                log.info("%s/%s confirmed by %s: %d picture(s) added to bank %s", site, item_id, user.name, added, bank[0])
+                log.info("%s/%s confirmed by %s: %d picture(s) added to bank %s", site, item_id, user.name, added, bank)
     return ids
 
 

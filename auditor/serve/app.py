@@ -227,9 +227,8 @@ def decide_page(console: Console, request: Request, form) -> Response:
     if form.get("bulk") == "seller":
         seller = console.store.listings_by_key(keys)[(site, item)]["seller_id"]
         keys = [c.key for c in q.queue(console.store, q.Filters(queue="all", site=site, seller=seller), now)]
-    bank = (console.config.images.confirm_bank, console.config.images_dir) if console.config.images.confirm_bank else None
     dec.decide(console.store, user, keys, verdict, now, note=str(form.get("note", "")), ticket=str(form.get("ticket", "")),
-               bank=bank)
+               bank=console.config.images.confirm_bank)
     return RedirectResponse("/queue/next?" + urlencode({"after_site": site, "after_item": item}), 303)
 
 

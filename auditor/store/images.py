@@ -20,14 +20,25 @@ class ImageTables:
     db: object
 
     # --- images ----------------------------------------------------------------------------------
-    def record_image(self, run_id: int, site: str, item_id: str, position: int, url: str, sha256: str, size: int,
-                     content_type: str, pdq: str | None, quality: int | None, meta: list[str], at: datetime) -> None:
+    def record_images(self, run_id: int, site: str, item_id: str, images: Iterable[dict], at: datetime) -> None:
+        """A listing's images ({position, url, sha256, bytes, content_type, pdq, quality, dihedral, meta}), in one
+        transaction: each distinct image once, and which listing showed it where."""
+        now = iso(at)
         with self.write():
-            self.db.execute("insert or ignore into images (sha256, bytes, content_type, pdq, quality, meta, first_seen)"
-                            " values (?, ?, ?, ?, ?, ?, ?)",
-                            [sha256, size, content_type, pdq, quality, json.dumps(meta, ensure_ascii=False), iso(at)])
-            self.db.execute("insert or replace into listing_images (site, item_id, position, url, sha256, run_id, seen_at)"
-                            " values (?, ?, ?, ?, ?, ?, ?)", [site, item_id, position, url, sha256, run_id, iso(at)])
+            for im in images:
+                self.db.execute("insert or ignore into images (sha256, bytes, content_type, pdq, quality, dihedral, meta,"
+                                " first_seen) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                                [im["sha256"], im["bytes"], im["content_type"], im["pdq"], im["quality"],
+                                 " ".join(im["dihedral"]), json.dumps(im["meta"], ensure_ascii=False), now])
+                self.db.execute("insert or replace into listing_images (site, item_id, position, url, sha256, run_id,"
+                                " seen_at) values (?, ?, ?, ?, ?, ?, ?)",
+                                [site, item_id, im["position"], im["url"], im["sha256"], run_id, now])
+
+    def known_images(self, site: str, item_id: str) -> dict[str, dict]:
+        """The images this listing showed before, by URL (a run does not fetch and hash them again)."""
+        return {r["url"]: r for r in self.db.query(
+            "select li.url, im.* from listing_images li join images im on im.sha256 = li.sha256"
+            " where li.site = ? and li.item_id = ?", [site, item_id])}
 
     def images_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
         """The images each listing showed (latest URL set first), with their hashes."""
@@ -36,7 +47,7 @@ class ImageTables:
         for i in range(0, len(wanted), 400):
             chunk = wanted[i:i + 400]
             values = ", ".join("(?, ?)" for _ in chunk)
-            for r in self.db.query(f"with k (site, item_id) as (values {values}) select li.*, im.pdq, im.quality, im.meta, im.content_type"
+            for r in self.db.query(f"with k (site, item_id) as (values {values}) select li.*, im.pdq, im.quality, im.meta, im.content_type, im.dihedral"
                                    " from k join listing_images li on li.site = k.site and li.item_id = k.item_id"
                                    " join images im on im.sha256 = li.sha256 order by li.position",
                                    [v for key in chunk for v in key]):

@@ -161,7 +161,7 @@ def _migrate_13(db: sqlite_utils.Database) -> None:
 def _migrate_14(db: sqlite_utils.Database) -> None:
     """Images of listings, stored once by SHA-256 with their PDQ hash; named banks of hashes of confirmed images."""
     db["images"].create({"sha256": str, "bytes": int, "content_type": str, "pdq": str, "quality": int,
-                         "meta": str, "first_seen": str}, pk="sha256")
+                         "dihedral": str, "meta": str, "first_seen": str}, pk="sha256")
     db["images"].create_index(["pdq"])
     db["listing_images"].create({"site": str, "item_id": str, "position": int, "url": str, "sha256": str,
                                  "run_id": int, "seen_at": str}, pk=("site", "item_id", "url"))
