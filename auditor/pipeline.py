@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
 import threading
 from collections import Counter
-from contextlib import AsyncExitStack, ExitStack, contextmanager, nullcontext
+from contextlib import AsyncExitStack, ExitStack, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator
+from typing import Callable, ContextManager
 
 from auditor.capture import EvidenceTaker, write_run_manifests
 from auditor.image_work import ImageTaker
@@ -30,6 +29,7 @@ from auditor.notify import notify_run
 from auditor.plan import (adaptive_for, address_policy, adhoc_target, browser_for, build_jobs,  # noqa: F401 - used by callers
                           moved, policy_from)
 from auditor import failpoints
+from auditor.stopping import Stopper, signals_stop_the_run
 from auditor.report import write_reports
 from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
@@ -76,57 +76,11 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     opts = options or AuditOptions()
     if opts.kind not in KINDS:
         raise AuditorError(f"unknown run kind {opts.kind!r} (known: {', '.join(KINDS)})")
-    with run_lock(Path(config.database), wait=opts.wait), _signals_interrupt() as stopper:
+    with run_lock(Path(config.database), wait=opts.wait), signals_stop_the_run() as stopper:
         for stale in store.mark_stale_runs(opts.clock()):
             log.warning("run %d had stopped without finishing (killed?): marked interrupted; "
                         "`auditor run --resume` carries it on", stale)
         return _run_locked(config, store, opts, stopper)
-
-
-class _Stopper:
-    """SIGTERM and SIGINT end a run. While the event loop runs, by cancelling its main task, so the crawl,
-    the captures and the browser unwind in order and nothing prints a traceback; elsewhere by raising
-    KeyboardInterrupt at once."""
-
-    def __init__(self) -> None:
-        self.signal: str | None = None
-        self._task: asyncio.Task | None = None
-
-    def attach(self, task: asyncio.Task | None) -> None:
-        self._task, self._loop = task, asyncio.get_running_loop() if task else None
-
-    GRACE = 10  # seconds to unwind; then (or at a second signal) the run stops at once
-
-    def __call__(self, signum, frame) -> None:
-        first, self.signal = self.signal is None, signal.Signals(signum).name
-        if first and self._task is not None and not self._task.done():
-            self._loop.call_soon_threadsafe(self._task.cancel)
-            self._loop.call_soon_threadsafe(self._loop.call_later, self.GRACE, self._force)
-        else:
-            raise self.interrupted()
-
-    def _force(self) -> None:
-        if self._task is not None and not self._task.done():
-            log.warning("the run did not stop within %d s of %s: stopping it at once", self.GRACE, self.signal)
-            raise self.interrupted()
-
-    def interrupted(self) -> KeyboardInterrupt:
-        return KeyboardInterrupt(f"signal {self.signal}")
-
-
-@contextmanager
-def _signals_interrupt() -> Iterator[_Stopper]:
-    """SIGTERM and Ctrl-C stop the run in the main thread (elsewhere, the scheduler's stop event does)."""
-    stopper = _Stopper()
-    if threading.current_thread() is not threading.main_thread():
-        yield stopper
-        return
-    before = {s: signal.signal(s, stopper) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield stopper
-    finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
 
 
 def _plan(targets: list[Target]) -> list[dict]:
@@ -153,7 +107,7 @@ def _finish_reports(config: Config, store: Store, row: dict, opts: AuditOptions)
     return summary
 
 
-def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: _Stopper) -> RunSummary:
+def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopper) -> RunSummary:
     if opts.resume and (unreported := store.last_unreported_run()) is not None:
         return _finish_reports(config, store, unreported, opts)
     resumed = _resumable(store, opts)

@@ -119,7 +119,7 @@ def test_two_runs_never_go_at_once(tmp_path):
 
 
 def test_a_run_killed_while_capturing_evidence_leaves_no_capture_lost_or_half_written(tmp_path):
-    config, db = write_config(tmp_path), tmp_path / "a.db"
+    config, db = write_config(tmp_path, listings=150), tmp_path / "a.db"
     config.write_text(config.read_text().replace("evidence: {enabled: false}", "evidence: {images: false}"))
     proc = start_run(config)
     wait_for(lambda: count(db, "select count(distinct folder) from evidence") >= 3, timeout=120)
