@@ -28,6 +28,8 @@ from auditor.review.users import User
 from auditor.rules import check_rules
 from auditor.store import Store
 
+from conftest import RULES
+
 
 def reencode(data: bytes, quality: int = 75, scale: float = 1.0) -> bytes:
     img = Image.open(io.BytesIO(data)).convert("RGB")
@@ -205,3 +207,26 @@ def test_confirming_in_review_banks_the_pictures_and_a_false_positive_never_does
         entries = store.bank_entries(["team"])
         assert entries and {e["ref"] for e in entries} == {f"{flagged[1][0]}/{flagged[1][1]}"}
         assert {e["added_by"] for e in entries} == {"aiko"} and {e["source"] for e in entries} == {"decision"}
+
+
+def test_rules_explain_looks_an_image_up_in_the_banks_and_reads_its_metadata(tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli import cli
+
+    (tmp_path / "orig.png").write_bytes(poster("explain-me")[1])
+    (tmp_path / "relisted.jpg").write_bytes(poster("explain-me", "mirror")[1])
+    (tmp_path / "other.png").write_bytes(poster("unrelated", sd_metadata=True)[1])
+    (tmp_path / "config.yaml").write_text(f"database: {tmp_path}/a.db\nrules_dir: {RULES}\nlog_file:\n", encoding="utf-8")
+    run = lambda *a: CliRunner().invoke(cli, ["--config", str(tmp_path / "config.yaml"), *a])  # noqa: E731
+    assert run("banks", "create", "confirmed").exit_code == 0
+    added = run("banks", "add", "confirmed", str(tmp_path / "orig.png"))
+    assert added.exit_code == 0 and "1 of 1 added to confirmed" in added.output and "already" not in added.output
+    said = run("rules", "explain", "--title", "オリジナル アートポスター", "--image", str(tmp_path / "relisted.jpg"),
+               "--image", str(tmp_path / "other.png"))
+    assert said.exit_code == 0, said.output
+    assert "image relisted.jpg: PDQ" in said.output and "bank confirmed #1 (file: orig.png), distance 0" in said.output
+    assert "image other.png: parameters: poster, original" in said.output and "in no bank" in said.output
+    assert 'images.relisted_confirmed (critical): image "bank confirmed #1' in said.output
+    refused = run("rules", "explain", "--title", "x", "--image", str(tmp_path / "config.yaml"))
+    assert refused.exit_code == 2 and "config.yaml: not a readable image: not a format Pillow reads" in refused.output

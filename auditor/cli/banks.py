@@ -78,7 +78,9 @@ def banks_add(ctx: click.Context, name: str, images: tuple[Path, ...], tags: tup
         entries.append({"pdq": pdq.hex, "quality": pdq.quality, "source": "file", "ref": path.name, "tags": tags})
     with _store(ctx) as store:
         added = store.add_to_bank(require(store, name), entries, getpass.getuser(), _now())
-    out.print(f"{added} of {len(entries)} added to {name} (the others were in it already)", highlight=False)
+    held = len(entries) - added
+    out.print(f"{added} of {len(entries)} added to {name}" + (f" ({held} were in it already)" if held else ""),
+              highlight=False)
 
 
 @banks.command("remove")

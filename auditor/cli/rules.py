@@ -18,6 +18,39 @@ def _rule_paths(ctx: click.Context, paths: tuple[Path, ...]) -> list[Path]:
     return list(paths) if paths else [_config(ctx, required=False).rules_dir]
 
 
+def _images(ctx: click.Context, matcher, images: tuple[Path, ...], values: dict) -> tuple[tuple, list[str]]:
+    """The bank matches and metadata of image files given to `rules explain`, and what to say of each."""
+    if not images:
+        return (), []
+    from auditor.images.banks import BankIndex
+    from auditor.images.meta import read_meta
+    from auditor.images.pdq import BadImage, dihedral_hashes
+    from auditor.pipeline import open_store
+
+    banks = matcher.uses_banks
+    if banks:
+        with open_store(_config(ctx)) as store:
+            index = BankIndex.load(store, banks)
+    else:
+        index = BankIndex([])
+    near, said = [], []
+    for path in images:
+        data = path.read_bytes()
+        try:
+            variants = dihedral_hashes(data)
+        except BadImage as e:
+            raise AuditorError(f"{path}: {e}") from None
+        meta = read_meta(data)
+        values.setdefault("image_meta", []).extend(meta)
+        found = index.match([v.hex for v in variants]) if variants[0].reliable else []
+        near.extend(found)
+        said.append(f"image {path.name}: PDQ {variants[0].hex} (quality {variants[0].quality}"
+                    + (", too flat to match" if not variants[0].reliable else "") + ")"
+                    + "".join(f"; {m.describe()}" for m in found) + ("" if found or not banks else "; in no bank"))
+        said.extend(f"image {path.name}: {line.splitlines()[0][:120]}" for line in meta)
+    return tuple(near), said
+
+
 def _check_and_print(ctx: click.Context, paths: tuple[Path, ...]):
     """Load what loads from the rule files, printing each problem as file:line:column: message."""
     from auditor.rules import check_rules
@@ -112,10 +145,14 @@ def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[st
 @click.option("--rule", "rule_ids", multiple=True, metavar="ID",
               help="Say, selection by selection, why this rule fires or not (repeatable).")
 @click.option("--all", "all_rules", is_flag=True, help="The same for every listing rule.")
+@click.option("--image", "images", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An image of the listing (repeatable): its PDQ hash is looked up in the banks the rules read "
+                   "(in the config's database), and what its metadata declares becomes image_meta.")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"matches\": [...]} (and \"rules\": [...]) for scripts.")
 @click.pass_context
 def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[str, ...], pairs: tuple[str, ...],
-                  rule_paths: tuple[Path, ...], rule_ids: tuple[str, ...], all_rules: bool, as_json: bool) -> None:
+                  rule_paths: tuple[Path, ...], rule_ids: tuple[str, ...], all_rules: bool, images: tuple[Path, ...],
+                  as_json: bool) -> None:
     """Show which rules match a listing's text, on which span, after which normalisation; with --rule or
     --all, why a rule does not fire: each selection held or not, and why (keywords found or missing,
     an except phrase that cancelled a hit, a range or presence test that failed), and the condition."""
@@ -128,7 +165,8 @@ def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[
 
     values, numbers = _fields(title, description, tags, pairs)
     matcher = Matcher(load_rules(_rule_paths(ctx, rule_paths)))
-    found = explain(matcher, values, numbers)
+    near, said = _images(ctx, matcher, images, values)
+    found = explain(matcher, values, numbers, near)
     traces = trace_rules(matcher, values, numbers, None if all_rules else list(rule_ids)) if (rule_ids or all_rules) else []
     if as_json:
         data = {"matches": [{k: v for k, v in asdict(e).items() if k != "title"} for e in found]}
@@ -136,6 +174,8 @@ def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[
             data["rules"] = [asdict(t) for t in traces]
         click.echo(json.dumps(data, ensure_ascii=False))
         return
+    for line in said:
+        click.echo(line)
     for fname, forms in normalised(values).items():
         for folded, compacted in forms:
             click.echo(f"{fname}: folded {folded!r}, compared as {compacted!r}")

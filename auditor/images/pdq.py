@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from auditor.errors import AuditorError
 
@@ -55,6 +55,8 @@ def _decode(data: bytes) -> np.ndarray:
             img = img.convert("RGB")
     except BadImage:
         raise
+    except UnidentifiedImageError:
+        raise BadImage("not a readable image: not a format Pillow reads (PNG, JPEG, WebP, GIF, ...)") from None
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise BadImage(f"not a readable image: {type(e).__name__}: {str(e)[:200]}") from None
     if img.width > _WORK[0] or img.height > _WORK[1]:

@@ -17,10 +17,11 @@ class Explanation:
     span: str  # in the original text
 
 
-def explain(matcher: Matcher, values: Fields, numbers: Numbers | None = None) -> list[Explanation]:
-    """One entry per matched span (a rule that fires on a number or presence alone gets one with no span)."""
+def explain(matcher: Matcher, values: Fields, numbers: Numbers | None = None, bank_matches: tuple = ()) -> list[Explanation]:
+    """One entry per matched span (a rule that fires on a number or presence alone gets one with no span);
+    `bank_matches` are the listing's images near bank entries (an image_bank test's spans name them)."""
     out = []
-    for hit in matcher.match_fields(values, numbers):
+    for hit in matcher.match_fields(values, numbers, bank_matches):
         if not hit.matches:
             out.append(Explanation(hit.rule_id, hit.severity, hit.title, "", ""))
         for m in hit.matches:
