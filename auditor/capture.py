@@ -23,6 +23,7 @@ from auditor.crawl.checked import checked_client
 from auditor.crawl.download import fetch_image
 from auditor.errors import CrawlError
 from auditor import failpoints
+from auditor.background import Background
 from auditor.evidence import clean_partial, orphans, save_snapshot, write_manifest
 from auditor.models import Listing, PageFailure, PageKind, RunSummary
 from auditor.store import Recorded, Store
@@ -48,7 +49,7 @@ class EvidenceTaker:
         self.clock = clock
         self.timeout = timeout
         self._slots = asyncio.Semaphore(settings.concurrency)
-        self._tasks: set[asyncio.Task] = set()
+        self._work = Background()
         self._taking: set[tuple[str, str]] = set()  # listings with a capture in flight
 
     async def __aenter__(self) -> "EvidenceTaker":
@@ -59,9 +60,7 @@ class EvidenceTaker:
 
     async def __aexit__(self, *exc) -> None:
         """Captures still in flight (the run was stopped) are cancelled, not failed: they stay owed."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._work.cancel()
         await self._client.aclose()
 
     def wanted(self, listing: Listing, recorded: Recorded) -> bool:
@@ -75,9 +74,7 @@ class EvidenceTaker:
         self._taking.add(key)
         if not owed:
             self.store.owe_evidence(self.summary.run_id, target, listing.site, listing.item_id, listing.url, self.clock())
-        task = asyncio.create_task(self._take(target, listing, ready_selector))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task = self._work.start(self._take(target, listing, ready_selector))
         task.add_done_callback(lambda _: self._taking.discard(key))
 
     def take_owed(self, rows: list[dict], listings: dict[tuple[str, str], Listing], ready: dict[str, str | None]) -> int:
@@ -129,8 +126,7 @@ class EvidenceTaker:
                        notes=snap.notes + tuple(note for _, note in got if note))
 
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.drain()
 
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

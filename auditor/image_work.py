@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
+from auditor.background import Background
 from auditor.capture import EvidenceTaker
 from auditor.config import ImageSettings
 from auditor.crawl.addresses import AddressPolicy
@@ -55,10 +56,8 @@ class ImageTaker:
         self.banks = BankIndex.load(store, matcher.uses_banks)
         self._limiter = HostLimiter(2)
         self._slots = asyncio.Semaphore(settings.concurrency)
-        self._tasks: set[asyncio.Task] = set()
+        self._work = Background()
         self._client = None
-        self.fetched = 0
-        self.failed = 0
 
     async def __aenter__(self) -> "ImageTaker":
         self._client = checked_client(self.policy, follow_redirects=True, max_redirects=3)
@@ -68,9 +67,7 @@ class ImageTaker:
         return self
 
     async def __aexit__(self, *exc) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._work.cancel()
         await self._client.aclose()
 
     def wants(self, target: str, hits: list[Hit]) -> bool:
@@ -81,13 +78,10 @@ class ImageTaker:
              ready_selector: str | None) -> None:
         if not listing.image_urls:
             return
-        task = asyncio.create_task(self._take(target, listing, hits, version_id, ready_selector))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.start(self._take(target, listing, hits, version_id, ready_selector))
 
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.drain()
 
     async def _take(self, target: str, listing: Listing, hits: list[Hit], version_id: int | None,
                     ready_selector: str | None) -> None:
@@ -151,13 +145,11 @@ class ImageTaker:
         except OSError as e:
             self._failed(target, listing, f"image {url[:200]} not kept: {e.strerror or e}")
             return None
-        self.fetched += 1
         return {"position": position, "url": url, "sha256": sha, "bytes": len(body), "content_type": ctype,
                 "pdq": variants[0].hex, "quality": variants[0].quality, "dihedral": [v.hex for v in variants],
                 "meta": read_meta(body)}
 
     def _failed(self, target: str, listing: Listing, why: str | None) -> None:
-        self.failed += 1
         log.warning("listing %s/%s: %s", listing.site, listing.item_id, why)
         self.store.record_failure(self.summary.run_id, PageFailure(target, listing.url, "image", (why or "image failed")[:500],
                                                                    1, PageKind.ITEM), self.clock())

@@ -298,13 +298,17 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
                     "insert into sellers (site, seller_id, name, first_seen, last_seen) values (?, ?, ?, ?, ?)"
                     " on conflict (site, seller_id) do update set name = excluded.name, last_seen = excluded.last_seen",
                     [listing.site, listing.seller_id, listing.seller_name, now, now])
-            for h in hits:
-                self.db.execute(
-                    "insert or replace into hits (run_id, site, item_id, rule_id, rule_title, severity, tags, matches,"
-                    " seen_at, version_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, listing.site, listing.item_id, h.rule_id, h.title, h.severity, json.dumps(list(h.tags)),
-                     json.dumps([asdict(m) for m in h.matches], ensure_ascii=False), now, version_id])
+            self._insert_hits(run_id, listing.site, listing.item_id, hits, now, version_id)
         return Recorded(before is None, () if before is None else changes, version_id)
+
+    def _insert_hits(self, run_id: int, site: str, item_id: str, hits: Iterable[Hit], now: str,
+                     version_id: int | None) -> None:
+        for h in hits:
+            self.db.execute(
+                "insert or replace into hits (run_id, site, item_id, rule_id, rule_title, severity, tags, matches,"
+                " seen_at, version_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, site, item_id, h.rule_id, h.title, h.severity, json.dumps(list(h.tags)),
+                 json.dumps([asdict(m) for m in h.matches], ensure_ascii=False), now, version_id])
 
     def mark_removed(self, run_id: int, site: str, item_id: str, at: datetime) -> None:
         """A listing whose page is gone (404, 410, a "deleted" page): its status becomes removed."""

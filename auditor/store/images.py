@@ -54,25 +54,12 @@ class ImageTables:
                 out.setdefault((r["site"], r["item_id"]), []).append(r)
         return out
 
-    def image_hashes(self) -> list[dict]:
-        """Every listing image with a reliable-enough hash, with its listing and seller (for re-listings and networks)."""
-        return list(self.db.query(
-            "select li.site, li.item_id, li.sha256, im.pdq, im.quality, l.seller_id, l.seller_name, l.title, l.price,"
-            " l.url from listing_images li join images im on im.sha256 = li.sha256"
-            " join listings l on l.site = li.site and l.item_id = li.item_id where im.pdq is not null"))
-
     def add_image_hits(self, run_id: int, site: str, item_id: str, version_id: int | None, hits, at: datetime) -> None:
         """Hits found once the listing's images were matched (a rule with an image test), beside its text hits."""
-        from dataclasses import asdict
-
         with self.write():
-            for h in hits:
-                self.db.execute(
-                    "insert or replace into hits (run_id, site, item_id, rule_id, rule_title, severity, tags, matches,"
-                    " seen_at, version_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, site, item_id, h.rule_id, h.title, h.severity, json.dumps(list(h.tags)),
-                     json.dumps([asdict(m) for m in h.matches], ensure_ascii=False), iso(at), version_id])
+            self._insert_hits(run_id, site, item_id, hits, iso(at), version_id)
 
+    # --- pictures shared between listings ------------------------------------------------------
     def link_images(self, run_id: int, site: str, item_id: str, others: Iterable[tuple[str, str, int, str]],
                     at: datetime) -> None:
         """This listing shows the same picture as these (other site, other item, distance, how found)."""
@@ -110,7 +97,7 @@ class ImageTables:
             " join listing_images b on b.sha256 = ib.sha256 where (a.site, a.item_id) < (b.site, b.item_id)"
             " and ia.quality >= 50 group by a.site, a.item_id, b.site, b.item_id"))
 
-    # --- banks -----------------------------------------------------------------------------------
+    # --- banks ---------------------------------------------------------------------------------
     def create_bank(self, name: str, description: str, by: str, at: datetime) -> bool:
         with self.write():
             cur = self.db.execute("insert or ignore into banks (name, description, created_at, created_by) values (?, ?, ?, ?)",
