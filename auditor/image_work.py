@@ -6,8 +6,10 @@ listing's first `images.per_listing` images are fetched over plain HTTP under th
 policy, each image host at `images.requests_per_second` at most (the target's own rate for images
 on the target's own host), a few at a time, so the crawl
 is not held up. Each image is kept once by SHA-256 under the images folder, with its PDQ hash and
-what its metadata declares. When a listing's images are in, the rules run again with what the
-images showed (bank matches, image_meta); new hits are stored beside the text hits, and a listing
+what its metadata declares (and, where a rule tests image_nudity, the detector's labels), worked out
+in a low-priority process of its own (images.analyse). When a listing's images are in, the rules run
+again with what the images showed (bank matches, detector labels, image_meta); new hits are stored
+beside the text hits, and a listing
 flagged this way owes evidence like any other. A failed image is a recorded `image` failure of the
 listing's page; the run goes on.
 """
@@ -32,11 +34,11 @@ from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.checked import checked_client
 from auditor.crawl.download import fetch_image
 from auditor.crawl.politeness import HostLimiter
+from auditor.images.analyse import Analyser
 from auditor.images.banks import BankIndex
-from auditor.images.meta import read_meta
 from auditor.images.paths import image_path
-from auditor.images.pdq import MIN_QUALITY, BadImage, dihedral_hashes
-from auditor.models import Hit, Listing, PageFailure, PageKind, RunSummary
+from auditor.images.pdq import MIN_QUALITY, BadImage
+from auditor.models import Hit, ImageSignals, Listing, PageFailure, PageKind, RunSummary
 from auditor.rules import Matcher
 from auditor.store import Store
 
@@ -54,6 +56,8 @@ class ImageTaker:
         self.root, self.settings, self.store, self.summary = root, settings, store, summary
         self.matcher, self.clock, self.timeout, self.policy, self.evidence = matcher, clock, timeout, policy, evidence
         self.banks = BankIndex.load(store, matcher.uses_banks)
+        self.nudity = matcher.uses_nudity
+        self._analyser = Analyser(nudity=self.nudity)
         self._limiter = HostLimiter(2)
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._work = Background()
@@ -68,6 +72,7 @@ class ImageTaker:
 
     async def __aexit__(self, *exc) -> None:
         await self._work.cancel()
+        self._analyser.close()
         await self._client.aclose()
 
     def wants(self, target: str, hits: list[Hit]) -> bool:
@@ -102,10 +107,15 @@ class ImageTaker:
         if links:
             self.store.link_images(self.summary.run_id, listing.site, listing.item_id, links, self.clock())
         meta = tuple(dict.fromkeys(line for im in images for line in im["meta"]))[:10]
-        if not near and not meta:
+        labels: dict[str, float] = {}
+        for im in images:
+            for label, score in im.get("nudity") or ():
+                labels[label] = max(score, labels.get(label, 0.0))
+        signals = ImageSignals(near, tuple(labels.items()))
+        if not signals and not meta:
             return
         seen = replace(listing, image_meta=tuple(dict.fromkeys((*listing.image_meta, *meta)))[:10])
-        matched, _ = self.matcher.split(self.matcher.match_listing(seen, near))
+        matched, _ = self.matcher.split(self.matcher.match_listing(seen, signals))
         new = [h for h in matched if h.rule_id not in {h.rule_id for h in hits}]
         if not new:
             return
@@ -119,10 +129,11 @@ class ImageTaker:
     async def _one(self, target: str, listing: Listing, position: int, url: str, known: dict | None) -> dict | None:
         """One image, fetched, kept and hashed (or as an earlier run had it: not fetched again); None when it could
         not be had (recorded)."""
-        if known is not None:
+        if known is not None and (known["nudity"] is not None or not self.nudity):
             return {"position": position, "url": url, "sha256": known["sha256"], "bytes": known["bytes"],
                     "content_type": known["content_type"], "pdq": known["pdq"], "quality": known["quality"],
-                    "dihedral": (known["dihedral"] or "").split(), "meta": json.loads(known["meta"] or "[]")}
+                    "dihedral": (known["dihedral"] or "").split(), "meta": json.loads(known["meta"] or "[]"),
+                    "nudity": json.loads(known["nudity"] or "null")}
         rate = self.settings.requests_per_second
         if target in self.page_rates and urlsplit(url).netloc == urlsplit(listing.url).netloc:
             rate = self.page_rates[target]  # the site's own host: the target's budget, shared with its pages
@@ -133,7 +144,7 @@ class ImageTaker:
             return None
         _, ctype, body = image
         try:
-            variants = await asyncio.to_thread(dihedral_hashes, body)  # the image, its rotations and mirror images
+            seen = await self._analyser.analyse(body)  # hashes (the image, its rotations and mirrors), provenance
         except BadImage as e:
             self._failed(target, listing, f"image {url[:200]}: {e}")
             return None
@@ -145,9 +156,10 @@ class ImageTaker:
         except OSError as e:
             self._failed(target, listing, f"image {url[:200]} not kept: {e.strerror or e}")
             return None
+        first = seen.variants[0]
         return {"position": position, "url": url, "sha256": sha, "bytes": len(body), "content_type": ctype,
-                "pdq": variants[0].hex, "quality": variants[0].quality, "dihedral": [v.hex for v in variants],
-                "meta": read_meta(body)}
+                "pdq": first.hex, "quality": first.quality, "dihedral": [v.hex for v in seen.variants],
+                "meta": list(seen.meta), "nudity": [list(x) for x in seen.nudity] if seen.nudity is not None else None}
 
     def _failed(self, target: str, listing: Listing, why: str | None) -> None:
         log.warning("listing %s/%s: %s", listing.site, listing.item_id, why)

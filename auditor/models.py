@@ -207,3 +207,14 @@ class BankMatch:
     def describe(self) -> str:
         where = f" ({self.source}{': ' + self.ref if self.ref else ''})" if self.source else ""
         return f"bank {self.bank} #{self.entry_id}{where}, distance {self.distance}"
+
+
+@dataclass(frozen=True)
+class ImageSignals:
+    """What a listing's images showed, for the rules' image tests."""
+
+    banks: tuple[BankMatch, ...] = ()  # its images near bank entries
+    nudity: tuple[tuple[str, float], ...] = ()  # (label, score) from the opt-in detector, best score per label
+
+    def __bool__(self) -> bool:
+        return bool(self.banks or self.nudity)

@@ -6,8 +6,9 @@ import io
 import itertools
 import random
 import struct
+import sys
 import zlib
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -147,18 +148,105 @@ def test_generator_metadata_is_read_and_is_gone_after_a_re_encode():
     assert read_meta(reencode(declared.getvalue())) == []
 
 
-def test_a_rule_testing_nudity_is_refused_without_the_opt_in_extra(tmp_path):
-    pytest.importorskip("yaml")
-    if __import__("importlib").util.find_spec("nudenet") is not None:
-        pytest.skip("the nudity extra is installed here")
-    (tmp_path / "nude.yaml").write_text("""rules:
+def signed_jpeg(tmp_path: Path) -> bytes:
+    """A JPEG with a C2PA manifest declaring trainedAlgorithmicMedia, signed with a test CA's ES256 key."""
+    c2pa = pytest.importorskip("c2pa")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(timezone.utc)
+    name = lambda cn: x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),  # noqa: E731
+                                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, "auditor tests")])
+    usage = dict(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False,
+                 encipher_only=False, decipher_only=False)
+
+    def cert(subject, issuer, key, signing_key, ca: bool):
+        b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+             .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+             .not_valid_after(now + timedelta(days=30))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+             .add_extension(x509.KeyUsage(digital_signature=not ca, key_cert_sign=ca, crl_sign=ca, **usage), critical=True)
+             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+        if not ca:
+            b = (b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), critical=False))
+        return b.sign(signing_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    root = cert(name("test root"), name("test root"), ca_key, ca_key, ca=True)
+    leaf = cert(name("test signer"), root.subject, key, ca_key, ca=False)
+    chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (leaf, root))
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    manifest = {"claim_generator_info": [{"name": "poster-maker", "version": "2.1"}], "title": "poster.jpg",
+                "assertions": [{"label": "c2pa.actions", "data": {"actions": [{
+                    "action": "c2pa.created",
+                    "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"}]}}]}
+    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, pem, None))
+    source = io.BytesIO(reencode(poster("signed")[1], quality=95))
+    out = io.BytesIO()
+    with c2pa.Builder(manifest) as builder:
+        builder.sign(signer, "image/jpeg", source, out)
+    return out.getvalue()
+
+
+def test_a_c2pa_manifest_says_who_made_and_signed_the_picture_and_a_re_encode_removes_it(tmp_path):
+    data = signed_jpeg(tmp_path)
+    assert read_meta(data) == ["digital_source_type: trainedAlgorithmicMedia", "c2pa_generator: poster-maker 2.1",
+                               "c2pa_signer: test signer / auditor tests",
+                               "c2pa_signature: signed, signer not in a trust list"]
+    tampered = bytearray(data)
+    tampered[-300] ^= 0xFF  # a byte of the picture changed after signing
+    assert read_meta(bytes(tampered))[-1] == "c2pa_signature: invalid (assertion.dataHash.mismatch)"
+    assert read_meta(reencode(data, quality=85)) == []
+
+
+def test_the_nudity_detector_labels_a_public_domain_photo(tmp_path):
+    pytest.importorskip("nudenet", reason="the opt-in nudity extra is not installed")
+    skimage_data = pytest.importorskip("skimage.data", reason="scikit-image (for its public-domain photos) is not installed")
+    from auditor.images.analyse import analyse
+
+    out = io.BytesIO()
+    Image.fromarray(skimage_data.astronaut()).save(out, "JPEG", quality=90)  # NASA's Eileen Collins, public domain
+    seen = analyse(out.getvalue(), nudity=True)
+    labels = dict(seen.nudity)
+    assert labels.get("FACE_FEMALE", 0) >= 0.6, labels
+    assert not [label for label in labels if label.endswith("_EXPOSED")], labels
+    assert analyse(out.getvalue()).nudity is None  # not run unless a rule asks
+
+
+def test_a_rule_testing_nudity_runs_the_detector_in_explain(tmp_path):
+    pytest.importorskip("nudenet", reason="the opt-in nudity extra is not installed")
+    skimage_data = pytest.importorskip("skimage.data", reason="scikit-image (for its public-domain photos) is not installed")
+    from click.testing import CliRunner
+
+    from auditor.cli import cli
+
+    Image.fromarray(skimage_data.astronaut()).save(tmp_path / "astronaut.png")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "nude.yaml").write_text(NUDITY_RULE.replace("EXPOSED_BREAST_F", "FACE_FEMALE"), encoding="utf-8")
+    said = CliRunner().invoke(cli, ["rules", "explain", "--rules", str(tmp_path / "rules"), "--title", "x",
+                                    "--image", str(tmp_path / "astronaut.png")])
+    assert said.exit_code == 0, said.output
+    assert "image astronaut.png: nudity detector: FACE_FEMALE 0." in said.output
+    assert 'nude.detected (high): image "nudity detector: FACE_FEMALE 0.' in said.output
+
+
+NUDITY_RULE = """rules:
   - id: nude.detected
     title: nudity
     severity: high
     selections:
       picture:
         image_nudity: {labels: [EXPOSED_BREAST_F], min_score: 0.6}
-""", encoding="utf-8")
+"""
+
+
+def test_a_rule_testing_nudity_is_refused_without_the_opt_in_extra(tmp_path, monkeypatch):
+    pytest.importorskip("yaml")
+    monkeypatch.setitem(sys.modules, "nudenet", None)  # as on a machine without the extra
+    (tmp_path / "nude.yaml").write_text(NUDITY_RULE, encoding="utf-8")
     _, problems = check_rules([tmp_path])
     assert problems and "nude.yaml:7" in str(problems[0]) and "auditor[nudity]" in str(problems[0])
 

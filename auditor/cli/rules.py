@@ -18,37 +18,43 @@ def _rule_paths(ctx: click.Context, paths: tuple[Path, ...]) -> list[Path]:
     return list(paths) if paths else [_config(ctx, required=False).rules_dir]
 
 
-def _images(ctx: click.Context, matcher, images: tuple[Path, ...], values: dict) -> tuple[tuple, list[str]]:
-    """The bank matches and metadata of image files given to `rules explain`, and what to say of each."""
-    if not images:
-        return (), []
+def _images(ctx: click.Context, matcher, images: tuple[Path, ...], values: dict):
+    """What image files given to `rules explain` show (bank matches, detector labels; their metadata goes into
+    image_meta), and what to say of each."""
+    from auditor.images.analyse import analyse
     from auditor.images.banks import BankIndex
-    from auditor.images.meta import read_meta
-    from auditor.images.pdq import BadImage, dihedral_hashes
+    from auditor.images.pdq import BadImage
+    from auditor.models import ImageSignals
     from auditor.pipeline import open_store
 
+    if not images:
+        return ImageSignals(), []
     banks = matcher.uses_banks
     if banks:
         with open_store(_config(ctx)) as store:
             index = BankIndex.load(store, banks)
     else:
         index = BankIndex([])
-    near, said = [], []
+    near, labels, said = [], {}, []
     for path in images:
-        data = path.read_bytes()
         try:
-            variants = dihedral_hashes(data)
+            seen = analyse(path.read_bytes(), nudity=matcher.uses_nudity)
         except BadImage as e:
             raise AuditorError(f"{path}: {e}") from None
-        meta = read_meta(data)
-        values.setdefault("image_meta", []).extend(meta)
-        found = index.match([v.hex for v in variants]) if variants[0].reliable else []
+        first = seen.variants[0]
+        values.setdefault("image_meta", []).extend(seen.meta)
+        found = index.match([v.hex for v in seen.variants]) if first.reliable else []
         near.extend(found)
-        said.append(f"image {path.name}: PDQ {variants[0].hex} (quality {variants[0].quality}"
-                    + (", too flat to match" if not variants[0].reliable else "") + ")"
+        said.append(f"image {path.name}: PDQ {first.hex} (quality {first.quality}"
+                    + (", too flat to match" if not first.reliable else "") + ")"
                     + "".join(f"; {m.describe()}" for m in found) + ("" if found or not banks else "; in no bank"))
-        said.extend(f"image {path.name}: {line.splitlines()[0][:120]}" for line in meta)
-    return tuple(near), said
+        said.extend(f"image {path.name}: {line.splitlines()[0][:120]}" for line in seen.meta)
+        if seen.nudity is not None:
+            said.append(f"image {path.name}: nudity detector: "
+                        + (", ".join(f"{label} {score:.2f}" for label, score in seen.nudity) or "nothing"))
+            for label, score in seen.nudity:
+                labels[label] = max(score, labels.get(label, 0.0))
+    return ImageSignals(tuple(near), tuple(labels.items())), said
 
 
 def _check_and_print(ctx: click.Context, paths: tuple[Path, ...]):
@@ -147,7 +153,8 @@ def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[st
 @click.option("--all", "all_rules", is_flag=True, help="The same for every listing rule.")
 @click.option("--image", "images", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An image of the listing (repeatable): its PDQ hash is looked up in the banks the rules read "
-                   "(in the config's database), and what its metadata declares becomes image_meta.")
+                   "(in the config's database), what its metadata declares becomes image_meta, and where a rule "
+                   "tests image_nudity the detector runs on it.")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"matches\": [...]} (and \"rules\": [...]) for scripts.")
 @click.pass_context
 def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[str, ...], pairs: tuple[str, ...],
@@ -167,7 +174,7 @@ def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[
     matcher = Matcher(load_rules(_rule_paths(ctx, rule_paths)))
     near, said = _images(ctx, matcher, images, values)
     found = explain(matcher, values, numbers, near)
-    traces = trace_rules(matcher, values, numbers, None if all_rules else list(rule_ids)) if (rule_ids or all_rules) else []
+    traces = trace_rules(matcher, values, numbers, None if all_rules else list(rule_ids), near) if (rule_ids or all_rules) else []
     if as_json:
         data = {"matches": [{k: v for k, v in asdict(e).items() if k != "title"} for e in found]}
         if traces:

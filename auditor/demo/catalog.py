@@ -88,6 +88,8 @@ class Catalog:
 
 
 LABEL = frozenset({"ai_poster.label"})
+PROVENANCE = "images.ai_provenance_print"  # fires when a printed listing's image carries generator settings (sd_metadata)
+_PRINTED = ("ポスター", "poster", "a3", "a4", "b2", "光沢紙", "glossy", "プリント", "print", "印刷", "タペストリー", "tapestry")
 PRINT = frozenset({"ai_poster.label", "ai_poster.sold_as_print"})
 
 # Flagged templates: (title, description, tags, category, expected rules). {n} is a number.
@@ -177,6 +179,8 @@ def _make(rng: random.Random, i: int, kind: str, k: int, heavy: list[DemoSeller]
         end = epoch - timedelta(hours=rng.randrange(1, 600))  # most of its posters already sold this month
     status = "active" if end > epoch else ("sold" if bids or section == "flea" else "ended")
     prefix = "x" if section == "auction" else "m"
+    if sd and any(w in f"{title} {desc} {' '.join(tags)} {cat}".casefold() for w in _PRINTED):
+        rules = rules | {PROVENANCE}
     return DemoListing(
         section=section, item_id=f"{prefix}{100000 + i}", title=title.format(n=n),
         description=desc, price=price, buy_now=price * 2 if section == "auction" and i % 4 == 0 else None,

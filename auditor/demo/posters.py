@@ -56,6 +56,7 @@ def _stickered(img: Image.Image) -> Image.Image:
     return Image.alpha_composite(img.convert("RGBA"), over).convert("RGB")
 
 
+@lru_cache(maxsize=2048)  # the demo server answers each picture many times; encoding it each time cost the crawl
 def poster(design: str, variant: str = "", sd_metadata: bool = False) -> tuple[str, bytes]:
     """(content type, bytes) of a design as served in a variant."""
     img = _design(design)

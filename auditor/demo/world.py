@@ -157,12 +157,14 @@ class DemoWorld:
             x = items[i]
             items[i] = replace(x, description=x.description + ESCALATION, expected_rules=x.expected_rules | ESCALATED_RULES)
             events[x.key] = "escalated"
-        i = pick(lambda x: x.section == "auction" and bool(x.expected_rules))
-        if i is not None:  # a seller rewrites a flagged listing without the label and keeps selling (labels take turns)
+        i = pick(lambda x: x.section == "auction" and bool(x.expected_rules) and not x.design)
+        if i is not None:  # a seller rewrites a flagged listing without the label and keeps selling (labels take turns),
+            # its picture saved again without the generator's settings (a confirmed picture re-listed is not picked)
             x = items[i]
             label = EVASIONS[n % len(EVASIONS)]
             items[i] = replace(x, title=f"{label}オリジナル アートポスター A3 光沢紙 No.{rng.randrange(1, 999)}",
-                               description=EVASIVE_DESCRIPTION, tags=(), category="ポスター", expected_rules=frozenset())
+                               description=EVASIVE_DESCRIPTION, tags=(), category="ポスター", sd_metadata=False,
+                               expected_rules=frozenset())
             events[x.key] = "evaded"
         removed = set()
         for i in up:

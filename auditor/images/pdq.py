@@ -44,7 +44,8 @@ def _bits_to_hex(bits: np.ndarray) -> str:
     return np.packbits(bits.astype(np.uint8)).tobytes().hex()
 
 
-def _decode(data: bytes) -> np.ndarray:
+def decode(data: bytes) -> np.ndarray:
+    """The image as RGB pixels, at most 512 on a side (BadImage for what is not an image, or too large)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -68,7 +69,7 @@ def hash_image(data: bytes) -> Pdq:
     """The PDQ hash of an image's bytes (decode included)."""
     import pdqhash
 
-    bits, quality = pdqhash.compute(_decode(data))
+    bits, quality = pdqhash.compute(decode(data))
     return Pdq(_bits_to_hex(bits), int(quality))
 
 
@@ -76,7 +77,7 @@ def dihedral_hashes(data: bytes) -> list[Pdq]:
     """The PDQ hashes of the image's 8 rotations and mirror images (the first is the image itself)."""
     import pdqhash
 
-    hashes, quality = pdqhash.compute_dihedral(_decode(data))
+    hashes, quality = pdqhash.compute_dihedral(decode(data))
     return [Pdq(_bits_to_hex(h), int(quality)) for h in hashes]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditor.models import ImageSignals
 from auditor.rules.matcher import Fields, Matcher, Numbers
 from auditor.rules.normalize import compact, fold
 
@@ -17,11 +18,12 @@ class Explanation:
     span: str  # in the original text
 
 
-def explain(matcher: Matcher, values: Fields, numbers: Numbers | None = None, bank_matches: tuple = ()) -> list[Explanation]:
+def explain(matcher: Matcher, values: Fields, numbers: Numbers | None = None,
+            images: ImageSignals | None = None) -> list[Explanation]:
     """One entry per matched span (a rule that fires on a number or presence alone gets one with no span);
-    `bank_matches` are the listing's images near bank entries (an image_bank test's spans name them)."""
+    `images` is what the listing's images showed (an image test's spans name the bank entry or the label)."""
     out = []
-    for hit in matcher.match_fields(values, numbers, bank_matches):
+    for hit in matcher.match_fields(values, numbers, images):
         if not hit.matches:
             out.append(Explanation(hit.rule_id, hit.severity, hit.title, "", ""))
         for m in hit.matches:
@@ -57,13 +59,14 @@ class RuleTrace:
     selections: tuple[SelectionTrace, ...]
 
 
-def trace_rules(matcher: Matcher, values: Fields, numbers: Numbers | None, rule_ids: list[str] | None) -> list[RuleTrace]:
+def trace_rules(matcher: Matcher, values: Fields, numbers: Numbers | None, rule_ids: list[str] | None,
+                images: ImageSignals | None = None) -> list[RuleTrace]:
     """For each rule asked for (None: every listing rule), each selection's verdict and reasons, and the condition's."""
     from auditor.rules.condition import evaluate
     from auditor.rules.matcher import _Scan, _selection
 
     numbers = numbers or {}
-    scan = _Scan(values, numbers)
+    scan = _Scan(values, numbers, images or ImageSignals())
     for fname in matcher._fields:
         for v_idx, value in enumerate(values.get(fname, ())):
             if value:

@@ -13,7 +13,7 @@ from decimal import Decimal
 import ahocorasick
 import re2
 
-from auditor.models import Hit, Listing, Match
+from auditor.models import Hit, ImageSignals, Listing, Match
 from auditor.rules.condition import evaluate, positive_names
 from auditor.rules.loader import LoadedRule, RuleSet, compile_regex, regex_options
 from auditor.rules.model import TEXT_FIELDS, Selection
@@ -115,9 +115,9 @@ class Matcher:
         self._fields = sorted({f for r in self._rules for s in (*r.selections.values(), *r.exceptions.values())
                                for f in s.fields})
 
-    def match_listing(self, listing: Listing, bank_matches: tuple = ()) -> list[Hit]:
-        """The rules that fire on a listing; `bank_matches` (images.banks.BankMatch) are its images near bank entries."""
-        return self.match_fields(listing.text_fields(), listing.numeric_fields(), bank_matches)
+    def match_listing(self, listing: Listing, images: ImageSignals | None = None) -> list[Hit]:
+        """The rules that fire on a listing; `images` is what its images showed (bank matches, detector labels)."""
+        return self.match_fields(listing.text_fields(), listing.numeric_fields(), images)
 
     @property
     def uses_banks(self) -> set[str]:
@@ -125,14 +125,20 @@ class Matcher:
         return {b for r in self._rules for s in (*r.selections.values(), *r.exceptions.values())
                 if s.spec.image_bank for b in s.spec.image_bank.banks}
 
+    @property
+    def uses_nudity(self) -> bool:
+        """Whether some rule's image_nudity test needs the detector run."""
+        return any(s.spec.image_nudity for r in self._rules for s in (*r.selections.values(), *r.exceptions.values()))
+
     def split(self, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
         """(production hits, shadow hits): rules with `status: experimental` run in shadow mode."""
         return ([h for h in hits if h.rule_id not in self.shadow_rules],
                 [h for h in hits if h.rule_id in self.shadow_rules])
 
-    def match_fields(self, values: Fields, numbers: Numbers | None = None, bank_matches: tuple = ()) -> list[Hit]:
-        """Rules that fire on these field values, each with the original spans that made it fire."""
-        scan = _Scan(values, numbers or {}, bank_matches)
+    def match_fields(self, values: Fields, numbers: Numbers | None = None,
+                     images: ImageSignals | None = None) -> list[Hit]:
+        """Rules that fire on these field values (and image signals), each with the original spans that made it fire."""
+        scan = _Scan(values, numbers or {}, images or ImageSignals())
         for fname in self._fields:
             for v_idx, value in enumerate(values.get(fname, ())):
                 if value:
@@ -183,10 +189,10 @@ class Matcher:
 class _Scan:
     """One listing's values and what the automaton and the regex set found in them."""
 
-    def __init__(self, values: Fields, numbers: Numbers, bank_matches: tuple = ()):
+    def __init__(self, values: Fields, numbers: Numbers, images: ImageSignals):
         self.values = values
         self.numbers = numbers
-        self.bank_matches = bank_matches
+        self.images = images
         self.found: dict[tuple[int, str], list] = defaultdict(list)
         self.masks: dict[tuple[int, str], list] = defaultdict(list)
         self.regex_hits: dict[tuple[int, str], set] = defaultdict(set)
@@ -222,12 +228,17 @@ def _selection(sel: _Sel, scan: _Scan, r_idx: int) -> list[Match] | None:
         return None
     images: list[Match] = []
     if spec.image_bank is not None:
-        near = [m for m in scan.bank_matches if m.bank in spec.image_bank.banks and m.distance <= spec.image_bank.max_distance]
+        near = [m for m in scan.images.banks if m.bank in spec.image_bank.banks and m.distance <= spec.image_bank.max_distance]
         if not near:
             return None
         images = [Match("image", m.describe(), 0, 0, i) for i, m in enumerate(sorted(near, key=lambda m: m.distance))]
     if spec.image_nudity is not None:
-        return None  # the detector's scores are not read yet: an image_nudity test never holds
+        test = spec.image_nudity
+        seen = [(label, score) for label, score in scan.images.nudity if label in test.labels and score >= test.min_score]
+        if not seen:
+            return None
+        images += [Match("image", f"nudity detector: {label} {score:.2f}", 0, 0, len(images) + i)
+                   for i, (label, score) in enumerate(seen)]
     if not spec.has_text_test:
         return images
     per_keyword: dict[str, list[Match]] = defaultdict(list)

@@ -60,11 +60,10 @@ class NudityTest(_Model):
 
     @model_validator(mode="after")
     def _installed(self) -> "NudityTest":
-        import importlib.util
+        from auditor.images.nudity import EXTRA_MISSING, available
 
-        if importlib.util.find_spec("nudenet") is None:
-            raise ValueError("image_nudity needs the opt-in nudity extra, which is not installed: "
-                             "pip install 'auditor[nudity]' (NudeNet; its licence is AGPL-3.0, see the README)")
+        if not available():
+            raise ValueError(EXTRA_MISSING)
         return self
 
 
@@ -135,6 +134,7 @@ class Example(_Model):
     listings: int | None = None
     total: Decimal | None = None
     image_bank: dict[str, int] = {}  # bank -> how far (PDQ bits) the listing's nearest image is from one of its entries
+    image_nudity: dict[str, float] = {}  # detector label -> its best score among the listing's images
 
 
 class Examples(_Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.errors import Location, Problem
-from auditor.models import BankMatch
+from auditor.models import BankMatch, ImageSignals
 from auditor.rules.loader import LoadedRule, RuleSet
 from auditor.rules.matcher import Matcher
 from auditor.rules.model import LIST_FIELDS, NUMERIC_FIELDS, Example
@@ -26,7 +26,7 @@ class ExampleFailure:
 def example_fields(ex: Example) -> tuple[dict[str, list[str]], dict]:
     data = ex.model_dump()
     values = {k: (list(v) if k in LIST_FIELDS else [v]) for k, v in data.items()
-              if k not in NUMERIC_FIELDS and k not in ("listings", "total", "image_bank")}
+              if k not in NUMERIC_FIELDS and k not in ("listings", "total", "image_bank", "image_nudity")}
     return values, {k: data[k] for k in NUMERIC_FIELDS}
 
 
@@ -41,8 +41,9 @@ def _fires(matcher: Matcher, loaded: LoadedRule, ex: Example) -> bool:
     if rule.seller is not None:
         return rule.seller.fires(ex.listings or 0, ex.total or 0)
     values, numbers = example_fields(ex)
-    near = tuple(BankMatch(bank, 0, distance, "", "example", None) for bank, distance in ex.image_bank.items())
-    return any(h.rule_id == rule.id for h in matcher.match_fields(values, numbers, near))
+    images = ImageSignals(tuple(BankMatch(bank, 0, distance, "", "example", None) for bank, distance in ex.image_bank.items()),
+                          tuple(ex.image_nudity.items()))
+    return any(h.rule_id == rule.id for h in matcher.match_fields(values, numbers, images))
 
 
 def run_examples(ruleset: RuleSet, matcher: Matcher | None = None) -> tuple[int, list[ExampleFailure]]:

@@ -21,8 +21,9 @@ class ImageTables:
 
     # --- images ----------------------------------------------------------------------------------
     def record_images(self, run_id: int, site: str, item_id: str, images: Iterable[dict], at: datetime) -> None:
-        """A listing's images ({position, url, sha256, bytes, content_type, pdq, quality, dihedral, meta}), in one
-        transaction: each distinct image once, and which listing showed it where."""
+        """A listing's images ({position, url, sha256, bytes, content_type, pdq, quality, dihedral, meta, nudity}), in
+        one transaction: each distinct image once (its detector labels added when a later run first ran it), and
+        which listing showed it where."""
         now = iso(at)
         with self.write():
             for im in images:
@@ -30,6 +31,9 @@ class ImageTables:
                                 " first_seen) values (?, ?, ?, ?, ?, ?, ?, ?)",
                                 [im["sha256"], im["bytes"], im["content_type"], im["pdq"], im["quality"],
                                  " ".join(im["dihedral"]), json.dumps(im["meta"], ensure_ascii=False), now])
+                if im.get("nudity") is not None:
+                    self.db.execute("update images set nudity = ? where sha256 = ? and nudity is null",
+                                    [json.dumps(im["nudity"]), im["sha256"]])
                 self.db.execute("insert or replace into listing_images (site, item_id, position, url, sha256, run_id,"
                                 " seen_at) values (?, ?, ?, ?, ?, ?, ?)",
                                 [site, item_id, im["position"], im["url"], im["sha256"], run_id, now])

@@ -175,5 +175,11 @@ def _migrate_14(db: sqlite_utils.Database) -> None:
                               "how": str, "run_id": int, "seen_at": str}, pk=("site", "item_id", "other_site", "other_item_id"))
 
 
+def _migrate_15(db: sqlite_utils.Database) -> None:
+    """What the opt-in nudity detector saw in an image: JSON [[label, score], ...], null where it did not run."""
+    db["images"].add_column("nudity", str)
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
-              _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14]
+              _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
+              _migrate_15]

@@ -1,0 +1,72 @@
+"""What one image shows: its PDQ hashes, the provenance it declares, and (opt-in) the nudity detector's labels.
+
+`analyse` is the whole of it for one image's bytes. During a run, `Analyser` does it in a process of
+its own at a lower CPU priority: PDQ and the detector hold Python's GIL for milliseconds an image,
+which in the run's own process would stall the crawl's event loop, and on a busy machine the crawl
+should get the CPU first. The process ignores Ctrl-C (the run stops it) and dies with its parent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import os
+import signal
+from dataclasses import dataclass
+
+from auditor.images.meta import read_meta
+from auditor.images.pdq import Pdq, dihedral_hashes
+
+NICE = 10  # the analysing process's CPU priority below the run's
+
+
+@dataclass(frozen=True)
+class Analysis:
+    variants: tuple[Pdq, ...]  # the image itself first, then its rotations and mirror images
+    meta: tuple[str, ...]  # provenance lines (images.meta.read_meta)
+    nudity: tuple[tuple[str, float], ...] | None  # (label, score); None when the detector was not run
+
+
+def analyse(data: bytes, nudity: bool = False) -> Analysis:
+    """Hash, read and (if asked) run the detector on one image's bytes; BadImage if they are no image."""
+    variants = tuple(dihedral_hashes(data))
+    found = None
+    if nudity:
+        from auditor.images.nudity import detect
+
+        found = tuple(detect(data))
+    return Analysis(variants, tuple(read_meta(data)), found)
+
+
+def _worker_start() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the run decides
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the run
+    except (OSError, AttributeError):
+        pass
+    try:
+        os.nice(NICE)
+    except OSError:
+        pass
+
+
+class Analyser:
+    """`await analyser.analyse(data)` in one low-priority process, started at the first image; `close()` ends it."""
+
+    def __init__(self, nudity: bool = False, processes: int = 1):
+        self.nudity, self.processes = nudity, processes
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    async def analyse(self, data: bytes) -> Analysis:
+        if self._pool is None:
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, analyse, data, self.nudity)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
