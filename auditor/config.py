@@ -138,17 +138,18 @@ class ServeSettings(_Model):
     trusted_proxies: list[str] = Field([], description="the proxy addresses that header is taken from")
 
 
-EVENTS = ("run_failed", "run_partial", "target_empty", "new_critical")
+EVENTS = ("run_failed", "run_partial", "target_empty", "new_critical", "seller_rule", "network_grew", "rule_flood", "drift",
+          "unreviewed", "no_run")
 
 
 class NotifySettings(_Model):
     """Where alerts go: an Apprise URL (mailto://, slack://, msteams://, json://, ... about 190 services)."""
 
     url: str = Field(description="an Apprise URL; ${NAME} is read from the environment (keep secrets out of the file)")
-    on: list[Literal["run_failed", "run_partial", "target_empty", "new_critical"]] = Field(
-        list(EVENTS), description="which events are sent here")
+    on: list[Literal[EVENTS]] = Field(list(EVENTS), description="which events are sent here")
     min_severity: Literal["info", "low", "medium", "high", "critical"] = Field(
-        "critical", description="new hits at or above this severity go into the digest")
+        "critical", description="new hits, seller rules and unreviewed listings at or above this severity are told")
+    unreviewed_hours: float = Field(24, gt=0, description="flagged listings with no decision for longer are told (unreviewed)")
 
 
 class ReportSettings(_Model):

@@ -39,3 +39,17 @@ def check_health(config: Config, store: Store, now: datetime) -> Health:
         return Health(BAD_RUN, f"the last scheduled run #{run['id']} is {run['status']}: {run['error'] or '–'}", run)
     return Health(OK, f"the last scheduled run #{run['id']} completed "
                       f"({started.astimezone(config.schedule.zone):%Y-%m-%d %H:%M%z})", run)
+
+
+def next_due(config: Config, store: Store) -> dict | None:
+    """When the report index should start saying "no run since": the next scheduled fire after the last finished
+    scheduled run, plus the grace (None before the first scheduled run)."""
+    rows = list(store.db.query("select * from runs where kind = 'scheduled' and status != 'running' order by id desc limit 1"))
+    if not rows:
+        return None
+    started = datetime.fromisoformat(rows[0]["started_at"]).astimezone(config.schedule.zone)
+    due = trigger_for(config.schedule).get_next_fire_time(None, started)
+    if due is None:
+        return None
+    return {"at": (due + GRACE).isoformat(), "since": f"{started:%Y-%m-%d %H:%M}",
+            "why": f"run #{rows[0]['id']} was the last; is `auditor schedule` running?"}

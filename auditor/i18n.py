@@ -97,6 +97,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.col.trend": "Last {n} days ({first} – {last})",
         "report.no_rules": "No rule flagged anything in the last {n} days.",
         "report.networks": "Seller networks",
+        "report.health": "Site health",
+        "report.health.listings": "Listings read",
+        "report.health.trend": "Earlier runs, 7 days",
+        "report.health.pages": "Pages read / failed",
+        "report.health.blocked": "Blocked (403, 429, captcha)",
+        "report.health.parse": "Unparsed pages",
+        "report.health.ok": "as usual",
+        "report.health.drift": "Check the site profile: {why}",
+        "index.no_run_since": "No scheduled run since {when}: {why}",
         "report.networks_help": ("Accounts whose listings show the same picture (the same file or hash, or a picture "
                                  "matched to a confirmed one of another listing: re-encoded, resized, stickered, "
                                  "mirrored), across accounts and sites. Most flagged listings first."),
@@ -301,6 +310,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.col.trend": "過去 {n} 日（{first} – {last}）",
         "report.no_rules": "過去 {n} 日に一致したルールはありません。",
         "report.networks": "出品者ネットワーク",
+        "report.health": "サイトの状態",
+        "report.health.listings": "読んだ出品",
+        "report.health.trend": "過去 7 日の実行",
+        "report.health.pages": "読んだ / 失敗したページ",
+        "report.health.blocked": "ブロック（403・429・CAPTCHA）",
+        "report.health.parse": "解析できないページ",
+        "report.health.ok": "通常どおり",
+        "report.health.drift": "サイトプロファイルを確認してください：{why}",
+        "index.no_run_since": "{when} 以降、定時実行がありません：{why}",
         "report.networks_help": ("同じ画像（同じファイル・同じハッシュ、または別の出品で確認済みの画像に一致したもの："
                                  "再圧縮・縮小・ステッカー・左右反転を含む）を使う出品者のつながり。アカウントやサイトを"
                                  "またぎます。検出件数の多い順。"),

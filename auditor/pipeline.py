@@ -326,7 +326,10 @@ def write_run_reports(config: Config, store: Store, run_id: int) -> tuple[Path, 
     """The run's own report, the day's evidence manifest and (for runs that feed it) the day's report."""
     zone = config.schedule.zone
     write_run_manifests(store, config.evidence_dir, run_id, zone)
-    return write_reports(store, run_id, config.reports_dir, zone, config.evidence_dir, language=config.report.language)
+    from auditor.health import next_due  # health reads the schedule, whose job runs this module
+
+    return write_reports(store, run_id, config.reports_dir, zone, config.evidence_dir, language=config.report.language,
+                         due=next_due(config, store))
 
 
 def _record_failed_start(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],

@@ -42,6 +42,15 @@ class _BoundedLoader(yaml.SafeLoader):
                                                     f"{MAX_VALUES:,} entries", node.start_mark)
 
 
+# YAML 1.2 booleans: only true / false. YAML 1.1 also reads yes / no / on / off as booleans, which turned the
+# config's `on:` key (the events a notify destination takes) into True.
+_BoundedLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_BoundedLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                     list("tTfF"))
+
+
 class _Budget:
     def __init__(self) -> None:
         self.left = MAX_VALUES

@@ -30,6 +30,7 @@ from auditor.rules import check_rules
 from auditor.store import Store
 
 from conftest import RULES
+from test_notify import hook  # noqa: F401 - the webhook fixture
 
 
 def reencode(data: bytes, quality: int = 75, scale: float = 1.0) -> bytes:
@@ -253,8 +254,11 @@ def test_a_rule_testing_nudity_is_refused_without_the_opt_in_extra(tmp_path, mon
 
 # --- end to end ------------------------------------------------------------------------------------
 @pytest.mark.e2e
-def test_confirmed_pictures_catch_their_re_listings_and_the_seller_networks(config):
-    cfg = config.model_copy(update={"demo": config.demo.model_copy(update={"listings": 90})})
+def test_confirmed_pictures_catch_their_re_listings_and_the_seller_networks(config, hook):  # noqa: F811
+    from auditor.config import NotifySettings
+
+    cfg = config.model_copy(update={"demo": config.demo.model_copy(update={"listings": 90}),
+                                    "notify": [NotifySettings(url=hook.url, on=["network_grew"])]})
     days = list(run_days(cfg, 2, today=date(2026, 11, 26)))
     world = DemoWorld(cfg.demo.seed, 90)
     relisted = {k for k, e in world.day(2).events.items() if e == "relisted"}
@@ -271,6 +275,9 @@ def test_confirmed_pictures_catch_their_re_listings_and_the_seller_networks(conf
         assert store.count("image_links") >= 4 and not [f for f in store.failures_for_run(2) if f["kind"] == "image"]
         evidence = store.evidence_for(relisted)
         assert all(evidence[k] for k in relisted)  # flagged by its picture: captured like any other
+    [told] = hook.received  # day 2, when the re-listers' pictures linked them to the sellers they copied
+    assert "seller networks formed or grew" in told["title"] and f"run #{days[1].summary.run_id}" in told["title"]
+    assert all(s in told["message"] for net in world.networks(2) for _, s in net)
     doc = BeautifulSoup((Path(days[1].summary.day_report_dir) / "report.html").read_text(), "lxml")
     assert doc.select_one("section#networks") is not None
     assert "distance" in doc.text and "images.relisted_confirmed" in doc.text

@@ -319,8 +319,11 @@ def notify_test(ctx: click.Context) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--notify", "send", is_flag=True,
+              help="When no scheduled run finished in time (exit 4 or 5), send the no_run alert (once per outage); "
+                   "run it from cron, beside the scheduler it watches.")
 @click.pass_context
-def health(ctx: click.Context, as_json: bool) -> None:
+def health(ctx: click.Context, as_json: bool, send: bool) -> None:
     """For monitoring: is the daily audit healthy? One line, and the exit status says what is wrong.
 
     \b
@@ -335,6 +338,10 @@ def health(ctx: click.Context, as_json: bool) -> None:
     config = _config(ctx)
     with open_store(config) as store:
         result = check_health(config, store, utc_now())
+        if send:
+            from auditor.notify import notify_health
+
+            notify_health(config, store, result, utc_now())
     click.echo(json.dumps(result.as_json(), ensure_ascii=False) if as_json else result.message)
     ctx.exit(result.code)
 

@@ -20,7 +20,7 @@ from auditor.demo.catalog import Catalog, DemoListing
 
 PER_PAGE = 20
 FAULTS = ("500", "404", "hang", "broken", "429-once", "captcha", "redirect-loop", "drip", "reset", "huge",
-          "sjis", "eucjp-undeclared", "endless", "spin", "denied-503")
+          "sjis", "eucjp-undeclared", "endless", "spin", "denied-503", "redesign")
 
 
 class DemoServer(ThreadingHTTPServer):
@@ -107,7 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         fault = self.server.faults.get(self.path) or self.server.faults.get(split.path) or next(
             (kind for prefix, kind in self.server.faults.items() if prefix.endswith("/") and split.path.startswith(prefix)), None)
-        if fault:
+        self.redesigned = fault == "redesign"  # the page as usual, in markup the site profile no longer knows
+        if fault and not self.redesigned:
             hits = self.server.fault_hits[split.path] = self.server.fault_hits.get(split.path, 0) + 1
             if not (fault == "429-once" and hits > 1):
                 try:
@@ -263,6 +264,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(404, "text/html; charset=utf-8", _page("Not found", "<p>ページが見つかりません</p>").encode())
 
     def _html(self, body: str) -> None:
+        if getattr(self, "redesigned", False):
+            body = body.replace('class="', 'class="v2-').replace("data-", "data-v2-")
         self._send(200, "text/html; charset=utf-8", body.encode("utf-8"))
 
     def _json(self, data: dict) -> None:

@@ -37,8 +37,9 @@ def read_meta(data: bytes) -> list[str]:
     try:
         with Image.open(io.BytesIO(data)) as img:
             info = dict(img.info)
-            exif = img.getexif()
             kind = img.format or ""
+            # a PNG's EXIF can follow its pixels: Pillow would decode the whole image to look; a header one is read
+            exif = img.getexif() if kind != "PNG" or "exif" in info else Image.Exif()
     except Exception:  # noqa: BLE001 - unreadable metadata is no metadata
         return out
     if b"c2pa" in data and kind in _C2PA_TYPES:  # a manifest store is a JUMBF box labelled c2pa

@@ -21,7 +21,7 @@ __all__ = ["Report", "compile_day_report", "compile_run_report", "publish", "wri
 
 
 def write_reports(store: Store, run_id: int, reports_dir: Path, zone: ZoneInfo, evidence_dir: Path | None = None,
-                  language: str = "en") -> tuple[Path, Path | None]:
+                  language: str = "en", due: dict | None = None) -> tuple[Path, Path | None]:
     """A run's own report and, for a run that feeds the daily picture, its day's report; then the index."""
     reports_dir = Path(reports_dir)
     run = store.run(run_id)
@@ -34,7 +34,7 @@ def write_reports(store: Store, run_id: int, reports_dir: Path, zone: ZoneInfo, 
         report = compile_day_report(store, day, zone, reports_dir / day.isoformat(), evidence_dir, language)
         if report is not None:
             day_folder = publish(report, reports_dir, day.isoformat())
-    write_index(reports_dir, zone, language)
+    write_index(reports_dir, zone, language, due)
     return run_folder, day_folder
 
 

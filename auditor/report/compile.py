@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from auditor.images.networks import seller_networks
 from auditor.rules.model import SEVERITIES
 from auditor.settle import DAILY_KINDS
+from auditor.site_health import site_health
 from auditor.states import DOWN, NEEDS_DECISION, STATES
 from auditor.store import Store
 
@@ -153,6 +154,7 @@ class Report:
     language: str = "en"
     shadow: list[ShadowRow] = field(default_factory=list)
     networks: list = field(default_factory=list)  # images.networks.Network: sellers linked by shared pictures
+    health: list = field(default_factory=list)  # site_health.TargetHealth: per target, read and blocked, 7-day trend
 
     @property
     def runs(self) -> list[dict]:
@@ -369,7 +371,9 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
         sellers=_sellers(earned, seller_hits), by_severity={s: sum(1 for x in now if x.severity == s) for s in reversed(SEVERITIES)},
         trends=trends, trend_days=trend_days, failures=failures, failures_by_target=dict(by_target),
         manifest_href=Path(os.path.relpath(evidence_root / "manifests" / f"{day.isoformat()}.sha256", folder)).as_posix()
-        if evidence_root else None, language=language, shadow=shadow, networks=seller_networks(store)[:50])
+        if evidence_root else None, language=language, shadow=shadow, networks=seller_networks(store)[:50],
+        health=[h for run_id in sorted({c.run["id"] for c in covered}) for h in site_health(store, run_id)
+                if (run_id, h.target) in targets])
 
 
 def _needs(x: FlaggedListing, decision: dict | None, run_started: str) -> bool:

@@ -44,6 +44,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _LEADING_JUNK = re.compile(r"^[\x00-\x20\x7f\u00a0\u3000\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+")
 SCRIPT = resources.files("auditor.report").joinpath("templates/report.js").read_text(encoding="utf-8")
 SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
+INDEX_SCRIPT = resources.files("auditor.report").joinpath("templates/index.js").read_text(encoding="utf-8")
+INDEX_HASH = base64.b64encode(hashlib.sha256(INDEX_SCRIPT.encode("utf-8")).digest()).decode()
 CSP = ("default-src 'none'; script-src 'sha256-{h}'; style-src 'unsafe-inline'; img-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'")
 
@@ -235,9 +237,10 @@ def render_markdown(report: Report) -> str:
     return _env.get_template("report.md.j2").render(**_context(report))
 
 
-def render_index(days: list[dict], runs: list[dict], zone: ZoneInfo, language: str) -> str:
-    return _env.get_template("index.html.j2").render(days=days, runs=runs, csp=CSP.format(h=SCRIPT_HASH), zone=zone,
-                                                     lang=language)
+def render_index(days: list[dict], runs: list[dict], zone: ZoneInfo, language: str, due: dict | None = None) -> str:
+    """`due`: {at: the time the next scheduled run is due (ISO), since, why}: past it, the page says so in red."""
+    return _env.get_template("index.html.j2").render(days=days, runs=runs, csp=CSP.format(h=INDEX_HASH), zone=zone,
+                                                     lang=language, due=due, script=Markup(INDEX_SCRIPT))
 
 
 def _write_text(path: Path, text_: str) -> None:
@@ -325,11 +328,12 @@ def _summaries(base: Path, prefix: str) -> list[dict]:
     return out
 
 
-def write_index(reports_dir: Path, zone: ZoneInfo = ZoneInfo("UTC"), language: str = "en") -> Path:
-    """reports/index.html: every day's report (its latest version) and the runs, newest first."""
+def write_index(reports_dir: Path, zone: ZoneInfo = ZoneInfo("UTC"), language: str = "en", due: dict | None = None) -> Path:
+    """reports/index.html: every day's report (its latest version) and the runs, newest first; with `due`, a red
+    "no run since" line a reader sees once their clock is past the next scheduled run's time."""
     days = sorted((d for d in _summaries(Path(reports_dir), "") if d.get("scope") == "day"),
                   key=lambda d: d["day"], reverse=True)
     runs = sorted(_summaries(Path(reports_dir) / "runs", "runs/"), key=lambda d: d["run_id"], reverse=True)
     path = Path(reports_dir) / "index.html"
-    _write_text(path, render_index(days, runs[:200], zone, language))
+    _write_text(path, render_index(days, runs[:200], zone, language, due))
     return path

@@ -73,6 +73,18 @@ class ImageTables:
                 self.db.conn.executemany("insert or replace into image_links (site, item_id, other_site, other_item_id,"
                                          " distance, how, run_id, seen_at) values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
+    def record_network_members(self, sellers: Iterable[tuple[str, str]], run_id: int, at: datetime) -> set[tuple[str, str]]:
+        """Record sellers now in a seller network; returns those first seen in one in this run (the same answer when
+        asked again in the same run)."""
+        wanted = set(sellers)
+        known = {(r[0], r[1]): r[2] for r in self.db.execute("select site, seller_id, run_id from network_members")}
+        new = wanted - set(known)
+        if new:
+            with self.write():
+                self.db.conn.executemany("insert or ignore into network_members (site, seller_id, run_id, seen_at)"
+                                         " values (?, ?, ?, ?)", [[s, i, run_id, iso(at)] for s, i in sorted(new)])
+        return new | {k for k in wanted if known.get(k) == run_id}
+
     def ever_flagged_keys(self) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.db.execute("select distinct site, item_id from hits")]
 

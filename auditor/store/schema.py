@@ -180,6 +180,11 @@ def _migrate_15(db: sqlite_utils.Database) -> None:
     db["images"].add_column("nudity", str)
 
 
+def _migrate_16(db: sqlite_utils.Database) -> None:
+    """Sellers as members of seller networks, from the run that first saw them in one (the network_grew alert)."""
+    db["network_members"].create({"site": str, "seller_id": str, "run_id": int, "seen_at": str}, pk=("site", "seller_id"))
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
-              _migrate_15]
+              _migrate_15, _migrate_16]

@@ -1,0 +1,184 @@
+"""What a finished run should tell people: the alert events, worked out from the store.
+
+Events (the names `notify.on` takes):
+- run_failed / run_partial: the run's status;
+- target_empty: a target read no page at all;
+- new_critical: listings newly flagged (or escalated, or evaded) at or above min_severity, as one digest;
+- seller_rule: a seller crossing a seller rule for the first time;
+- network_grew: sellers linked by shared pictures: a network formed or gained a seller in this run;
+- rule_flood: a rule's hits far above its own 30-day baseline; sent when the flood starts, not again
+  while it lasts, and as one message for every flooding rule (no page per hit);
+- drift: a target that read no listing, or under half its 7-day median (site_health);
+- unreviewed: critical listings with no decision for longer than `unreviewed_hours`;
+- no_run: no finished scheduled run for longer than the schedule allows (`auditor health --notify`).
+
+Messages are text only (rule, matched text, seller, price, a link): never an image.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from auditor.images.networks import seller_networks
+from auditor.models import RunSummary
+from auditor.site_health import site_health
+from auditor.states import SEVERITY_RANK
+from auditor.store import Store
+
+MAX_LISTED = 20
+FLOOD_FACTOR, FLOOD_FLOOR, FLOOD_WINDOW, FLOOD_MIN_RUNS = 3.0, 10, timedelta(days=30), 3
+
+
+@dataclass(frozen=True)
+class Alert:
+    event: str
+    title: str
+    body: str
+    severity: str = "info"  # for events with a severity (new_critical, seller_rule): the worst in the message
+
+
+def _listed(lines: list[str]) -> str:
+    more = f"\n… and {len(lines) - MAX_LISTED} more in the report" if len(lines) > MAX_LISTED else ""
+    return "\n".join(lines[:MAX_LISTED]) + more
+
+
+def run_alerts(store: Store, summary: RunSummary, min_rank: int, now: datetime, unreviewed_hours: float = 24) -> list[Alert]:
+    """Every alert a finished run gives, for a destination that takes hits at or above min_rank."""
+    run = f"run #{summary.run_id} ({summary.kind})"
+    out = []
+    if summary.status == "failed":
+        out.append(Alert("run_failed", f"auditor: {run} FAILED", store.run(summary.run_id)["error"] or "see `auditor runs`"))
+    elif summary.status == "partial":
+        out.append(Alert("run_partial", f"auditor: {run} was partial", store.run(summary.run_id)["error"] or "–"))
+    for target in summary.targets:
+        if not summary.target_pages.get(target) and summary.status != "failed":
+            out.append(Alert("target_empty", f"auditor: target {target} read nothing in {run}",
+                             "every page failed, was blocked or was not reached: check the site and its profile"))
+    out += _drift(store, summary, run)  # a failed run included: a redesigned site fails its search pages
+    if summary.status == "failed":
+        return out
+    out += _new_critical(store, summary, min_rank, run)
+    out += _seller_rules(store, summary, min_rank, run)
+    out += _networks(store, summary, run, now)
+    out += _floods(store, summary, run)
+    previous = store.db.execute("select started_at from runs where id < ? order by id desc limit 1",
+                                [summary.run_id]).fetchone()
+    out += _unreviewed(store, min_rank, now, unreviewed_hours, datetime.fromisoformat(previous[0]) if previous else None)
+    return out
+
+
+def _new_critical(store: Store, summary: RunSummary, min_rank: int, run: str) -> list[Alert]:
+    fresh = [s for s in store.states_of_run(summary.run_id) if s["state"] in ("new", "escalated", "evaded")]
+    rows = store.listings_by_key([(s["site"], s["item_id"]) for s in fresh])
+    lines = []
+    for s in fresh:
+        rules = json.loads(s["rules"] or "{}")
+        worst = max((SEVERITY_RANK.get(v, 0) for v in rules.values()), default=0)
+        x = rows.get((s["site"], s["item_id"]))
+        if worst < min_rank or x is None:
+            continue
+        lines.append(f"[{s['state']}] {', '.join(sorted(rules))}: {x['title']} — seller {x['seller_id'] or '–'}, "
+                     f"{x['price'] or '–'} {x['currency'] or ''} — {x['url']}")
+    if not lines:
+        return []
+    return [Alert("new_critical", f"auditor: {len(lines)} listings need a decision ({run})", _listed(lines))]
+
+
+def _seller_rules(store: Store, summary: RunSummary, min_rank: int, run: str) -> list[Alert]:
+    crossed = [h for h in store.db.query(
+        "select * from seller_hits s where run_id = ? and not exists (select 1 from seller_hits p where p.run_id < s.run_id"
+        " and p.site = s.site and p.seller_id = s.seller_id and p.rule_id = s.rule_id) order by site, seller_id",
+        [summary.run_id]) if SEVERITY_RANK.get(h["severity"], 0) >= min_rank]
+    if not crossed:
+        return []
+    lines = [f"{h['rule_id']} ({h['severity']}): seller {h['seller_name'] or h['seller_id']} ({h['site']}/{h['seller_id']})"
+             f" — {h['listings']} listings, ¥{h['total']} within {h['within_days']} days" for h in crossed]
+    return [Alert("seller_rule", f"auditor: {len(crossed)} sellers crossed a seller rule ({run})", _listed(lines))]
+
+
+def _networks(store: Store, summary: RunSummary, run: str, now: datetime) -> list[Alert]:
+    """Networks with a seller first seen in a network in this run (recorded, so a network is told once per growth)."""
+    nets = seller_networks(store)
+    joined = store.record_network_members({s for n in nets for s in n.sellers}, summary.run_id, now)
+    grown = [n for n in nets if n.sellers & joined]
+    if not grown:
+        return []
+    lines = [f"{len(n.sellers)} sellers ({len(n.sellers & joined)} new), {n.flagged} flagged listings: "
+             + ", ".join(f"{n.names[s]} ({s[0]}/{s[1]}){' NEW' if s in joined else ''}" for s in sorted(n.sellers))
+             for n in grown]
+    return [Alert("network_grew", f"auditor: {len(grown)} seller networks formed or grew ({run})", _listed(lines))]
+
+
+def rule_counts(store: Store, run_id: int) -> dict[str, int]:
+    return {r["rule_id"]: r["n"] for r in store.db.query(
+        "select rule_id, count(*) as n from hits where run_id = ? group by rule_id", [run_id])}
+
+
+def flooding(store: Store, run: dict) -> dict[str, tuple[int, float]]:
+    """Rules whose hits in this run are over FLOOD_FACTOR x their mean over the earlier runs of the same kind in the
+    last 30 days (at least FLOOD_MIN_RUNS of them) and at least FLOOD_FLOOR: rule -> (hits, baseline)."""
+    since = (datetime.fromisoformat(run["started_at"]) - FLOOD_WINDOW).isoformat()
+    earlier = [r["id"] for r in store.db.query(
+        "select id from runs where id < ? and kind = ? and started_at >= ? and status in ('completed', 'partial')",
+        [run["id"], run["kind"], since])]
+    if len(earlier) < FLOOD_MIN_RUNS:
+        return {}
+    history = [rule_counts(store, r) for r in earlier]
+    out = {}
+    for rule, n in rule_counts(store, run["id"]).items():
+        baseline = statistics.mean(h.get(rule, 0) for h in history)
+        if n >= FLOOD_FLOOR and n > FLOOD_FACTOR * baseline:
+            out[rule] = (n, baseline)
+    return out
+
+
+def _floods(store: Store, summary: RunSummary, run_name: str) -> list[Alert]:
+    run = store.run(summary.run_id)
+    now = flooding(store, run)
+    if not now:
+        return []
+    before = store.db.execute("select id from runs where id < ? and kind = ? and status in ('completed', 'partial')"
+                              " order by id desc limit 1", [run["id"], run["kind"]]).fetchone()
+    already = flooding(store, store.run(before[0])) if before else {}
+    started = {r: v for r, v in now.items() if r not in already}
+    if not started:
+        return []
+    lines = [f"{rule}: {n} hits, against {base:.1f} a run over the last 30 days" for rule, (n, base) in sorted(started.items())]
+    return [Alert("rule_flood", f"auditor: {len(started)} rules flood ({run_name}) — check them before deciding",
+                  _listed(lines))]
+
+
+def _drift(store: Store, summary: RunSummary, run: str) -> list[Alert]:
+    drifting = [h for h in site_health(store, summary.run_id) if h.drift]
+    if not drifting:
+        return []
+    lines = [f"{h.target}: {h.drift} (pages read {h.pages_ok}, blocked {h.blocked}, parse failures {h.parse_failures})"
+             for h in drifting]
+    return [Alert("drift", f"auditor: {len(drifting)} targets read far fewer listings than usual ({run})",
+                  _listed(lines) + "\nThe marketplace may have changed its pages: check the site profile.")]
+
+
+def _unreviewed(store: Store, min_rank: int, now: datetime, hours: float, told_until: datetime | None) -> list[Alert]:
+    """Listings flagged and still up that came to wait longer than `hours` with no decision since the last run (each
+    listing is told once, not at every run)."""
+    cutoff = (now - timedelta(hours=hours)).isoformat()
+    after = (told_until - timedelta(hours=hours)).isoformat() if told_until else ""
+    waiting = [r for r in store.db.query(
+        "select site, item_id, state, rules, coalesce(review_since, since) as waiting_since from picture"
+        " where state in ('new', 'escalated', 'evaded', 'active') and coalesce(review_since, since) <= ?"
+        " and coalesce(review_since, since) > ? order by waiting_since", [cutoff, after])
+        if max((SEVERITY_RANK.get(v, 0) for v in json.loads(r["rules"] or "{}").values()), default=0) >= min_rank]
+    if waiting:
+        decided = store.latest_decisions([(r["site"], r["item_id"]) for r in waiting])
+        waiting = [r for r in waiting if (r["site"], r["item_id"]) not in decided  # or decided before it changed
+                   or decided[(r["site"], r["item_id"])]["decided_at"] < r["waiting_since"]]
+    if not waiting:
+        return []
+    rows = store.listings_by_key([(r["site"], r["item_id"]) for r in waiting])
+    lines = [f"{r['site']}/{r['item_id']}: {(rows.get((r['site'], r['item_id'])) or {}).get('title', '')}"
+             f" — waiting since {r['waiting_since'][:16]}" for r in waiting]
+    return [Alert("unreviewed", f"auditor: {len(waiting)} flagged listings have waited over {hours:g} hours for a decision",
+                  _listed(lines))]

@@ -1,0 +1,64 @@
+"""Site health: per target and run, what was read and what stood in the way, against the target's last 7 days.
+
+A profile that quietly reads nothing after a marketplace changed its markup is the failure nobody
+sees: the run completes, the report is empty. Each run's line per target says the listings read,
+the pages read and failed, how many failures were blocks (403 / 429 / captcha and bot walls) and
+how many were pages the profile could not parse, with the listings of the target's earlier runs of
+the last 7 days as a trend. A target *drifts* when it read no listing, or fewer than half the
+median of those earlier runs: its line goes red in the report and the `drift` alert is sent.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from auditor.store import Store
+
+WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class TargetHealth:
+    target: str
+    listings: int
+    pages_ok: int
+    pages_failed: int
+    blocked: int
+    parse_failures: int
+    trend: list[int] = field(default_factory=list)  # listings of the target's earlier runs in the window, oldest first
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.trend) if self.trend else None
+
+    @property
+    def drift(self) -> str | None:
+        """Why the target looks broken, or None."""
+        if self.listings == 0:
+            return "read no listing"
+        if self.median and self.listings < self.median / 2:
+            return f"read {self.listings} listings, under half its 7-day median of {self.median:g}"
+        return None
+
+
+def site_health(store: Store, run_id: int) -> list[TargetHealth]:
+    """One line per target the run audited, in the order the run had them."""
+    run = store.run(run_id)
+    started = datetime.fromisoformat(run["started_at"])
+    since = (started - WINDOW).isoformat()
+    done = store.run_targets(run_id)
+    failures: dict[tuple[str, str], int] = {(r["target"], r["what"]): r["n"] for r in store.db.query(
+        "select target, case when kind = 'blocked' or (kind = 'http_status' and (error like '%HTTP 403%'"
+        " or error like '%HTTP 429%')) then 'blocked' when kind = 'parse' then 'parse' else 'other' end as what,"
+        " count(*) as n from page_failures where run_id = ? group by target, what", [run_id])}
+    out = []
+    for target, row in done.items():
+        earlier = [r["listings"] or 0 for r in store.db.query(
+            "select t.listings from run_targets t join runs r on r.id = t.run_id where t.target = ? and r.id < ?"
+            " and r.started_at >= ? and r.status in ('completed', 'partial') order by r.id", [target, run_id, since])]
+        out.append(TargetHealth(
+            target, row["listings"] or 0, row["pages_ok"] or 0, row["pages_failed"] or 0,
+            failures.get((target, "blocked"), 0), failures.get((target, "parse"), 0), earlier))
+    return out
