@@ -108,6 +108,9 @@ class EvidenceSettings(_Model):
     images: bool = Field(True, description="also keep the listing's images")
     max_image_mb: float = Field(10.0, gt=0, description="larger images are not kept")
     concurrency: int = Field(2, ge=1, le=8, description="captures at once")
+    retention_days: int | None = Field(None, ge=1, description="`auditor evidence prune` removes captures older than "
+                                       "this, except those of listings a decision keeps (confirmed, escalated, "
+                                       "takedown); none: kept for ever")
 
 
 class ImageSettings(_Model):

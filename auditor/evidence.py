@@ -104,9 +104,7 @@ def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datet
     The files are written into a temporary folder beside the final one and renamed into place when all
     of them (and capture.json) are on disk: a capture folder is complete or absent, never half-written."""
     parent = root / safe_name(site) / safe_name(item_id)
-    if not root.exists():
-        root.mkdir(parents=True, mode=0o700)
-    parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private_dirs(root, parent)
     work = Path(tempfile.mkdtemp(prefix=PARTIAL, dir=parent))  # 0700, and so the capture folder it becomes
     try:
         files = [_write(work, "page.png", snap.png, "screenshot", snap.final_url),
@@ -168,10 +166,20 @@ def orphans(root: Path, site: str, item_id: str, known: set[str]) -> list[Eviden
     return found
 
 
+def _private_dirs(root: Path, folder: Path) -> None:
+    """Create root and every folder down to `folder` readable by the service's user alone (mkdir's mode
+    applies only to the last folder it makes)."""
+    if not root.exists():
+        root.mkdir(parents=True, mode=0o700)
+    for part in reversed([folder, *folder.parents]):
+        if part != root and part.is_relative_to(root) and not part.exists():
+            part.mkdir(mode=0o700, exist_ok=True)
+
+
 def write_manifest(root: Path, day: date, files: list[tuple[str, str]]) -> Path:
     """manifests/DAY.sha256 in `sha256sum` format: (sha256, path relative to root), sorted."""
     folder = root / "manifests"
-    folder.mkdir(parents=True, exist_ok=True)
+    _private_dirs(root, folder)
     path = folder / f"{day.isoformat()}.sha256"
     write_atomic(path, "".join(f"{digest}  {rel}\n" for digest, rel in sorted(files, key=lambda f: f[1])).encode("utf-8"))
     return path

@@ -402,6 +402,62 @@ def parse(ctx: click.Context, site: str, kind: str | None, allow: tuple[str, ...
 
 
 @cli.group()
+def evidence() -> None:
+    """Check the evidence files still hold, and remove what the retention allows."""
+
+
+@evidence.command("verify")
+@click.argument("day", required=False, metavar="[DAY]")
+@click.pass_context
+def evidence_verify(ctx: click.Context, day: str | None) -> None:
+    """Check every evidence file (of DAY, YYYY-MM-DD in UTC, or all) against the SHA-256 the database and the daily
+    manifests recorded when it was captured; name each file that is missing or changed. Exit 1 if any."""
+    from auditor.evidence_audit import verify_evidence
+    from auditor.pipeline import open_store
+
+    config = _config(ctx)
+    if day is not None:
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise click.BadParameter(f"{day!r} is not a day (YYYY-MM-DD)", param_hint="DAY") from None
+    with open_store(config) as store:
+        checked, problems = verify_evidence(store, config.evidence_dir, day)
+    for p in problems:
+        click.echo(str(p))
+    click.echo(f"{checked} files checked, {len(problems)} do not hold" if problems else f"{checked} files checked: all hold")
+    ctx.exit(1 if problems else 0)
+
+
+@evidence.command("prune")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+@click.option("--older-than", "days", type=click.IntRange(min=1), help="Days (default: evidence.retention_days).")
+@click.pass_context
+def evidence_prune(ctx: click.Context, dry_run: bool, days: int | None) -> None:
+    """Remove captures older than the retention, except those of listings a decision keeps (confirmed,
+    escalated, takedown requested or confirmed). Each removed file stays recorded in the database."""
+    import getpass
+
+    from auditor.evidence_audit import prunable, prune
+    from auditor.pipeline import open_store, utc_now
+
+    config = _config(ctx)
+    days = days or config.evidence.retention_days
+    if not days:
+        raise AuditorError("no retention: set evidence.retention_days in the config, or give --older-than DAYS")
+    with open_store(config) as store:
+        going = prunable(store, utc_now(), days)
+        for p in going:
+            click.echo(f"{'would remove' if dry_run else 'removing'} {p.folder} ({p.files} files, {p.bytes:,} bytes, "
+                       f"captured {p.captured_at[:10]})")
+        if not dry_run and going:
+            n = prune(store, config.evidence_dir, going, utc_now(), getpass.getuser())
+            click.echo(f"{n} files removed from {len(going)} captures")
+        elif not going:
+            click.echo(f"nothing is older than {days} days that a decision does not keep")
+
+
+@cli.group()
 def browser() -> None:
     """The headless Chromium auditor drives."""
 

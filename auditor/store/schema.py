@@ -185,6 +185,12 @@ def _migrate_16(db: sqlite_utils.Database) -> None:
     db["network_members"].create({"site": str, "seller_id": str, "run_id": int, "seen_at": str}, pk=("site", "seller_id"))
 
 
+def _migrate_17(db: sqlite_utils.Database) -> None:
+    """Evidence files removed by `auditor evidence prune`: what went, when, by whose command (verify skips them)."""
+    db["evidence_pruned"].create({"path": str, "sha256": str, "site": str, "item_id": str, "captured_at": str,
+                                  "pruned_at": str, "pruned_by": str}, pk="path")
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
-              _migrate_15, _migrate_16]
+              _migrate_15, _migrate_16, _migrate_17]

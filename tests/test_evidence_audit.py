@@ -1,0 +1,70 @@
+"""Evidence after a run: verify names a changed file, files are the service user's alone, prune keeps what a decision keeps."""
+
+from __future__ import annotations
+
+import stat
+from datetime import timedelta
+
+from click.testing import CliRunner
+
+from auditor.cli import cli
+from auditor.config import Target
+from auditor.evidence_audit import prunable
+from auditor.pipeline import AuditOptions, run_audit
+from auditor.review.decisions import decide
+from auditor.review.users import User
+from auditor.store import Store
+
+from conftest import RULES
+
+
+def test_verify_names_a_changed_byte_and_prune_keeps_confirmed_listings(config, demo_server, clock, tmp_path):
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(f"database: {config.database}\nreports_dir: {config.reports_dir}\nrules_dir: {RULES}\n"
+                           "log_file:\ncrawl: {allow_addresses: [127.0.0.1]}\n", encoding="utf-8")
+    run = lambda *a: CliRunner().invoke(cli, ["--config", str(config_file), *a])  # noqa: E731
+    target = Target(name="auction", site="demo_auction", start_urls=[demo_server.url + "/auction/search"])
+    with Store(config.database) as store:
+        summary = run_audit(config, store, AuditOptions(targets=[target], clock=clock))
+        flagged = sorted(store.flagged_keys(summary.run_id))
+    assert summary.evidence_captured >= 3
+    root = config.evidence_dir
+    captures = sorted(p for p in root.rglob("page.png"))
+    assert captures and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in root.rglob("*") if p.is_file())
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o700 for p in root.rglob("*") if p.is_dir())
+
+    ok = run("evidence", "verify")
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.strip().endswith("all hold")
+    changed = captures[0]
+    data = bytearray(changed.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit of one screenshot
+    changed.write_bytes(bytes(data))
+    bad = run("evidence", "verify")
+    rel = changed.relative_to(root).as_posix()
+    assert bad.exit_code == 1 and f"changed since it was captured (its SHA-256 differs): {rel}" in bad.output
+    assert bad.output.count("changed since") == 1 and "1 do not hold" in bad.output
+    changed.write_bytes(bytes(data[: len(data) // 2]))  # and put back nothing: a truncated file is changed too
+
+    kept = flagged[0]
+    with Store(config.database) as store:
+        decide(store, User(1, "aiko", "lead"), [kept], "confirmed", clock())
+        later = clock() + timedelta(days=31)
+        going = prunable(store, later, 30)
+        assert prunable(store, clock(), 30) == []  # nothing is old yet
+    assert going and kept not in {(p.site, p.item_id) for p in going}
+    assert {(p.site, p.item_id) for p in going} == set(flagged) - {kept}
+
+    with Store(config.database) as store:  # the CLI reads the machine's clock: age the captures instead
+        with store.write():
+            store.db.execute("update evidence set captured_at = '2026-01-01T00:00:00+00:00'")
+    dry = run("evidence", "prune", "--older-than", "30", "--dry-run")
+    assert dry.exit_code == 0 and dry.output.count("would remove") == len(flagged) - 1
+    assert all(p.is_file() for p in captures)
+    gone = run("evidence", "prune", "--older-than", "30")
+    assert gone.exit_code == 0 and f"from {len(flagged) - 1} captures" in gone.output
+    with Store(config.database) as store:
+        left = {(r["site"], r["item_id"]) for r in store.db.query("select site, item_id from evidence")}
+        assert left == {kept} and store.count("evidence_pruned") > 0
+    after = run("evidence", "verify")  # what prune removed is no failure; the kept capture still holds or not
+    assert "missing" not in after.output
