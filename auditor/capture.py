@@ -38,7 +38,8 @@ class EvidenceTaker:
     Use as `async with`: listing images are fetched over plain HTTP, under the run's address policy."""
 
     def __init__(self, browser, root: Path, settings: EvidenceSettings, store: Store, summary: RunSummary,
-                 clock: Callable[[], datetime], timeout: float, policy: AddressPolicy | None = None):
+                 clock: Callable[[], datetime], timeout: float, policy: AddressPolicy | None = None,
+                 zone: ZoneInfo | None = None):
         self.browser = browser
         self.policy = policy or AddressPolicy()
         self._client: httpx.AsyncClient | None = None
@@ -48,6 +49,7 @@ class EvidenceTaker:
         self.summary = summary
         self.clock = clock
         self.timeout = timeout
+        self.zone = zone  # the time zone annotated screenshots state (beside UTC)
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._work = Background()
         self._taking: set[tuple[str, str]] = set()  # listings with a capture in flight
@@ -102,7 +104,8 @@ class EvidenceTaker:
                     listing.url, ready_selector=ready_selector, timeout=self.timeout), self.timeout * 4 + 10)
                 if self.settings.images and listing.image_urls:
                     snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES])
-                evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock())
+                evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock(),
+                                                  self.zone)
             except Exception as e:  # noqa: BLE001 - whatever it was, the capture is recorded as failed, never lost
                 detail = e.detail if isinstance(e, CrawlError) else f"{type(e).__name__}: {e}"
                 if isinstance(e, (CrawlError, asyncio.TimeoutError, OSError)):

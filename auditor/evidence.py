@@ -2,7 +2,7 @@
 
 Layout under the evidence folder (by default reports/evidence/):
 
-    <site>/<item id>/<YYYYmmddTHHMMSSZ>/page.png, page.html, image-1.jpg, ..., capture.json
+    <site>/<item id>/<YYYYmmddTHHMMSSZ>/page.png, page-annotated.png, page.html, image-1.jpg, ..., capture.json
     manifests/<YYYY-MM-DD>.sha256      (`cd reports/evidence && sha256sum -c manifests/DAY.sha256`)
 
 A capture is written into a temporary `.partial-*` folder and renamed into place when complete:
@@ -19,10 +19,13 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from auditor.annotate import annotated
 from auditor.crawl.download import IMAGE_TYPES
 from auditor.files import write_atomic
 from auditor.models import Evidence, EvidenceFile
@@ -98,8 +101,9 @@ def _write(folder: Path, name: str, data: bytes, kind: str, source: str | None =
     return name, EvidenceFile(kind, name, hashlib.sha256(data).hexdigest(), len(data), source)
 
 
-def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datetime) -> Evidence:
-    """Write a snapshot into a new capture folder; capture.json lists every file with its hash.
+def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datetime, zone: ZoneInfo | None = None) -> Evidence:
+    """Write a snapshot into a new capture folder; capture.json lists every file with its hash. The screenshot
+    also gets an annotated copy (page-annotated.png: URL, time in `zone` and UTC, capture id on a band).
 
     The files are written into a temporary folder beside the final one and renamed into place when all
     of them (and capture.json) are on disk: a capture folder is complete or absent, never half-written."""
@@ -107,13 +111,17 @@ def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datet
     _private_dirs(root, parent)
     work = Path(tempfile.mkdtemp(prefix=PARTIAL, dir=parent))  # 0700, and so the capture folder it becomes
     try:
+        capture_id = uuid.uuid4().hex[:16]
         files = [_write(work, "page.png", snap.png, "screenshot", snap.final_url),
                  _write(work, "page.html", snap.html.encode("utf-8", "surrogatepass"), "html", snap.final_url)]
+        band = annotated(snap.png, snap.url, snap.final_url, at, zone or ZoneInfo("UTC"), capture_id)
+        if band is not None:
+            files.insert(1, _write(work, "page-annotated.png", band, "annotated", snap.final_url))
         for i, (url, ctype, body) in enumerate(snap.images, start=1):
             ext = IMAGE_TYPES.get(ctype.split(";")[0].strip().lower(), "bin")
             files.append(_write(work, f"image-{i}.{ext}", body, "image", url))
         record = {
-            "site": site, "item_id": item_id, "url": snap.url, "final_url": snap.final_url,
+            "capture_id": capture_id, "site": site, "item_id": item_id, "url": snap.url, "final_url": snap.final_url,
             "captured_at": at.astimezone(timezone.utc).isoformat(timespec="seconds"),
             "partial": snap.partial, "notes": list(snap.notes),
             "files": [{"name": name, "kind": f.kind, "sha256": f.sha256, "bytes": f.bytes,

@@ -174,7 +174,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
                         await browsers.enter_async_context(browser_for(config, addresses))
                     taker = await browsers.enter_async_context(EvidenceTaker(
                         shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
-                        config.crawl.page_timeout_seconds, addresses))
+                        config.crawl.page_timeout_seconds, addresses, config.schedule.zone))
                     owed = store.owed_evidence(names)
                     if owed:
                         rows = store.listings_by_key((r["site"], r["item_id"]) for r in owed)

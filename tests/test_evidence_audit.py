@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import stat
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
+from PIL import Image, ImageChops
 
+from auditor.annotate import band_lines
 from auditor.cli import cli
 from auditor.config import Target
 from auditor.evidence_audit import prunable
@@ -32,6 +36,19 @@ def test_verify_names_a_changed_byte_and_prune_keeps_confirmed_listings(config, 
     captures = sorted(p for p in root.rglob("page.png"))
     assert captures and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in root.rglob("*") if p.is_file())
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o700 for p in root.rglob("*") if p.is_dir())
+
+    # an annotated copy beside each raw screenshot: the page untouched under a band that states what it is
+    folder = captures[0].parent
+    record = json.loads((folder / "capture.json").read_text(encoding="utf-8"))
+    raw, copy = Image.open(folder / "page.png").convert("RGB"), Image.open(folder / "page-annotated.png").convert("RGB")
+    band = copy.height - raw.height
+    assert 40 < band < 400 and copy.width == raw.width
+    assert ImageChops.difference(copy.crop((0, band, copy.width, copy.height)), raw).getbbox() is None
+    assert "page-annotated.png" in {f["name"] for f in record["files"]} and len(record["capture_id"]) == 16
+    lines = band_lines(record["url"], record["final_url"], datetime.fromisoformat(record["captured_at"]),
+                       ZoneInfo("Asia/Tokyo"), record["capture_id"], 100)
+    assert record["capture_id"] in lines[0] and "JST (Asia/Tokyo)" in lines[1] and "UTC" in lines[1]
+    assert any(record["url"][:60] in line for line in lines)
 
     ok = run("evidence", "verify")
     assert ok.exit_code == 0, ok.output
