@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-import httpx
 
 from auditor.config import EvidenceSettings
 from auditor.crawl.addresses import AddressPolicy
-from auditor.crawl.checked import checked_client
+from auditor.crawl.checked import Clients
+from auditor.crawl.proxies import Proxies
 from auditor.crawl.download import fetch_image
 from auditor.errors import CrawlError
 from auditor import failpoints
@@ -39,10 +39,11 @@ class EvidenceTaker:
 
     def __init__(self, browser, root: Path, settings: EvidenceSettings, store: Store, summary: RunSummary,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy | None = None,
-                 zone: ZoneInfo | None = None):
+                 zone: ZoneInfo | None = None, proxies: Proxies | None = None):
+        self.proxies = proxies or Proxies()  # a target's upstream proxy carries its captures too
         self.browser = browser
         self.policy = policy or AddressPolicy()
-        self._client: httpx.AsyncClient | None = None
+        self._clients: Clients | None = None
         self.root = root
         self.settings = settings
         self.store = store
@@ -57,13 +58,13 @@ class EvidenceTaker:
     async def __aenter__(self) -> "EvidenceTaker":
         if left := await asyncio.to_thread(clean_partial, self.root):
             log.warning("removed %d half-written capture folder(s) a stopped run left", left)
-        self._client = checked_client(self.policy, follow_redirects=True, max_redirects=3)
+        self._clients = Clients(self.policy, follow_redirects=True, max_redirects=3)
         return self
 
     async def __aexit__(self, *exc) -> None:
         """Captures still in flight (the run was stopped) are cancelled, not failed: they stay owed."""
         await self._work.cancel()
-        await self._client.aclose()
+        await self._clients.aclose()
 
     def wanted(self, listing: Listing, recorded: Recorded) -> bool:
         return bool(recorded.new or recorded.changes) or not self.store.has_evidence(listing.site, listing.item_id)
@@ -100,10 +101,12 @@ class EvidenceTaker:
     async def _take(self, target: str, listing: Listing, ready_selector: str | None) -> None:
         async with self._slots:
             try:
+                proxy = self.proxies.for_target(target)
+                via = {"target": target} if proxy else {}  # the browser of the target's upstream proxy
                 snap = await asyncio.wait_for(self.browser.snapshot(
-                    listing.url, ready_selector=ready_selector, timeout=self.timeout), self.timeout * 4 + 10)
+                    listing.url, ready_selector=ready_selector, timeout=self.timeout, **via), self.timeout * 4 + 10)
                 if self.settings.images and listing.image_urls:
-                    snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES])
+                    snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES], proxy)
                 evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock(),
                                                   self.zone)
             except Exception as e:  # noqa: BLE001 - whatever it was, the capture is recorded as failed, never lost
@@ -122,9 +125,9 @@ class EvidenceTaker:
             self.store.evidence_taken(self.summary.run_id, evidence)
             self.summary.evidence_captured += 1
 
-    async def _with_images(self, snap, urls: tuple[str, ...]):
+    async def _with_images(self, snap, urls: tuple[str, ...], proxy: str | None = None):
         cap = int(self.settings.max_image_mb * 1_000_000)
-        got = await asyncio.gather(*(fetch_image(self._client, u, cap, self.timeout) for u in urls))
+        got = await asyncio.gather(*(fetch_image(self._clients.get(proxy), u, cap, self.timeout) for u in urls))
         return replace(snap, images=tuple(image for image, _ in got if image),
                        notes=snap.notes + tuple(note for _, note in got if note))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -173,6 +174,18 @@ class Target(_Model):
                                "text rule flags, or every listing (needed to catch a confirmed picture under a new title)")
     fetch: Literal["auto", "http", "browser"] = Field(
         "auto", description="auto: HTTP for server-rendered profiles, the browser for the rest and as a fallback")
+    proxy: str | None = Field(None, description="an http:// proxy every request of this target goes through, both "
+                                                "paths (e.g. one in Japan for Yahoo! Auctions); credentials as "
+                                                "http://user:${PROXY_PASSWORD}@host:port, read from the environment")
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, v: str | None) -> str | None:
+        if v is not None:
+            parts = urlsplit(v)
+            if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
+                raise ValueError(f"{_redacted_proxy(v)!r} is not an http://host:port proxy (socks5 is not supported yet)")
+        return v
 
     @field_validator("start_urls")
     @classmethod
@@ -271,20 +284,29 @@ def _apply_environment(data: dict) -> dict:
     if isinstance(data.get("notify"), list):  # secrets in alert URLs come from the environment, never the file
         data["notify"] = [{**n, "url": _expand(n["url"])} if isinstance(n, dict) and isinstance(n.get("url"), str) else n
                           for n in data["notify"]]
+    if isinstance(data.get("targets"), list):  # and so do proxy credentials
+        data["targets"] = [{**t, "proxy": _expand(t["proxy"], f"target {t.get('name')} proxy")}
+                           if isinstance(t, dict) and isinstance(t.get("proxy"), str) else t for t in data["targets"]]
     return data
 
 
-def _expand(url: str) -> str:
+def _expand(url: str, what: str = "notify url") -> str:
     import re
 
     def value(m) -> str:
         found = os.environ.get(m.group(1))
         if found is None:
-            raise ConfigError([Problem(Location(Path("config.yaml")), f"notify url needs ${{{m.group(1)}}}, "
+            raise ConfigError([Problem(Location(Path("config.yaml")), f"{what} needs ${{{m.group(1)}}}, "
                                                                      "which is not set in the environment")])
         return found
 
     return re.sub(r"\$\{([A-Z0-9_]+)\}", value, url)
+
+
+def _redacted_proxy(url: str) -> str:
+    """A proxy URL without its credentials, as logs and messages show it."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname and parts.port else f"{parts.scheme}://…"
 
 
 def config_problem(path: Path, message: str) -> ConfigError:

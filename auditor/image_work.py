@@ -31,7 +31,8 @@ from auditor.background import Background
 from auditor.capture import EvidenceTaker
 from auditor.config import ImageSettings
 from auditor.crawl.addresses import AddressPolicy
-from auditor.crawl.checked import checked_client
+from auditor.crawl.checked import Clients
+from auditor.crawl.proxies import Proxies
 from auditor.crawl.download import fetch_image
 from auditor.crawl.politeness import HostLimiter
 from auditor.images.analyse import Analyser
@@ -50,7 +51,9 @@ class ImageTaker:
 
     def __init__(self, root: Path, settings: ImageSettings, store: Store, summary: RunSummary, matcher: Matcher,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy, modes: dict[str, str],
-                 evidence: EvidenceTaker | None = None, page_rates: dict[str, float] | None = None):
+                 evidence: EvidenceTaker | None = None, page_rates: dict[str, float] | None = None,
+                 proxies: Proxies | None = None):
+        self.proxies = proxies or Proxies()  # a target's upstream proxy carries its images too
         self.modes = modes  # target -> none | flagged | all
         self.page_rates = page_rates or {}  # target -> its own requests per second, for images on its own host
         self.root, self.settings, self.store, self.summary = root, settings, store, summary
@@ -61,10 +64,10 @@ class ImageTaker:
         self._limiter = HostLimiter(2)
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._work = Background()
-        self._client = None
+        self._clients: Clients | None = None
 
     async def __aenter__(self) -> "ImageTaker":
-        self._client = checked_client(self.policy, follow_redirects=True, max_redirects=3)
+        self._clients = Clients(self.policy, follow_redirects=True, max_redirects=3)
         if len(self.banks):
             log.info("matching listing images against %d bank entries (%s)", len(self.banks),
                      ", ".join(sorted(self.matcher.uses_banks)))
@@ -73,7 +76,7 @@ class ImageTaker:
     async def __aexit__(self, *exc) -> None:
         await self._work.cancel()
         self._analyser.close()
-        await self._client.aclose()
+        await self._clients.aclose()
 
     def wants(self, target: str, hits: list[Hit]) -> bool:
         mode = self.modes.get(target, "none")
@@ -138,7 +141,7 @@ class ImageTaker:
         if target in self.page_rates and urlsplit(url).netloc == urlsplit(listing.url).netloc:
             rate = self.page_rates[target]  # the site's own host: the target's budget, shared with its pages
         async with self._slots, self._limiter.slot(url, rate):
-            image, why = await fetch_image(self._client, url, int(self.settings.max_mb * 1_000_000), self.timeout)
+            image, why = await fetch_image(self._clients.get(self.proxies.for_target(target)), url, int(self.settings.max_mb * 1_000_000), self.timeout)
         if image is None:
             self._failed(target, listing, why)
             return None

@@ -70,21 +70,23 @@ def address_policy(config: Config, aliases: dict[str, str] | None = None) -> Add
     return AddressPolicy.allowing(*config.crawl.allow_addresses, *local)
 
 
-def adaptive_for(config: Config, policy: AddressPolicy | None = None) -> AdaptiveFetcher:
-    """Plain HTTP for server-rendered pages; the browser, started when first needed, for the rest."""
+def adaptive_for(config: Config, policy: AddressPolicy | None = None, proxies: Proxies | None = None) -> AdaptiveFetcher:
+    """Plain HTTP for server-rendered pages; the browser, started when first needed, for the rest (one browser per
+    upstream proxy the targets use)."""
     policy = policy or address_policy(config)
+    proxies = proxies or Proxies()
     http = HttpFetcher(user_agent=config.crawl.user_agent, max_connections=config.crawl.http_concurrency,
-                       max_bytes=config.crawl.max_page_bytes, policy=policy)
-    return AdaptiveFetcher(http, lambda: browser_for(config, policy))
+                       max_bytes=config.crawl.max_page_bytes, policy=policy, proxies=proxies)
+    return AdaptiveFetcher(http, lambda proxy=None: browser_for(config, policy, proxy), proxies)
 
 
-def browser_for(config: Config, policy: AddressPolicy | None = None) -> BrowserFetcher:
+def browser_for(config: Config, policy: AddressPolicy | None = None, proxy: str | None = None) -> BrowserFetcher:
     b = config.browser
     return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.tabs,
                           recycle_after=b.recycle_after, block_resources=b.block_resources,
                           context_recycle_after=b.context_recycle_after,
                           max_bytes=config.crawl.max_page_bytes,
-                          user_agent=config.crawl.user_agent, policy=policy or address_policy(config))
+                          user_agent=config.crawl.user_agent, policy=policy or address_policy(config), proxy=proxy)
 
 
 def moved(url: str, before: list[dict[str, str]], now: dict[str, str]) -> str:

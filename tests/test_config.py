@@ -77,3 +77,17 @@ def test_every_message_is_in_japanese_and_english():
     assert set(MESSAGES["ja"]) == set(MESSAGES["en"])
     assert all(MESSAGES["ja"][k] and MESSAGES["en"][k] for k in MESSAGES["en"])
     assert text("ja", "state.evaded.short") == "回避" and text("en", "queue.count", n=3) == "3 cases"
+
+
+def test_a_target_proxy_reads_its_password_from_the_environment_and_only_http_proxies(tmp_path, monkeypatch):
+    path = tmp_path / "config.yaml"
+    path.write_text("targets:\n  - name: yahoo\n    site: yahoo_auctions\n    start_urls: [https://auctions.yahoo.co.jp/]\n"
+                    "    proxy: http://team:${JP_PROXY_PASSWORD}@proxy.example.jp:3128\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"target yahoo proxy needs \$\{JP_PROXY_PASSWORD\}"):
+        load_config(path, known_sites=set(PROFILES))
+    monkeypatch.setenv("JP_PROXY_PASSWORD", "s3cret")
+    assert load_config(path, known_sites=set(PROFILES)).targets[0].proxy == "http://team:s3cret@proxy.example.jp:3128"
+    path.write_text(path.read_text().replace("http://team:${JP_PROXY_PASSWORD}@", "socks5://"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="is not an http://host:port proxy") as e:
+        load_config(path, known_sites=set(PROFILES))
+    assert "s3cret" not in str(e.value)

@@ -13,16 +13,20 @@ import asyncio
 import logging
 from typing import Callable
 
+from auditor.crawl.proxies import Proxies
+
 log = logging.getLogger(__name__)
 
 MODES = ("auto", "http", "browser")
 
 
 class AdaptiveFetcher:
-    def __init__(self, http, make_browser: Callable[[], object]):
+    def __init__(self, http, make_browser: Callable[..., object], proxies: Proxies | None = None):
         self.http = http
-        self._make_browser = make_browser
+        self._make_browser = make_browser  # make_browser(proxy) for a target behind an upstream proxy
+        self.proxies = proxies or Proxies()
         self._browser = None
+        self._proxied: dict[str, object] = {}  # upstream proxy -> its browser
         self._lock = asyncio.Lock()
         self.browser_targets: set[str] = set()  # targets moved to the browser during the run
 
@@ -32,12 +36,21 @@ class AdaptiveFetcher:
 
     async def __aexit__(self, *exc) -> None:
         try:
-            if self._browser is not None:
-                await self._browser.__aexit__(*exc)
+            for browser in [self._browser, *self._proxied.values()]:
+                if browser is not None:
+                    await browser.__aexit__(*exc)
         finally:
             await self.http.__aexit__(*exc)
 
-    async def browser(self):
+    async def browser(self, target: str | None = None):
+        proxy = self.proxies.for_target(target)
+        if proxy:
+            async with self._lock:
+                if proxy not in self._proxied:
+                    browser = self._make_browser(proxy)
+                    await browser.__aenter__()
+                    self._proxied[proxy] = browser
+                return self._proxied[proxy]
         async with self._lock:
             if self._browser is None:
                 browser = self._make_browser()
@@ -48,7 +61,7 @@ class AdaptiveFetcher:
 
     async def fetcher_for(self, target: str, mode: str, needs_browser: bool):
         if mode == "browser" or (mode == "auto" and (needs_browser or target in self.browser_targets)):
-            return await self.browser()
+            return await self.browser(target)
         return self.http
 
     def move_to_browser(self, target: str) -> None:
@@ -56,5 +69,5 @@ class AdaptiveFetcher:
             log.warning("target %s: its pages need JavaScript after all; using the browser for it from now on", target)
             self.browser_targets.add(target)
 
-    async def snapshot(self, url: str, **kwargs):
-        return await (await self.browser()).snapshot(url, **kwargs)
+    async def snapshot(self, url: str, target: str | None = None, **kwargs):
+        return await (await self.browser(target)).snapshot(url, **kwargs)

@@ -123,6 +123,20 @@ class AddressPolicy:
             raise Refusal("the address has no host")
         return parts.hostname, port
 
+    def check_literal(self, host: str, port: int) -> None:
+        """Refusal for an internal address written out (an IP literal, localhost), without resolving a name: what
+        is still checked here when an upstream proxy resolves names (auditor/crawl/proxies.py)."""
+        name = host.lower().rstrip(".").strip("[]")
+        try:
+            ip = ipaddress.ip_address(name)
+        except ValueError:
+            if name == "localhost" or name.endswith(".localhost"):
+                raise Refusal(f"{name} is this machine") from None
+            return
+        reason = why_not_public(ip)
+        if reason and not any(a.allows(name, ip, port) for a in self.allow):
+            raise Refusal(f"{name} is {reason}; crawl.allow_addresses can allow it")
+
     def resolve(self, host: str, port: int) -> IP | str:
         """The address to connect to (an IP, or the host name itself when an allowance names the host).
 

@@ -51,8 +51,10 @@ class BrowserFetcher:
 
     def __init__(self, *, executable: str | None = None, headless: bool = True, concurrency: int = 4,
                  recycle_after: int = 40, block_resources: bool = True, user_agent: str | None = None,
-                 context_recycle_after: int = 500, max_bytes: int = 10_000_000, policy: AddressPolicy | None = None):
-        self.egress = EgressProxy(policy or AddressPolicy())  # every request of the browser goes through it
+                 context_recycle_after: int = 500, max_bytes: int = 10_000_000, policy: AddressPolicy | None = None,
+                 proxy: str | None = None):
+        self.egress = EgressProxy(policy or AddressPolicy(), upstream=proxy)  # every request of the browser, and on
+        # through the target's upstream proxy when it has one
         self._executable = executable
         self._headless = headless
         self._size = concurrency

@@ -47,3 +47,44 @@ def checked_client(policy: AddressPolicy, *, max_connections: int = 8, **kwargs)
         max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
         network_backend=CheckedBackend(policy))
     return httpx.AsyncClient(transport=transport, trust_env=False, **kwargs)
+
+
+class _RefusingInternal(httpx.AsyncBaseTransport):
+    """A proxied transport that still refuses, before anything is sent, an internal address written out in a URL
+    (each redirect hop included); names resolve at the proxy (auditor/crawl/proxies.py)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, policy: AddressPolicy):
+        self.inner, self.policy = inner, policy
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.policy.check_literal(request.url.host, request.url.port or 0)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def proxied_client(proxy: str, policy: AddressPolicy, *, max_connections: int = 8, **kwargs) -> httpx.AsyncClient:
+    """An httpx client whose every request goes through an upstream http:// proxy (a target's `proxy:`)."""
+    transport = httpx.AsyncHTTPTransport(proxy=proxy, limits=httpx.Limits(max_connections=max_connections),
+                                         trust_env=False)
+    return httpx.AsyncClient(transport=_RefusingInternal(transport, policy), trust_env=False, **kwargs)
+
+
+class Clients:
+    """The checked client, and one client per upstream proxy, made when first asked for; `aclose` closes them all."""
+
+    def __init__(self, policy: AddressPolicy, **kwargs):
+        self.policy, self.kwargs = policy, kwargs
+        self._made: dict[str | None, httpx.AsyncClient] = {}
+
+    def get(self, proxy: str | None = None) -> httpx.AsyncClient:
+        if proxy not in self._made:
+            self._made[proxy] = (proxied_client(proxy, self.policy, **self.kwargs) if proxy
+                                 else checked_client(self.policy, **self.kwargs))
+        return self._made[proxy]
+
+    async def aclose(self) -> None:
+        for client in self._made.values():
+            await client.aclose()
+        self._made.clear()

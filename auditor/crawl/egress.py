@@ -6,7 +6,9 @@ or a DNS answer that changes between check and connection cannot reach an intern
 (Playwright's request routing sees neither redirects nor WebSockets; a proxy sees everything).
 
 HTTPS and WebSockets come as CONNECT tunnels; plain HTTP as absolute-URI requests, answered
-one per connection. A refused request gets `403` with the reason in the status line and in an
+one per connection. With an `upstream` proxy (a target's `proxy:`), every connection goes on
+through it instead: a CONNECT tunnel through the upstream for HTTPS, an absolute-URI request to
+it for plain HTTP (auditor/crawl/proxies.py says what is then checked where). A refused request gets `403` with the reason in the status line and in an
 `X-Auditor-Refused` header, and is remembered in `refusals`.
 """
 
@@ -21,6 +23,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from auditor.crawl.addresses import AddressPolicy, Refusal
+from auditor.crawl.proxies import basic_auth, shown
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +44,9 @@ class RefusedRequest:
 class EgressProxy:
     """Start with `with EgressProxy(policy) as proxy:`; `proxy.url` is what clients are given."""
 
-    def __init__(self, policy: AddressPolicy):
+    def __init__(self, policy: AddressPolicy, upstream: str | None = None):
         self.policy = policy
+        self.upstream = upstream
         self.refusals: deque[RefusedRequest] = deque(maxlen=1000)
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -104,8 +108,24 @@ class EgressProxy:
         await _close(writer)
 
     async def _open(self, host: str, port: int):
+        if self.upstream:
+            self.policy.check_literal(host, port)
+            parts = urlsplit(self.upstream)
+            return await asyncio.wait_for(asyncio.open_connection(parts.hostname, parts.port or 80, limit=MAX_HEAD),
+                                          CONNECT_TIMEOUT)
         target = await asyncio.get_running_loop().run_in_executor(None, self.policy.resolve, host, port)
         return await asyncio.wait_for(asyncio.open_connection(str(target), port, limit=MAX_HEAD), CONNECT_TIMEOUT)
+
+    async def _tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int) -> bool:
+        """Ask the upstream proxy for a tunnel to host:port; whether it gave one."""
+        auth = basic_auth(self.upstream or "")
+        writer.write(f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n".encode("latin-1")
+                     + (f"Proxy-Authorization: {auth}\r\n".encode() if auth else b"") + b"\r\n")
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), CONNECT_TIMEOUT)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, asyncio.TimeoutError):
+            return False
+        return head.split(b" ", 2)[1:2] == [b"200"]
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -145,12 +165,21 @@ class EgressProxy:
             log.debug("egress to %s:%d failed: %s", host, port, e)
             await _close(writer)
             return
+        if method == "CONNECT" and self.upstream and not await self._tunnel(up_reader, up_writer, host, port):
+            writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            log.warning("the upstream proxy %s gave no tunnel to %s:%d", shown(self.upstream), host, port)
+            await _close(up_writer)
+            await _close(writer)
+            return
         if method == "CONNECT":
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         else:
             parts = urlsplit(target)
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            up_writer.write(f"{method} {path} {version}\r\n".encode("latin-1") + _headers(rest) + b"Connection: close\r\n\r\n")
+            auth = basic_auth(self.upstream) if self.upstream else None
+            line = f"{method} {target if self.upstream else path} {version}\r\n".encode("latin-1")
+            up_writer.write(line + _headers(rest) + (f"Proxy-Authorization: {auth}\r\n".encode() if auth else b"")
+                            + b"Connection: close\r\n\r\n")
             try:
                 response = await up_reader.readuntil(b"\r\n\r\n")
             except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):

@@ -12,7 +12,8 @@ import httpx
 from auditor.crawl.addresses import AddressPolicy, Refusal
 from auditor.crawl.browser import FetchedPage
 from auditor.crawl.charset import decode_html
-from auditor.crawl.checked import checked_client
+from auditor.crawl.checked import Clients
+from auditor.crawl.proxies import Proxies
 from auditor.errors import AddressRefused, FetchTimeout, NetworkError, PageTooLarge, TooManyRedirects
 
 MAX_REDIRECTS = 5
@@ -20,25 +21,31 @@ MAX_REDIRECTS = 5
 
 class HttpFetcher:
     def __init__(self, *, user_agent: str | None = None, max_connections: int = 8, max_bytes: int = 10_000_000,
-                 policy: AddressPolicy | None = None):
+                 policy: AddressPolicy | None = None, proxies: Proxies | None = None):
         self._headers = {"User-Agent": user_agent} if user_agent else {}
         self._max_bytes = max_bytes
         self._max_connections = max_connections
         self.policy = policy or AddressPolicy()
-        self._client: httpx.AsyncClient | None = None
+        self.proxies = proxies or Proxies()
+        self._clients: Clients | None = None
 
     async def __aenter__(self) -> "HttpFetcher":
-        self._client = checked_client(self.policy, max_connections=self._max_connections, headers=self._headers,
-                                      follow_redirects=True, max_redirects=MAX_REDIRECTS)
+        self._clients = Clients(self.policy, max_connections=self._max_connections, headers=self._headers,
+                                follow_redirects=True, max_redirects=MAX_REDIRECTS)
+        self._clients.get()
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self._client.aclose()
+        await self._clients.aclose()
+
+    def client_for(self, url: str) -> httpx.AsyncClient:
+        """The checked client, or the client of the upstream proxy of the target this URL belongs to."""
+        return self._clients.get(self.proxies.for_url(url))
 
     async def fetch(self, url: str, *, ready_selector: str | None, timeout: float) -> FetchedPage:
         try:
             self.policy.check_url(url)
-            async with self._client.stream("GET", url, timeout=timeout) as r:
+            async with self.client_for(url).stream("GET", url, timeout=timeout) as r:
                 raw = r.headers.get("content-length") or "0"
                 declared = int(raw) if raw.isdigit() else 0
                 if declared > self._max_bytes:

@@ -1,0 +1,89 @@
+"""A target's upstream proxy carries every request of that target, on both paths; other targets go direct."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+
+from auditor.config import Target
+from auditor.demo import serve_demo
+from auditor.pipeline import AuditOptions, run_audit
+from auditor.store import Store
+
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class CountingProxy(ThreadingHTTPServer):
+    """A forward proxy on 127.0.0.1 that relays absolute-URI GETs and records each one, with its credentials."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Relay)
+        self.seen: list[str] = []
+        self.auth: set[str | None] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://tanaka:s%C3%A9cret@127.0.0.1:{self.server_address[1]}"
+
+
+class _Relay(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):  # noqa: N802
+        self.server.seen.append(self.path)
+        self.server.auth.add(self.headers.get("Proxy-Authorization"))
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in ("proxy-authorization", "proxy-connection", "connection", "host")}
+        try:
+            with _DIRECT.open(urllib.request.Request(self.path, headers=headers), timeout=15) as r:
+                status, body, ctype = r.status, r.read(), r.headers.get("Content-Type")
+        except urllib.error.HTTPError as e:
+            status, body, ctype = e.code, e.read(), e.headers.get("Content-Type")
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def proxy():
+    server = CountingProxy()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("path", ["http", "browser"])
+def test_every_request_of_a_proxied_target_goes_through_its_proxy(config, small_catalog, proxy, path):
+    config = config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": False})})
+    with serve_demo(small_catalog) as server:
+        targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
+                          fetch=path, images="all", proxy=proxy.url),
+                   Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"], images="none")]
+        with Store(config.database) as store:
+            summary = run_audit(config, store, AuditOptions(targets=targets))
+            pictures = store.count("listing_images")
+        direct = [p for p, _ in server.clients]
+    assert summary.status == "completed", summary.failures
+    through = [urlsplit(u).path + (f"?{urlsplit(u).query}" if urlsplit(u).query else "") for u in proxy.seen]
+    pages = [p for p in through if p.startswith("/auction/")]
+    assert len(pages) == summary.target_pages["auction"]  # every page the target read, through its proxy
+    assert "/robots.txt" in through and len([p for p in through if p.startswith("/img/")]) >= pictures > 0
+    assert not [p for p in through if p.startswith(("/flea/", "/api/"))]  # the other target went direct
+    assert sorted(p for p in direct if p.startswith("/auction/")) == sorted(pages)  # none reached it any other way
+    expected = "Basic " + base64.b64encode("tanaka:sécret".encode()).decode()
+    assert proxy.auth == {expected}  # the credentials of the proxy URL, on every request
