@@ -24,6 +24,7 @@ from auditor.crawl.download import fetch_image
 from auditor.errors import CrawlError
 from auditor import failpoints
 from auditor.background import Background
+from auditor.timestamps import stamp
 from auditor.evidence import clean_partial, orphans, save_snapshot, write_manifest
 from auditor.models import Listing, PageFailure, PageKind, RunSummary
 from auditor.store import Recorded, Store
@@ -148,9 +149,9 @@ def write_day_manifest(store: Store, root: Path, day: date, zone: ZoneInfo) -> P
     return write_manifest(root, day, [(r["sha256"], r["path"]) for r in rows])
 
 
-def write_run_manifests(store: Store, root: Path, run_id: int, zone: ZoneInfo) -> list[Path]:
+def write_run_manifests(store: Store, root: Path, run_id: int, zone: ZoneInfo, tsa_url: str | None = None) -> list[Path]:
     """The manifest of every day (in the configured zone) on which this run captured evidence: a run that
-    crosses midnight lists each file in the manifest of the day it was taken."""
+    crosses midnight lists each file in the manifest of the day it was taken. With a TSA, each is time-stamped."""
     days = sorted({datetime.fromisoformat(at).astimezone(zone).date() for at in store.evidence_times(run_id)})
     written = []
     for day in days:
@@ -162,4 +163,6 @@ def write_run_manifests(store: Store, root: Path, run_id: int, zone: ZoneInfo) -
             continue
         if path is not None:
             written.append(path)
+            if tsa_url:
+                stamp(path, tsa_url)
     return written

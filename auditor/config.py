@@ -112,6 +112,10 @@ class EvidenceSettings(_Model):
     retention_days: int | None = Field(None, ge=1, description="`auditor evidence prune` removes captures older than "
                                        "this, except those of listings a decision keeps (confirmed, escalated, "
                                        "takedown); none: kept for ever")
+    tsa_url: str | None = Field(None, description="an RFC 3161 time-stamping authority: each day's manifest is "
+                                                  "time-stamped by it after every run (e.g. http://timestamp.digicert.com)")
+    tsa_certs: Path | None = Field(None, description="a PEM file of the authority's root (and intermediate) "
+                                                     "certificates, for `auditor evidence verify`")
 
 
 class ImageSettings(_Model):

@@ -20,6 +20,7 @@ from pathlib import Path
 from auditor.evidence import sha256_of
 from auditor.store import Store
 from auditor.store.times import iso
+from auditor.timestamps import check
 
 KEEP_VERDICTS = ("confirmed", "escalate", "takedown_requested", "removal_confirmed")
 
@@ -33,8 +34,10 @@ class Problem:
         return f"{self.why}: {self.path}"
 
 
-def verify_evidence(store: Store, root: Path, day: str | None = None) -> tuple[int, list[Problem]]:
-    """(files checked, problems): the database's files and the manifests' lines (of one day, or all)."""
+def verify_evidence(store: Store, root: Path, day: str | None = None, tsa_certs: Path | None = None,
+                    stamped: bool = False) -> tuple[int, list[Problem]]:
+    """(files checked, problems): the database's files, the manifests' lines (of one day, or all) and, where a
+    manifest has a time-stamp token, the token (`stamped`: a manifest without one is a problem too)."""
     root = Path(root)
     rows = list(store.db.query("select path, sha256 from evidence" + (" where substr(captured_at, 1, 10) = ?" if day else ""),
                                [day] if day else []))
@@ -45,6 +48,9 @@ def verify_evidence(store: Store, root: Path, day: str | None = None) -> tuple[i
         recorded[r["path"]] = r["sha256"]
     manifests = sorted((root / "manifests").glob(f"{day or '*'}.sha256")) if (root / "manifests").is_dir() else []
     for manifest in manifests:
+        _, why = check(manifest, tsa_certs)
+        if why and (why != "not time-stamped" or stamped):
+            problems.append(Problem(f"manifests/{manifest.name}", why))
         for n, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
             digest, _, rel = line.partition("  ")
             if not rel or rel in pruned:

@@ -233,7 +233,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
     if opts.write_report:
         summary.report_dir, summary.day_report_dir = _write_reports(config, store, run_id, kind, opts)
     elif summary.evidence_captured:
-        write_run_manifests(store, config.evidence_dir, run_id, config.schedule.zone)
+        write_run_manifests(store, config.evidence_dir, run_id, config.schedule.zone, config.evidence.tsa_url)
     notify_run(config, store, summary, opts.clock())
     log.info("run %d %s: %d pages ok, %d failed, %d flagged now", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged_now)
@@ -327,7 +327,7 @@ def _write_reports(config: Config, store: Store, run_id: int, kind: str, opts: A
 def write_run_reports(config: Config, store: Store, run_id: int) -> tuple[Path, Path | None]:
     """The run's own report, the day's evidence manifest and (for runs that feed it) the day's report."""
     zone = config.schedule.zone
-    write_run_manifests(store, config.evidence_dir, run_id, zone)
+    write_run_manifests(store, config.evidence_dir, run_id, zone, config.evidence.tsa_url)
     from auditor.health import next_due  # health reads the schedule, whose job runs this module
 
     return write_reports(store, run_id, config.reports_dir, zone, config.evidence_dir, language=config.report.language,

@@ -9,6 +9,7 @@ from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy
 from auditor.crawl.adaptive import AdaptiveFetcher
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.http import HttpFetcher
+from auditor.crawl.proxies import Proxies
 from auditor.errors import AuditorError
 from auditor.sites import get_profile
 

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
-from datetime import datetime, timedelta
+import threading
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageChops
 
 from auditor.annotate import band_lines
 from auditor.cli import cli
 from auditor.config import Target
-from auditor.evidence_audit import prunable
+from auditor.evidence_audit import prunable, verify_evidence
 from auditor.pipeline import AuditOptions, run_audit
 from auditor.review.decisions import decide
 from auditor.review.users import User
 from auditor.store import Store
+from auditor.timestamps import check, stamp, token_path
 
 from conftest import RULES
+from tsa import Authority, make_authority
 
 
 def test_verify_names_a_changed_byte_and_prune_keeps_confirmed_listings(config, demo_server, clock, tmp_path):
@@ -85,3 +90,37 @@ def test_verify_names_a_changed_byte_and_prune_keeps_confirmed_listings(config, 
         assert left == {kept} and store.count("evidence_pruned") > 0
     after = run("evidence", "verify")  # what prune removed is no failure; the kept capture still holds or not
     assert "missing" not in after.output
+
+
+def test_manifests_are_time_stamped_by_a_local_authority_and_verify_checks_the_tokens(config, demo_server, clock,
+                                                                                      tmp_path):
+    shutil.which("openssl") or pytest.skip("openssl is not installed here (Debian's openssl package has it)")
+    (tmp_path / "tsa").mkdir()
+    authority = Authority(tmp_path / "tsa")
+    threading.Thread(target=authority.serve_forever, daemon=True).start()
+    try:
+        config = config.model_copy(update={"evidence": config.evidence.model_copy(
+            update={"tsa_url": authority.url, "tsa_certs": authority.root})})
+        target = Target(name="auction", site="demo_auction", start_urls=[demo_server.url + "/auction/search"])
+        with Store(config.database) as store:
+            run_audit(config, store, AuditOptions(targets=[target], clock=clock))
+            [manifest] = sorted((config.evidence_dir / "manifests").glob("*.sha256"))
+            assert authority.stamped >= 1 and token_path(manifest).is_file()
+            when, why = check(manifest, authority.root)
+            assert why is None and abs((when - datetime.now(timezone.utc)).total_seconds()) < 120
+            assert verify_evidence(store, config.evidence_dir, tsa_certs=authority.root, stamped=True)[1] == []
+            # a token for another hash does not hold for this manifest
+            other = tmp_path / "other.sha256"
+            other.write_text("0" * 64 + "  x/y\n")
+            assert stamp(other, authority.url) is not None
+            shutil.copy(token_path(other), token_path(manifest))
+            _, why = check(manifest, authority.root)
+            assert why is not None and why.startswith("its time-stamp does not hold")
+            problems = verify_evidence(store, config.evidence_dir, tsa_certs=authority.root, stamped=True)[1]
+            assert [str(p) for p in problems] == [f"{why}: manifests/{manifest.name}"]
+            # and a token checked against another authority's root does not hold either
+            (tmp_path / "elsewhere").mkdir()
+            _, why = check(other, make_authority(tmp_path / "elsewhere"))
+            assert why is not None and why.startswith("its time-stamp does not hold")
+    finally:
+        authority.shutdown()

@@ -240,7 +240,7 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool) -> None:
             if not store.db["runs"].count_where("id = ?", [run_id]):
                 raise AuditorError(f"no run #{run_id} (see `auditor runs`)")
             runs_dir = config.reports_dir / "runs"
-            write_run_manifests(store, config.evidence_dir, run_id, zone)  # one a full disk kept from being written
+            write_run_manifests(store, config.evidence_dir, run_id, zone, config.evidence.tsa_url)  # one a full disk kept from being written
             folder = publish(compile_run_report(store, run_id, zone, runs_dir / str(run_id), config.evidence_dir,
                                                 config.report.language), runs_dir, str(run_id))
             write_index(config.reports_dir, zone, config.report.language)
@@ -411,7 +411,8 @@ def evidence() -> None:
 @click.pass_context
 def evidence_verify(ctx: click.Context, day: str | None) -> None:
     """Check every evidence file (of DAY, YYYY-MM-DD in UTC, or all) against the SHA-256 the database and the daily
-    manifests recorded when it was captured; name each file that is missing or changed. Exit 1 if any."""
+    manifests recorded when it was captured, and each manifest's RFC 3161 time-stamp against the authority's
+    certificates (evidence.tsa_certs); name each file that does not hold. Exit 1 if any."""
     from auditor.evidence_audit import verify_evidence
     from auditor.pipeline import open_store
 
@@ -422,7 +423,8 @@ def evidence_verify(ctx: click.Context, day: str | None) -> None:
         except ValueError:
             raise click.BadParameter(f"{day!r} is not a day (YYYY-MM-DD)", param_hint="DAY") from None
     with open_store(config) as store:
-        checked, problems = verify_evidence(store, config.evidence_dir, day)
+        checked, problems = verify_evidence(store, config.evidence_dir, day, config.evidence.tsa_certs,
+                                            stamped=bool(config.evidence.tsa_url))
     for p in problems:
         click.echo(str(p))
     click.echo(f"{checked} files checked, {len(problems)} do not hold" if problems else f"{checked} files checked: all hold")
