@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from auditor.config import EvidenceSettings
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.checked import Clients
-from auditor.crawl.proxies import Proxies
+from auditor.crawl.routes import Access, Routes
 from auditor.crawl.download import fetch_image
 from auditor.errors import CrawlError
 from auditor import failpoints
@@ -40,8 +40,8 @@ class EvidenceTaker:
 
     def __init__(self, browser, root: Path, settings: EvidenceSettings, store: Store, summary: RunSummary,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy | None = None,
-                 zone: ZoneInfo | None = None, proxies: Proxies | None = None):
-        self.proxies = proxies or Proxies()  # a target's upstream proxy carries its captures too
+                 zone: ZoneInfo | None = None, routes: Routes | None = None):
+        self.routes = routes or Routes()  # a target's proxy, session and headers carry its captures too
         self.browser = browser
         self.policy = policy or AddressPolicy()
         self._clients: Clients | None = None
@@ -102,12 +102,12 @@ class EvidenceTaker:
     async def _take(self, target: str, listing: Listing, ready_selector: str | None) -> None:
         async with self._slots:
             try:
-                proxy = self.proxies.for_target(target)
-                via = {"target": target} if proxy else {}  # the browser of the target's upstream proxy
+                access = self.routes.for_target(target)
+                via = {"target": target} if access else {}  # the browser of the target's proxy and session
                 snap = await asyncio.wait_for(self.browser.snapshot(
                     listing.url, ready_selector=ready_selector, timeout=self.timeout, **via), self.timeout * 4 + 10)
                 if self.settings.images and listing.image_urls:
-                    snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES], proxy)
+                    snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES], access)
                 evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock(),
                                                   self.zone)
             except Exception as e:  # noqa: BLE001 - whatever it was, the capture is recorded as failed, never lost
@@ -126,9 +126,9 @@ class EvidenceTaker:
             self.store.evidence_taken(self.summary.run_id, evidence)
             self.summary.evidence_captured += 1
 
-    async def _with_images(self, snap, urls: tuple[str, ...], proxy: str | None = None):
+    async def _with_images(self, snap, urls: tuple[str, ...], access: Access | None = None):
         cap = int(self.settings.max_image_mb * 1_000_000)
-        got = await asyncio.gather(*(fetch_image(self._clients.get(proxy), u, cap, self.timeout) for u in urls))
+        got = await asyncio.gather(*(fetch_image(self._clients.get(access), u, cap, self.timeout) for u in urls))
         return replace(snap, images=tuple(image for image, _ in got if image),
                        notes=snap.notes + tuple(note for _, note in got if note))
 

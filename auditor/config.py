@@ -182,6 +182,9 @@ class Target(_Model):
                                                 "paths (e.g. one in Japan for Yahoo! Auctions); credentials as "
                                                 "http://user:${PROXY_PASSWORD}@host:port, read from the environment")
 
+    headers: dict[str, str] = Field(default_factory=dict, description="extra HTTP headers on every request of this target")
+    locale: str | None = Field(None, description="the browser's locale and Accept-Language for this target (default ja-JP)")
+
     @field_validator("proxy")
     @classmethod
     def _proxy(cls, v: str | None) -> str | None:
@@ -231,6 +234,11 @@ class Config(_Model):
     @property
     def evidence_dir(self) -> Path:
         return self.evidence.dir or self.reports_dir / "evidence"
+
+    @property
+    def sessions_dir(self) -> Path:
+        """Signed-in sessions (`auditor login TARGET`), one Playwright storage-state file per target."""
+        return self.database.parent / "sessions"
 
     @property
     def images_dir(self) -> Path:

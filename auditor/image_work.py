@@ -32,7 +32,7 @@ from auditor.capture import EvidenceTaker
 from auditor.config import ImageSettings
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.checked import Clients
-from auditor.crawl.proxies import Proxies
+from auditor.crawl.routes import Routes
 from auditor.crawl.download import fetch_image
 from auditor.crawl.politeness import HostLimiter
 from auditor.images.analyse import Analyser
@@ -52,8 +52,8 @@ class ImageTaker:
     def __init__(self, root: Path, settings: ImageSettings, store: Store, summary: RunSummary, matcher: Matcher,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy, modes: dict[str, str],
                  evidence: EvidenceTaker | None = None, page_rates: dict[str, float] | None = None,
-                 proxies: Proxies | None = None):
-        self.proxies = proxies or Proxies()  # a target's upstream proxy carries its images too
+                 routes: Routes | None = None):
+        self.routes = routes or Routes()  # a target's proxy, session and headers carry its images too
         self.modes = modes  # target -> none | flagged | all
         self.page_rates = page_rates or {}  # target -> its own requests per second, for images on its own host
         self.root, self.settings, self.store, self.summary = root, settings, store, summary
@@ -141,7 +141,7 @@ class ImageTaker:
         if target in self.page_rates and urlsplit(url).netloc == urlsplit(listing.url).netloc:
             rate = self.page_rates[target]  # the site's own host: the target's budget, shared with its pages
         async with self._slots, self._limiter.slot(url, rate):
-            image, why = await fetch_image(self._clients.get(self.proxies.for_target(target)), url, int(self.settings.max_mb * 1_000_000), self.timeout)
+            image, why = await fetch_image(self._clients.get(self.routes.for_target(target)), url, int(self.settings.max_mb * 1_000_000), self.timeout)
         if image is None:
             self._failed(target, listing, why)
             return None

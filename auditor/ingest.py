@@ -13,7 +13,7 @@ from typing import Callable
 from auditor import failpoints
 from auditor.capture import EvidenceTaker
 from auditor.image_work import ImageTaker
-from auditor.crawl.proxies import Proxies
+from auditor.crawl.routes import Routes
 from auditor.crawl import SearchPageRead, crawl
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.robots import RobotsCache
@@ -59,11 +59,11 @@ class Tally:
 async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock,
                             evidence: EvidenceTaker | None, followed: dict[str, tuple[str, str]], tally: Tally,
                             addresses: AddressPolicy, images: ImageTaker | None = None,
-                            proxies: Proxies | None = None) -> None:
+                            routes: Routes | None = None) -> None:
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
     watched = set(followed.values())
-    async with aclosing(crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent, policy=addresses, proxies=proxies))) as events:
+    async with aclosing(crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent, policy=addresses, routes=routes))) as events:
         async for event in events:
             if isinstance(event, ListingFound):
                 x = event.listing

@@ -26,7 +26,7 @@ from auditor.ingest import Progress, Tally, crawl_into_store
 from auditor.logs import current_run
 from auditor.models import RunSummary, SellerHit
 from auditor.notify import notify_run
-from auditor.crawl.proxies import Proxies
+from auditor.crawl.routes import Routes
 from auditor.plan import (adaptive_for, address_policy, adhoc_target, browser_for, build_jobs,  # noqa: F401 - used by callers
                           moved, policy_from, resolve)
 from auditor import failpoints
@@ -164,19 +164,19 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
         summary.target_pages = tally.ok  # one count of the pages read per target, live
 
         addresses = address_policy(config, aliases)
-        proxies = Proxies.of(targets, lambda u: resolve(u, aliases))
+        routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir)
 
         async def go() -> None:
             stopper.attach(asyncio.current_task())
             async with AsyncExitStack() as browsers:
-                fetcher = await browsers.enter_async_context(opts.fetcher or adaptive_for(config, addresses, proxies))
+                fetcher = await browsers.enter_async_context(opts.fetcher or adaptive_for(config, addresses, routes))
                 taker = None
                 if config.evidence.enabled and opts.evidence:
                     shooter = fetcher if hasattr(fetcher, "snapshot") else \
                         await browsers.enter_async_context(browser_for(config, addresses))
                     taker = await browsers.enter_async_context(EvidenceTaker(
                         shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
-                        config.crawl.page_timeout_seconds, addresses, config.schedule.zone, proxies))
+                        config.crawl.page_timeout_seconds, addresses, config.schedule.zone, routes))
                     owed = store.owed_evidence(names)
                     if owed:
                         rows = store.listings_by_key((r["site"], r["item_id"]) for r in owed)
@@ -191,10 +191,10 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
                     pictures = await browsers.enter_async_context(ImageTaker(
                         config.images_dir, config.images, store, summary, matcher, opts.clock,
                         config.crawl.page_timeout_seconds, addresses, modes, taker,
-                        {t.name: t.requests_per_second for t in targets if t.requests_per_second}, proxies))
+                        {t.name: t.requests_per_second for t in targets if t.requests_per_second}, routes))
                 work = asyncio.ensure_future(asyncio.wait_for(crawl_into_store(
                     jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker, followed, tally,
-                    addresses, pictures, proxies), limit))
+                    addresses, pictures, routes), limit))
                 await _unless_stopped(work, opts.stop)
                 if pictures:
                     await _unless_stopped(asyncio.ensure_future(pictures.drain()), opts.stop)

@@ -9,7 +9,7 @@ from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy
 from auditor.crawl.adaptive import AdaptiveFetcher
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.http import HttpFetcher
-from auditor.crawl.proxies import Proxies
+from auditor.crawl.routes import Access, Routes
 from auditor.errors import AuditorError
 from auditor.sites import get_profile
 
@@ -71,23 +71,23 @@ def address_policy(config: Config, aliases: dict[str, str] | None = None) -> Add
     return AddressPolicy.allowing(*config.crawl.allow_addresses, *local)
 
 
-def adaptive_for(config: Config, policy: AddressPolicy | None = None, proxies: Proxies | None = None) -> AdaptiveFetcher:
-    """Plain HTTP for server-rendered pages; the browser, started when first needed, for the rest (one browser per
-    upstream proxy the targets use)."""
+def adaptive_for(config: Config, policy: AddressPolicy | None = None, routes: Routes | None = None) -> AdaptiveFetcher:
+    """Plain HTTP for server-rendered pages; the browser, started when first needed, for the rest (one browser more
+    for each target with its own proxy, session or headers)."""
     policy = policy or address_policy(config)
-    proxies = proxies or Proxies()
+    routes = routes or Routes()
     http = HttpFetcher(user_agent=config.crawl.user_agent, max_connections=config.crawl.http_concurrency,
-                       max_bytes=config.crawl.max_page_bytes, policy=policy, proxies=proxies)
-    return AdaptiveFetcher(http, lambda proxy=None: browser_for(config, policy, proxy), proxies)
+                       max_bytes=config.crawl.max_page_bytes, policy=policy, routes=routes)
+    return AdaptiveFetcher(http, lambda access=None: browser_for(config, policy, access), routes)
 
 
-def browser_for(config: Config, policy: AddressPolicy | None = None, proxy: str | None = None) -> BrowserFetcher:
+def browser_for(config: Config, policy: AddressPolicy | None = None, access: Access | None = None) -> BrowserFetcher:
     b = config.browser
     return BrowserFetcher(executable=b.executable, headless=b.headless, concurrency=b.tabs,
                           recycle_after=b.recycle_after, block_resources=b.block_resources,
                           context_recycle_after=b.context_recycle_after,
                           max_bytes=config.crawl.max_page_bytes,
-                          user_agent=config.crawl.user_agent, policy=policy or address_policy(config), proxy=proxy)
+                          user_agent=config.crawl.user_agent, policy=policy or address_policy(config), access=access)
 
 
 def moved(url: str, before: list[dict[str, str]], now: dict[str, str]) -> str:

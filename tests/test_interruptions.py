@@ -195,5 +195,5 @@ def test_ctrl_c_in_a_terminal_stops_the_run_in_one_line(tmp_path):
     assert "interrupted" in said[-1] and "--resume" in said[-1]
     with sqlite3.connect(db) as c:
         assert c.execute("select status from runs").fetchone()[0] == "interrupted"
-    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    assert left == []  # no driver or browser left running in its group
+    left = subprocess.run(["pgrep", "-a", "-g", str(proc.pid)], capture_output=True, text=True).stdout.splitlines()
+    assert left == []  # no driver, browser or image analysis left running in its group

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from typing import Callable
 
-from auditor.crawl.proxies import Proxies
+from auditor.crawl.routes import Access, Routes
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +21,12 @@ MODES = ("auto", "http", "browser")
 
 
 class AdaptiveFetcher:
-    def __init__(self, http, make_browser: Callable[..., object], proxies: Proxies | None = None):
+    def __init__(self, http, make_browser: Callable[..., object], routes: Routes | None = None):
         self.http = http
-        self._make_browser = make_browser  # make_browser(proxy) for a target behind an upstream proxy
-        self.proxies = proxies or Proxies()
+        self._make_browser = make_browser  # make_browser(access) for a target with a proxy, session or headers
+        self.routes = routes or Routes()
         self._browser = None
-        self._proxied: dict[str, object] = {}  # upstream proxy -> its browser
+        self._proxied: dict[Access, object] = {}  # a target's Access -> its browser
         self._lock = asyncio.Lock()
         self.browser_targets: set[str] = set()  # targets moved to the browser during the run
 
@@ -43,14 +43,14 @@ class AdaptiveFetcher:
             await self.http.__aexit__(*exc)
 
     async def browser(self, target: str | None = None):
-        proxy = self.proxies.for_target(target)
-        if proxy:
+        access = self.routes.for_target(target)
+        if access:
             async with self._lock:
-                if proxy not in self._proxied:
-                    browser = self._make_browser(proxy)
+                if access not in self._proxied:
+                    browser = self._make_browser(access)
                     await browser.__aenter__()
-                    self._proxied[proxy] = browser
-                return self._proxied[proxy]
+                    self._proxied[access] = browser
+                return self._proxied[access]
         async with self._lock:
             if self._browser is None:
                 browser = self._make_browser()

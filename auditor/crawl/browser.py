@@ -10,6 +10,7 @@ from auditor.crawl.addresses import AddressPolicy, Refusal
 from auditor.crawl.confine import NO_DIALOGS, Notes, close_popup, dismiss, origin_of
 from auditor.crawl.driver import driver_in_own_session
 from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
+from auditor.crawl.routes import Access
 from auditor.crawl.install import choose_executable
 from auditor.errors import AddressRefused, BadStatus, BrowserError, FetchTimeout, NetworkError, PageTooLarge
 from auditor.evidence import Snapshot
@@ -52,9 +53,10 @@ class BrowserFetcher:
     def __init__(self, *, executable: str | None = None, headless: bool = True, concurrency: int = 4,
                  recycle_after: int = 40, block_resources: bool = True, user_agent: str | None = None,
                  context_recycle_after: int = 500, max_bytes: int = 10_000_000, policy: AddressPolicy | None = None,
-                 proxy: str | None = None):
-        self.egress = EgressProxy(policy or AddressPolicy(), upstream=proxy)  # every request of the browser, and on
-        # through the target's upstream proxy when it has one
+                 access: Access | None = None):
+        self.access = access or Access()  # a target's upstream proxy, signed-in session, headers, locale
+        self.egress = EgressProxy(policy or AddressPolicy(), upstream=self.access.proxy)  # every request of the
+        # browser goes through it, and on through the target's upstream proxy when it has one
         self._executable = executable
         self._headless = headless
         self._size = concurrency
@@ -119,9 +121,14 @@ class BrowserFetcher:
         self._open_tabs.clear()
         await self._new_context()
 
+    def _context_options(self) -> dict:
+        a = self.access
+        return {"locale": a.locale or "ja-JP", **({"storage_state": a.session} if a.session else {}),
+                **({"extra_http_headers": dict(a.headers)} if a.headers else {})}
+
     async def _new_context(self) -> None:
-        self._context = await self._browser.new_context(user_agent=self._user_agent, locale="ja-JP",
-                                                        service_workers="block")
+        self._context = await self._browser.new_context(user_agent=self._user_agent, service_workers="block",
+                                                        **self._context_options())
         await self._context.add_init_script(NO_DIALOGS)
         self._generation += 1
         self._context_loads = 0
@@ -287,7 +294,7 @@ class BrowserFetcher:
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
         context = await self._browser.new_context(java_script_enabled=False, user_agent=self._user_agent,
-                                                  locale="ja-JP", service_workers="block")
+                                                  service_workers="block", **self._context_options())
         try:
             page = await context.new_page()
             try:

@@ -14,6 +14,7 @@ import httpcore
 import httpx
 
 from auditor.crawl.addresses import AddressPolicy
+from auditor.crawl.routes import Access
 
 
 class CheckedBackend(httpcore.AsyncNetworkBackend):
@@ -72,17 +73,28 @@ def proxied_client(proxy: str, policy: AddressPolicy, *, max_connections: int = 
 
 
 class Clients:
-    """The checked client, and one client per upstream proxy, made when first asked for; `aclose` closes them all."""
+    """The checked client, and one client per target Access (its upstream proxy, session cookies, headers), made when
+    first asked for; `aclose` closes them all."""
 
     def __init__(self, policy: AddressPolicy, **kwargs):
         self.policy, self.kwargs = policy, kwargs
-        self._made: dict[str | None, httpx.AsyncClient] = {}
+        self._made: dict[Access | None, httpx.AsyncClient] = {}
 
-    def get(self, proxy: str | None = None) -> httpx.AsyncClient:
-        if proxy not in self._made:
-            self._made[proxy] = (proxied_client(proxy, self.policy, **self.kwargs) if proxy
-                                 else checked_client(self.policy, **self.kwargs))
-        return self._made[proxy]
+    def get(self, access: Access | None = None) -> httpx.AsyncClient:
+        if access not in self._made:
+            if access is None:
+                self._made[access] = checked_client(self.policy, **self.kwargs)
+            else:
+                kwargs = {**self.kwargs, "headers": {**(self.kwargs.get("headers") or {}), **dict(access.headers),
+                                                     **({"Accept-Language": access.locale} if access.locale else {})}}
+                jar = httpx.Cookies()
+                for c in access.cookies():
+                    jar.set(c["name"], c["value"], domain=c.get("domain", ""), path=c.get("path", "/"))
+                client = (proxied_client(access.proxy, self.policy, **kwargs) if access.proxy
+                          else checked_client(self.policy, **kwargs))
+                client.cookies = jar
+                self._made[access] = client
+        return self._made[access]
 
     async def aclose(self) -> None:
         for client in self._made.values():

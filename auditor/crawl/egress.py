@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from auditor.crawl.addresses import AddressPolicy, Refusal
-from auditor.crawl.proxies import basic_auth, shown
+from auditor.crawl.routes import basic_auth, shown
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from auditor.crawl.addresses import AddressPolicy, Refusal
 from auditor.crawl.browser import FetchedPage
 from auditor.crawl.charset import decode_html
 from auditor.crawl.checked import Clients
-from auditor.crawl.proxies import Proxies
+from auditor.crawl.routes import Routes
 from auditor.errors import AddressRefused, FetchTimeout, NetworkError, PageTooLarge, TooManyRedirects
 
 MAX_REDIRECTS = 5
@@ -21,12 +21,12 @@ MAX_REDIRECTS = 5
 
 class HttpFetcher:
     def __init__(self, *, user_agent: str | None = None, max_connections: int = 8, max_bytes: int = 10_000_000,
-                 policy: AddressPolicy | None = None, proxies: Proxies | None = None):
+                 policy: AddressPolicy | None = None, routes: Routes | None = None):
         self._headers = {"User-Agent": user_agent} if user_agent else {}
         self._max_bytes = max_bytes
         self._max_connections = max_connections
         self.policy = policy or AddressPolicy()
-        self.proxies = proxies or Proxies()
+        self.routes = routes or Routes()
         self._clients: Clients | None = None
 
     async def __aenter__(self) -> "HttpFetcher":
@@ -39,8 +39,8 @@ class HttpFetcher:
         await self._clients.aclose()
 
     def client_for(self, url: str) -> httpx.AsyncClient:
-        """The checked client, or the client of the upstream proxy of the target this URL belongs to."""
-        return self._clients.get(self.proxies.for_url(url))
+        """The checked client, or the client of the target this URL belongs to (its proxy, session, headers)."""
+        return self._clients.get(self.routes.for_url(url))
 
     async def fetch(self, url: str, *, ready_selector: str | None, timeout: float) -> FetchedPage:
         try:

@@ -14,8 +14,8 @@ import httpx
 from protego import Protego
 
 from auditor.crawl.addresses import AddressPolicy, Refusal
-from auditor.crawl.checked import checked_client, proxied_client
-from auditor.crawl.proxies import Proxies
+from auditor.crawl.checked import Clients
+from auditor.crawl.routes import Routes
 from auditor.errors import RobotsDisallowed
 
 log = logging.getLogger(__name__)
@@ -24,10 +24,10 @@ MAX_BYTES = 500_000  # RFC 9309: parse at least 500 KiB
 
 class RobotsCache:
     def __init__(self, user_agent: str, timeout: float = 15.0, policy: AddressPolicy | None = None,
-                 proxies: Proxies | None = None):
+                 routes: Routes | None = None):
         self.user_agent = user_agent
         self.policy = policy or AddressPolicy()  # robots.txt and its redirects pass the address policy too
-        self.proxies = proxies or Proxies()  # a target's upstream proxy carries its robots.txt too
+        self.routes = routes or Routes()  # a target's upstream proxy carries its robots.txt too
         self.timeout = timeout
         self._rules: dict[str, Protego | None] = {}  # None: robots.txt unreachable, stay off the host
         self._locks: dict[str, asyncio.Lock] = {}
@@ -35,12 +35,12 @@ class RobotsCache:
     async def _load(self, origin: str) -> Protego | None:
         url = origin + "/robots.txt"
         try:
-            proxy = self.proxies.for_url(url)
-            make = (lambda **kw: proxied_client(proxy, self.policy, **kw)) if proxy else (
-                lambda **kw: checked_client(self.policy, **kw))
-            async with make(headers={"User-Agent": self.user_agent}, follow_redirects=True,
-                            max_redirects=5, timeout=self.timeout) as client:
-                r = await client.get(url)
+            clients = Clients(self.policy, headers={"User-Agent": self.user_agent}, follow_redirects=True,
+                              max_redirects=5, timeout=self.timeout)
+            try:
+                r = await clients.get(self.routes.for_url(url)).get(url)
+            finally:
+                await clients.aclose()
         except (httpx.HTTPError, Refusal) as e:
             log.warning("robots.txt of %s unreachable (%s): not crawling that host this run", origin, type(e).__name__)
             return None

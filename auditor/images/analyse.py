@@ -3,7 +3,9 @@
 `analyse` is the whole of it for one image's bytes. During a run, `Analyser` does it in a process of
 its own at a lower CPU priority: PDQ and the detector hold Python's GIL for milliseconds an image,
 which in the run's own process would stall the crawl's event loop, and on a busy machine the crawl
-should get the CPU first. The process ignores Ctrl-C (the run stops it) and dies with its parent.
+should get the CPU first. The process ignores Ctrl-C (the run stops it), dies with its parent, and
+is forked rather than spawned: a spawned pool also starts multiprocessing's resource tracker, which
+outlives a stopped run as a process nobody reaps. What it runs is imported before it is forked.
 """
 
 from __future__ import annotations
@@ -62,11 +64,21 @@ class Analyser:
 
     async def analyse(self, data: bytes) -> Analysis:
         if self._pool is None:
+            import pdqhash  # noqa: F401 - imported before the fork, so the child imports nothing
+
+            if self.nudity:
+                import nudenet  # noqa: F401 - its model is loaded in the child: onnxruntime's threads do not fork
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start)
+                self.processes, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
         return await asyncio.get_running_loop().run_in_executor(self._pool, analyse, data, self.nudity)
 
     def close(self) -> None:
+        """End the process now (a stopped run must leave nothing behind; the analysis keeps no state)."""
         if self._pool is not None:
+            processes = list((self._pool._processes or {}).values())  # noqa: SLF001 - no public handle to them
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for p in processes:
+                p.terminate()
+            for p in processes:
+                p.join(5)
             self._pool = None
