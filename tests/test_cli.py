@@ -16,7 +16,7 @@ COMMANDS = [[], ["run"], ["demo"], ["demo", "serve"], ["schedule"], ["report"], 
             ["runs"], ["rules", "test"], ["rules", "explain"], ["rules", "backtest"], ["rules", "schema"],
             ["browser"], ["browser", "install"], ["sites"], ["parse"], ["doctor"], ["serve"], ["users"], ["users", "add"],
             ["users", "list"], ["users", "disable"], ["users", "passwd"], ["decisions"], ["decisions", "export"],
-            ["decisions", "import"], ["health"], ["notify"], ["notify", "test"], ["rules", "promote"]]
+            ["decisions", "import"], ["health"], ["notify"], ["notify", "test"], ["rules", "promote"], ["login"], ["evidence"], ["evidence", "verify"], ["evidence", "prune"], ["banks"]]
 
 
 def invoke(*args: str):

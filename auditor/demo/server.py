@@ -20,7 +20,8 @@ from auditor.demo.catalog import Catalog, DemoListing
 
 PER_PAGE = 20
 FAULTS = ("500", "404", "hang", "broken", "429-once", "captcha", "redirect-loop", "drip", "reset", "huge",
-          "sjis", "eucjp-undeclared", "endless", "spin", "denied-503", "redesign")
+          "sjis", "eucjp-undeclared", "endless", "spin", "denied-503", "redesign", "members-only")
+MEMBER_COOKIE = ("demo_member", "signed-in")  # what a signed-in session of the demo carries
 
 
 class DemoServer(ThreadingHTTPServer):
@@ -108,6 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.server.faults.get(self.path) or self.server.faults.get(split.path) or next(
             (kind for prefix, kind in self.server.faults.items() if prefix.endswith("/") and split.path.startswith(prefix)), None)
         self.redesigned = fault == "redesign"  # the page as usual, in markup the site profile no longer knows
+        if fault == "members-only" and "=".join(MEMBER_COOKIE) in (self.headers.get("Cookie") or ""):
+            fault = None  # a signed-in visitor sees the page
         if fault and not self.redesigned:
             hits = self.server.fault_hits[split.path] = self.server.fault_hits.get(split.path, 0) + 1
             if not (fault == "429-once" and hits > 1):
@@ -196,6 +199,9 @@ class _Handler(BaseHTTPRequestHandler):
     # --- transport -------------------------------------------------------------------------------
     def _fault(self, kind: str, path: str) -> None:
         """The hostile marketplace: each kind of trouble a real site can give."""
+        if kind == "members-only":  # a section for signed-in members: others get the sign-in page
+            return self._send(403, "text/html; charset=utf-8", _page("ログイン / Sign in", "<h1>ログインしてください</h1>"
+                              "<p>This page is for signed-in members. Please sign in.</p>").encode())
         if kind == "hang":
             self.server.stopping.wait(300)
             return self._send(200, "text/html; charset=utf-8", b"<html><body>too late</body></html>")
