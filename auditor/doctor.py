@@ -109,8 +109,28 @@ def _schedule(config: Config) -> Check:
     return Check("schedule", True, f"'{config.schedule.cron}' ({config.schedule.timezone}); next run {nxt:%Y-%m-%d %H:%M%z}")
 
 
+def _last_run(config: Config) -> Check:
+    """The last finished scheduled run, against the schedule (what `auditor health` says, as a check)."""
+    from datetime import datetime, timezone
+
+    from auditor.health import MISSING, OK, check_health
+    from auditor.pipeline import open_store
+
+    if not config.database.exists():
+        return Check("last run", True, "no database yet: no scheduled run so far")
+    try:
+        with open_store(config) as store:
+            health = check_health(config, store, datetime.now(timezone.utc))
+    except Exception as e:  # noqa: BLE001 - the database check says what is wrong with it
+        return Check("last run", False, f"not read: {e}")
+    if health.code == MISSING:
+        return Check("last run", True, health.message)
+    return Check("last run", health.code == OK, health.message,
+                 "" if health.code == OK else "see `auditor runs`; is `auditor schedule` (or its cron line) running?")
+
+
 def diagnose(config: Config, *, browser: bool = True) -> list[Check]:
-    checks = [Check("config", True, "read and valid"), _rules(config), _database(config), _schedule(config),
+    checks = [Check("config", True, "read and valid"), _rules(config), _database(config), _schedule(config), _last_run(config),
               _writable("reports", config.reports_dir), _writable("evidence", config.evidence_dir)]
     if browser:
         checks.append(_browser(config))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -243,6 +244,9 @@ def test_health_says_fresh_failed_old_or_missing_in_its_exit_status(tmp_path):
         store.db.execute("update runs set started_at = ?", [(now - timedelta(days=800)).isoformat()])
     old = invoke("--config", str(p), "health")
     assert old.exit_code == 4 and "no scheduled run since run #2" in old.output
+    doctor = invoke("--config", str(p), "doctor", "--no-browser", "--json")  # doctor says the same, as a check
+    checks = {c["name"]: c for c in json.loads(doctor.output)["checks"]}
+    assert doctor.exit_code == 1 and not checks["last run"]["ok"] and "since run #2" in checks["last run"]["detail"]
 
 
 def test_the_systemd_units_verify(tmp_path):

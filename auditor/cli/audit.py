@@ -348,12 +348,19 @@ def health(ctx: click.Context, as_json: bool, send: bool) -> None:
 
 @cli.command()
 @click.option("--no-browser", is_flag=True, help="Skip starting Chromium (faster).")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON, for monitoring and scripts.")
 @click.pass_context
-def doctor(ctx: click.Context, no_browser: bool) -> None:
-    """Check config, rules, database, browser, report folders and each enabled target; say how to fix each problem."""
+def doctor(ctx: click.Context, no_browser: bool, as_json: bool) -> None:
+    """Check config, rules, database, the last scheduled run against the schedule, browser, report folders and each
+    enabled target; say how to fix each problem."""
+    from dataclasses import asdict
+
     from auditor.doctor import diagnose
 
     checks = diagnose(_config(ctx), browser=not no_browser)
+    if as_json:
+        click.echo(json.dumps({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}, ensure_ascii=False))
+        ctx.exit(0 if all(c.ok for c in checks) else 1)
     for c in checks:
         mark = "[green]ok[/]     " if c.ok else "[bold red]problem[/]"
         out.print(f"{mark} {c.name}: {c.detail}", highlight=False, soft_wrap=True)
