@@ -32,7 +32,9 @@ from auditor.capture import EvidenceTaker
 from auditor.config import ImageSettings
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.checked import Clients
+from auditor.crawl.robots import RobotsCache
 from auditor.crawl.routes import Routes
+from auditor.errors import RobotsDisallowed
 from auditor.crawl.download import fetch_image
 from auditor.crawl.politeness import HostLimiter
 from auditor.images.analyse import Analyser
@@ -52,8 +54,10 @@ class ImageTaker:
     def __init__(self, root: Path, settings: ImageSettings, store: Store, summary: RunSummary, matcher: Matcher,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy, modes: dict[str, str],
                  evidence: EvidenceTaker | None = None, page_rates: dict[str, float] | None = None,
-                 routes: Routes | None = None):
+                 routes: Routes | None = None, user_agent: str = "auditor", ignore_robots: frozenset[str] = frozenset()):
         self.routes = routes or Routes()  # a target's proxy, session and headers carry its images too
+        self.ignore_robots = ignore_robots  # targets whose config says ignore_robots: their images too
+        self._robots = RobotsCache(user_agent, timeout, policy, self.routes)  # image hosts are hosts: robots.txt holds
         self.modes = modes  # target -> none | flagged | all
         self.page_rates = page_rates or {}  # target -> its own requests per second, for images on its own host
         self.root, self.settings, self.store, self.summary = root, settings, store, summary
@@ -137,6 +141,12 @@ class ImageTaker:
                     "content_type": known["content_type"], "pdq": known["pdq"], "quality": known["quality"],
                     "dihedral": (known["dihedral"] or "").split(), "meta": json.loads(known["meta"] or "[]"),
                     "nudity": json.loads(known["nudity"] or "null")}
+        if target not in self.ignore_robots:
+            try:
+                await self._robots.check(url)
+            except RobotsDisallowed as e:
+                self._failed(target, listing, f"image {url[:200]}: {e.detail}")
+                return None
         rate = self.settings.requests_per_second
         if target in self.page_rates and urlsplit(url).netloc == urlsplit(listing.url).netloc:
             rate = self.page_rates[target]  # the site's own host: the target's budget, shared with its pages

@@ -191,7 +191,8 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
                     pictures = await browsers.enter_async_context(ImageTaker(
                         config.images_dir, config.images, store, summary, matcher, opts.clock,
                         config.crawl.page_timeout_seconds, addresses, modes, taker,
-                        {t.name: t.requests_per_second for t in targets if t.requests_per_second}, routes))
+                        {t.name: t.requests_per_second for t in targets if t.requests_per_second}, routes,
+                        config.crawl.user_agent, frozenset(t.name for t in targets if t.ignore_robots)))
                 work = asyncio.ensure_future(asyncio.wait_for(crawl_into_store(
                     jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker, followed, tally,
                     addresses, pictures, routes), limit))

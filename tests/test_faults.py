@@ -115,6 +115,16 @@ def test_a_site_whose_robots_txt_disallows_everything_is_not_requested(fast_conf
     assert [f["kind"] for f in failures] == ["robots"]
 
 
+def test_an_image_host_whose_robots_txt_disallows_images_is_not_asked_for_them(fast_config):
+    with serve_demo(generate(seed=11, size=20)) as server:
+        server.robots_txt = "User-agent: *\nDisallow: /img/\n"
+        summary, stored, failures = audit(fast_config, server, images="all")
+        requested = list(server.requests)
+    assert stored and not [p for p in requested if p.startswith("/img/")]  # pages read, pictures left alone
+    images = [f for f in failures if f["kind"] == "image"]
+    assert images and all("disallowed by robots.txt" in f["error"] for f in images)
+
+
 def _browser_processes() -> list[int]:
     """The Chromium browser processes this test process started (through Playwright's driver)."""
     parents, cmdlines = {}, {}
