@@ -123,6 +123,20 @@ def test_a_bank_match_leaves_out_the_listing_the_entry_came_from():
     assert bank.match([pdq], not_from="demo_auction/x1") == []
 
 
+def test_a_bank_without_mirrors_matches_a_picture_but_not_its_mirror_image(tmp_path):
+    pdq = hash_image(poster("design-m")[1]).hex
+    mirrored = [v.hex for v in dihedral_hashes(poster("design-m", "mirror")[1])]
+    with Store(tmp_path / "a.db") as store:
+        now = datetime(2026, 11, 26, tzinfo=timezone.utc)
+        store.create_bank("strict", "", "aiko", now, mirrors=False)
+        store.create_bank("loose", "", "aiko", now)
+        for bank in ("strict", "loose"):
+            store.add_to_bank(bank, [{"pdq": pdq, "quality": 90, "source": "file", "ref": "poster.png"}], "aiko", now)
+        index = BankIndex.load(store, ["strict", "loose"])
+    assert [m.bank for m in index.match([pdq])] == ["strict", "loose"]  # the picture itself: both
+    assert [m.bank for m in index.match(mirrored)] == ["loose"]  # its mirror image: only the bank that asks
+
+
 # --- provenance ----------------------------------------------------------------------------------
 def png_with(**text: str) -> bytes:
     info = PngImagePlugin.PngInfo()

@@ -47,13 +47,15 @@ def banks_list(ctx: click.Context) -> None:
 @banks.command("create")
 @click.argument("name")
 @click.option("--description", default="", help="what the bank holds")
+@click.option("--mirrors/--no-mirrors", default=True, show_default=True,
+              help="also match mirror images and rotations of its pictures (PDQ's 8 dihedral variants)")
 @click.pass_context
-def banks_create(ctx: click.Context, name: str, description: str) -> None:
+def banks_create(ctx: click.Context, name: str, description: str, mirrors: bool) -> None:
     """Make an empty bank."""
     from auditor.images.banks import check_name
 
     with _store(ctx) as store:
-        made = store.create_bank(check_name(name), description, getpass.getuser(), _now())
+        made = store.create_bank(check_name(name), description, getpass.getuser(), _now(), mirrors)
     out.print(f"bank {name} created" if made else f"bank {name} already exists", highlight=False)
 
 

@@ -148,16 +148,19 @@ class BankIndex:
         return len(self.entries)
 
     def match(self, hashes: Iterable[str], max_distance: int = 31, not_from: str | None = None) -> list[BankMatch]:
-        """Entries near any of these hashes (an image's 8 rotations and mirrors), nearest first, one per entry.
+        """Entries near any of these hashes (an image's own hash first, then its rotations and mirrors), nearest first,
+        one per entry. A bank made with mirrors off matches the image's own hash only.
 
         `not_from` leaves out entries taken from that listing ("site/item"): a confirmed listing is not a
         re-listing of itself."""
         best: dict[int, tuple[int, dict]] = {}
-        for h in hashes:
+        for k, h in enumerate(hashes):
             for pos, dist in self.index.query(h, max_distance):
                 e = self.entries[pos]
                 if not_from is not None and e["ref"] == not_from:
                     continue
+                if k > 0 and not e.get("mirrors", 1):
+                    continue  # a rotation or mirror image, and this bank does not match those
                 if pos not in best or dist < best[pos][0]:
                     best[pos] = (dist, e)
         return [BankMatch(e["bank"], e["id"], d, e["pdq"], e["source"] or "", e["ref"])

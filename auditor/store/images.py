@@ -114,10 +114,10 @@ class ImageTables:
             " and ia.quality >= 50 group by a.site, a.item_id, b.site, b.item_id"))
 
     # --- banks ---------------------------------------------------------------------------------
-    def create_bank(self, name: str, description: str, by: str, at: datetime) -> bool:
+    def create_bank(self, name: str, description: str, by: str, at: datetime, mirrors: bool = True) -> bool:
         with self.write():
-            cur = self.db.execute("insert or ignore into banks (name, description, created_at, created_by) values (?, ?, ?, ?)",
-                                  [name, description, iso(at), by])
+            cur = self.db.execute("insert or ignore into banks (name, description, created_at, created_by, mirrors)"
+                                  " values (?, ?, ?, ?, ?)", [name, description, iso(at), by, int(mirrors)])
         return cur.rowcount == 1
 
     def banks(self) -> list[dict]:
@@ -148,4 +148,5 @@ class ImageTables:
         if not names:
             return []
         marks = ", ".join("?" for _ in names)
-        return list(self.db.query(f"select * from bank_entries where bank in ({marks}) order by id", names))
+        return list(self.db.query(f"select e.*, b.mirrors from bank_entries e join banks b on b.name = e.bank"
+                                  f" where e.bank in ({marks}) order by e.id", names))

@@ -191,6 +191,12 @@ def _migrate_17(db: sqlite_utils.Database) -> None:
                                   "pruned_at": str, "pruned_by": str}, pk="path")
 
 
+def _migrate_18(db: sqlite_utils.Database) -> None:
+    """Whether a bank matches mirror images and rotations of its pictures (PDQ's 8 dihedral variants); 1 for the
+    banks made before, which did."""
+    db["banks"].add_column("mirrors", int, not_null_default=1)
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
-              _migrate_15, _migrate_16, _migrate_17]
+              _migrate_15, _migrate_16, _migrate_17, _migrate_18]
