@@ -82,3 +82,17 @@ def test_health_notify_tells_of_a_missing_run_once(tmp_path, hook):  # noqa: F81
     assert (first.exit_code, again.exit_code) == (5, 5)  # no scheduled run has finished yet
     assert [m["title"] for m in hook.received] == ["auditor: the daily audit did not run"]
     assert "auditor schedule" in hook.received[0]["message"]
+
+
+def test_a_partial_run_and_a_target_that_read_nothing_are_each_told_once(config, small_catalog, hook):  # noqa: F811
+    config = config.model_copy(update={"notify": [NotifySettings(url=hook.url, on=["run_partial", "target_empty"])],
+                                       "evidence": config.evidence.model_copy(update={"enabled": False}),
+                                       "crawl": config.crawl.model_copy(update={"retries": 0, "page_timeout_seconds": 3})})
+    with serve_demo(small_catalog) as server, Store(config.database) as store:
+        targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"]),
+                   Target(name="gone", site="demo_auction", start_urls=["http://127.0.0.1:9/auction/search"])]
+        summary = run_audit(config, store, AuditOptions(targets=targets))
+    assert summary.status == "partial"
+    titles = sorted(m["title"] for m in hook.received)
+    assert titles == [f"auditor: run #{summary.run_id} (manual) was partial",
+                      f"auditor: target gone read nothing in run #{summary.run_id} (manual)"]

@@ -194,3 +194,29 @@ def test_a_report_of_hostile_listings_runs_no_script_and_loads_nothing_from_outs
     hostile_rows = [tr for tr in doc.select("#t-new tbody tr") if "66600" in tr["data-item"]]
     assert len(hostile_rows) == len(PAYLOADS)  # every hostile listing was audited and reported
 
+
+
+def test_the_index_says_no_run_since_in_red_once_the_next_run_is_overdue(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from auditor.report import write_index
+
+    shown = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=choose_executable(None))
+        for name, due in (("late", "2026-01-01T09:00:00+09:00"), ("on-time", "2999-01-01T09:00:00+09:00")):
+            folder = tmp_path / name
+            folder.mkdir()
+            path = write_index(folder, language="en", due={"at": due, "since": "2025-12-31 06:00",
+                                                           "why": "run #7 was the last; is `auditor schedule` running?"})
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.resolve().as_uri())
+            banner = page.locator("#no-run")
+            shown[name] = (banner.is_visible(), banner.text_content(), banner.evaluate("e => getComputedStyle(e).color"),
+                           errors)
+        browser.close()
+    visible, text, colour, errors = shown["late"]
+    assert visible and text.startswith("No scheduled run since 2025-12-31 06:00") and colour == "rgb(127, 29, 29)"
+    assert errors == [] and shown["on-time"][0] is False  # the page's own script (CSP-hashed) ran, and said nothing early
