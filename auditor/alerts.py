@@ -37,7 +37,11 @@ class Alert:
     event: str
     title: str
     body: str
-    severity: str = "info"  # for events with a severity (new_critical, seller_rule): the worst in the message
+
+
+def _worst(rules_json: str | None) -> int:
+    """The highest severity rank among a state row's rules ({rule: severity})."""
+    return max((SEVERITY_RANK.get(v, 0) for v in json.loads(rules_json or "{}").values()), default=0)
 
 
 def _listed(lines: list[str]) -> str:
@@ -76,9 +80,8 @@ def _new_critical(store: Store, summary: RunSummary, min_rank: int, run: str) ->
     lines = []
     for s in fresh:
         rules = json.loads(s["rules"] or "{}")
-        worst = max((SEVERITY_RANK.get(v, 0) for v in rules.values()), default=0)
         x = rows.get((s["site"], s["item_id"]))
-        if worst < min_rank or x is None:
+        if _worst(s["rules"]) < min_rank or x is None:
             continue
         lines.append(f"[{s['state']}] {', '.join(sorted(rules))}: {x['title']} — seller {x['seller_id'] or '–'}, "
                      f"{x['price'] or '–'} {x['currency'] or ''} — {x['url']}")
@@ -170,7 +173,7 @@ def _unreviewed(store: Store, min_rank: int, now: datetime, hours: float, told_u
         "select site, item_id, state, rules, coalesce(review_since, since) as waiting_since from picture"
         " where state in ('new', 'escalated', 'evaded', 'active') and coalesce(review_since, since) <= ?"
         " and coalesce(review_since, since) > ? order by waiting_since", [cutoff, after])
-        if max((SEVERITY_RANK.get(v, 0) for v in json.loads(r["rules"] or "{}").values()), default=0) >= min_rank]
+        if _worst(r["rules"]) >= min_rank]
     if waiting:
         decided = store.latest_decisions([(r["site"], r["item_id"]) for r in waiting])
         waiting = [r for r in waiting if (r["site"], r["item_id"]) not in decided  # or decided before it changed

@@ -25,13 +25,20 @@ class Health:
                 "status": r.get("status"), "started_at": r.get("started_at"), "finished_at": r.get("finished_at")}
 
 
-def check_health(config: Config, store: Store, now: datetime) -> Health:
+def _last_scheduled(config: Config, store: Store) -> tuple[dict | None, datetime | None]:
+    """The last finished scheduled run, and when the schedule's next fire after it was due."""
     rows = list(store.db.query("select * from runs where kind = 'scheduled' and status != 'running' order by id desc limit 1"))
     if not rows:
+        return None, None
+    started = datetime.fromisoformat(rows[0]["started_at"]).astimezone(config.schedule.zone)
+    return rows[0], trigger_for(config.schedule).get_next_fire_time(None, started)
+
+
+def check_health(config: Config, store: Store, now: datetime) -> Health:
+    run, due = _last_scheduled(config, store)
+    if run is None:
         return Health(MISSING, "no scheduled run has finished yet (is `auditor schedule` running?)", None)
-    run = rows[0]
     started = datetime.fromisoformat(run["started_at"])
-    due = trigger_for(config.schedule).get_next_fire_time(None, started.astimezone(config.schedule.zone))
     if due is not None and now > due + GRACE:
         return Health(OLD, f"no scheduled run since run #{run['id']} ({started.astimezone(config.schedule.zone):%Y-%m-%d %H:%M%z});"
                            f" one was due at {due:%Y-%m-%d %H:%M%z}", run)
@@ -44,12 +51,9 @@ def check_health(config: Config, store: Store, now: datetime) -> Health:
 def next_due(config: Config, store: Store) -> dict | None:
     """When the report index should start saying "no run since": the next scheduled fire after the last finished
     scheduled run, plus the grace (None before the first scheduled run)."""
-    rows = list(store.db.query("select * from runs where kind = 'scheduled' and status != 'running' order by id desc limit 1"))
-    if not rows:
+    run, due = _last_scheduled(config, store)
+    if run is None or due is None:
         return None
-    started = datetime.fromisoformat(rows[0]["started_at"]).astimezone(config.schedule.zone)
-    due = trigger_for(config.schedule).get_next_fire_time(None, started)
-    if due is None:
-        return None
+    started = datetime.fromisoformat(run["started_at"]).astimezone(config.schedule.zone)
     return {"at": (due + GRACE).isoformat(), "since": f"{started:%Y-%m-%d %H:%M}",
-            "why": f"run #{rows[0]['id']} was the last; is `auditor schedule` running?"}
+            "why": f"run #{run['id']} was the last; is `auditor schedule` running?"}
