@@ -5,18 +5,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test unit e2e bench setup browser clean
+.PHONY: demo test unit e2e bench setup browser clean postgres
 
 demo: setup
 	$(BIN)/auditor demo
 
-test: setup
+test: setup postgres
 	$(BIN)/python -m pytest -q
 
 unit: setup
 	$(BIN)/python -m pytest -q -m "not e2e"
 
-e2e: setup
+e2e: setup postgres
 	$(BIN)/python -m pytest -q -m e2e
 
 bench: setup
@@ -28,6 +28,9 @@ bench: setup
 	$(BIN)/python bench/images.py
 
 setup: $(STAMP) $(VENV)/.browser
+
+postgres:  # the [postgresql] tests' server (a throwaway cluster is started by the tests themselves)
+	@bash tests/ensure-postgres.sh
 
 $(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -40,7 +40,8 @@ class EvidenceTaker:
 
     def __init__(self, browser, root: Path, settings: EvidenceSettings, store: Store, summary: RunSummary,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy | None = None,
-                 zone: ZoneInfo | None = None, routes: Routes | None = None):
+                 zone: ZoneInfo | None = None, routes: Routes | None = None, clean_partial: bool = True):
+        self.clean_partial = clean_partial  # False where other workers may be writing captures now
         self.routes = routes or Routes()  # a target's proxy, session and headers carry its captures too
         self.browser = browser
         self.policy = policy or AddressPolicy()
@@ -57,7 +58,7 @@ class EvidenceTaker:
         self._taking: set[tuple[str, str]] = set()  # listings with a capture in flight
 
     async def __aenter__(self) -> "EvidenceTaker":
-        if left := await asyncio.to_thread(clean_partial, self.root):
+        if self.clean_partial and (left := await asyncio.to_thread(clean_partial, self.root)):
             log.warning("removed %d half-written capture folder(s) a stopped run left", left)
         self._clients = Clients(self.policy, follow_redirects=True, max_redirects=3)
         return self

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from auditor.databases import is_postgres_url, redacted
 from auditor.errors import ConfigError, Location, Problem
 from auditor.yamlsource import load_located
 
@@ -40,6 +41,15 @@ class BrowserSettings(_Model):
     recycle_after: int = Field(40, ge=1, description="reopen a tab after this many pages")
     context_recycle_after: int = Field(500, ge=1, description="start a fresh browser context after this many pages")
     block_resources: bool = Field(True, description="skip images, fonts, media and styles")
+    endpoint: str | None = Field(None, description="ws://host:port/ of a `playwright run-server` (same Playwright "
+                                 "version) to use instead of launching Chromium here")
+
+    @field_validator("endpoint")
+    @classmethod
+    def _ws(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("ws://", "wss://")):
+            raise ValueError(f"{v!r} is not a ws:// or wss:// address of a Playwright browser server")
+        return v or None
 
     @property
     def tabs(self) -> int:
@@ -160,6 +170,14 @@ class NotifySettings(_Model):
     unreviewed_hours: float = Field(24, gt=0, description="flagged listings with no decision for longer are told (unreviewed)")
 
 
+class WorkerSettings(_Model):
+    enabled: bool = Field(False, description="runs are done by `auditor worker` processes (needs PostgreSQL)")
+    batch: int = Field(20, ge=1, le=500, description="item pages in one job")
+    concurrency: int = Field(2, ge=1, le=32, description="jobs one `auditor worker` runs at once")
+    stalled_seconds: float = Field(30, ge=5, description="a worker silent this long is taken for dead: its jobs "
+                                   "are given to others")
+
+
 class ReportSettings(_Model):
     language: Literal["ja", "en"] = Field("ja", description="the language of the static reports")
 
@@ -204,7 +222,10 @@ class Target(_Model):
 
 
 class Config(_Model):
-    database: Path = Path("data/auditor.db")
+    database: Path | str = Field(Path("data/auditor.db"), description="a SQLite file, or a postgresql:// URL "
+                                 "(its password from PGPASSWORD, ~/.pgpass or ${NAME} in the URL)")
+    data_dir: Path | None = Field(None, description="sessions and images; default: the SQLite file's folder, "
+                                  "or data/ beside config.yaml with PostgreSQL")
     reports_dir: Path = Path("reports")
     rules_dir: Path = Path("rules")
     log_file: Path | None = Path("data/auditor.log")
@@ -216,8 +237,34 @@ class Config(_Model):
     images: ImageSettings = ImageSettings()
     report: ReportSettings = ReportSettings()
     serve: ServeSettings = ServeSettings()
+    workers: WorkerSettings = WorkerSettings()
     notify: list[NotifySettings] = []
     targets: list[Target] = []
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, v: object) -> object:
+        if isinstance(v, str) and not is_postgres_url(v):
+            if "://" in v:
+                raise ValueError(f"{redacted(v)!r}: a database is a SQLite file or a postgresql:// URL")
+            return Path(v)
+        return v
+
+    @model_validator(mode="after")
+    def _workers_need_postgres(self) -> "Config":
+        if self.workers.enabled and not self.postgres:
+            raise ValueError("workers.enabled needs a PostgreSQL database (database: postgresql://…): the job queue "
+                             "lives there")
+        return self
+
+    @property
+    def postgres(self) -> bool:
+        return is_postgres_url(self.database)
+
+    @property
+    def data_folder(self) -> Path:
+        """Where sessions and downloaded images live: beside the SQLite file, or data_dir."""
+        return self.data_dir or (Path("data") if self.postgres else Path(self.database).parent)
 
     @field_validator("targets")
     @classmethod
@@ -238,16 +285,18 @@ class Config(_Model):
     @property
     def sessions_dir(self) -> Path:
         """Signed-in sessions (`auditor login TARGET`), one Playwright storage-state file per target."""
-        return self.database.parent / "sessions"
+        return self.data_folder / "sessions"
 
     @property
     def images_dir(self) -> Path:
-        return self.images.dir or Path(self.database).parent / "images"
+        return self.images.dir or self.data_folder / "images"
 
     def resolved(self, base: Path) -> "Config":
         """Paths in the file are relative to the file's folder."""
-        fix: dict = {k: (base / getattr(self, k)) for k in ("database", "reports_dir", "rules_dir", "log_file")
-                     if getattr(self, k) is not None and not getattr(self, k).is_absolute()}
+        fix: dict = {k: (base / getattr(self, k)) for k in ("database", "reports_dir", "rules_dir", "log_file", "data_dir")
+                     if isinstance(getattr(self, k), Path) and not getattr(self, k).is_absolute()}
+        if self.postgres and self.data_dir is None:
+            fix["data_dir"] = base / "data"
         if self.evidence.dir is not None and not self.evidence.dir.is_absolute():
             fix["evidence"] = self.evidence.model_copy(update={"dir": base / self.evidence.dir})
         if self.images.dir is not None and not self.images.dir.is_absolute():
@@ -293,6 +342,8 @@ def _apply_environment(data: dict) -> dict:
         data["browser"] = {**(data.get("browser") or {}), "executable": exe}
     if db := os.environ.get("AUDITOR_DATABASE"):
         data["database"] = db
+    if is_postgres_url(data.get("database")) and "${" in data["database"]:  # a password from the environment
+        data["database"] = _expand(data["database"], "database")
     if isinstance(data.get("notify"), list):  # secrets in alert URLs come from the environment, never the file
         data["notify"] = [{**n, "url": _expand(n["url"])} if isinstance(n, dict) and isinstance(n.get("url"), str) else n
                           for n in data["notify"]]

@@ -37,13 +37,14 @@ def _database(config: Config) -> Check:
 
     try:
         with Store(config.database) as store:
-            result = store.db.execute("pragma quick_check").fetchone()[0]
+            result = store.integrity()
             runs = store.count("runs")
+            shown = store.shown
     except AuditorError as e:
-        return Check("database", False, str(e), "check the path and its permissions (database: in config.yaml)")
+        return Check("database", False, str(e), "check the path or URL and its permissions (database: in config.yaml)")
     if result != "ok":
-        return Check("database", False, f"{config.database}: {result}", "restore a backup; the file is damaged")
-    return Check("database", True, f"{config.database}: ok, {runs} runs")
+        return Check("database", False, f"{shown}: {result}", "restore a backup; the file is damaged")
+    return Check("database", True, f"{shown}: ok, {runs} runs")
 
 
 def _writable(name: str, folder: Path) -> Check:
@@ -116,7 +117,7 @@ def _last_run(config: Config) -> Check:
     from auditor.health import MISSING, OK, check_health
     from auditor.pipeline import open_store
 
-    if not config.database.exists():
+    if not config.postgres and not Path(config.database).exists():
         return Check("last run", True, "no database yet: no scheduled run so far")
     try:
         with open_store(config) as store:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from auditor.evidence import sha256_of
-from auditor.store import Store
+from auditor.store import Store, sql
 from auditor.store.times import iso
 from auditor.timestamps import check
 
@@ -85,7 +85,8 @@ def prunable(store: Store, now: datetime, retention_days: int) -> list[Prunable]
     """Capture folders older than the retention, of listings whose latest decision does not keep them."""
     cutoff = iso(now - timedelta(days=retention_days))
     rows = list(store.db.query(
-        "select folder, site, item_id, min(captured_at) as captured_at, count(*) as files, sum(bytes) as bytes"
+        "select folder, max(site) as site, max(item_id) as item_id, min(captured_at) as captured_at, count(*) as files,"
+        " sum(bytes) as bytes"
         " from evidence group by folder having max(captured_at) < ? order by captured_at", [cutoff]))
     decided = store.latest_decisions({(r["site"], r["item_id"]) for r in rows})
     return [Prunable(r["folder"], r["site"], r["item_id"], r["captured_at"], r["files"], r["bytes"] or 0) for r in rows
@@ -99,8 +100,7 @@ def prune(store: Store, root: Path, folders: list[Prunable], now: datetime, by: 
     for p in folders:
         files = list(store.db.query("select * from evidence where folder = ?", [p.folder]))
         with store.write():
-            store.db.conn.executemany("insert or replace into evidence_pruned (path, sha256, site, item_id, captured_at,"
-                                      " pruned_at, pruned_by) values (?, ?, ?, ?, ?, ?, ?)",
+            store.db.conn.executemany(sql.upsert('evidence_pruned', ['path', 'sha256', 'site', 'item_id', 'captured_at', 'pruned_at', 'pruned_by'], ('path',)),
                                       [[f["path"], f["sha256"], f["site"], f["item_id"], f["captured_at"], iso(now), by]
                                        for f in files])
             store.db.execute("delete from evidence where folder = ?", [p.folder])

@@ -54,7 +54,8 @@ class ImageTaker:
     def __init__(self, root: Path, settings: ImageSettings, store: Store, summary: RunSummary, matcher: Matcher,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy, modes: dict[str, str],
                  evidence: EvidenceTaker | None = None, page_rates: dict[str, float] | None = None,
-                 routes: Routes | None = None, user_agent: str = "auditor", ignore_robots: frozenset[str] = frozenset()):
+                 routes: Routes | None = None, user_agent: str = "auditor", ignore_robots: frozenset[str] = frozenset(),
+                 limiter=None):
         self.routes = routes or Routes()  # a target's proxy, session and headers carry its images too
         self.ignore_robots = ignore_robots  # targets whose config says ignore_robots: their images too
         self._robots = RobotsCache(user_agent, timeout, policy, self.routes)  # image hosts are hosts: robots.txt holds
@@ -65,7 +66,7 @@ class ImageTaker:
         self.banks = BankIndex.load(store, matcher.uses_banks)
         self.nudity = matcher.uses_nudity
         self._analyser = Analyser(nudity=self.nudity)
-        self._limiter = HostLimiter(2)
+        self._limiter = limiter or HostLimiter(2)  # or the fleet's, shared with the pages (crawl/fleet.py)
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._work = Background()
         self._clients: Clients | None = None

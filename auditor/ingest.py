@@ -14,7 +14,7 @@ from auditor import failpoints
 from auditor.capture import EvidenceTaker
 from auditor.image_work import ImageTaker
 from auditor.crawl.routes import Routes
-from auditor.crawl import SearchPageRead, crawl
+from auditor.crawl import ItemLink, SearchPageRead, crawl
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.robots import RobotsCache
 from auditor.errors import StoreError
@@ -59,18 +59,24 @@ class Tally:
 async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock,
                             evidence: EvidenceTaker | None, followed: dict[str, tuple[str, str]], tally: Tally,
                             addresses: AddressPolicy, images: ImageTaker | None = None,
-                            routes: Routes | None = None) -> None:
+                            routes: Routes | None = None, links: list[ItemLink] | None = None,
+                            once: bool = False, limiter=None, robots: RobotsCache | None = None) -> None:
+    """Store what the crawl reads as it comes. A discover-only crawl's item links go into `links`; with `once`
+    (workers, whose jobs a queue may deliver twice) a listing this run already stored is not stored again."""
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
     watched = set(followed.values())
-    async with aclosing(crawl(jobs, fetcher, policy, RobotsCache(policy.user_agent, policy=addresses, routes=routes))) as events:
+    robots = robots or RobotsCache(policy.user_agent, policy=addresses, routes=routes)  # a worker keeps one per run
+    async with aclosing(crawl(jobs, fetcher, policy, robots, limiter)) as events:
         async for event in events:
             if isinstance(event, ListingFound):
                 x = event.listing
                 try:
                     hits, shadow = matcher.split(matcher.match_listing(x))
                     recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
-                                                    search_text=search_text(x))
+                                                    search_text=search_text(x), once=once)
+                    if recorded is None:  # stored by an earlier delivery of the same job
+                        continue
                     store.record_shadow_hits(s.run_id, x.site, x.item_id, shadow, clock())
                 except (StoreError, sqlite3.OperationalError):
                     raise  # the database itself: the run cannot go on
@@ -116,6 +122,10 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                 tally.ok[event.target] += 1
                 progress.discovered += event.items + event.has_next
                 failpoints.reached("search-page")
+            elif isinstance(event, ItemLink):
+                if links is not None:
+                    links.append(event)
+                continue
             elif isinstance(event, TargetNote):
                 tally.incomplete.setdefault(event.target, event.detail)
             progress.done += 1

@@ -12,14 +12,13 @@ import json
 import logging
 import threading
 from collections import Counter
-from contextlib import AsyncExitStack, ExitStack, nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, ContextManager
 
 from auditor.capture import EvidenceTaker, write_run_manifests
-from auditor.image_work import ImageTaker
 from auditor.config import Config, Target
 from auditor.errors import AuditorError, RuleError
 from auditor.ingest import Progress, Tally, crawl_into_store
@@ -39,6 +38,7 @@ from auditor.runlock import run_lock
 from auditor.settle import DAILY_KINDS, settle_run
 from auditor.store import Store
 from auditor.store.core import listing_from_row
+from auditor.tools import open_tools
 from auditor.values import clean_amount
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     opts = options or AuditOptions()
     if opts.kind not in KINDS:
         raise AuditorError(f"unknown run kind {opts.kind!r} (known: {', '.join(KINDS)})")
-    with run_lock(Path(config.database), wait=opts.wait), signals_stop_the_run() as stopper:
+    with run_lock(config.database, wait=opts.wait), signals_stop_the_run() as stopper:
         for stale in store.mark_stale_runs(opts.clock()):
             log.warning("run %d had stopped without finishing (killed?): marked interrupted; "
                         "`auditor run --resume` carries it on", stale)
@@ -168,39 +168,29 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
 
         async def go() -> None:
             stopper.attach(asyncio.current_task())
-            async with AsyncExitStack() as browsers:
-                fetcher = await browsers.enter_async_context(opts.fetcher or adaptive_for(config, addresses, routes))
-                taker = None
-                if config.evidence.enabled and opts.evidence:
-                    shooter = fetcher if hasattr(fetcher, "snapshot") else \
-                        await browsers.enter_async_context(browser_for(config, addresses))
-                    taker = await browsers.enter_async_context(EvidenceTaker(
-                        shooter, config.evidence_dir, config.evidence, store, summary, opts.clock,
-                        config.crawl.page_timeout_seconds, addresses, config.schedule.zone, routes))
-                    owed = store.owed_evidence(names)
-                    if owed:
-                        rows = store.listings_by_key((r["site"], r["item_id"]) for r in owed)
-                        at_now = {k: replace(listing_from_row(v), url=moved(v["url"], earlier, aliases))  # a demo's new port
-                                  for k, v in rows.items()}
-                        started = taker.take_owed(owed, at_now,
-                                                  {j.target: j.reader.ready_selector for j in jobs})
-                        log.info("taking %d evidence captures still owed from earlier runs", started)
-                modes = {t.name: t.images for t in targets}
-                pictures = None
-                if any(m != "none" for m in modes.values()):
-                    pictures = await browsers.enter_async_context(ImageTaker(
-                        config.images_dir, config.images, store, summary, matcher, opts.clock,
-                        config.crawl.page_timeout_seconds, addresses, modes, taker,
-                        {t.name: t.requests_per_second for t in targets if t.requests_per_second}, routes,
-                        config.crawl.user_agent, frozenset(t.name for t in targets if t.ignore_robots)))
+            if config.workers.enabled and opts.fetcher is None:  # the run's pages are read by `auditor worker`s
+                from auditor.work.coordinator import crawl_by_workers
+
+                await _unless_stopped(asyncio.ensure_future(asyncio.wait_for(
+                    crawl_by_workers(config, store, run_id, jobs, progress, tally, opts.clock), limit)), opts.stop)
+                if not (config.evidence.enabled and opts.evidence and store.owed_evidence(names)):
+                    return
+                # captures a worker owed when it died: taken here, as a single-process run takes an earlier run's
+            async with open_tools(config, store, summary, targets, matcher, opts.clock, addresses, routes,
+                                  fetcher=opts.fetcher, evidence=opts.evidence) as tools:
+                if tools.evidence:
+                    _take_owed(store, tools.evidence, names, earlier, aliases, jobs)
+                if config.workers.enabled and opts.fetcher is None:
+                    await _unless_stopped(asyncio.ensure_future(tools.evidence.drain()), opts.stop)
+                    return
                 work = asyncio.ensure_future(asyncio.wait_for(crawl_into_store(
-                    jobs, fetcher, policy_from(config), store, matcher, progress, opts.clock, taker, followed, tally,
-                    addresses, pictures, routes), limit))
+                    jobs, tools.fetcher, policy_from(config), store, matcher, progress, opts.clock, tools.evidence,
+                    followed, tally, addresses, tools.images, routes), limit))
                 await _unless_stopped(work, opts.stop)
-                if pictures:
-                    await _unless_stopped(asyncio.ensure_future(pictures.drain()), opts.stop)
-                if taker:
-                    await _unless_stopped(asyncio.ensure_future(taker.drain()), opts.stop)
+                if tools.images:
+                    await _unless_stopped(asyncio.ensure_future(tools.images.drain()), opts.stop)
+                if tools.evidence:
+                    await _unless_stopped(asyncio.ensure_future(tools.evidence.drain()), opts.stop)
 
         try:
             try:
@@ -239,6 +229,17 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
     log.info("run %d %s: %d pages ok, %d failed, %d flagged now", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged_now)
     return summary
+
+
+def _take_owed(store: Store, taker: EvidenceTaker, names: list[str], earlier, aliases, jobs) -> None:
+    """Start the captures earlier runs still owe these targets (killed before taking them)."""
+    owed = store.owed_evidence(names)
+    if owed:
+        rows = store.listings_by_key((r["site"], r["item_id"]) for r in owed)
+        at_now = {k: replace(listing_from_row(v), url=moved(v["url"], earlier, aliases))  # a demo's new port
+                  for k, v in rows.items()}
+        started = taker.take_owed(owed, at_now, {j.target: j.reader.ready_selector for j in jobs})
+        log.info("taking %d evidence captures still owed from earlier runs", started)
 
 
 async def _unless_stopped(work: asyncio.Future, stop: threading.Event | None):
@@ -364,4 +365,4 @@ def judge_all_sellers(ruleset: RuleSet, store: Store, now: datetime) -> list[Sel
 
 
 def open_store(config: Config) -> Store:
-    return Store(Path(config.database))
+    return Store(config.database)

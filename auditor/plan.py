@@ -87,7 +87,8 @@ def browser_for(config: Config, policy: AddressPolicy | None = None, access: Acc
                           recycle_after=b.recycle_after, block_resources=b.block_resources,
                           context_recycle_after=b.context_recycle_after,
                           max_bytes=config.crawl.max_page_bytes,
-                          user_agent=config.crawl.user_agent, policy=policy or address_policy(config), access=access)
+                          user_agent=config.crawl.user_agent, policy=policy or address_policy(config), access=access,
+                          endpoint=b.endpoint)
 
 
 def moved(url: str, before: list[dict[str, str]], now: dict[str, str]) -> str:

@@ -1,4 +1,8 @@
-"""Shared fixtures: a config over temporary paths, the demo server, the browser."""
+"""Shared fixtures: a config over temporary paths, the demo server, the browser.
+
+The store, queue and end-to-end tests (POSTGRES_TOO) run twice: on a SQLite file and on a fresh schema of a
+throwaway PostgreSQL cluster (tests/pgserver.py), which starts once, on first need. Every other test runs on
+SQLite only. Where PostgreSQL is not installed, the [postgresql] runs skip, saying so."""
 
 from __future__ import annotations
 
@@ -18,11 +22,55 @@ SHARED = ROOT.parent / "shared"
 LOCAL = AddressPolicy.allowing("127.0.0.1")  # the tests' servers; every other private address stays refused
 
 
+POSTGRES_TOO = {"test_store", "test_review", "test_shadow", "test_e2e_audit", "test_e2e_days", "test_interruptions",
+                "test_alerts", "test_workers"}
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One PostgreSQL cluster for the session (started on first need, removed at the end)."""
+    from tests import pgserver
+
+    try:
+        cluster = pgserver.start()
+    except RuntimeError as e:
+        pytest.skip(f"PostgreSQL: {e}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
+def database(backend: str, tmp_path: Path, request) -> Path | str:
+    """The test's database: a SQLite file in its folder, or a schema of its own on the PostgreSQL cluster."""
+    if backend == "sqlite":
+        return tmp_path / "auditor.db"
+    return request.getfixturevalue("pg_cluster").schema_url()
+
+
+def pytest_collection_modifyitems(config, items):
+    """[postgresql] runs only for the modules that test the store, the queue and whole audits."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("backend") == "postgresql" and item.module.__name__.rsplit(".", 1)[-1] not in POSTGRES_TOO:
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def config(tmp_path: Path, database) -> Config:
     """The shipped rules, a temporary database and reports folder, a fast polite-enough crawl."""
     return Config(
-        database=tmp_path / "auditor.db", reports_dir=tmp_path / "reports", rules_dir=RULES,
+        database=database, data_dir=tmp_path / "data", reports_dir=tmp_path / "reports", rules_dir=RULES,
         browser=BrowserSettings(concurrency=4),
         crawl=CrawlSettings(requests_per_second=500, retries=1, backoff_seconds=0.05, page_timeout_seconds=10,
                             allow_addresses=["127.0.0.1"]),  # the tests' local servers; 127.0.0.2 stays internal
@@ -31,8 +79,8 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    with Store(tmp_path / "test.db") as s:
+def store(database):
+    with Store(database) as s:
         yield s
 
 

@@ -1,6 +1,6 @@
 """The command line: parse arguments, call one library function, print. Nothing else lives here."""
 
-from auditor.cli import audit, banks, login, review, rules  # noqa: F401 - each registers its commands on the group
+from auditor.cli import audit, banks, login, review, rules, worker  # noqa: F401 - each registers its commands on the group
 from auditor.cli.base import cli
 
 __all__ = ["cli", "main"]

@@ -2,6 +2,6 @@
 
 from auditor.crawl.browser import BrowserFetcher, FetchedPage
 from auditor.crawl.install import install_browser
-from auditor.crawl.crawler import CrawlJob, CrawlPolicy, SearchPageRead, crawl
+from auditor.crawl.crawler import CrawlJob, CrawlPolicy, ItemLink, SearchPageRead, crawl
 
-__all__ = ["BrowserFetcher", "CrawlJob", "CrawlPolicy", "FetchedPage", "SearchPageRead", "crawl", "install_browser"]
+__all__ = ["BrowserFetcher", "CrawlJob", "CrawlPolicy", "FetchedPage", "ItemLink", "SearchPageRead", "crawl", "install_browser"]

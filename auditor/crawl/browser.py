@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 
@@ -53,7 +54,8 @@ class BrowserFetcher:
     def __init__(self, *, executable: str | None = None, headless: bool = True, concurrency: int = 4,
                  recycle_after: int = 40, block_resources: bool = True, user_agent: str | None = None,
                  context_recycle_after: int = 500, max_bytes: int = 10_000_000, policy: AddressPolicy | None = None,
-                 access: Access | None = None):
+                 access: Access | None = None, endpoint: str | None = None):
+        self.endpoint = endpoint  # ws://host:port/ of a `playwright run-server`: its browser, not one of ours
         self.access = access or Access()  # a target's upstream proxy, signed-in session, headers, locale
         self.egress = EgressProxy(policy or AddressPolicy(), upstream=self.access.proxy)  # every request of the
         # browser goes through it, and on through the target's upstream proxy when it has one
@@ -83,7 +85,7 @@ class BrowserFetcher:
     async def __aenter__(self) -> "BrowserFetcher":
         from playwright.async_api import async_playwright
 
-        self._exe = choose_executable(self._executable)
+        self._exe = self._executable if self.endpoint else choose_executable(self._executable)
         self.egress.__enter__()
         driver_in_own_session()
         self._pw = await async_playwright().start()
@@ -111,19 +113,31 @@ class BrowserFetcher:
         from playwright.async_api import Error as PlaywrightError
 
         try:
-            # Playwright also sends loopback addresses through the proxy (it adds `<-loopback>`).
-            self._browser = await self._pw.chromium.launch(executable_path=self._exe, headless=self._headless,
-                                                           args=LAUNCH_ARGS, proxy={"server": self.egress.url})
+            if self.endpoint:
+                self._browser = await self._connect()
+            else:
+                # Playwright also sends loopback addresses through the proxy (it adds `<-loopback>`).
+                self._browser = await self._pw.chromium.launch(executable_path=self._exe, headless=self._headless,
+                                                               args=LAUNCH_ARGS, proxy={"server": self.egress.url})
         except PlaywrightError as e:
-            raise BrowserError(f"Chromium did not start ({self._exe or 'Playwright default'}): "
-                               f"{e.message.splitlines()[0]}") from None
+            where = f"the browser server at {self.endpoint}" if self.endpoint else self._exe or "Playwright default"
+            raise BrowserError(f"Chromium did not start ({where}): {e.message.splitlines()[0]}") from None
         self._old_contexts.clear()
         self._open_tabs.clear()
         await self._new_context()
 
+    async def _connect(self):
+        """The browser of a remote `playwright run-server` (client and server of the same Playwright version).
+        Its pages still go through this process's egress proxy, set on each context; the server launches the
+        browser with our arguments, and with browser.executable only when started with --unsafe."""
+        options = {"headless": self._headless, "args": LAUNCH_ARGS,
+                   **({"executablePath": self._exe} if self._exe else {})}
+        return await self._pw.chromium.connect(self.endpoint, timeout=30_000,
+                                               headers={"x-playwright-launch-options": json.dumps(options)})
+
     def _context_options(self) -> dict:
         a = self.access
-        return {"locale": a.locale or "ja-JP", **({"storage_state": a.session} if a.session else {}),
+        return {"locale": a.locale or "ja-JP", **({"proxy": {"server": self.egress.url}} if self.endpoint else {}), **({"storage_state": a.session} if a.session else {}),
                 **({"extra_http_headers": dict(a.headers)} if a.headers else {})}
 
     async def _new_context(self) -> None:

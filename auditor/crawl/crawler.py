@@ -12,6 +12,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import AsyncIterator, Protocol
+from urllib.parse import urlsplit
 
 from auditor.crawl.blocked import block_reason, retry_after_seconds
 from auditor.errors import BadStatus, Blocked, CrawlError, FetchTimeout, NetworkError, ParseError, Removed
@@ -50,6 +51,15 @@ class CrawlJob:
     obey_robots: bool = True
     mode: str = "auto"  # auto | http | browser (with an AdaptiveFetcher)
     follow_urls: tuple[str, ...] = ()  # item pages of listings already followed: checked on every run
+    discover_only: bool = False  # search pages only: each item page found is yielded as an ItemLink (workers)
+
+
+@dataclass(frozen=True)
+class ItemLink:
+    """An item page a discover-only crawl found and did not read (a worker's batch of them reads it)."""
+
+    target: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,7 @@ class CrawlPolicy:
         return self.page_timeout * 2 + 5
 
 
-CrawlEvent = ListingFound | PageFailure | SearchPageRead | TargetNote
+CrawlEvent = ListingFound | PageFailure | SearchPageRead | TargetNote | ItemLink
 MAX_BARREN_PAGES = 5  # then "next" is not followed: endless pagination
 MAX_LINKS = 1_000  # item links and cards taken from one search page
 
@@ -100,11 +110,14 @@ def _retryable(err: CrawlError) -> bool:
 
 
 class _Crawl:
-    def __init__(self, fetcher: Fetcher, policy: CrawlPolicy, robots: RobotsCache | None):
+    def __init__(self, fetcher: Fetcher, policy: CrawlPolicy, robots: RobotsCache | None, limiter=None):
         self.fetcher = fetcher
         self.policy = policy
         self.robots = robots
-        self.limiter = HostLimiter(policy.max_per_host)
+        self.limiter = limiter or HostLimiter(policy.max_per_host)  # or the fleet's (crawl/fleet.py)
+        self.rates: dict[str, float] = {}  # host -> the slowest rate of the jobs starting there
+        if robots is not None:
+            robots.pace = lambda url: self.limiter.slot(url, self.rates.get(urlsplit(url).netloc, 1.0))
         self.queue: asyncio.Queue = asyncio.Queue()
         self.out: asyncio.Queue = asyncio.Queue()
         self.seen: set[str] = set()
@@ -125,7 +138,10 @@ class _Crawl:
             return False
         self.seen.add(url)
         self.pages[job.target] += 1
-        self.queue.put_nowait((job, url, kind))
+        if kind is PageKind.ITEM and job.discover_only:
+            self.out.put_nowait(ItemLink(job.target, url))
+        else:
+            self.queue.put_nowait((job, url, kind))
         return True
 
     async def worker(self) -> None:
@@ -267,11 +283,16 @@ def checked(parsed: SearchPage | Listing, url: str) -> SearchPage | Listing:
 
 
 async def crawl(jobs: list[CrawlJob], fetcher: Fetcher, policy: CrawlPolicy,
-                robots: RobotsCache | None = None) -> AsyncIterator[CrawlEvent]:
+                robots: RobotsCache | None = None, limiter=None) -> AsyncIterator[CrawlEvent]:
     """Crawl every job's start URLs and what they lead to; yield each page's result as it comes.
 
-    With a RobotsCache, pages robots.txt disallows are never requested (recorded as `robots`)."""
-    c = _Crawl(fetcher, policy, robots)
+    With a RobotsCache, pages robots.txt disallows are never requested (recorded as `robots`). A limiter
+    (HostLimiter's interface) paces the requests per host: by default this crawl's own."""
+    c = _Crawl(fetcher, policy, robots, limiter)
+    for job in jobs:
+        for url in (*job.start_urls, *job.follow_urls):
+            host = urlsplit(url).netloc
+            c.rates[host] = min(c.rates.get(host, job.requests_per_second), job.requests_per_second)
     for job in jobs:
         for url in job.start_urls:
             c.enqueue(job, url, None)

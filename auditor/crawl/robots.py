@@ -7,6 +7,7 @@ fetched (5xx, network error) disallows everything on that host for the run.
 from __future__ import annotations
 
 import asyncio
+from contextlib import nullcontext
 import logging
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ class RobotsCache:
         self.timeout = timeout
         self._rules: dict[str, Protego | None] = {}  # None: robots.txt unreachable, stay off the host
         self._locks: dict[str, asyncio.Lock] = {}
+        self.pace = None  # url -> async context: robots.txt waits its turn like any page of the host (the crawl sets it)
 
     async def _load(self, origin: str) -> Protego | None:
         url = origin + "/robots.txt"
@@ -38,7 +40,9 @@ class RobotsCache:
             clients = Clients(self.policy, headers={"User-Agent": self.user_agent}, follow_redirects=True,
                               max_redirects=5, timeout=self.timeout)
             try:
-                r = await clients.get(self.routes.for_url(url)).get(url)
+                client = clients.get(self.routes.for_url(url))  # made before its turn: it takes a moment (TLS context)
+                async with self.pace(url) if self.pace else nullcontext():
+                    r = await client.get(url)
             finally:
                 await clients.aclose()
         except (httpx.HTTPError, Refusal) as e:

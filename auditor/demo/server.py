@@ -7,6 +7,7 @@ import json
 import struct
 import sys
 import threading
+import time
 import zlib
 from contextlib import contextmanager
 from html import escape
@@ -28,8 +29,10 @@ class DemoServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, catalog: Catalog, port: int = 0, faults: dict[str, str] | None = None):
+    def __init__(self, catalog: Catalog, port: int = 0, faults: dict[str, str] | None = None, delay: float = 0.0):
         super().__init__(("127.0.0.1", port), _Handler)
+        self.delay = delay  # seconds each answer waits (a marketplace slower than localhost: the workers' bench)
+        self.times: list[tuple[float, str]] = []  # (time.time() when the request came, path): the server's own log
         self.catalog = catalog
         self.faults = dict(faults or {})
         self.stopping = threading.Event()
@@ -54,9 +57,10 @@ class DemoServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve_demo(catalog: Catalog, port: int = 0, faults: dict[str, str] | None = None) -> Iterator[DemoServer]:
+def serve_demo(catalog: Catalog, port: int = 0, faults: dict[str, str] | None = None,
+               delay: float = 0.0) -> Iterator[DemoServer]:
     """Serve the catalogue on 127.0.0.1 in a background thread for the duration of the block."""
-    server = DemoServer(catalog, port, faults)
+    server = DemoServer(catalog, port, faults, delay)
     thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
     thread.start()
     try:
@@ -104,7 +108,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
+        self.server.times.append((time.time(), self.path))
         self.server.clients.append((self.path, "browser" if self.headers.get("Sec-Fetch-Mode") else "http"))
+        if self.server.delay:
+            time.sleep(self.server.delay)
         split = urlsplit(self.path)
         fault = self.server.faults.get(self.path) or self.server.faults.get(split.path) or next(
             (kind for prefix, kind in self.server.faults.items() if prefix.endswith("/") and split.path.startswith(prefix)), None)

@@ -66,7 +66,7 @@ class Console:
     def store(self) -> Store:
         s = getattr(self._local, "store", None)
         if s is None:
-            s = self._local.store = Store(Path(self.config.database))
+            s = self._local.store = Store(self.config.database)
         return s
 
     def render(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
@@ -325,7 +325,7 @@ def home(console: Console, request: Request, form) -> Response:
 
 def create_app(config: Config, *, clock: Callable[[], datetime] = utc_now) -> Starlette:
     console = Console(config, clock)
-    with Store(Path(config.database)):  # create or migrate the schema once, before any request
+    with Store(config.database):  # create or migrate the schema once, before any request
         pass
     p = lambda h, **kw: page(console, h, **kw)  # noqa: E731
     routes = [

@@ -1,6 +1,7 @@
 """Everything SQL: listings and their history, sellers, runs, rule hits and failed pages.
 
-One SQLite file through sqlite-utils, in WAL mode so a report can be read while a run writes.
+One SQLite file through sqlite-utils, in WAL mode so a report can be read while a run writes; or one
+PostgreSQL database (`store/postgres.py`) when a team outgrows one machine, with the same SQL.
 Each page's results are written in one transaction: a run killed at any moment leaves a
 consistent database that lacks at most the page in flight.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from contextlib import contextmanager
 
+import psycopg
 import sqlite_utils
 
 from auditor.errors import StoreError
@@ -27,6 +29,9 @@ from auditor.store.review import ReviewTables
 from auditor.store.schema import MIGRATIONS
 from auditor.store.images import ImageTables
 from auditor.store.shadow import ShadowTables
+from auditor.store.work import WorkTables
+from auditor.store import postgres
+from auditor.store import sql
 from auditor.store.times import iso
 
 TRACKED = ("title", "description", "price", "buy_now_price", "bids", "status", "end_time", "seller_id", "seller_name")
@@ -75,35 +80,63 @@ def version_of(listing: Listing) -> dict:
     return row
 
 
-class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables):
+class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables, WorkTables):
     """The audit database."""
 
     def __init__(self, path: Path | str):
-        self.path = Path(path)
+        """A SQLite file (the default), or a PostgreSQL database given as a postgresql:// URL."""
+        self.url = str(path)
+        self.postgres = postgres.is_url(path)
+        self.path = None if self.postgres else Path(path)
         try:
-            if str(path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(str(path))
-            self.db.execute("PRAGMA busy_timeout = 10000")
-            if self.schema_version > len(MIGRATIONS):  # refused before anything is written
-                raise StoreError(f"{path} was written by a newer auditor (schema version {self.schema_version}; this "
+            self.db = self._open_postgres(str(path)) if self.postgres else self._open_sqlite(self.path)
+            if (found := self.schema_version) > len(MIGRATIONS):  # refused before anything is written
+                self.db.close()
+                raise StoreError(f"{self.shown} was written by a newer auditor (schema version {found}; this "
                                  f"one knows up to {len(MIGRATIONS)}): upgrade auditor to use it; nothing was changed")
-            if str(path) != ":memory:":
+            if not self.postgres and str(path) != ":memory:":
                 self.db.enable_wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses nothing committed; only power loss may
-            self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"cannot open database {path}: {e}") from None
+        except (sqlite3.DatabaseError, psycopg.Error) as e:
+            raise StoreError(f"cannot open database {self.shown}: {str(e).strip()}") from None
+
+    @property
+    def shown(self) -> str:
+        """The database as messages name it (a URL without its password)."""
+        return postgres.redacted(self.url) if self.postgres else self.url
+
+    @staticmethod
+    def _open_sqlite(path: Path) -> sqlite_utils.Database:
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(str(path))
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    @staticmethod
+    def _open_postgres(url: str) -> postgres.PostgresDatabase:
+        db = postgres.PostgresDatabase(url)
+        db.execute("create table if not exists auditor_schema (version integer not null)")
+        with db.transaction(postgres.SCHEMA_LOCK):
+            if db.execute("select count(*) from auditor_schema").fetchone()[0] == 0:
+                db.execute("insert into auditor_schema (version) values (0)")
+        return db
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        """A write transaction that takes the write lock at once (BEGIN IMMEDIATE): one that read first and
-        wrote later could fail with "database is locked" when another process wrote meanwhile, whatever the
-        busy timeout; this one waits its turn instead (the audit and the console write at once)."""
+        """A write transaction that takes the write lock at once (BEGIN IMMEDIATE in SQLite, an advisory
+        transaction lock in PostgreSQL): one that read first and wrote later could otherwise fail, or act on
+        what another process changed meanwhile; this one waits its turn instead (the audit, workers and the
+        console write at once)."""
+        if self.postgres:
+            with (self.db.atomic() if self.db.conn.in_transaction else self.db.transaction()):
+                yield
+            return
         conn = self.db.conn
         if conn.in_transaction:
             with self.db.atomic():
@@ -126,11 +159,25 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
 
     @property
     def schema_version(self) -> int:
+        if self.postgres:
+            return self.db.execute("select max(version) from auditor_schema").fetchone()[0] or 0
         return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def integrity(self) -> str:
+        """"ok", or what SQLite's quick check found; PostgreSQL checks its own pages, so a query that reads is the test."""
+        if self.postgres:
+            return "ok" if self.db.execute("select count(*) from runs").fetchone() else "unreadable"
+        return self.db.execute("pragma quick_check").fetchone()[0]
+
+    def _set_schema_version(self, version: int) -> None:
+        if self.postgres:
+            self.db.execute("update auditor_schema set version = ?", [version])
+        else:
+            self.db.execute(f"PRAGMA user_version = {version}")
 
     def _migrate(self) -> None:
         """Bring the schema up to date, once: several processes opening a new database at once take turns
-        (BEGIN IMMEDIATE), and each that comes after finds the work done."""
+        (the write lock), and each that comes after finds the work done."""
         if self.schema_version >= len(MIGRATIONS):
             return
         with self.write():
@@ -138,7 +185,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
             for version, step in enumerate(MIGRATIONS, start=1):
                 if version > current:
                     step(self.db)
-                    self.db.execute(f"PRAGMA user_version = {version}")
+                    self._set_schema_version(version)
 
     # --- runs ------------------------------------------------------------------------------------
     def start_run(self, started_at: datetime, targets: list[str], rule_files: list[str], notes: list[str] = (),
@@ -244,11 +291,12 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
 
     # --- pages -----------------------------------------------------------------------------------
     def record_listing(self, run_id: int, target: str, listing: Listing, hits: Iterable[Hit], seen_at: datetime,
-                       source: str = "item", search_text: str | None = None) -> Recorded:
+                       source: str = "item", search_text: str | None = None, once: bool = False) -> Recorded | None:
         """Store one listing, its observation, its text version, its seller and its hits, in one transaction.
 
         A listing read only from its search card (source "card") updates what the card shows and keeps
-        the rest of what its item page said before."""
+        the rest of what its item page said before. With `once`, a listing this run already observed is left
+        as it is and None returned (a queue's job delivered twice stores each listing once)."""
         key = (listing.site, listing.item_id)
         now = iso(seen_at)
         row = {
@@ -265,6 +313,9 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
         version = version_of(listing)
         tracked = ", ".join(TRACKED)
         with self.write():  # plain SQL here: this runs for every page, sqlite-utils' introspection does not pay
+            if once and self.db.execute("select 1 from observations where run_id = ? and site = ? and item_id = ?"
+                                        " limit 1", [run_id, *key]).fetchone():
+                return None
             found = self.db.execute(f"select {tracked}, {', '.join(CARD_KEPT)} from listings where site = ? and item_id = ?",
                                     key).fetchone()
             names = TRACKED + CARD_KEPT
@@ -305,8 +356,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
                      version_id: int | None) -> None:
         for h in hits:
             self.db.execute(
-                "insert or replace into hits (run_id, site, item_id, rule_id, rule_title, severity, tags, matches,"
-                " seen_at, version_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                sql.upsert('hits', ['run_id', 'site', 'item_id', 'rule_id', 'rule_title', 'severity', 'tags', 'matches', 'seen_at', 'version_id'], ('run_id', 'site', 'item_id', 'rule_id')),
                 [run_id, site, item_id, h.rule_id, h.title, h.severity, json.dumps(list(h.tags)),
                  json.dumps([asdict(m) for m in h.matches], ensure_ascii=False), now, version_id])
 
@@ -322,8 +372,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
     def record_target(self, run_id: int, target: str, *, complete: bool, reason: str | None, pages_ok: int,
                       pages_failed: int, listings: int) -> None:
         with self.write():
-            self.db.execute("insert or replace into run_targets (run_id, target, complete, reason, pages_ok, pages_failed,"
-                            " listings) values (?, ?, ?, ?, ?, ?, ?)",
+            self.db.execute(sql.upsert('run_targets', ['run_id', 'target', 'complete', 'reason', 'pages_ok', 'pages_failed', 'listings'], ('run_id', 'target')),
                             [run_id, target, int(complete), reason, pages_ok, pages_failed, listings])
 
     def run_targets(self, run_id: int) -> dict[str, dict]:
@@ -340,8 +389,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
         with self.write():
             for h in hits:
                 self.db.execute(
-                    "insert or replace into seller_hits (run_id, site, seller_id, seller_name, rule_id, rule_title,"
-                    " severity, listings, total, within_days) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql.upsert('seller_hits', ['run_id', 'site', 'seller_id', 'seller_name', 'rule_id', 'rule_title', 'severity', 'listings', 'total', 'within_days'], ('run_id', 'site', 'seller_id', 'rule_id')),
                     [run_id, h.site, h.seller_id, h.seller_name, h.rule_id, h.title, h.severity, h.listings,
                      str(h.total), h.within_days])
 

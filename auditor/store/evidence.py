@@ -86,6 +86,9 @@ class EvidenceTables:
                 out[(row["site"], row["item_id"])].append(row)
         return out
 
+    def evidence_captures_of_run(self, run_id: int) -> int:
+        return self.db.execute("select count(distinct folder) from evidence where run_id = ?", [run_id]).fetchone()[0]
+
     def evidence_times(self, run_id: int) -> list[str]:
         return [r[0] for r in self.db.execute("select distinct captured_at from evidence where run_id = ?", [run_id])]
 

@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from typing import Iterable
 
+from auditor.store import sql
 from auditor.store.times import iso
 
 
@@ -27,15 +28,13 @@ class ImageTables:
         now = iso(at)
         with self.write():
             for im in images:
-                self.db.execute("insert or ignore into images (sha256, bytes, content_type, pdq, quality, dihedral, meta,"
-                                " first_seen) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                self.db.execute(sql.insert_new('images', ['sha256', 'bytes', 'content_type', 'pdq', 'quality', 'dihedral', 'meta', 'first_seen']),
                                 [im["sha256"], im["bytes"], im["content_type"], im["pdq"], im["quality"],
                                  " ".join(im["dihedral"]), json.dumps(im["meta"], ensure_ascii=False), now])
                 if im.get("nudity") is not None:
                     self.db.execute("update images set nudity = ? where sha256 = ? and nudity is null",
                                     [json.dumps(im["nudity"]), im["sha256"]])
-                self.db.execute("insert or replace into listing_images (site, item_id, position, url, sha256, run_id,"
-                                " seen_at) values (?, ?, ?, ?, ?, ?, ?)",
+                self.db.execute(sql.upsert('listing_images', ['site', 'item_id', 'position', 'url', 'sha256', 'run_id', 'seen_at'], ('site', 'item_id', 'url')),
                                 [site, item_id, im["position"], im["url"], im["sha256"], run_id, now])
 
     def known_images(self, site: str, item_id: str) -> dict[str, dict]:
@@ -70,8 +69,7 @@ class ImageTables:
         rows = [[site, item_id, s, i, d, how, run_id, iso(at)] for s, i, d, how in others if (s, i) != (site, item_id)]
         if rows:
             with self.write():
-                self.db.conn.executemany("insert or replace into image_links (site, item_id, other_site, other_item_id,"
-                                         " distance, how, run_id, seen_at) values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                self.db.conn.executemany(sql.upsert('image_links', ['site', 'item_id', 'other_site', 'other_item_id', 'distance', 'how', 'run_id', 'seen_at'], ('site', 'item_id', 'other_site', 'other_item_id')), rows)
 
     def record_network_members(self, sellers: Iterable[tuple[str, str]], run_id: int, at: datetime) -> set[tuple[str, str]]:
         """Record sellers now in a seller network; returns those first seen in one in this run (the same answer when
@@ -81,8 +79,7 @@ class ImageTables:
         new = wanted - set(known)
         if new:
             with self.write():
-                self.db.conn.executemany("insert or ignore into network_members (site, seller_id, run_id, seen_at)"
-                                         " values (?, ?, ?, ?)", [[s, i, run_id, iso(at)] for s, i in sorted(new)])
+                self.db.conn.executemany(sql.insert_new('network_members', ['site', 'seller_id', 'run_id', 'seen_at']), [[s, i, run_id, iso(at)] for s, i in sorted(new)])
         return new | {k for k in wanted if known.get(k) == run_id}
 
     def ever_flagged_keys(self) -> list[tuple[str, str]]:
@@ -116,8 +113,7 @@ class ImageTables:
     # --- banks ---------------------------------------------------------------------------------
     def create_bank(self, name: str, description: str, by: str, at: datetime, mirrors: bool = True) -> bool:
         with self.write():
-            cur = self.db.execute("insert or ignore into banks (name, description, created_at, created_by, mirrors)"
-                                  " values (?, ?, ?, ?, ?)", [name, description, iso(at), by, int(mirrors)])
+            cur = self.db.execute(sql.insert_new('banks', ['name', 'description', 'created_at', 'created_by', 'mirrors']), [name, description, iso(at), by, int(mirrors)])
         return cur.rowcount == 1
 
     def banks(self) -> list[dict]:
@@ -133,8 +129,7 @@ class ImageTables:
                  json.dumps(list(e.get("tags") or ()), ensure_ascii=False), iso(at), by] for e in entries]
         with self.write():
             before = self.db.execute("select count(*) from bank_entries where bank = ?", [bank]).fetchone()[0]
-            self.db.conn.executemany("insert or ignore into bank_entries (bank, pdq, quality, source, ref, tags, added_at,"
-                                     " added_by) values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self.db.conn.executemany(sql.insert_new('bank_entries', ['bank', 'pdq', 'quality', 'source', 'ref', 'tags', 'added_at', 'added_by']), rows)
             after = self.db.execute("select count(*) from bank_entries where bank = ?", [bank]).fetchone()[0]
         return after - before
 

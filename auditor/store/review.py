@@ -180,7 +180,7 @@ class ReviewTables:
 
     def seller_rules_judged(self) -> list[dict]:
         """The seller rules of the latest judgement, with how many sellers each flagged (one queue each)."""
-        return list(self.db.query(f"select rule_id, rule_title, count(*) as sellers from seller_hits"
+        return list(self.db.query(f"select rule_id, max(rule_title) as rule_title, count(*) as sellers from seller_hits"
                                   f" where run_id = ({LATEST_JUDGEMENT}) group by rule_id order by rule_id"))
 
     def sellers_flagged_by(self, rule_id: str) -> set[tuple[str, str]]:
@@ -224,7 +224,7 @@ class ReviewTables:
 
     def rule_titles(self) -> dict[str, str]:
         return {r["rule_id"]: r["rule_title"] for r in self.db.query(
-            "select rule_id, rule_title from hits group by rule_id")}
+            "select rule_id, max(rule_title) as rule_title from hits group by rule_id")}
 
     def first_gone_after(self, site: str, item_id: str, since: str) -> str | None:
         """When a listing was first seen gone after a time (for the time from confirmation to takedown)."""

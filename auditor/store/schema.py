@@ -1,4 +1,5 @@
-"""The database schema, as numbered migrations (PRAGMA user_version says which have run)."""
+"""The database schema, as numbered migrations (SQLite's PRAGMA user_version, or PostgreSQL's auditor_schema
+table, says which have run); the same steps build both."""
 
 from __future__ import annotations
 
@@ -197,6 +198,15 @@ def _migrate_18(db: sqlite_utils.Database) -> None:
     db["banks"].add_column("mirrors", int, not_null_default=1)
 
 
+def _migrate_19(db: sqlite_utils.Database) -> None:
+    """Runs done by workers: what each finished job read (a queue may deliver a job twice: one row per job), the
+    lookup that keeps a listing's observation once per run, and the pace of requests per host across workers."""
+    db["run_jobs"].create({"run_id": int, "job": str, "target": str, "search_pages": int, "failed_pages": int,
+                           "note": str, "finished_at": str}, pk=("run_id", "job"), foreign_keys=[("run_id", "runs", "id")])
+    db["observations"].create_index(["run_id", "site", "item_id"])
+    db["host_pace"].create({"host": str, "next_at": float}, pk="host")  # the fleet's next free moment per host
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
-              _migrate_15, _migrate_16, _migrate_17, _migrate_18]
+              _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19]

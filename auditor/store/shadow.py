@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Iterable
 
 from auditor.models import Hit
+from auditor.store import sql
 from auditor.store.times import iso
 
 
@@ -28,8 +29,7 @@ class ShadowTables:
         if not rows:
             return
         with self.write():
-            self.db.conn.executemany("insert or replace into shadow_hits (run_id, site, item_id, rule_id, rule_title, severity,"
-                                " matches, seen_at) values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self.db.conn.executemany(sql.upsert('shadow_hits', ['run_id', 'site', 'item_id', 'rule_id', 'rule_title', 'severity', 'matches', 'seen_at'], ('run_id', 'site', 'item_id', 'rule_id')), rows)
 
     def shadow_hits_for_runs(self, run_ids: Iterable[int]) -> list[dict]:
         """The shadow hits of these runs with their listing, by rule."""

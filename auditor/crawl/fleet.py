@@ -1,0 +1,81 @@
+"""Politeness that holds for a fleet of workers: one request pace per host, kept in PostgreSQL.
+
+Each process's HostLimiter spaces its own requests; N workers with one each would hit a host N times
+as hard (Scrapy's politeness is per process too). Here every request to a host first takes the next
+free moment of that host's pace, in one atomic UPDATE of its row (the server's clock, so the machines'
+clocks do not matter), then waits for that moment: the requests of the whole fleet are at least
+1/rate seconds apart (15 % more, for the time a request takes to leave). A Retry-After pauses the host for every worker. Requests in flight per host
+are still capped per process (max_per_host each).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+from urllib.parse import urlsplit
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+MARGIN = 1.15  # each turn 15 % longer than 1/rate: a request that leaves a little late (a busy event loop, a new
+# connection) must not land within a second of two later ones in the marketplace's own log
+TAKE = ("update host_pace set next_at = greatest(next_at, extract(epoch from clock_timestamp())) + %s"
+        " where host = %s returning next_at - %s - extract(epoch from clock_timestamp())")
+
+
+class FleetHostLimiter:
+    """HostLimiter's interface (slot, pause) over the shared `host_pace` table; open with `async with`."""
+
+    def __init__(self, url: str, max_in_flight: int):
+        self.url = url
+        self._max = max_in_flight
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._known: set[str] = set()
+        self._conn: psycopg.AsyncConnection | None = None
+        self._lock = asyncio.Lock()  # one statement at a time on the connection
+        self._pauses: set[asyncio.Task] = set()
+
+    async def __aenter__(self) -> "FleetHostLimiter":
+        self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        for task in self._pauses:
+            task.cancel()
+        await self._conn.close()
+
+    async def _wait_for_turn(self, host: str, rate: float) -> float:
+        gap = MARGIN / rate
+        async with self._lock:
+            if host not in self._known:
+                await self._conn.execute("insert into host_pace (host, next_at) values (%s, 0) on conflict do nothing",
+                                         (host,))
+                self._known.add(host)
+            cur = await self._conn.execute(TAKE, (gap, host, gap))
+            return max(0.0, float((await cur.fetchone())[0]))
+
+    @asynccontextmanager
+    async def slot(self, url: str, rate: float) -> AsyncIterator[None]:
+        host = urlsplit(url).netloc
+        sem = self._slots.setdefault(host, asyncio.Semaphore(self._max))
+        async with sem:
+            wait = await self._wait_for_turn(host, rate)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            yield
+
+    def pause(self, url: str, seconds: float) -> None:
+        """Hold back every worker's requests to this host for a while (a 429 / 503 with Retry-After)."""
+        host = urlsplit(url).netloc
+
+        async def push() -> None:
+            async with self._lock:
+                await self._conn.execute("update host_pace set next_at = greatest(next_at,"
+                                         " extract(epoch from clock_timestamp()) + %s) where host = %s", (seconds, host))
+
+        task = asyncio.get_running_loop().create_task(push())
+        self._pauses.add(task)
+        task.add_done_callback(self._pauses.discard)

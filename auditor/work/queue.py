@@ -1,0 +1,57 @@
+"""The job queue: procrastinate, in the same PostgreSQL database as the store.
+
+Jobs are named here once; `tasks.py` does them, `coordinator.py` defers them and waits. Every job's
+arguments carry its run id, so a run's jobs are found, counted and cancelled by it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import procrastinate
+import psycopg
+
+from auditor.store.postgres import SCHEMA_LOCK
+
+log = logging.getLogger(__name__)
+
+QUEUE = "auditor"
+DISCOVER = "auditor.discover"  # one target's search pages: yields the item pages, deferred as ITEMS jobs
+ITEMS = "auditor.items"  # a batch of item pages: read, matched, stored, with their evidence and images
+PENDING = ("todo", "doing")
+
+
+def make_app(url: str) -> procrastinate.App:
+    """A procrastinate App over the database (not opened); `tasks.py` adds the tasks for workers."""
+    return procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+
+
+def ensure_schema(url: str) -> None:
+    """Create procrastinate's tables in the database's schema the first time; processes starting at once take turns."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+            if conn.execute("select to_regclass('procrastinate_jobs')").fetchone()[0] is None:
+                log.info("creating the job queue's tables (procrastinate)")
+                conn.execute(procrastinate.schema.SchemaManager.get_schema())
+
+
+def run_jobs(conn: psycopg.Connection, run_id: int) -> dict[str, int]:
+    """A run's jobs by status (todo, doing, succeeded, failed, cancelled, ...)."""
+    rows = conn.execute("select status::text, count(*) from procrastinate_jobs where queue_name = %s"
+                        " and (args->>'run_id')::bigint = %s group by status", (QUEUE, run_id)).fetchall()
+    return {status: n for status, n in rows}
+
+
+def failed_jobs(conn: psycopg.Connection, run_id: int) -> list[dict]:
+    rows = conn.execute("select task_name, args from procrastinate_jobs where queue_name = %s"
+                        " and (args->>'run_id')::bigint = %s and status = 'failed'", (QUEUE, run_id)).fetchall()
+    return [{"task": t, "args": a} for t, a in rows]
+
+
+def cancel_run_jobs(conn: psycopg.Connection, run_id: int) -> int:
+    """Jobs of a run not yet started are cancelled (the run was interrupted); jobs in flight finish and find the
+    run no longer running."""
+    cur = conn.execute("update procrastinate_jobs set status = 'cancelled' where queue_name = %s and status = 'todo'"
+                       " and (args->>'run_id')::bigint = %s", (QUEUE, run_id))
+    return cur.rowcount

@@ -1,0 +1,192 @@
+"""What an `auditor worker` does: the jobs of runs, each as the single-process run would do that part.
+
+A worker opens a run's tools (fetcher, evidence and image takers), its rules (the files the run was
+started with, as stored) and its targets once, on the first job of that run it takes, and keeps them
+while it takes more. Every job is safe to do twice (a queue delivers at least once; a job whose worker
+died is given to another): item pages this run already stored are skipped, a listing is stored once
+per run (checked under the store's write lock), hits have a unique key, evidence is captured when a
+listing is first stored in a run, and a discover job's counts are one row, rewritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import tempfile
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import procrastinate
+
+from auditor.config import Config, Target
+from auditor.crawl.robots import RobotsCache
+from auditor.crawl.routes import Routes
+from auditor.ingest import Progress, Tally, crawl_into_store
+from auditor.models import RunSummary
+from auditor.plan import address_policy, build_jobs, policy_from, resolve
+from auditor.rules import Matcher, load_rules
+from auditor.store import Store
+from auditor.tools import CrawlTools, open_tools
+from auditor.work.queue import DISCOVER, ITEMS, QUEUE, ensure_schema, make_app
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class RunContext:
+    run_id: int
+    targets: dict[str, Target]
+    jobs: dict[str, object]  # target -> CrawlJob
+    matcher: Matcher
+    tools: CrawlTools
+    routes: Routes
+    addresses: object
+    stack: AsyncExitStack
+    robots: RobotsCache
+    in_flight: int = 0
+
+
+class Worker:
+    """One worker process's state: its config, its store, and the runs it has tools open for."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.store = Store(config.database)
+        self.runs: dict[int, RunContext] = {}
+        self._opening = asyncio.Lock()
+
+    async def context(self, run_id: int) -> RunContext | None:
+        """The run's context, opened on first need; None when the run is no longer running (interrupted)."""
+        row = self.store.run(run_id)
+        if row["status"] != "running":
+            return None
+        async with self._opening:
+            if run_id not in self.runs:
+                for old in [r for r in self.runs.values() if r.in_flight == 0]:  # a finished run's tools are closed
+                    await old.stack.aclose()
+                    del self.runs[old.run_id]
+                self.runs[run_id] = await self._open(row)
+        return self.runs[run_id]
+
+    async def _open(self, row: dict) -> RunContext:
+        import json
+
+        config, store = self.config, self.store
+        targets = [Target.model_validate(t) for t in json.loads(row["plan"] or "[]")]
+        aliases = json.loads(row["aliases"] or "{}")
+        files = store.rule_set_of(row["id"])
+        with tempfile.TemporaryDirectory() as tmp:  # the rules the run was started with, not today's folder
+            written = []
+            for rel, text in (files or {}).items():
+                path = Path(tmp) / Path(rel).name
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
+            matcher = Matcher(load_rules(written or config.rules_dir))
+        addresses = address_policy(config, aliases)
+        routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir)
+        summary = RunSummary(run_id=row["id"], status="running", started_at=utc_now(), targets=[t.name for t in targets])
+        stack = AsyncExitStack()
+        tools = await stack.enter_async_context(open_tools(config, store, summary, targets, matcher, utc_now, addresses,
+                                                           routes, fleet=True))
+        jobs = {j.target: j for j in build_jobs(config, targets, aliases)}
+        log.info("worker: run %d opened (%d targets, %d rules)", row["id"], len(targets), len(matcher.ruleset))
+        robots = RobotsCache(config.crawl.user_agent, policy=addresses, routes=routes)  # read once per run, not per job
+        return RunContext(row["id"], {t.name: t for t in targets}, jobs, matcher, tools, routes, addresses, stack, robots)
+
+    async def close(self) -> None:
+        for ctx in self.runs.values():
+            await ctx.stack.aclose()
+        self.runs.clear()
+        self.store.close()
+
+    async def crawl(self, ctx: RunContext, job, links: list | None = None) -> Tally:
+        tally = Tally()
+        summary = RunSummary(run_id=ctx.run_id, status="running", started_at=utc_now(), targets=[job.target])
+        ctx.in_flight += 1
+        try:
+            await crawl_into_store([job], ctx.tools.fetcher, policy_from(self.config), self.store, ctx.matcher,
+                                   Progress(summary), utc_now, ctx.tools.evidence, {}, tally, ctx.addresses,
+                                   ctx.tools.images, ctx.routes, links=links, once=True, limiter=ctx.tools.limiter,
+                                   robots=ctx.robots)
+            if ctx.tools.images:  # the job is done when its pictures and captures are on disk and recorded
+                await ctx.tools.images.drain()
+            if ctx.tools.evidence:
+                await ctx.tools.evidence.drain()
+        finally:
+            ctx.in_flight -= 1
+        return tally
+
+
+WORKER: Worker | None = None
+
+
+async def discover(context, run_id: int, target: str, batch: int) -> None:
+    """A target's search pages; the item pages found become ITEMS jobs of `batch` pages each (sorted, so a
+    second delivery of this job makes the same batches, which the queueing lock then refuses while queued)."""
+    ctx = await WORKER.context(run_id)
+    if ctx is None:
+        return
+    job = replace(ctx.jobs[target], follow_urls=(), discover_only=True)
+    links: list = []
+    tally = await WORKER.crawl(ctx, job, links)
+    urls = sorted({link.url for link in links})
+    for i in range(0, len(urls), batch):
+        chunk = urls[i:i + batch]
+        await defer_items(context.app, run_id, target, chunk, f"{target}:{i // batch}")
+    WORKER.store.record_job(run_id, f"discover:{target}", target, search_pages=tally.ok[target],
+                            failed_pages=tally.failed[target], note=tally.incomplete.get(target), at=utc_now())
+    log.info("run %d: %s: %d search pages, %d item pages in %d jobs", run_id, target, tally.ok[target], len(urls),
+             -(-len(urls) // batch))
+
+
+async def items(context, run_id: int, target: str, urls: list[str], key: str) -> None:
+    """A batch of item pages, each read, matched and stored once in this run."""
+    ctx = await WORKER.context(run_id)
+    if ctx is None:
+        return
+    done = frozenset(WORKER.store.done_item_urls(run_id))
+    job = replace(ctx.jobs[target], start_urls=(), follow_urls=tuple(urls), skip_urls=done, max_pages=len(urls) + 1)
+    await WORKER.crawl(ctx, job)
+
+
+async def defer_items(app: procrastinate.App, run_id: int, target: str, urls: list[str], key: str) -> None:
+    try:
+        await app.configure_task(ITEMS, queue=QUEUE, queueing_lock=f"run{run_id}:{key}").defer_async(
+            run_id=run_id, target=target, urls=urls, key=key)
+    except procrastinate.exceptions.AlreadyEnqueued:
+        log.info("run %d: job %s is already queued", run_id, key)
+
+
+def run_worker(config: Config, *, concurrency: int | None = None, name: str | None = None,
+               wait: bool = True) -> None:
+    """Take jobs until SIGTERM or Ctrl-C (or, without wait, until the queue is empty)."""
+    global WORKER
+    ensure_schema(config.database)
+    app = make_app(config.database)
+    for name, fn in ((DISCOVER, discover), (ITEMS, items)):  # retried twice when they raise (not when killed:
+        app.task(name=name, queue=QUEUE, pass_context=True, retry=2)(fn)  # the coordinator gives those again)
+
+    async def go() -> None:
+        global WORKER
+        WORKER = Worker(config)
+        try:
+            async with app.open_async():
+                beat = max(1.0, config.workers.stalled_seconds / 3)
+                await app.run_worker_async(queues=[QUEUE], concurrency=concurrency or config.workers.concurrency,
+                                           name=name or f"{socket.gethostname()}:{os.getpid()}", wait=wait,
+                                           install_signal_handlers=True, update_heartbeat_interval=beat,
+                                           stalled_worker_timeout=config.workers.stalled_seconds,
+                                           delete_jobs="never")
+        finally:
+            await WORKER.close()
+            WORKER = None
+
+    asyncio.run(go())

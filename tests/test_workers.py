@@ -1,0 +1,205 @@
+"""Runs done by `auditor worker` processes through procrastinate's queue in PostgreSQL.
+
+Real parts only: a throwaway PostgreSQL cluster, `auditor worker` processes started as a user starts them,
+a `playwright run-server` browser server they share, the demo marketplace on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor.config import Target, load_config
+from auditor.crawl.install import choose_executable
+from auditor.demo import generate, score, serve_demo
+from auditor.evidence import sha256_of
+from auditor.pipeline import AuditOptions, run_audit
+from auditor.store import Store
+from conftest import RULES
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_config(folder: Path, database: str, **settings) -> Path:
+    data = {
+        "database": database, "reports_dir": str(folder / "reports"), "rules_dir": str(RULES), "log_file": None,
+        "data_dir": str(folder / "data"),
+        "browser": {"concurrency": 4},
+        "crawl": {"requests_per_second": 500, "retries": 1, "backoff_seconds": 0.05, "page_timeout_seconds": 15,
+                  "allow_addresses": ["127.0.0.1"]},
+        "workers": {"enabled": True, "batch": 25, "stalled_seconds": 5, "concurrency": 2},
+    }
+    for key, value in settings.items():
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@contextmanager
+def workers(config_path: Path, n: int):
+    """n `auditor worker` processes, each in a process group of its own; stopped with SIGTERM at the end."""
+    procs = [subprocess.Popen([sys.executable, "-m", "auditor", "--config", str(config_path), "-v", "worker",
+                               "--name", f"worker-{i}"], cwd=config_path.parent, start_new_session=True,
+                              stdout=open(config_path.parent / f"worker-{i}.log", "w"), stderr=subprocess.STDOUT)
+             for i in range(n)]
+    try:
+        yield procs
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(5)
+
+
+@contextmanager
+def browser_server():
+    """`playwright run-server` on a free port: the browser the workers connect to (--unsafe lets a client name
+    the Chromium binary, which this machine has from Debian rather than from Playwright's download)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "playwright"), "run-server", "--host", "127.0.0.1",
+                             "--port", str(port), "--unsafe"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, text=True)
+    line = proc.stdout.readline()
+    assert "Listening on" in line, line
+    try:
+        yield f"ws://127.0.0.1:{port}/", proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+
+
+def descendants(pid: int) -> list[str]:
+    """Command names of a process's descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                names[int(entry.name)] = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    out, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        out.append(names.get(p, "?"))
+        todo.extend(children.get(p, []))
+    return out
+
+
+def targets_for(server) -> list[Target]:
+    return [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"]),
+            Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"])]
+
+
+@pytest.mark.timeout(900)
+def test_three_workers_one_killed_store_every_listing_hit_and_capture_once(tmp_path, pg_cluster):
+    catalog = generate(seed=7, size=2000)
+    with browser_server() as (endpoint, server_proc):
+        path = write_config(tmp_path, pg_cluster.schema_url(),
+                            browser={"endpoint": endpoint, "executable": choose_executable(None)})
+        config = load_config(path)
+        with serve_demo(catalog) as server, workers(path, 3) as procs:
+            victim = procs[1]
+            killed = {}
+
+            def kill_once_busy(progress) -> None:  # a third of the way through, worker-1 dies mid-job
+                if not killed and progress.done >= 700:
+                    os.kill(victim.pid, signal.SIGKILL)
+                    killed["at"] = progress.done
+
+            browsers_seen = {}
+
+            def watch(progress) -> None:
+                kill_once_busy(progress)
+                if progress.done >= 100 and not browsers_seen:
+                    browsers_seen["server"] = descendants(server_proc.pid)
+                    browsers_seen["workers"] = [descendants(p.pid) for p in procs]
+
+            with Store(config.database) as store:
+                summary = run_audit(config, store, AuditOptions(targets=targets_for(server), on_progress=watch))
+                run_id = summary.run_id
+                observed = store.db.execute("select count(*), count(distinct site || '/' || item_id) from observations"
+                                            " where run_id = ?", [run_id]).fetchone()
+                hits = store.db.execute("select count(*), count(distinct site || '/' || item_id || '/' || rule_id)"
+                                        " from hits where run_id = ?", [run_id]).fetchone()
+                flagged = store.flagged_keys(run_id)
+                evidence = list(store.db.query("select site, item_id, folder, path, sha256 from evidence"))
+                starts = store.db.execute("select (select count(*) from procrastinate_events where type = 'started'),"
+                                          " (select count(*) from procrastinate_jobs)").fetchone()
+    assert killed, "the run ended before worker-1 could be killed"
+    assert victim.returncode == -signal.SIGKILL
+    assert summary.status == "completed", summary
+    assert observed == (2000, 2000)  # every listing stored once
+    assert hits[0] == hits[1] and hits[0] >= len(flagged)
+    assert score(set(flagged), set(catalog.truth())) == (1.0, 1.0)
+    assert starts[0] > starts[1]  # a job was started twice: the killed worker's, given to another
+    # every flagged listing's evidence: one capture each, and the files on disk are the rows
+    folders: dict[tuple[str, str], set[str]] = {}
+    for row in evidence:
+        folders.setdefault((row["site"], row["item_id"]), set()).add(row["folder"])
+    assert set(folders) == set(flagged)
+    assert all(len(f) == 1 for f in folders.values()), {k: v for k, v in folders.items() if len(v) > 1}
+    root = config.evidence_dir
+    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
+               and p.relative_to(root).parts[0] != "manifests"}
+    assert on_disk == {row["path"] for row in evidence}
+    assert all(sha256_of(root / row["path"]) == row["sha256"] for row in evidence)
+    # the browser is the server's: Chromium runs under `playwright run-server`, under no worker
+    assert any("chrom" in name for name in browsers_seen["server"]), browsers_seen
+    assert not any("chrom" in name for names in browsers_seen["workers"] for name in names), browsers_seen
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most requests the server saw in any one-second window."""
+    times = sorted(times)
+    most, j = 0, 0
+    for i, t in enumerate(times):
+        while times[j] <= t - 1.0:
+            j += 1
+        most = max(most, i - j + 1)
+    return most
+
+
+def test_a_targets_rate_holds_for_the_whole_fleet_of_workers(tmp_path, pg_cluster):
+    catalog = generate(seed=3, size=80)
+    path = write_config(tmp_path, pg_cluster.schema_url(), evidence={"enabled": False},
+                        workers={"batch": 4, "concurrency": 2})
+    config = load_config(path)
+    with serve_demo(catalog) as server, workers(path, 3):
+        target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
+                        requests_per_second=2, images="none")
+        with Store(config.database) as store:
+            started = time.monotonic()
+            summary = run_audit(config, store, AuditOptions(targets=[target]))
+            took = time.monotonic() - started
+            takers = store.db.execute("select count(distinct worker_id) from procrastinate_jobs"
+                                      " where task_name = 'auditor.items'").fetchone()[0]
+    times = [t for t, _ in server.times]
+    items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
+    assert summary.status == "completed" and summary.listings_seen == items
+    assert takers >= 2  # the item pages were read by more than one worker
+    assert len(times) >= items
+    assert busiest_second(times) <= 2, busiest_second(times)
+    least = (len(times) - 1) / 2  # seconds that many requests take at 2 a second
+    assert least <= took <= least * 1.3 + 15, (took, least)
