@@ -22,8 +22,7 @@ SHARED = ROOT.parent / "shared"
 LOCAL = AddressPolicy.allowing("127.0.0.1")  # the tests' servers; every other private address stays refused
 
 
-POSTGRES_TOO = {"test_store", "test_review", "test_shadow", "test_e2e_audit", "test_e2e_days", "test_interruptions",
-                "test_alerts", "test_workers"}
+POSTGRES_TOO = {"test_store", "test_review", "test_shadow", "test_e2e_audit", "test_workers"}
 
 
 @pytest.fixture(scope="session")

@@ -193,11 +193,11 @@ def sellers_of(seed: int) -> tuple[list[DemoSeller], list[DemoSeller]]:
     return _sellers(random.Random(seed))
 
 
-def generate(seed: int = 7, size: int = 300, epoch: datetime = EPOCH) -> Catalog:
-    """A reproducible catalogue of about `size` listings over both sections."""
+def generate(seed: int = 7, size: int = 300, epoch: datetime = EPOCH, flagged_share: float | None = None) -> Catalog:
+    """A reproducible catalogue of about `size` listings over both sections (a sixth flagged, unless told)."""
     rng = random.Random(seed)
     heavy, ordinary = _sellers(rng)
-    n_flagged = max(len(_FLAGGED), size // 6)
+    n_flagged = max(len(_FLAGGED), size // 6 if flagged_share is None else int(size * flagged_share))
     n_look = max(len(_LOOKALIKES), size // 10)
     kinds = (["flagged"] * n_flagged + ["lookalike"] * n_look + ["ordinary"] * max(0, size - n_flagged - n_look))
     rng.shuffle(kinds)
