@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 RESULTS = Path(__file__).with_name("results.json")
 CRAWLEE_VENV = Path(__file__).with_name(".venv-crawlee")
@@ -44,7 +45,7 @@ CRAWLEE_SCRIPT = r'''
 import asyncio, json, sys, time
 from crawlee.crawlers import PlaywrightCrawler, PlaywrightCrawlingContext
 
-start_url, executable = sys.argv[1], sys.argv[2]
+start_urls, executable, shape = json.loads(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
 pages = {"search": 0, "item": 0, "titles": 0}
 
 async def main():
@@ -55,26 +56,32 @@ async def main():
 
     @crawler.router.default_handler
     async def handle(context: PlaywrightCrawlingContext) -> None:
-        if "/auction/item/" in context.request.url:
+        if shape["item_path"] in context.request.url:
             pages["item"] += 1
-            title = await context.page.locator("h1.ProductTitle__text").text_content()
+            title = await context.page.locator(shape["title"]).text_content()
             pages["titles"] += bool(title)
         else:
             pages["search"] += 1
-            await context.enqueue_links(selector="a.Product__titleLink")
-            await context.enqueue_links(selector="a.Pager__link[rel=next]")
+            await context.enqueue_links(selector=shape["items"])
+            if shape.get("next"):
+                await context.enqueue_links(selector=shape["next"])
 
     t = time.perf_counter()
-    await crawler.run([start_url])
+    await crawler.run(start_urls)
     print(json.dumps({"pages": pages["search"] + pages["item"], "seconds": time.perf_counter() - t,
                       "listings": pages["titles"]}))
 
 asyncio.run(main())
 '''
+SHAPES = {  # what crawlee and the floor look for on each site
+    "demo": {"item_path": "/auction/item/", "title": "h1.ProductTitle__text", "items": "a.Product__titleLink",
+             "next": "a.Pager__link[rel=next]"},
+    "shop": {"item_path": "/shop/item/", "title": "h1.name", "items": "a.item", "next": None},
+}
 
 
 # --- the contenders, each run as `bench/crawl.py --child NAME URL` -----------------------------------------
-def child_auditor(mode: str, url: str, both: bool) -> dict:
+def child_auditor(mode: str, url: str, both: bool, shape: str = "demo") -> dict:
     from auditor.config import Config, CrawlSettings, EvidenceSettings, Target
     from auditor.pipeline import AuditOptions, run_audit
     from auditor.report import write_reports
@@ -87,6 +94,10 @@ def child_auditor(mode: str, url: str, both: bool) -> dict:
                                             allow_addresses=[urlsplit(url).netloc]),  # the bench site only
                         evidence=EvidenceSettings(enabled=False), log_file=None)
         targets = [Target(name="auction", site="demo_auction", start_urls=[url + "/auction/search"], fetch=mode)]
+        if shape == "shop":
+            from shop import start_urls
+
+            targets = [Target(name="shop", site="schema_org", start_urls=start_urls(url), fetch=mode)]
         if both:
             targets.append(Target(name="flea", site="demo_fleamarket", start_urls=[url + "/flea/search"], fetch=mode))
         with Store(config.database) as store:
@@ -103,10 +114,12 @@ def child_auditor(mode: str, url: str, both: bool) -> dict:
             "failed": summary.pages_failed, "report_seconds": report_seconds}
 
 
-def child_floor(url: str) -> dict:
+def child_floor(url: str, shape: str = "demo") -> dict:
     import httpx
     from bs4 import BeautifulSoup
 
+    if shape == "shop":
+        return child_floor_shop(url)
     pages = titles = 0
     t = time.perf_counter()
     with httpx.Client() as client:
@@ -120,6 +133,27 @@ def child_floor(url: str) -> dict:
                 titles += bool(item.select_one("h1.ProductTitle__text").get_text(strip=True))
             nxt = doc.select_one("a.Pager__link[rel=next]")
             next_url = url + nxt["href"] if nxt else None
+    return {"pages": pages, "seconds": time.perf_counter() - t, "listings": titles}
+
+
+def child_floor_shop(url: str) -> dict:
+    """The shop's floor: its list pages' JSON-LD ItemList, each item page's JSON-LD Product name."""
+    import httpx
+    from bs4 import BeautifulSoup
+    from shop import start_urls
+
+    def ld(html: str) -> dict:
+        return json.loads(BeautifulSoup(html, "lxml").select_one('script[type="application/ld+json"]').string)
+
+    pages = titles = 0
+    t = time.perf_counter()
+    with httpx.Client() as client:
+        for list_url in start_urls(url):
+            items = ld(client.get(list_url).text)["itemListElement"]
+            pages += 1
+            for entry in items:
+                pages += 1
+                titles += bool(ld(client.get(url + entry["url"]).text).get("name"))
     return {"pages": pages, "seconds": time.perf_counter() - t, "listings": titles}
 
 
@@ -211,12 +245,15 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=1000, help="auction listings for the side-by-side runs")
     ap.add_argument("--scale", default="1000,10000,50000", help="auction listings for the growth runs")
     ap.add_argument("--no-crawlee", action="store_true", help="skip crawlee (no install)")
+    ap.add_argument("--no-shop", action="store_true", help="skip the second site (the shop)")
+    ap.add_argument("--no-demo", action="store_true", help="skip the demo's side-by-side runs")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         name, url = args.child[0], args.child[1]
+        shape = args.child[2] if len(args.child) > 2 else "demo"
         mode = {"adaptive": "auto"}.get(name.split("-")[0], name.split("-")[0])
-        result = child_floor(url) if name == "floor" else child_auditor(mode, url, name.endswith("-both"))
+        result = child_floor(url, shape) if name == "floor" else child_auditor(mode, url, name.endswith("-both"), shape)
         print(json.dumps(result))
         return
 
@@ -242,9 +279,26 @@ def main() -> None:
             script = Path(tempfile.mkdtemp()) / "crawlee_bench.py"
             script.write_text(CRAWLEE_SCRIPT)
             env = {**os.environ, "CRAWLEE_STORAGE_DIR": str(script.parent / "storage"), "CRAWLEE_PURGE_ON_START": "1"}
-            rows["crawlee"] = measure([str(python), str(script), server.url + "/auction/search", chromium], env)
+            rows["crawlee"] = measure([str(python), str(script), json.dumps([server.url + "/auction/search"]), chromium,
+                                       json.dumps(SHAPES["demo"])], env)
             print(f"  {'crawlee':<14} {rows['crawlee']['pages_per_s']:7.1f} pages/s  {rows['crawlee']['pages']:>6} pages  "
                   f"peak {rows['crawlee']['peak_rss_mb']:>5} MB", flush=True)
+
+    shop: dict[str, dict] = {}
+    if not args.no_shop:
+        from shop import serve_shop, start_urls
+
+        with serve_shop() as base:
+            print("the shop (another shape): 525 pages, item pages of ~30 KB with 30 related links and inline JSON")
+            for name in ("floor", "http", "browser"):
+                shop[name] = measure(me + [name, base, "shop"])
+                print(f"  {name:<14} {shop[name]['pages_per_s']:7.1f} pages/s  {shop[name]['pages']:>6} pages  "
+                      f"peak {shop[name]['peak_rss_mb']:>5} MB PSS", flush=True)
+            if not args.no_crawlee:
+                shop["crawlee"] = measure([str(python), str(script), json.dumps(start_urls(base)), chromium,
+                                           json.dumps(SHAPES["shop"])], env)
+                print(f"  {'crawlee':<14} {shop['crawlee']['pages_per_s']:7.1f} pages/s  {shop['crawlee']['pages']:>6} "
+                      f"pages  peak {shop['crawlee']['peak_rss_mb']:>5} MB", flush=True)
 
     growth = {}
     for size in [int(s) for s in args.scale.split(",") if s]:
@@ -265,6 +319,13 @@ def main() -> None:
         **{f"scale_{k}_seconds": round(v["seconds"], 1) for k, v in growth.items()},
         **{f"scale_{k}_peak_rss_mb": v["peak_rss_mb"] for k, v in growth.items()},
     })
+    if shop:
+        results.update({f"shop_{k}_pages_per_s": round(v["pages_per_s"], 1) for k, v in shop.items()})
+        results["shop_http_vs_floor"] = round(shop["http"]["pages_per_s"] / shop["floor"]["pages_per_s"], 2)
+        if "crawlee" in shop:
+            results["shop_browser_vs_crawlee"] = round(shop["browser"]["pages_per_s"] / shop["crawlee"]["pages_per_s"], 2)
+        print(f"  the shop: http_vs_floor = {results['shop_http_vs_floor']}x (aim >= 0.9)   browser_vs_crawlee = "
+              f"{results.get('shop_browser_vs_crawlee')}x (aim >= 6)")
     if "crawlee" in rows:  # else the last measured figure stays
         results["browser_vs_crawlee"] = round(rows["browser"]["pages_per_s"] / rows["crawlee"]["pages_per_s"], 2)
     if 1000 in growth and 50000 in growth:

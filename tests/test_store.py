@@ -115,16 +115,15 @@ def test_a_database_written_by_a_newer_auditor_is_refused_untouched(tmp_path):
     assert path.read_bytes() == before  # untouched: not even switched to WAL
 
 
-def test_several_processes_creating_the_schema_at_once_all_succeed(tmp_path):
+def test_several_processes_creating_the_schema_at_once_all_succeed(database):
     import subprocess
     import sys
 
-    path = tmp_path / "fresh.db"
-    code = f"from auditor.store import Store\nwith Store({str(path)!r}) as s: print(s.schema_version)"
+    code = f"from auditor.store import Store\nwith Store({str(database)!r}) as s: print(s.schema_version)"
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
+             for _ in range(6)]
     results = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0, 0], results
+    assert [p.returncode for p in procs] == [0] * 6, results
     assert {out.strip() for out, _ in results} == {str(len(MIGRATIONS))}
 
 

@@ -118,8 +118,8 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
     @staticmethod
     def _open_postgres(url: str) -> postgres.PostgresDatabase:
         db = postgres.PostgresDatabase(url)
-        db.execute("create table if not exists auditor_schema (version integer not null)")
-        with db.transaction(postgres.SCHEMA_LOCK):
+        with db.transaction(postgres.SCHEMA_LOCK):  # processes opening a new database at once take turns
+            db.execute("create table if not exists auditor_schema (version integer not null)")
             if db.execute("select count(*) from auditor_schema").fetchone()[0] == 0:
                 db.execute("insert into auditor_schema (version) values (0)")
         return db

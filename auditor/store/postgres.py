@@ -16,6 +16,7 @@ from typing import Any, Iterable, Iterator
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.numeric import NumericLoader
 
 from auditor.databases import is_postgres_url as is_url, redacted  # noqa: F401 (the store's names for them)
 
@@ -48,6 +49,15 @@ def translate(sql: str) -> str:
     return _TOKENS.sub(one, sql)
 
 
+class _Numeric(NumericLoader):
+    """numeric as SQLite gives it: sum() of integers an int, anything with a fraction a float (never a Decimal;
+    the store keeps money as text)."""
+
+    def load(self, data):
+        value = super().load(data)
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
 class _Conn:
     """What the store asks of sqlite3's connection: in_transaction, execute, executemany."""
 
@@ -75,9 +85,13 @@ class PostgresDatabase:
     def __init__(self, url: str):
         self.url = url
         self.raw = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        self.raw.adapters.register_loader("numeric", _Numeric)
         self.conn = _Conn(self)
-        for sql in COMPAT:
-            self.raw.execute(sql)
+        if not self.raw.execute("select to_regprocedure('instr(text,text)') is not null"
+                                " and to_regprocedure('json_each(text)') is not null").fetchone()[0]:
+            with self.transaction(SCHEMA_LOCK):  # processes opening a new database at once take turns
+                for sql in COMPAT:
+                    self.raw.execute(sql)
 
     def close(self) -> None:
         self.raw.close()
