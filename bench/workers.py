@@ -75,6 +75,7 @@ def workers_round(cluster, servers, n: int, folder: Path) -> float:
             summary = run_audit(config, store, AuditOptions(targets=targets, write_report=False))
             seconds = time.perf_counter() - began
         assert summary.status == "completed", summary
+        assert summary.listings_seen == expected(servers), (summary.listings_seen, expected(servers))
         return summary.pages_ok / seconds
     finally:
         for p in procs:
@@ -83,12 +84,16 @@ def workers_round(cluster, servers, n: int, folder: Path) -> float:
             p.wait(30)
 
 
+def expected(servers) -> int:
+    return sum(1 for s in servers for x in s.catalog.listings if x.key[0] == "demo_auction")
+
+
 def bench_workers(args, results: dict) -> None:
-    catalog = generate(seed=5, size=args.listings)
+    catalogs = [generate(seed=5 + i, size=args.listings, first_id=100000 * (i + 1)) for i in range(4)]  # 4 shops
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         cluster = pgserver.start()
         stack.callback(cluster.stop)
-        servers = [stack.enter_context(serve_demo(catalog, delay=args.delay)) for _ in range(4)]
+        servers = [stack.enter_context(serve_demo(c, delay=args.delay)) for c in catalogs]
         pages = {}
         for n in (1, 2, 4):
             rates = [workers_round(cluster, servers, n, Path(tmp) / f"w{n}-{r}") for r in range(args.rounds)]
@@ -99,7 +104,7 @@ def bench_workers(args, results: dict) -> None:
     print(f"  workers_4_vs_1 = {ratio:.2f} (aim >= 3)")
     results.update({"workers_pages_per_s": {str(k): round(v, 1) for k, v in pages.items()},
                     "workers_4_vs_1": round(ratio, 2), "workers_delay_s": args.delay,
-                    "workers_listings": 4 * sum(1 for x in catalog.listings if x.key[0] == "demo_auction")})
+                    "workers_listings": sum(1 for c in catalogs for x in c.listings if x.key[0] == "demo_auction")})
 
 
 def store_round(database: str, catalog, folder: Path) -> float:

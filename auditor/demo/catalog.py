@@ -149,7 +149,7 @@ def _sellers(rng: random.Random) -> tuple[list[DemoSeller], list[DemoSeller]]:
 
 
 def _make(rng: random.Random, i: int, kind: str, k: int, heavy: list[DemoSeller], ordinary: list[DemoSeller],
-          epoch: datetime) -> DemoListing:
+          epoch: datetime, first_id: int = 100000) -> DemoListing:
     """Listing number i of a catalogue: the k-th of its kind (flagged, lookalike or ordinary)."""
     section = "auction" if i % 3 else "flea"
     n = rng.randrange(1, 999)
@@ -182,7 +182,7 @@ def _make(rng: random.Random, i: int, kind: str, k: int, heavy: list[DemoSeller]
     if sd and any(w in f"{title} {desc} {' '.join(tags)} {cat}".casefold() for w in _PRINTED):
         rules = rules | {PROVENANCE}
     return DemoListing(
-        section=section, item_id=f"{prefix}{100000 + i}", title=title.format(n=n),
+        section=section, item_id=f"{prefix}{first_id + i}", title=title.format(n=n),
         description=desc, price=price, buy_now=price * 2 if section == "auction" and i % 4 == 0 else None,
         bids=bids, seller=seller, category=cat, tags=tuple(tags), images=1 + i % 3, end_time=end,
         status=status, sd_metadata=sd, expected_rules=rules,
@@ -193,8 +193,10 @@ def sellers_of(seed: int) -> tuple[list[DemoSeller], list[DemoSeller]]:
     return _sellers(random.Random(seed))
 
 
-def generate(seed: int = 7, size: int = 300, epoch: datetime = EPOCH, flagged_share: float | None = None) -> Catalog:
-    """A reproducible catalogue of about `size` listings over both sections (a sixth flagged, unless told)."""
+def generate(seed: int = 7, size: int = 300, epoch: datetime = EPOCH, flagged_share: float | None = None,
+             first_id: int = 100000) -> Catalog:
+    """A reproducible catalogue of about `size` listings over both sections (a sixth flagged, unless told); item
+    ids count from first_id (several marketplaces that must not share listings take different ones)."""
     rng = random.Random(seed)
     heavy, ordinary = _sellers(rng)
     n_flagged = max(len(_FLAGGED), size // 6 if flagged_share is None else int(size * flagged_share))
@@ -205,7 +207,7 @@ def generate(seed: int = 7, size: int = 300, epoch: datetime = EPOCH, flagged_sh
     counters = {"flagged": 0, "lookalike": 0, "ordinary": 0}
     listings: list[DemoListing] = []
     for i, kind in enumerate(kinds):
-        listings.append(_make(rng, i, kind, counters[kind], heavy, ordinary, epoch))
+        listings.append(_make(rng, i, kind, counters[kind], heavy, ordinary, epoch, first_id))
         counters[kind] += 1
     return Catalog(seed, listings, heavy + ordinary)
 
