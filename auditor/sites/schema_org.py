@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import quote, urljoin
 
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, parse_time, soup
+from auditor.sites.base import SiteProfile, parse_time
 from auditor.sites.extract import json_ld, ld_types, to_decimal
 
 
@@ -26,7 +26,7 @@ def _text(value) -> str | None:
 
 
 def products_in(doc) -> list[dict]:
-    """The schema.org Product objects a page declares in its JSON-LD."""
+    """The schema.org Product objects a page declares in its JSON-LD (doc: a parsed page, or its text)."""
     return [o for o in json_ld(doc) if "Product" in ld_types(o)]
 
 
@@ -42,15 +42,15 @@ class SchemaOrg(SiteProfile):
         return PageKind.SEARCH
 
     def detect_kind(self, html: str, url: str) -> PageKind | None:
-        doc = soup(html)
-        if products_in(doc):
+        objects = json_ld(html)
+        if any("Product" in ld_types(o) for o in objects):
             return PageKind.ITEM
-        if any("ItemList" in ld_types(o) for o in json_ld(doc)):
+        if any("ItemList" in ld_types(o) for o in objects):
             return PageKind.SEARCH
         return None
 
     def parse_search(self, html: str, url: str) -> SearchPage:
-        lists = [o for o in json_ld(soup(html)) if "ItemList" in ld_types(o)]
+        lists = [o for o in json_ld(html) if "ItemList" in ld_types(o)]
         if not lists:
             raise self.not_a("search", url, "no schema.org ItemList in the page's JSON-LD")
         urls, listings = [], []
@@ -68,7 +68,7 @@ class SchemaOrg(SiteProfile):
         return SearchPage(tuple(dict.fromkeys(urls)), None, tuple(listings), lists[0].get("numberOfItems"))
 
     def parse_item(self, html: str, url: str) -> Listing:
-        products = products_in(soup(html))
+        products = products_in(html)
         if not products:
             raise self.not_a("item", url, "no schema.org Product in the page's JSON-LD")
         return self.listing_from(products[0], url)
