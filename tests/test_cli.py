@@ -17,7 +17,7 @@ COMMANDS = [[], ["run"], ["demo"], ["demo", "serve"], ["schedule"], ["report"], 
             ["runs"], ["rules", "test"], ["rules", "explain"], ["rules", "backtest"], ["rules", "schema"],
             ["browser"], ["browser", "install"], ["sites"], ["parse"], ["doctor"], ["serve"], ["users"], ["users", "add"],
             ["users", "list"], ["users", "disable"], ["users", "passwd"], ["decisions"], ["decisions", "export"],
-            ["decisions", "import"], ["health"], ["notify"], ["notify", "test"], ["rules", "promote"], ["login"], ["evidence"], ["evidence", "verify"], ["evidence", "prune"], ["banks"]]
+            ["decisions", "import"], ["health"], ["notify"], ["notify", "test"], ["rules", "promote"], ["login"], ["evidence"], ["evidence", "verify"], ["evidence", "prune"], ["banks"], ["worker"]]
 
 
 def invoke(*args: str):
@@ -265,3 +265,9 @@ def test_the_systemd_units_verify(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert len(list(tmp_path.glob("*.service"))) == 2
+
+
+def test_a_worker_on_a_sqlite_database_says_it_needs_postgresql(tmp_path):
+    result = invoke("--config", str(write_config(tmp_path)), "worker")
+    assert result.exit_code == 2
+    assert "`auditor worker` needs a PostgreSQL database (database: postgresql://" in result.output

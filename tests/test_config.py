@@ -91,3 +91,24 @@ def test_a_target_proxy_reads_its_password_from_the_environment_and_only_http_pr
     with pytest.raises(ConfigError, match="is not an http://host:port proxy") as e:
         load_config(path, known_sites=set(PROFILES))
     assert "s3cret" not in str(e.value)
+
+
+def test_a_postgresql_database_keeps_its_url_and_its_password_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDITOR_DB_PASSWORD", "s3cret")
+    p = write(tmp_path, "database: postgresql://auditor:${AUDITOR_DB_PASSWORD}@db.internal:5432/auditor\n"
+                        "workers: {enabled: true}\n")
+    config = load_config(p)
+    assert config.database == "postgresql://auditor:s3cret@db.internal:5432/auditor"  # not a path, not resolved
+    assert config.postgres and config.workers.enabled
+    assert config.data_folder == tmp_path / "data" and config.sessions_dir == tmp_path / "data" / "sessions"
+
+
+def test_workers_need_postgresql_and_a_browser_endpoint_is_a_ws_address(tmp_path):
+    p = write(tmp_path, "workers:\n  enabled: true\n")
+    [problem] = problems(p)
+    assert "workers.enabled needs a PostgreSQL database" in problem
+    p = write(tmp_path, "browser:\n  endpoint: http://browsers:3000/\n")
+    assert problems(p) == [f"{p}:2:13: browser.endpoint: Value error, 'http://browsers:3000/' is not a ws:// or wss:// "
+                           "address of a Playwright browser server"]
+    p = write(tmp_path, "database: mysql://x/y\n")
+    assert "a database is a SQLite file or a postgresql:// URL" in problems(p)[0]

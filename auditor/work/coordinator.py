@@ -18,7 +18,7 @@ import psycopg
 from auditor.config import Config
 from auditor.ingest import Progress, Tally
 from auditor.store import Store
-from auditor.work.queue import DISCOVER, PENDING, QUEUE, ensure_schema, failed_jobs, make_app, run_jobs
+from auditor.work.queue import DISCOVER, PENDING, QUEUE, cancel_run_jobs, ensure_schema, failed_jobs, make_app
 from auditor.work.tasks import defer_items
 
 log = logging.getLogger("auditor.pipeline")
@@ -45,8 +45,6 @@ async def crawl_by_workers(config: Config, store: Store, run_id: int, jobs: list
             await _wait(app, config, run_id, progress)
         except BaseException:
             with psycopg.connect(config.database, autocommit=True) as conn:
-                from auditor.work.queue import cancel_run_jobs
-
                 if n := cancel_run_jobs(conn, run_id):
                     log.warning("run %d: %d queued jobs cancelled", run_id, n)
             raise
@@ -99,5 +97,3 @@ async def _pages(conn, run_id: int) -> int:
                              " + (select count(*) from page_failures where run_id = %s)", (run_id, run_id))
     return (await cur.fetchone())[0]
 
-
-__all__ = ["crawl_by_workers", "run_jobs"]

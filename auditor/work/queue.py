@@ -36,13 +36,6 @@ def ensure_schema(url: str) -> None:
                 conn.execute(procrastinate.schema.SchemaManager.get_schema())
 
 
-def run_jobs(conn: psycopg.Connection, run_id: int) -> dict[str, int]:
-    """A run's jobs by status (todo, doing, succeeded, failed, cancelled, ...)."""
-    rows = conn.execute("select status::text, count(*) from procrastinate_jobs where queue_name = %s"
-                        " and (args->>'run_id')::bigint = %s group by status", (QUEUE, run_id)).fetchall()
-    return {status: n for status, n in rows}
-
-
 def failed_jobs(conn: psycopg.Connection, run_id: int) -> list[dict]:
     rows = conn.execute("select task_name, args from procrastinate_jobs where queue_name = %s"
                         " and (args->>'run_id')::bigint = %s and status = 'failed'", (QUEUE, run_id)).fetchall()

@@ -11,6 +11,7 @@ listing is first stored in a run, and a discover job's counts are one row, rewri
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import socket
@@ -77,8 +78,6 @@ class Worker:
         return self.runs[run_id]
 
     async def _open(self, row: dict) -> RunContext:
-        import json
-
         config, store = self.config, self.store
         targets = [Target.model_validate(t) for t in json.loads(row["plan"] or "[]")]
         aliases = json.loads(row["aliases"] or "{}")
