@@ -21,6 +21,8 @@ Then the same side by side (floor, http, browser, crawlee) on a second site of a
 525 pages, item pages of ~30 KB with 30 related links and inline JSON, read by the schema_org profile).
 
     .venv/bin/python bench/crawl.py [--size 1000] [--scale 1000,10000,50000] [--no-crawlee] [--no-shop] [--no-demo]
+
+BENCH_TABS=N sets the browser's tabs (default: browser.concurrency 0, from the machine).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ SHAPES = {  # what crawlee and the floor look for on each site
 
 # --- the contenders, each run as `bench/crawl.py --child NAME URL` -----------------------------------------
 def child_auditor(mode: str, url: str, both: bool, shape: str = "demo") -> dict:
-    from auditor.config import Config, CrawlSettings, EvidenceSettings, Target
+    from auditor.config import BrowserSettings, Config, CrawlSettings, EvidenceSettings, Target
     from auditor.pipeline import AuditOptions, run_audit
     from auditor.report import write_reports
     from auditor.store import Store
@@ -96,7 +98,8 @@ def child_auditor(mode: str, url: str, both: bool, shape: str = "demo") -> dict:
                         crawl=CrawlSettings(requests_per_second=100_000, max_per_host=16, retries=1,
                                             page_timeout_seconds=30, max_pages_per_target=10**7,
                                             allow_addresses=[urlsplit(url).netloc]),  # the bench site only
-                        evidence=EvidenceSettings(enabled=False), log_file=None)
+                        evidence=EvidenceSettings(enabled=False), log_file=None,
+                        browser=BrowserSettings(concurrency=int(os.environ.get("BENCH_TABS", "0"))))
         targets = [Target(name="auction", site="demo_auction", start_urls=[url + "/auction/search"], fetch=mode)]
         if shape == "shop":
             from shop import start_urls
