@@ -43,6 +43,10 @@ class BrowserSettings(_Model):
     block_resources: bool = Field(True, description="skip images, fonts, media and styles")
     endpoint: str | None = Field(None, description="ws://host:port/ of a `playwright run-server` (same Playwright "
                                  "version) to use instead of launching Chromium here")
+    egress_listen: str = Field("127.0.0.1", description="with an endpoint: where this machine's egress proxy listens "
+                               "for that browser (0.0.0.0: every interface; it asks for a per-process password)")
+    egress_host: str | None = Field(None, description="with an endpoint: the address the browser server reaches this "
+                                    "machine at (default: egress_listen)")
 
     @field_validator("endpoint")
     @classmethod

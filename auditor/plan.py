@@ -88,7 +88,7 @@ def browser_for(config: Config, policy: AddressPolicy | None = None, access: Acc
                           context_recycle_after=b.context_recycle_after,
                           max_bytes=config.crawl.max_page_bytes,
                           user_agent=config.crawl.user_agent, policy=policy or address_policy(config), access=access,
-                          endpoint=b.endpoint)
+                          endpoint=b.endpoint, egress_listen=b.egress_listen, egress_host=b.egress_host)
 
 
 def moved(url: str, before: list[dict[str, str]], now: dict[str, str]) -> str:

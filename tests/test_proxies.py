@@ -87,3 +87,31 @@ def test_every_request_of_a_proxied_target_goes_through_its_proxy(config, small_
     assert sorted(p for p in direct if p.startswith("/auction/")) == sorted(pages)  # none reached it any other way
     expected = "Basic " + base64.b64encode("tanaka:sécret".encode()).decode()
     assert proxy.auth == {expected}  # the credentials of the proxy URL, on every request
+
+
+def test_the_egress_proxy_a_remote_browser_uses_asks_for_its_password():
+    """With browser.endpoint, the egress proxy may listen on a network: without the per-process password it is
+    no proxy for anyone (407), with it the page comes through, and the address policy still holds."""
+    import base64
+    import socket
+
+    from auditor.crawl.addresses import AddressPolicy
+    from auditor.crawl.egress import EgressProxy
+    from auditor.demo import generate, serve_demo
+
+    def ask(proxy_url: str, target: str, password: str | None) -> bytes:
+        host, port = proxy_url.split("//")[1].split(":")
+        auth = ("Proxy-Authorization: Basic " + base64.b64encode(f"auditor:{password}".encode()).decode() + "\r\n"
+                if password else "")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n{auth}\r\n".encode())
+            return s.recv(200)
+
+    with serve_demo(generate(seed=1, size=10)) as server, \
+            EgressProxy(AddressPolicy.allowing("127.0.0.1"), password="s3cret") as proxy:
+        assert ask(proxy.url, server.url + "/robots.txt", None).startswith(b"HTTP/1.1 407 ")
+        assert ask(proxy.url, server.url + "/robots.txt", "wrong").startswith(b"HTTP/1.1 407 ")
+        assert ask(proxy.url, server.url + "/robots.txt", "s3cret").startswith(b"HTTP/1.1 200 ")
+        assert b"403 auditor-refused" in ask(proxy.url, "http://127.0.0.2:9/", "s3cret")
+    with EgressProxy(AddressPolicy(), listen="127.0.0.1", announce="worker-3.internal") as proxy:
+        assert proxy.url.startswith("http://worker-3.internal:")  # what a browser on another machine is given

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import logging
 from dataclasses import dataclass
 
@@ -54,11 +55,15 @@ class BrowserFetcher:
     def __init__(self, *, executable: str | None = None, headless: bool = True, concurrency: int = 4,
                  recycle_after: int = 40, block_resources: bool = True, user_agent: str | None = None,
                  context_recycle_after: int = 500, max_bytes: int = 10_000_000, policy: AddressPolicy | None = None,
-                 access: Access | None = None, endpoint: str | None = None):
+                 access: Access | None = None, endpoint: str | None = None, egress_listen: str = "127.0.0.1",
+                 egress_host: str | None = None):
         self.endpoint = endpoint  # ws://host:port/ of a `playwright run-server`: its browser, not one of ours
         self.access = access or Access()  # a target's upstream proxy, signed-in session, headers, locale
-        self.egress = EgressProxy(policy or AddressPolicy(), upstream=self.access.proxy)  # every request of the
-        # browser goes through it, and on through the target's upstream proxy when it has one
+        # every request of the browser goes through the egress proxy, and on through the target's upstream proxy when
+        # it has one; a remote browser reaches it over the network, so it listens where told and asks for a password
+        self._egress_password = secrets.token_urlsafe(24) if endpoint else None
+        self.egress = EgressProxy(policy or AddressPolicy(), upstream=self.access.proxy, listen=egress_listen,
+                                  announce=egress_host, password=self._egress_password)
         self._executable = executable
         self._headless = headless
         self._size = concurrency
@@ -137,7 +142,8 @@ class BrowserFetcher:
 
     def _context_options(self) -> dict:
         a = self.access
-        return {"locale": a.locale or "ja-JP", **({"proxy": {"server": self.egress.url}} if self.endpoint else {}), **({"storage_state": a.session} if a.session else {}),
+        proxy = {"server": self.egress.url, "username": "auditor", "password": self._egress_password}
+        return {"locale": a.locale or "ja-JP", **({"proxy": proxy} if self.endpoint else {}), **({"storage_state": a.session} if a.session else {}),
                 **({"extra_http_headers": dict(a.headers)} if a.headers else {})}
 
     async def _new_context(self) -> None:

@@ -15,6 +15,8 @@ it for plain HTTP (auditor/crawl/proxies.py says what is then checked where). A 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hmac
 import logging
 import threading
 from collections import deque
@@ -44,9 +46,13 @@ class RefusedRequest:
 class EgressProxy:
     """Start with `with EgressProxy(policy) as proxy:`; `proxy.url` is what clients are given."""
 
-    def __init__(self, policy: AddressPolicy, upstream: str | None = None):
+    def __init__(self, policy: AddressPolicy, upstream: str | None = None, *, listen: str = "127.0.0.1",
+                 announce: str | None = None, password: str | None = None):
         self.policy = policy
         self.upstream = upstream
+        self.listen = listen  # where it accepts connections: a browser server on another machine must reach it
+        self.announce = announce or listen  # the address that browser server is given
+        self.password = password  # with one, a client must give it (user "auditor"): no open proxy on a network
         self.refusals: deque[RefusedRequest] = deque(maxlen=1000)
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -63,12 +69,12 @@ class EgressProxy:
             self._loop = loop
             try:
                 self._server = loop.run_until_complete(
-                    asyncio.start_server(self._handle, "127.0.0.1", 0, limit=MAX_HEAD))
+                    asyncio.start_server(self._handle, self.listen, 0, limit=MAX_HEAD))
             except BaseException as e:  # noqa: BLE001 - handed to the caller
                 failure.append(e)
                 started.set()
                 return
-            self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+            self.url = f"http://{self.announce}:{self._server.sockets[0].getsockname()[1]}"
             started.set()
             loop.run_forever()
             self._server.close()
@@ -127,6 +133,14 @@ class EgressProxy:
             return False
         return head.split(b" ", 2)[1:2] == [b"200"]
 
+    def _authorised(self, block: bytes) -> bool:
+        expected = "Basic " + base64.b64encode(f"auditor:{self.password}".encode()).decode()
+        for raw in block.split(b"\r\n"):
+            name, _, value = raw.partition(b":")
+            if name.strip().lower() == b"proxy-authorization":
+                return hmac.compare_digest(value.strip().decode("latin-1"), expected)
+        return False
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await self._serve(reader, writer)
@@ -144,6 +158,11 @@ class EgressProxy:
         try:
             method, target, version = line.decode("latin-1").split(" ")
         except ValueError:
+            await _close(writer)
+            return
+        if self.password and not self._authorised(rest):
+            writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"auditor\"\r\n"
+                         b"Content-Length: 0\r\nConnection: close\r\n\r\n")
             await _close(writer)
             return
         if method == "CONNECT":
