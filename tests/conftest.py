@@ -69,7 +69,8 @@ def pytest_collection_modifyitems(config, items):
 def config(tmp_path: Path, database, backend) -> Config:
     """The shipped rules, a temporary database and reports folder, a fast polite-enough crawl."""
     return Config(
-        database=database, data_dir=None if backend == "sqlite" else tmp_path / "data",  # sqlite: beside its file reports_dir=tmp_path / "reports", rules_dir=RULES,
+        database=database, reports_dir=tmp_path / "reports", rules_dir=RULES,
+        data_dir=None if backend == "sqlite" else tmp_path / "data",  # SQLite: beside its file, as users have it
         browser=BrowserSettings(concurrency=4),
         crawl=CrawlSettings(requests_per_second=500, retries=1, backoff_seconds=0.05, page_timeout_seconds=10,
                             allow_addresses=["127.0.0.1"]),  # the tests' local servers; 127.0.0.2 stays internal
