@@ -10,7 +10,7 @@ from pathlib import Path
 
 from auditor.errors import AuditorError
 from auditor.rules import Matcher, load_rules
-from auditor.rules.loader import rule_files
+from auditor.rules.loader import rule_files, write_rule_files
 from auditor.store import Store, listing_from_row
 
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -43,18 +43,6 @@ class Backtest:
     baseline: str = "the rules folder"  # what the candidate was compared with
 
 
-def _written(folder: Path, files: dict[str, str]) -> list[Path]:
-    out = []
-    for rel, text in files.items():
-        path = (folder / rel).resolve()
-        if not path.is_relative_to(folder.resolve()):
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        out.append(path)
-    return out
-
-
 def backtest(store: Store, rules_dir: Path, candidate: Path | None, since: timedelta, now: datetime) -> Backtest:
     """Stored listings matched with the rules the last run used, and with the candidate: FILE in place of its
     namesake (or added), or, with no FILE, the rules folder as it is now. So a file edited in place shows
@@ -63,7 +51,7 @@ def backtest(store: Store, rules_dir: Path, candidate: Path | None, since: timed
     with tempfile.TemporaryDirectory() as tmp:
         if last is not None:
             run, files = last
-            base_files = _written(Path(tmp) / "base", files)
+            base_files = write_rule_files(Path(tmp) / "base", files)
             baseline = f"the rules of run #{run['id']} ({run['started_at'][:16]} UTC)"
         else:
             base_files = rule_files([rules_dir])

@@ -197,3 +197,17 @@ def load_rules(paths: list[Path] | Path) -> RuleSet:
     if problems:
         raise RuleError(problems)
     return RuleSet(tuple(rules), tuple(rule_files(paths)))
+
+
+def write_rule_files(folder: Path, files: dict[str, str]) -> list[Path]:
+    """Rule files kept with a run (path relative to the rules folder -> text) written out again under folder, to be
+    loaded as they were (a backtest's base, a worker's rules); a path that would leave folder is skipped."""
+    out = []
+    for rel, text in files.items():
+        path = (folder / rel).resolve()
+        if not path.is_relative_to(folder.resolve()):
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        out.append(path)
+    return out

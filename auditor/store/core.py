@@ -21,6 +21,7 @@ from contextlib import contextmanager
 import psycopg
 import sqlite_utils
 
+from auditor.databases import is_postgres_url, redacted
 from auditor.errors import StoreError
 from auditor.models import Hit, Listing, PageFailure, RunSummary, SellerHit
 from auditor.store.evidence import EvidenceTables
@@ -86,7 +87,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
     def __init__(self, path: Path | str):
         """A SQLite file (the default), or a PostgreSQL database given as a postgresql:// URL."""
         self.url = str(path)
-        self.postgres = postgres.is_url(path)
+        self.postgres = is_postgres_url(path)
         self.path = None if self.postgres else Path(path)
         try:
             self.db = self._open_postgres(str(path)) if self.postgres else self._open_sqlite(self.path)
@@ -104,7 +105,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
     @property
     def shown(self) -> str:
         """The database as messages name it (a URL without its password)."""
-        return postgres.redacted(self.url) if self.postgres else self.url
+        return redacted(self.url) if self.postgres else self.url
 
     @staticmethod
     def _open_sqlite(path: Path) -> sqlite_utils.Database:
@@ -271,11 +272,13 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
             "pages_failed": one("select count(*) from page_failures where run_id = ? and kind not in ('evidence', 'removed')"),
         }
 
-    def done_item_urls(self, run_id: int) -> set[str]:
-        """Item pages a run already stored (a resumed run does not fetch them again)."""
+    def done_item_urls(self, run_id: int, among: list[str] | None = None) -> set[str]:
+        """Item pages a run already stored (a resumed run does not fetch them again); of these pages only, when
+        given (a worker's batch: not the whole run's pages for every job)."""
+        only = f" and l.url in ({', '.join('?' * len(among))})" if among else ""
         return {r["url"] for r in self.db.query(
             "select l.url from observations o join listings l on l.site = o.site and l.item_id = o.item_id"
-            " where o.run_id = ?", [run_id])}
+            " where o.run_id = ?" + only, [run_id, *(among or [])])}
 
     def run(self, run_id: int) -> dict:
         return self.db["runs"].get(run_id)

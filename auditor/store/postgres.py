@@ -18,12 +18,9 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.numeric import NumericLoader
 
-from auditor.databases import is_postgres_url as is_url, redacted  # noqa: F401 (the store's names for them)
 
 WRITE_LOCK = 0x4155_4449  # "AUDI": the store's one writer lock (pg_advisory_xact_lock)
 SCHEMA_LOCK = 0x4155_4453
-RUN_LOCK = 0x4155_4452
-SCHEDULER_LOCK = 0x4155_4453 + 1
 
 _TYPES = {int: "BIGINT", str: "TEXT", float: "DOUBLE PRECISION", bytes: "BYTEA"}
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
@@ -87,6 +84,7 @@ class PostgresDatabase:
         self.raw = psycopg.connect(url, autocommit=True, connect_timeout=10)
         self.raw.adapters.register_loader("numeric", _Numeric)
         self.conn = _Conn(self)
+        self.keys: dict[str, list[str]] = {}  # table -> its primary key columns (PostgresTable._pk)
         if not self.raw.execute("select to_regprocedure('instr(text,text)') is not null"
                                 " and to_regprocedure('json_each(text)') is not null").fetchone()[0]:
             with self.transaction(SCHEMA_LOCK):  # processes opening a new database at once take turns
@@ -133,11 +131,17 @@ class PostgresTable:
         self.last_pk: Any = None
 
     def _pk(self) -> list[str]:
+        """The table's primary key columns, read from the catalogue once per connection (they never change)."""
+        if self.name in self.db.keys:
+            return self.db.keys[self.name]
         rows = self.db.raw.execute(
             "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)"
             " where i.indrelid = %s::regclass and i.indisprimary order by array_position(i.indkey, a.attnum)",
             (self.name,)).fetchall()
-        return [r[0] for r in rows]
+        keys = [r[0] for r in rows]
+        if keys:  # a table not made yet is asked again
+            self.db.keys[self.name] = keys
+        return keys
 
     # --- schema ---
     def create(self, columns: dict[str, type], pk: str | tuple[str, ...], foreign_keys: Iterable = (),

@@ -30,6 +30,7 @@ from auditor.ingest import Progress, Tally, crawl_into_store
 from auditor.models import RunSummary
 from auditor.plan import address_policy, build_jobs, policy_from, resolve
 from auditor.rules import Matcher, load_rules
+from auditor.rules.loader import write_rule_files
 from auditor.store import Store
 from auditor.tools import CrawlTools, open_tools
 from auditor.work.queue import DISCOVER, ITEMS, QUEUE, ensure_schema, make_app
@@ -83,12 +84,7 @@ class Worker:
         aliases = json.loads(row["aliases"] or "{}")
         files = store.rule_set_of(row["id"])
         with tempfile.TemporaryDirectory() as tmp:  # the rules the run was started with, not today's folder
-            written = []
-            for rel, text in (files or {}).items():
-                path = Path(tmp) / Path(rel).name
-                path.write_text(text, encoding="utf-8")
-                written.append(path)
-            matcher = Matcher(load_rules(written or config.rules_dir))
+            matcher = Matcher(load_rules(write_rule_files(Path(tmp), files or {}) or config.rules_dir))
         addresses = address_policy(config, aliases)
         routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir)
         summary = RunSummary(run_id=row["id"], status="running", started_at=utc_now(), targets=[t.name for t in targets])
@@ -151,7 +147,7 @@ async def items(context, run_id: int, target: str, urls: list[str], key: str) ->
     ctx = await WORKER.context(run_id)
     if ctx is None:
         return
-    done = frozenset(WORKER.store.done_item_urls(run_id))
+    done = frozenset(WORKER.store.done_item_urls(run_id, among=urls))
     job = replace(ctx.jobs[target], start_urls=(), follow_urls=tuple(urls), skip_urls=done, max_pages=len(urls) + 1)
     await WORKER.crawl(ctx, job)
 
@@ -167,7 +163,6 @@ async def defer_items(app: procrastinate.App, run_id: int, target: str, urls: li
 def run_worker(config: Config, *, concurrency: int | None = None, name: str | None = None,
                wait: bool = True) -> None:
     """Take jobs until SIGTERM or Ctrl-C (or, without wait, until the queue is empty)."""
-    global WORKER
     ensure_schema(config.database)
     app = make_app(config.database)
     for name, fn in ((DISCOVER, discover), (ITEMS, items)):  # retried twice when they raise (not when killed:
