@@ -96,6 +96,11 @@ class NetworkError(CrawlError):
     kind = "network"
 
 
+class BrowserCrashed(NetworkError):
+    """The browser went away while it held the page: not the page's fault, so it is tried once more
+    (after the relaunch) without counting as one of its attempts."""
+
+
 class PageTooLarge(CrawlError):
     """The page is over the size cap (crawl.max_page_mb): not read."""
 

@@ -186,6 +186,34 @@ def test_the_browser_survives_a_spinning_renderer_a_hung_page_a_50_mb_page_and_i
 
 
 @pytest.mark.e2e
+def test_pages_the_browser_held_when_it_crashed_are_read_after_the_relaunch_not_failed(config):
+    """The crash is the browser's, not the pages': with no retries at all, the pages in its tabs
+    when it died are still read (once more, after the relaunch), not recorded as failures."""
+    config = config.model_copy(update={"crawl": config.crawl.model_copy(update={"retries": 0}),
+                                       "evidence": config.evidence.model_copy(update={"enabled": False})})
+    catalog = generate(seed=5, size=12)
+    fetcher = browser_for(config)
+    killed = []
+
+    def crash_once(progress) -> None:
+        if progress.done >= 2 and not killed:
+            killed.extend(_browser_processes())
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+
+    with serve_demo(catalog, delay=0.5) as server:  # each answer takes 0.5 s: the tabs are busy when it dies
+        targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
+                          fetch="browser", requests_per_second=50)]
+        with Store(config.database) as store:
+            summary = run_audit(config, store, AuditOptions(targets=targets, fetcher=fetcher, on_progress=crash_once))
+            stored = {r[0] for r in store.db.execute("select item_id from observations where source = 'item'")}
+            failures = store.failures_for_run(summary.run_id)
+    assert killed and fetcher.relaunches == 1
+    assert failures == []
+    assert stored == {x.item_id for x in catalog.section("auction")}
+
+
+@pytest.mark.e2e
 def test_a_browser_that_misses_hard_deadlines_is_restarted(demo_server):
     import asyncio
 

@@ -14,11 +14,12 @@ from auditor.crawl.driver import driver_in_own_session
 from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
 from auditor.crawl.routes import Access
 from auditor.crawl.install import choose_executable
-from auditor.errors import AddressRefused, BadStatus, BrowserError, FetchTimeout, NetworkError, PageTooLarge
+from auditor.errors import AddressRefused, BadStatus, BrowserCrashed, BrowserError, FetchTimeout, NetworkError, PageTooLarge
 from auditor.evidence import Snapshot
 
 log = logging.getLogger(__name__)
 
+BROWSER_GONE = "has been closed"  # Playwright's TargetClosedError: the page, its context or the browser went away
 STUCK_LIMIT = 3  # hard deadlines missed in a row before the browser is restarted
 LAUNCH_ARGS = ["--disable-gpu", "--disable-quic", "--disable-dev-shm-usage",
                "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"]  # WebRTC may not go around the proxy
@@ -243,8 +244,8 @@ class BrowserFetcher:
         message = e.message.splitlines()[0] if getattr(e, "message", None) else str(e)
         if "ERR_TUNNEL_CONNECTION_FAILED" in message and (refused := self.egress.refusal_for(url)):
             return AddressRefused(url, refused.reason)
-        if self._browser is not None and not self._browser.is_connected():
-            message = f"the browser crashed ({message})"
+        if self._browser is not None and not self._browser.is_connected() or BROWSER_GONE in message:
+            return BrowserCrashed(url, f"the browser crashed ({message})")
         return NetworkError(url, message)
 
     def _allowed(self, url: str) -> None:

@@ -15,7 +15,7 @@ from typing import AsyncIterator, Protocol
 from urllib.parse import urlsplit
 
 from auditor.crawl.blocked import block_reason, retry_after_seconds
-from auditor.errors import BadStatus, Blocked, CrawlError, FetchTimeout, NetworkError, ParseError, Removed
+from auditor.errors import BadStatus, Blocked, BrowserCrashed, CrawlError, FetchTimeout, NetworkError, ParseError, Removed
 from auditor.models import Listing, ListingFound, PageFailure, PageKind, SearchPage, TargetNote
 from auditor.crawl.politeness import HostLimiter
 from auditor.crawl.robots import RobotsCache
@@ -159,7 +159,7 @@ class _Crawl:
                 raise asyncio.CancelledError
 
     async def process(self, job: CrawlJob, url: str, kind: PageKind) -> None:
-        attempt = 0
+        attempt, crash_forgiven = 0, False
         while True:
             attempt += 1
             try:
@@ -190,6 +190,9 @@ class _Crawl:
             else:
                 await self._emit(job, url, parsed)
                 return
+            if isinstance(err, BrowserCrashed) and not crash_forgiven:
+                crash_forgiven = True  # the browser, not the page, failed: once, the attempt is given back
+                attempt -= 1
             if _retryable(err) and attempt <= self.policy.retries:
                 delay = self.policy.backoff_seconds * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
                 asked = getattr(err, "retry_after", None)
