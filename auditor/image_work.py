@@ -55,10 +55,11 @@ class ImageTaker:
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy, modes: dict[str, str],
                  evidence: EvidenceTaker | None = None, page_rates: dict[str, float] | None = None,
                  routes: Routes | None = None, user_agent: str = "auditor", ignore_robots: frozenset[str] = frozenset(),
-                 limiter=None):
+                 limiter=None, robots: RobotsCache | None = None):
         self.routes = routes or Routes()  # a target's proxy, session and headers carry its images too
         self.ignore_robots = ignore_robots  # targets whose config says ignore_robots: their images too
-        self._robots = RobotsCache(user_agent, timeout, policy, self.routes)  # image hosts are hosts: robots.txt holds
+        # image hosts are hosts: robots.txt holds (the run's cache, shared with the pages: read once a host)
+        self._robots = robots or RobotsCache(user_agent, timeout, policy, self.routes)
         self.modes = modes  # target -> none | flagged | all
         self.page_rates = page_rates or {}  # target -> its own requests per second, for images on its own host
         self.root, self.settings, self.store, self.summary = root, settings, store, summary
@@ -151,8 +152,9 @@ class ImageTaker:
         rate = self.settings.requests_per_second
         if target in self.page_rates and urlsplit(url).netloc == urlsplit(listing.url).netloc:
             rate = self.page_rates[target]  # the site's own host: the target's budget, shared with its pages
+        client = self._clients.get(self.routes.for_target(target))  # made before its turn: the first takes a moment
         async with self._slots, self._limiter.slot(url, rate):
-            image, why = await fetch_image(self._clients.get(self.routes.for_target(target)), url, int(self.settings.max_mb * 1_000_000), self.timeout)
+            image, why = await fetch_image(client, url, int(self.settings.max_mb * 1_000_000), self.timeout)
         if image is None:
             self._failed(target, listing, why)
             return None

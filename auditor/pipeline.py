@@ -185,7 +185,8 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
                     return
                 work = asyncio.ensure_future(asyncio.wait_for(crawl_into_store(
                     jobs, tools.fetcher, policy_from(config), store, matcher, progress, opts.clock, tools.evidence,
-                    followed, tally, addresses, tools.images, routes), limit))
+                    followed, tally, addresses, tools.images, routes, limiter=tools.limiter,
+                    robots=tools.robots), limit))
                 await _unless_stopped(work, opts.stop)
                 if tools.images:
                     await _unless_stopped(asyncio.ensure_future(tools.images.drain()), opts.stop)

@@ -14,6 +14,8 @@ from typing import AsyncIterator, Callable
 from auditor.capture import EvidenceTaker
 from auditor.config import Config, Target
 from auditor.crawl.addresses import AddressPolicy
+from auditor.crawl.politeness import HostLimiter
+from auditor.crawl.robots import RobotsCache
 from auditor.crawl.routes import Routes
 from auditor.image_work import ImageTaker
 from auditor.models import RunSummary
@@ -27,7 +29,8 @@ class CrawlTools:
     fetcher: object
     evidence: EvidenceTaker | None
     images: ImageTaker | None
-    limiter: object | None = None  # the fleet's pace per host (workers); None: each crawl paces itself
+    limiter: object  # the pace per host, for pages and pictures alike: this process's, or the fleet's (workers)
+    robots: RobotsCache  # each host's robots.txt, read once for the run's pages and pictures
 
 
 @asynccontextmanager
@@ -41,11 +44,12 @@ async def open_tools(config: Config, store: Store, summary: RunSummary, targets:
     from contextlib import AsyncExitStack
 
     async with AsyncExitStack() as stack:
-        limiter = None
         if fleet:
             from auditor.crawl.fleet import FleetHostLimiter
 
             limiter = await stack.enter_async_context(FleetHostLimiter(config.database, config.crawl.max_per_host))
+        else:  # pages and pictures on one host share its budget
+            limiter = HostLimiter(config.crawl.max_per_host)
         fetcher = await stack.enter_async_context(fetcher or adaptive_for(config, addresses, routes))
         taker = None
         if config.evidence.enabled and evidence:
@@ -54,12 +58,13 @@ async def open_tools(config: Config, store: Store, summary: RunSummary, targets:
             taker = await stack.enter_async_context(EvidenceTaker(
                 shooter, config.evidence_dir, config.evidence, store, summary, clock,
                 config.crawl.page_timeout_seconds, addresses, config.schedule.zone, routes, clean_partial=not fleet))
+        robots = RobotsCache(config.crawl.user_agent, config.crawl.page_timeout_seconds, addresses, routes)
         modes = {t.name: t.images for t in targets}
         pictures = None
         if any(m != "none" for m in modes.values()):
             pictures = await stack.enter_async_context(ImageTaker(
                 config.images_dir, config.images, store, summary, matcher, clock,
                 config.crawl.page_timeout_seconds, addresses, modes, taker,
-                {t.name: t.requests_per_second for t in targets if t.requests_per_second}, routes,
-                config.crawl.user_agent, frozenset(t.name for t in targets if t.ignore_robots), limiter))
-        yield CrawlTools(fetcher, taker, pictures, limiter)
+                {t.name: t.requests_per_second or config.crawl.requests_per_second for t in targets}, routes,
+                config.crawl.user_agent, frozenset(t.name for t in targets if t.ignore_robots), limiter, robots))
+        yield CrawlTools(fetcher, taker, pictures, limiter, robots)

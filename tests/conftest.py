@@ -28,7 +28,7 @@ POSTGRES_TOO = {"test_store", "test_review", "test_shadow", "test_e2e_audit", "t
 @pytest.fixture(scope="session")
 def pg_cluster():
     """One PostgreSQL cluster for the session (started on first need, removed at the end)."""
-    from tests import pgserver
+    import pgserver
 
     try:
         cluster = pgserver.start()

@@ -339,3 +339,23 @@ def test_rules_explain_looks_an_image_up_in_the_banks_and_reads_its_metadata(tmp
     assert 'images.relisted_confirmed (critical): image "bank confirmed #1' in said.output
     refused = run("rules", "explain", "--title", "x", "--image", str(tmp_path / "config.yaml"))
     assert refused.exit_code == 2 and "config.yaml: not a readable image: not a format Pillow reads" in refused.output
+
+
+def test_pictures_on_the_marketplaces_own_host_keep_to_the_crawls_rate(config):
+    """A target without a rate of its own crawls at crawl.requests_per_second; its listings' pictures on
+    the same host share that budget, whatever images.requests_per_second allows other image hosts."""
+    from auditor.config import Target
+    from auditor.demo import generate, serve_demo
+    from auditor.pipeline import AuditOptions, run_audit
+
+    cfg = config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": False}),
+                                    "crawl": config.crawl.model_copy(update={"requests_per_second": 8}),
+                                    "images": config.images.model_copy(update={"requests_per_second": 100})})
+    catalog = generate(seed=3, size=12)
+    with serve_demo(catalog) as server, Store(cfg.database) as store:
+        target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"], images="all")
+        run_audit(cfg, store, AuditOptions(targets=[target]))
+        times = sorted(t for t, _ in server.times)
+        pictures = [p for _, p in server.times if p.startswith("/img/")]
+    assert len(pictures) >= 8  # the pictures were fetched, from the marketplace's own host
+    assert max(sum(1 for u in times if t <= u < t + 1) for t in times) <= 8

@@ -24,7 +24,6 @@ from pathlib import Path
 import procrastinate
 
 from auditor.config import Config, Target
-from auditor.crawl.robots import RobotsCache
 from auditor.crawl.routes import Routes
 from auditor.ingest import Progress, Tally, crawl_into_store
 from auditor.models import RunSummary
@@ -51,8 +50,7 @@ class RunContext:
     tools: CrawlTools
     routes: Routes
     addresses: object
-    stack: AsyncExitStack
-    robots: RobotsCache
+    stack: AsyncExitStack  # its tools' robots.txt cache is read once per run, not per job
     in_flight: int = 0
 
 
@@ -93,8 +91,7 @@ class Worker:
                                                            routes, fleet=True))
         jobs = {j.target: j for j in build_jobs(config, targets, aliases)}
         log.info("worker: run %d opened (%d targets, %d rules)", row["id"], len(targets), len(matcher.ruleset))
-        robots = RobotsCache(config.crawl.user_agent, policy=addresses, routes=routes)  # read once per run, not per job
-        return RunContext(row["id"], {t.name: t for t in targets}, jobs, matcher, tools, routes, addresses, stack, robots)
+        return RunContext(row["id"], {t.name: t for t in targets}, jobs, matcher, tools, routes, addresses, stack)
 
     async def close(self) -> None:
         for ctx in self.runs.values():
@@ -110,7 +107,7 @@ class Worker:
             await crawl_into_store([job], ctx.tools.fetcher, policy_from(self.config), self.store, ctx.matcher,
                                    Progress(summary), utc_now, ctx.tools.evidence, {}, tally, ctx.addresses,
                                    ctx.tools.images, ctx.routes, links=links, once=True, limiter=ctx.tools.limiter,
-                                   robots=ctx.robots)
+                                   robots=ctx.tools.robots)
             if ctx.tools.images:  # the job is done when its pictures and captures are on disk and recorded
                 await ctx.tools.images.drain()
             if ctx.tools.evidence:
