@@ -214,6 +214,26 @@ def test_pages_the_browser_held_when_it_crashed_are_read_after_the_relaunch_not_
 
 
 @pytest.mark.e2e
+def test_the_browser_keeps_playwrights_disabled_features_beside_ours(demo_server):
+    """Chromium honours only the last --disable-features. Ours comes last, so it must carry every feature
+    Playwright disables (this fails when an upgraded Playwright adds one: copy its list into
+    auditor/crawl/browser.py) and RenderDocument, which costs the browser path a third of its pages/s."""
+    import asyncio
+
+    from auditor.crawl import BrowserFetcher
+
+    async def go():
+        async with BrowserFetcher(concurrency=1, policy=LOCAL) as fetcher:
+            await fetcher.fetch(demo_server.url + "/auction/search", ready_selector=None, timeout=10)
+            return [open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\0") for pid in _browser_processes()]
+
+    (argv,) = asyncio.run(go())
+    lists = [a.split("=", 1)[1].split(",") for a in argv if a.startswith("--disable-features=")]
+    assert len(lists) == 2  # Playwright's, then ours
+    assert set(lists[0]) <= set(lists[-1]) and "RenderDocument" in lists[-1]
+
+
+@pytest.mark.e2e
 def test_a_browser_that_misses_hard_deadlines_is_restarted(demo_server):
     import asyncio
 

@@ -21,8 +21,18 @@ log = logging.getLogger(__name__)
 
 BROWSER_GONE = "has been closed"  # Playwright's TargetClosedError: the page, its context or the browser went away
 STUCK_LIMIT = 3  # hard deadlines missed in a row before the browser is restarted
+# Chromium honours only the last --disable-features, and Playwright puts its own list before ours: so ours
+# carries Playwright's (this is 1.65's; test_browser_launch_keeps_playwrights_disabled_features checks it) and
+# RenderDocument, a fresh frame for every navigation, which cost a third of the browser path's pages/s.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin", "OptimizationHints", "NetworkTimeServiceQuerying",
+    "AimEnabled", "PreconnectToSearch", "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion")
+DISABLED_FEATURES = (*PLAYWRIGHT_DISABLED_FEATURES, "RenderDocument")
 LAUNCH_ARGS = ["--disable-gpu", "--disable-quic", "--disable-dev-shm-usage",
-               "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"]  # WebRTC may not go around the proxy
+               "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",  # WebRTC may not go around the proxy
+               "--disable-features=" + ",".join(DISABLED_FEATURES)]
 BLOCKED_URLS = [f"*.{ext}*" for ext in (
     "png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico", "bmp",
     "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "m4a", "ogg", "css")]
