@@ -100,13 +100,15 @@ def child_auditor(mode: str, url: str, both: bool, shape: str = "demo") -> dict:
                                             allow_addresses=[urlsplit(url).netloc]),  # the bench site only
                         evidence=EvidenceSettings(enabled=False), log_file=None,
                         browser=BrowserSettings(concurrency=int(os.environ.get("BENCH_TABS", "0"))))
-        targets = [Target(name="auction", site="demo_auction", start_urls=[url + "/auction/search"], fetch=mode)]
+        # pages only, as the floor and crawlee read them: evidence and pictures have benches of their own
+        # (bench/evidence.py; bench/images.py's images_all_vs_none)
+        targets = [Target(name="auction", site="demo_auction", start_urls=[url + "/auction/search"], fetch=mode, images="none")]
         if shape == "shop":
             from shop import start_urls
 
-            targets = [Target(name="shop", site="schema_org", start_urls=start_urls(url), fetch=mode)]
+            targets = [Target(name="shop", site="schema_org", start_urls=start_urls(url), fetch=mode, images="none")]
         if both:
-            targets.append(Target(name="flea", site="demo_fleamarket", start_urls=[url + "/flea/search"], fetch=mode))
+            targets.append(Target(name="flea", site="demo_fleamarket", start_urls=[url + "/flea/search"], fetch=mode, images="none"))
         with Store(config.database) as store:
             t = time.perf_counter()
             summary = run_audit(config, store, AuditOptions(targets=targets, write_report=False))

@@ -215,7 +215,7 @@ class _Crawl:
         if err.kind != "removed":  # the run's summary and report list them; the log keeps each one
             log.info("page failed: %s (%s after %d attempt%s)", url, err.detail, attempt, "s" * (attempt > 1))
         await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, page_kind))
-        card = self.cards.get(url)
+        card = self.cards.pop(url, None)
         if card is not None and page_kind is PageKind.ITEM:
             await self.out.put(ListingFound(job.target, card, "card"))
 
@@ -265,6 +265,7 @@ class _Crawl:
                 self.enqueue(job, parsed.next_url, PageKind.SEARCH)
             await self.out.put(SearchPageRead(job.target, url, len(parsed.item_urls), parsed.next_url is not None))
         else:
+            self.cards.pop(url, None)  # read from its own page: its card is no longer needed (memory stays flat)
             await self.out.put(ListingFound(job.target, parsed))
 
 

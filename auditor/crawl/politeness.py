@@ -32,9 +32,13 @@ class HostLimiter:
         host = urlsplit(url).netloc
         sem = self._slots.setdefault(host, asyncio.Semaphore(self._max))
         async with sem:
-            async with self._turns.setdefault(host, asyncio.Lock()):
-                loop = asyncio.get_running_loop()
-                if (wait := self._next.get(host, 0.0) - loop.time()) > 0:
-                    await asyncio.sleep(wait)
+            loop = asyncio.get_running_loop()
+            turn = self._turns.setdefault(host, asyncio.Lock())
+            if not turn.locked() and self._next.get(host, 0.0) <= loop.time():  # free now: no one waits before us
                 self._next[host] = loop.time() + 1.0 / rate
+            else:
+                async with turn:
+                    if (wait := self._next.get(host, 0.0) - loop.time()) > 0:
+                        await asyncio.sleep(wait)
+                    self._next[host] = loop.time() + 1.0 / rate
             yield
