@@ -16,6 +16,7 @@ from auditor.states import Known, Read, next_state, remember
 from auditor.store import Store
 
 DAILY_KINDS = ("scheduled", "manual", "demo")  # the kinds whose runs move the picture on
+BATCH = 2_000  # listings settled at a time: memory stays flat however many a run saw
 
 
 def _known(row: dict) -> Known:
@@ -43,19 +44,36 @@ def settle_run(store: Store, run_id: int, targets: list[str], kind: str, at: dat
     rules decided false positive on a text version (they do not flag that version)."""
     incomplete = incomplete or {}
     suppressed = suppressed or {}
-    reads = {} if failed else store.run_reads(run_id)
     adhoc = kind not in DAILY_KINDS
-    known_rows = store.picture_rows([] if adhoc else targets, reads.keys())
+    read_keys = set() if failed else store.run_read_keys(run_id)
+    keys = sorted(read_keys | (set() if adhoc else store.picture_keys(targets)))
     failures = {f["url"]: f for f in store.failures_for_run(run_id) if f["page_kind"] == "item"
                 and f["kind"] not in ("evidence", "image", "removed")}
-    keys = set(reads) if adhoc else set(reads) | {k for k, r in known_rows.items() if r["target"] in targets}
-    matched_ids = [r["version_id"] for r in known_rows.values()]
-    versions = store.versions(matched_ids + [r["version_id"] for r in reads.values()])
-    rows, picture, counts = [], [], Counter()
-    for key in sorted(keys):
+    counts = Counter()
+
+    def batches():
+        for i in range(0, len(keys), BATCH):
+            chunk = keys[i:i + BATCH]
+            reads = store.run_reads(run_id, [k for k in chunk if k in read_keys]) if read_keys else {}
+            known_rows = store.picture_rows([], chunk)
+            yield _settle_batch(chunk, reads, known_rows, store.versions(
+                [r["version_id"] for r in known_rows.values()] + [r["version_id"] for r in reads.values()]),
+                failures, failed, incomplete, suppressed, adhoc, targets, counts)
+
+    store.save_states(run_id, batches(), at)
+    return counts
+
+
+def _settle_batch(keys, reads, known_rows, versions, failures, failed, incomplete, suppressed, adhoc, targets,
+                  counts: Counter) -> tuple[list[dict], list[dict]]:
+    """The states (and new picture rows) of a batch of listings, counted into counts."""
+    rows, picture = [], []
+    for key in keys:
         row = known_rows.get(key)
-        known = _known(row) if row else None
         got = reads.get(key)
+        if got is None and (row is None or row["target"] not in targets):
+            continue  # a listing the picture has under another target, not read by this run
+        known = _known(row) if row else None
         target = (got or row)["target"]
         if got is not None:
             quiet = suppressed.get(key, {})
@@ -84,5 +102,4 @@ def settle_run(store: Store, run_id: int, targets: list[str], kind: str, at: dat
             if new is not None:
                 picture.append({"site": key[0], "item_id": key[1], "target": target, "state": new.state,
                                 "status": new.status, "rules": new.rules, "version_id": new.version_id})
-    store.save_states(run_id, rows, picture, at)
-    return counts
+    return rows, picture

@@ -14,20 +14,43 @@ class PictureTables:
 
     db: object
 
-    def run_reads(self, run_id: int) -> dict[tuple[str, str], dict]:
-        """What a run read of each listing: the last observation (source, status, version) and the rules that fired."""
+    def run_read_keys(self, run_id: int) -> set[tuple[str, str]]:
+        """The listings a run read (from their pages or their search cards)."""
+        return {(r[0], r[1]) for r in self.db.execute("select distinct site, item_id from observations where run_id = ?",
+                                                       [run_id])}
+
+    def picture_keys(self, targets: Iterable[str]) -> set[tuple[str, str]]:
+        """The listings the daily picture holds for these targets."""
+        names = sorted(set(targets))
+        if not names:
+            return set()
+        return {(r[0], r[1]) for r in self.db.execute(
+            f"select site, item_id from picture where target in ({', '.join('?' * len(names))})", names)}
+
+    def run_reads(self, run_id: int, among: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """What a run read of each of these listings: the last observation (source, status, version) and the
+        rules that fired."""
         out: dict[tuple[str, str], dict] = {}
-        for r in self.db.query("select o.site, o.item_id, o.status, o.version_id, o.source, l.target"
-                               " from observations o join listings l on l.site = o.site and l.item_id = o.item_id"
-                               " where o.run_id = ? order by o.id", [run_id]):
-            key = (r["site"], r["item_id"])
-            before = out.get(key)
-            if before is not None and before["source"] == "item" and r["source"] == "card":
-                continue  # a card never overrides the item page read in the same run
-            out[key] = {**r, "rules": {}}
-        for h in self.db.query("select site, item_id, rule_id, severity from hits where run_id = ?", [run_id]):
-            if (h["site"], h["item_id"]) in out:
-                out[(h["site"], h["item_id"])]["rules"][h["rule_id"]] = h["severity"]
+        wanted = sorted(set(among))
+        for i in range(0, len(wanted), 400):  # through (run_id, site, item_id), 400 listings a query
+            chunk = wanted[i:i + 400]
+            values, args = ", ".join("(?, ?)" for _ in chunk), [v for key in chunk for v in key]
+            for r in self.db.query(f"with k (site, item_id) as (values {values})"
+                                   " select o.site, o.item_id, o.status, o.version_id, o.source, l.target from k"
+                                   " join observations o on o.run_id = ? and o.site = k.site and o.item_id = k.item_id"
+                                   " join listings l on l.site = o.site and l.item_id = o.item_id order by o.id",
+                                   [*args, run_id]):
+                key = (r["site"], r["item_id"])
+                before = out.get(key)
+                if before is not None and before["source"] == "item" and r["source"] == "card":
+                    continue  # a card never overrides the item page read in the same run
+                out[key] = {**r, "rules": {}}
+            for h in self.db.query(f"with k (site, item_id) as (values {values})"
+                                   " select h.site, h.item_id, h.rule_id, h.severity from k"
+                                   " join hits h on h.run_id = ? and h.site = k.site and h.item_id = k.item_id",
+                                   [*args, run_id]):
+                if (h["site"], h["item_id"]) in out:
+                    out[(h["site"], h["item_id"])]["rules"][h["rule_id"]] = h["severity"]
         return out
 
     def picture_rows(self, targets: Iterable[str], keys: Iterable[tuple[str, str]] = ()) -> dict[tuple[str, str], dict]:
@@ -76,29 +99,35 @@ class PictureTables:
                 out[r["id"]] = r
         return out
 
-    def save_states(self, run_id: int, rows: list[dict], picture: list[dict], at: datetime) -> None:
-        """A run's states, and (for runs that feed the daily picture) the picture's new rows, in one transaction."""
+    def save_states(self, run_id: int, batches: Iterable[tuple[list[dict], list[dict]]], at: datetime) -> None:
+        """A run's states, and (for runs that feed the daily picture) the picture's new rows, in one transaction.
+        `batches` gives (states, picture rows) a batch of listings at a time, worked out as it is read: the
+        run's listings are never all in memory at once."""
         now = iso(at)
         with self.write():
             self.db.execute("delete from listing_states where run_id = ?", [run_id])  # a resumed run settles again
-            for r in rows:
-                self.db.execute(
-                    "insert into listing_states (run_id, site, item_id, target, state, reason, rules, added,"
-                    " matched_version, current_version, status, source) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, r["site"], r["item_id"], r["target"], r["state"], r["reason"], json.dumps(r["rules"]),
-                     json.dumps(list(r["added"])), r["matched_version"], r["current_version"], r["status"], r["source"]])
-            for p in picture:
-                self.db.execute(
-                    "insert into picture (site, item_id, target, state, status, rules, version_id, run_id, since,"
-                    " review_since) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " on conflict (site, item_id) do update set target = excluded.target, state = excluded.state,"
-                    " status = excluded.status, rules = excluded.rules, version_id = excluded.version_id,"
-                    " run_id = excluded.run_id,"
-                    " since = case when picture.state = excluded.state then picture.since else excluded.since end,"
-                    " review_since = case when excluded.state in ('new', 'escalated', 'evaded')"
-                    "   and picture.state != excluded.state then excluded.review_since else picture.review_since end",
-                    [p["site"], p["item_id"], p["target"], p["state"], p["status"], json.dumps(p["rules"]),
-                     p["version_id"], run_id, now, now])
+            for rows, picture in batches:
+                self._save_batch(run_id, rows, picture, now)
+
+    def _save_batch(self, run_id: int, rows: list[dict], picture: list[dict], now: str) -> None:
+        for r in rows:
+            self.db.execute(
+                "insert into listing_states (run_id, site, item_id, target, state, reason, rules, added,"
+                " matched_version, current_version, status, source) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, r["site"], r["item_id"], r["target"], r["state"], r["reason"], json.dumps(r["rules"]),
+                 json.dumps(list(r["added"])), r["matched_version"], r["current_version"], r["status"], r["source"]])
+        for p in picture:
+            self.db.execute(
+                "insert into picture (site, item_id, target, state, status, rules, version_id, run_id, since,"
+                " review_since) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " on conflict (site, item_id) do update set target = excluded.target, state = excluded.state,"
+                " status = excluded.status, rules = excluded.rules, version_id = excluded.version_id,"
+                " run_id = excluded.run_id,"
+                " since = case when picture.state = excluded.state then picture.since else excluded.since end,"
+                " review_since = case when excluded.state in ('new', 'escalated', 'evaded')"
+                "   and picture.state != excluded.state then excluded.review_since else picture.review_since end",
+                [p["site"], p["item_id"], p["target"], p["state"], p["status"], json.dumps(p["rules"]),
+                 p["version_id"], run_id, now, now])
 
     def run_settled(self, run_id: int) -> bool:
         """Whether the run has recorded its listings' states (and moved the picture on)."""
