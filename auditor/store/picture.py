@@ -29,28 +29,27 @@ class PictureTables:
 
     def run_reads(self, run_id: int, among: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
         """What a run read of each of these listings: the last observation (source, status, version) and the
-        rules that fired."""
+        rules that fired. Read as one range of the run's (site, item_id) index, so best given in sorted batches."""
+        wanted = set(among)
+        if not wanted:
+            return {}
+        low, high = min(wanted), max(wanted)
+        span = "{t}run_id = ? and ({t}site, {t}item_id) >= (?, ?) and ({t}site, {t}item_id) <= (?, ?)"
+        args = [run_id, *low, *high]
         out: dict[tuple[str, str], dict] = {}
-        wanted = sorted(set(among))
-        for i in range(0, len(wanted), 400):  # through (run_id, site, item_id), 400 listings a query
-            chunk = wanted[i:i + 400]
-            values, args = ", ".join("(?, ?)" for _ in chunk), [v for key in chunk for v in key]
-            for r in self.db.query(f"with k (site, item_id) as (values {values})"
-                                   " select o.site, o.item_id, o.status, o.version_id, o.source, l.target from k"
-                                   " join observations o on o.run_id = ? and o.site = k.site and o.item_id = k.item_id"
-                                   " join listings l on l.site = o.site and l.item_id = o.item_id order by o.id",
-                                   [*args, run_id]):
-                key = (r["site"], r["item_id"])
-                before = out.get(key)
-                if before is not None and before["source"] == "item" and r["source"] == "card":
-                    continue  # a card never overrides the item page read in the same run
-                out[key] = {**r, "rules": {}}
-            for h in self.db.query(f"with k (site, item_id) as (values {values})"
-                                   " select h.site, h.item_id, h.rule_id, h.severity from k"
-                                   " join hits h on h.run_id = ? and h.site = k.site and h.item_id = k.item_id",
-                                   [*args, run_id]):
-                if (h["site"], h["item_id"]) in out:
-                    out[(h["site"], h["item_id"])]["rules"][h["rule_id"]] = h["severity"]
+        for r in self.db.query("select o.site, o.item_id, o.status, o.version_id, o.source, l.target from observations o"
+                               " join listings l on l.site = o.site and l.item_id = o.item_id"
+                               f" where {span.format(t='o.')} order by o.id", args):
+            key = (r["site"], r["item_id"])
+            if key not in wanted:
+                continue
+            before = out.get(key)
+            if before is not None and before["source"] == "item" and r["source"] == "card":
+                continue  # a card never overrides the item page read in the same run
+            out[key] = {**r, "rules": {}}
+        for h in self.db.query(f"select site, item_id, rule_id, severity from hits where {span.format(t='')}", args):
+            if (h["site"], h["item_id"]) in out:
+                out[(h["site"], h["item_id"])]["rules"][h["rule_id"]] = h["severity"]
         return out
 
     def picture_rows(self, targets: Iterable[str], keys: Iterable[tuple[str, str]] = ()) -> dict[tuple[str, str], dict]:
