@@ -149,6 +149,16 @@ def _browser_processes() -> list[int]:
             if ours(pid) and ("chrom" in cmd.split(" ")[0]) and "--type=" not in cmd]
 
 
+def _crash_browser_once(after: int, killed: list[int]):
+    """A progress hook that kills this process's Chromium with SIGKILL once `after` pages are done (the pids go into killed)."""
+    def crash_once(progress) -> None:
+        if progress.done >= after and not killed:
+            killed.extend(_browser_processes())
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+    return crash_once
+
+
 @pytest.mark.e2e
 def test_the_browser_survives_a_spinning_renderer_a_hung_page_a_50_mb_page_and_its_own_crash(config):
     crawl = config.crawl.model_copy(update={"page_timeout_seconds": 3, "retries": 2, "backoff_seconds": 0.2})
@@ -161,13 +171,8 @@ def test_the_browser_survives_a_spinning_renderer_a_hung_page_a_50_mb_page_and_i
     faults = {f"/flea/item/{flea[0].item_id}": "spin", f"/flea/item/{flea[1].item_id}": "hang",
               f"/auction/item/{auction[0].item_id}": "huge"}
     fetcher = browser_for(config)
-    killed = []
-
-    def crash_once(progress) -> None:
-        if progress.done >= 15 and not killed:
-            killed.extend(_browser_processes())
-            for pid in killed:
-                os.kill(pid, signal.SIGKILL)
+    killed: list[int] = []
+    crash_once = _crash_browser_once(after=15, killed=killed)
 
     with serve_demo(catalog, faults=faults) as server:
         targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"], fetch="browser"),
@@ -193,13 +198,8 @@ def test_pages_the_browser_held_when_it_crashed_are_read_after_the_relaunch_not_
                                        "evidence": config.evidence.model_copy(update={"enabled": False})})
     catalog = generate(seed=5, size=12)
     fetcher = browser_for(config)
-    killed = []
-
-    def crash_once(progress) -> None:
-        if progress.done >= 2 and not killed:
-            killed.extend(_browser_processes())
-            for pid in killed:
-                os.kill(pid, signal.SIGKILL)
+    killed: list[int] = []
+    crash_once = _crash_browser_once(after=2, killed=killed)
 
     with serve_demo(catalog, delay=0.5) as server:  # each answer takes 0.5 s: the tabs are busy when it dies
         targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
