@@ -36,7 +36,6 @@ from auditor.crawl.robots import RobotsCache
 from auditor.crawl.routes import Routes
 from auditor.errors import RobotsDisallowed
 from auditor.crawl.download import fetch_image
-from auditor.crawl.politeness import HostLimiter
 from auditor.images.analyse import Analyser
 from auditor.images.banks import BankIndex
 from auditor.images.paths import image_path
@@ -54,12 +53,11 @@ class ImageTaker:
     def __init__(self, root: Path, settings: ImageSettings, store: Store, summary: RunSummary, matcher: Matcher,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy, modes: dict[str, str],
                  evidence: EvidenceTaker | None = None, page_rates: dict[str, float] | None = None,
-                 routes: Routes | None = None, user_agent: str = "auditor", ignore_robots: frozenset[str] = frozenset(),
-                 limiter=None, robots: RobotsCache | None = None):
+                 routes: Routes | None = None, ignore_robots: frozenset[str] = frozenset(), *,
+                 limiter, robots: RobotsCache):
         self.routes = routes or Routes()  # a target's proxy, session and headers carry its images too
         self.ignore_robots = ignore_robots  # targets whose config says ignore_robots: their images too
-        # image hosts are hosts: robots.txt holds (the run's cache, shared with the pages: read once a host)
-        self._robots = robots or RobotsCache(user_agent, timeout, policy, self.routes)
+        self._robots = robots  # image hosts are hosts: robots.txt holds (the run's cache, shared with the pages)
         self.modes = modes  # target -> none | flagged | all
         self.page_rates = page_rates or {}  # target -> its own requests per second, for images on its own host
         self.root, self.settings, self.store, self.summary = root, settings, store, summary
@@ -67,7 +65,7 @@ class ImageTaker:
         self.banks = BankIndex.load(store, matcher.uses_banks)
         self.nudity = matcher.uses_nudity
         self._analyser = Analyser(nudity=self.nudity)
-        self._limiter = limiter or HostLimiter(2)  # or the fleet's, shared with the pages (crawl/fleet.py)
+        self._limiter = limiter  # the run's pace per host (or the fleet's), shared with the pages
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._work = Background()
         self._clients: Clients | None = None

@@ -54,25 +54,23 @@ def settle_run(store: Store, run_id: int, targets: list[str], kind: str, at: dat
     def batches():
         for i in range(0, len(keys), BATCH):
             chunk = keys[i:i + BATCH]
-            reads = store.run_reads(run_id, [k for k in chunk if k in read_keys]) if read_keys else {}
+            reads = store.run_reads(run_id, [k for k in chunk if k in read_keys])
             known_rows = store.picture_rows([], chunk)
             yield _settle_batch(chunk, reads, known_rows, store.versions(
                 [r["version_id"] for r in known_rows.values()] + [r["version_id"] for r in reads.values()]),
-                failures, failed, incomplete, suppressed, adhoc, targets, counts)
+                failures, failed, incomplete, suppressed, adhoc, counts)
 
     store.save_states(run_id, batches(), at)
     return counts
 
 
-def _settle_batch(keys, reads, known_rows, versions, failures, failed, incomplete, suppressed, adhoc, targets,
+def _settle_batch(keys, reads, known_rows, versions, failures, failed, incomplete, suppressed, adhoc,
                   counts: Counter) -> tuple[list[dict], list[dict]]:
     """The states (and new picture rows) of a batch of listings, counted into counts."""
     rows, picture = [], []
     for key in keys:
         row = known_rows.get(key)
         got = reads.get(key)
-        if got is None and (row is None or row["target"] not in targets):
-            continue  # a listing the picture has under another target, not read by this run
         known = _known(row) if row else None
         target = (got or row)["target"]
         if got is not None:

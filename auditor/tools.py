@@ -66,5 +66,5 @@ async def open_tools(config: Config, store: Store, summary: RunSummary, targets:
                 config.images_dir, config.images, store, summary, matcher, clock,
                 config.crawl.page_timeout_seconds, addresses, modes, taker,
                 {t.name: t.requests_per_second or config.crawl.requests_per_second for t in targets}, routes,
-                config.crawl.user_agent, frozenset(t.name for t in targets if t.ignore_robots), limiter, robots))
+                frozenset(t.name for t in targets if t.ignore_robots), limiter=limiter, robots=robots))
         yield CrawlTools(fetcher, taker, pictures, limiter, robots)

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 BROWSER_GONE = "has been closed"  # Playwright's TargetClosedError: the page, its context or the browser went away
 STUCK_LIMIT = 3  # hard deadlines missed in a row before the browser is restarted
 # Chromium honours only the last --disable-features, and Playwright puts its own list before ours: so ours
-# carries Playwright's (this is 1.65's; test_browser_launch_keeps_playwrights_disabled_features checks it) and
+# carries Playwright's (this is 1.65's; test_the_browser_keeps_playwrights_disabled_features_beside_ours checks it) and
 # RenderDocument, a fresh frame for every navigation, which cost a third of the browser path's pages/s.
 PLAYWRIGHT_DISABLED_FEATURES = (
     "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
@@ -254,7 +254,7 @@ class BrowserFetcher:
         message = e.message.splitlines()[0] if getattr(e, "message", None) else str(e)
         if "ERR_TUNNEL_CONNECTION_FAILED" in message and (refused := self.egress.refusal_for(url)):
             return AddressRefused(url, refused.reason)
-        if self._browser is not None and not self._browser.is_connected() or BROWSER_GONE in message:
+        if (self._browser is not None and not self._browser.is_connected()) or BROWSER_GONE in message:
             return BrowserCrashed(url, f"the browser crashed ({message})")
         return NetworkError(url, message)
 
