@@ -128,3 +128,22 @@ def test_listings_stored_before_their_folded_text_was_kept_are_still_found(store
     total, page = q.queue_page(store, q.Filters(text="AI美女"), T0)
     assert (total, [c.item_id for c in page]) == (1, ["x1"])
     assert store.db.execute("select count(*) from listings where search_text is null").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("console_clock", [timedelta(hours=-5), timedelta(days=3)], ids=["behind", "ahead"])
+def test_decided_cases_come_back_exactly_when_their_listing_changed_whatever_the_consoles_clock(store, console_clock):
+    user = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    day = timedelta(days=1)
+    audit(store, T0, [(listing(1), [LABEL]), (listing(2), [LABEL])])
+    dec.decide(store, user, [("demo_auction", "x1"), ("demo_auction", "x2")], "confirmed", T0 + console_clock)
+    audit(store, T0 + day, [(listing(1), [LABEL]), (listing(2), [LABEL])])  # nothing changed
+    assert {c.key for c in q.queue(store, q.Filters(), T0 + day)} == set()
+    evaded = audit(store, T0 + 2 * day, [(listing(1, "ポスター 新作"), []), (listing(2), [LABEL])])  # x1's text moves on
+    assert {r["item_id"]: r["state"] for r in store.states_of_run(evaded)} == {"x1": "evaded", "x2": "active"}
+    assert {c.key for c in q.queue(store, q.Filters(), T0 + 2 * day)} == {("demo_auction", "x1")}
+    audit(store, T0 + 3 * day, [(listing(1, "ポスター 新作"), []), (listing(2), [LABEL])])  # still evaded: still waiting
+    assert {c.key for c in q.queue(store, q.Filters(), T0 + 3 * day)} == {("demo_auction", "x1")}
+    dec.decide(store, user, [("demo_auction", "x1")], "confirmed", T0 + console_clock)  # judged again, same clock
+    audit(store, T0 + 4 * day, [(listing(1, "ポスター 新作"), []), (listing(2), [LABEL])])
+    assert {c.key for c in q.queue(store, q.Filters(), T0 + 4 * day)} == set()
+    assert [d["judged_run"] for d in store.decisions_for("demo_auction", "x1")] == [1, 4]  # the runs they judged

@@ -51,7 +51,8 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
             "site": site, "item_id": item_id, "verdict": verdict, "note": note.strip()[:4000],
             "ticket": ticket.strip()[:200], "user_id": user.id, "user_name": user.name,
             "decided_at": now.astimezone(timezone.utc).isoformat(timespec="seconds"),
-            "rules": picture["rules"], "version_id": picture["version_id"], "state": picture["state"], "source": "console"}))
+            "rules": picture["rules"], "version_id": picture["version_id"], "state": picture["state"],
+            "judged_run": picture["run_id"], "source": "console"}))
     store.release(keys, user.id)
     if bank is not None and verdict == "confirmed":
         for site, item_id in keys:
@@ -103,6 +104,7 @@ def import_decisions(store: Store, text: str, fmt: str, user: User, now: datetim
                             "user_name": r.get("user_name") or user.name, "decided_at": when,
                             "rules": picture["rules"] if picture else "{}",
                             "version_id": picture["version_id"] if picture else None,
-                            "state": picture["state"] if picture else None, "source": "import"})
+                            "state": picture["state"] if picture else None,
+                            "judged_run": picture["run_id"] if picture else None, "source": "import"})
         count += 1
     return count

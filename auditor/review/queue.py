@@ -56,11 +56,17 @@ class Filters:
     seller_rule: str = ""  # only the listings of sellers this seller rule flagged in its latest judgement
 
 
+def judged_before(r: dict) -> bool:
+    """Whether the listing moved into a state that needs a decision after the run its latest decision judged
+    (as the store's JUDGED_BEFORE: run ids, never clocks)."""
+    return (r.get("judged_run") or 0) < (r.get("review_run") or 0)
+
+
 def _case(r: dict) -> Case:
     rules = json.loads(r["rules"] or "{}")
     severity = max(rules.values(), key=lambda s: SEVERITY_RANK.get(s, 0), default="info")
     verdict = r["verdict"]
-    needs = verdict in (None, "reopen") or (verdict != "escalate" and (r["decided_at"] or "") < (r["review_since"] or ""))
+    needs = verdict in (None, "reopen") or (verdict != "escalate" and judged_before(r))
     return Case(r["site"], r["item_id"], r["title"] or "", r["state"], severity, rules, r["price"], r["currency"],
                 r["status"] or "active", r["seller_id"], r["seller_name"], r["end_time"], verdict, r["decided_by"],
                 r["decided_at"], needs)

@@ -118,15 +118,17 @@ class PictureTables:
         for p in picture:
             self.db.execute(
                 "insert into picture (site, item_id, target, state, status, rules, version_id, run_id, since,"
-                " review_since) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " review_since, review_run) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " on conflict (site, item_id) do update set target = excluded.target, state = excluded.state,"
                 " status = excluded.status, rules = excluded.rules, version_id = excluded.version_id,"
                 " run_id = excluded.run_id,"
                 " since = case when picture.state = excluded.state then picture.since else excluded.since end,"
                 " review_since = case when excluded.state in ('new', 'escalated', 'evaded')"
-                "   and picture.state != excluded.state then excluded.review_since else picture.review_since end",
+                "   and picture.state != excluded.state then excluded.review_since else picture.review_since end,"
+                " review_run = case when excluded.state in ('new', 'escalated', 'evaded')"
+                "   and picture.state != excluded.state then excluded.review_run else picture.review_run end",
                 [p["site"], p["item_id"], p["target"], p["state"], p["status"], json.dumps(p["rules"]),
-                 p["version_id"], run_id, now, now])
+                 p["version_id"], run_id, now, now, run_id])
 
     def run_settled(self, run_id: int) -> bool:
         """Whether the run has recorded its listings' states (and moved the picture on)."""

@@ -13,6 +13,9 @@ LATEST_JUDGEMENT = "select max(run_id) from seller_hits"
 RANK = ("select max(case value when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1"
         " else 0 end) from json_each(p.rules)")  # a case's severity: its most severe rule
 DOWN = ("sold", "ended", "removed")
+# a decided case needs a decision again when its listing moved into a needs-decision state after the run whose
+# reading the decision judged: run ids, which one database hands out in order, never two processes' clocks
+JUDGED_BEFORE = "coalesce(d.judged_run, 0) < coalesce(p.review_run, 0)"
 
 
 class ReviewTables:
@@ -116,8 +119,8 @@ class ReviewTables:
         marks = ", ".join("?" * len(OPEN))
         text = "".join(" and instr(l.search_text, ?) > 0" for _ in words)
         return list(self.db.query(f"""
-            select p.site, p.item_id, p.state, p.rules, p.review_since, l.title, l.price, l.currency,
-                   l.seller_id, l.seller_name, l.end_time, l.status, d.verdict, d.decided_at, d.user_name as decided_by
+            select p.site, p.item_id, p.state, p.rules, p.review_since, p.review_run, l.title, l.price, l.currency,
+                   l.seller_id, l.seller_name, l.end_time, l.status, d.verdict, d.decided_at, d.judged_run, d.user_name as decided_by
             from picture p join listings l on l.site = p.site and l.item_id = p.item_id
             left join (select d.* from decisions d join (select max(id) as id from decisions group by site, item_id) m
                        on m.id = d.id) d on d.site = p.site and d.item_id = p.item_id
@@ -144,7 +147,7 @@ class ReviewTables:
         where, args = [f"p.state in ({marks})", "p.status not in ('sold', 'ended', 'removed')"], list(OPEN)
         if queue == "needs_decision":
             where.append("(d.verdict is null or d.verdict = 'reopen'"
-                         " or (d.verdict != 'escalate' and d.decided_at < p.review_since))")
+                         f" or (d.verdict != 'escalate' and {JUDGED_BEFORE}))")
         elif queue == "escalated":
             where.append("d.verdict = 'escalate'")
         elif queue == "followed":
@@ -172,8 +175,8 @@ class ReviewTables:
             where {' and '.join(where)}"""
         total = self.db.execute(f"select count(*) {base}", args).fetchone()[0]
         rows = list(self.db.query(f"""
-            select p.site, p.item_id, p.state, p.rules, p.review_since, l.title, l.price, l.currency, l.seller_id,
-                   l.seller_name, l.end_time, l.status, d.verdict, d.decided_at, d.user_name as decided_by {base}
+            select p.site, p.item_id, p.state, p.rules, p.review_since, p.review_run, l.title, l.price, l.currency, l.seller_id,
+                   l.seller_name, l.end_time, l.status, d.verdict, d.decided_at, d.judged_run, d.user_name as decided_by {base}
             order by p.state != 'evaded', ({RANK}) desc, l.status != 'active', coalesce(l.end_time, '9999'), p.site,
                      p.item_id limit ? offset ?""", args + [limit, offset]))
         return total, rows

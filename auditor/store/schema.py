@@ -207,6 +207,19 @@ def _migrate_19(db: sqlite_utils.Database) -> None:
     db["host_pace"].create({"host": str, "next_at": float}, pk="host")  # the fleet's next free moment per host
 
 
+def _migrate_20(db: sqlite_utils.Database) -> None:
+    """Decisions ordered by what was judged, not by clocks: the picture keeps the run at which a listing last
+    moved into a state that needs a decision (review_run), a decision the run whose reading it judged
+    (judged_run). Rows from before are filled in as well as they can be: a listing's latest run in such a state,
+    a decision's latest run started before it."""
+    db["picture"].add_column("review_run", int)
+    db["decisions"].add_column("judged_run", int)
+    db.execute("update picture set review_run = coalesce((select max(s.run_id) from listing_states s"
+               " where s.site = picture.site and s.item_id = picture.item_id"
+               " and s.state in ('new', 'escalated', 'evaded')), run_id)")
+    db.execute("update decisions set judged_run = (select max(r.id) from runs r where r.started_at <= decisions.decided_at)")
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
-              _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19]
+              _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20]
