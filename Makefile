@@ -5,13 +5,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test unit e2e bench setup browser clean postgres
+.PHONY: demo test unit e2e bench setup browser clean postgres lint
 
 demo: setup
 	$(BIN)/auditor demo
 
-test: setup postgres
+test: setup postgres lint
 	$(BIN)/python -m pytest -q
+
+lint: setup  # the direction of imports (pyproject.toml's [tool.importlinter] contracts)
+	$(BIN)/lint-imports --no-cache
 
 unit: setup
 	$(BIN)/python -m pytest -q -m "not e2e"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 from typing import Literal
@@ -16,6 +18,49 @@ from auditor.yamlsource import load_located
 
 DEFAULT_CONFIG = Path("config.yaml")
 DEFAULT_USER_AGENT = "auditor/0.1 (trust-and-safety listing audit)"
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """One `crawl.allow_addresses` entry."""
+
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    host: str | None = None  # a host name, lower-case
+    port: int | None = None  # None: any port
+
+    @classmethod
+    def parse(cls, text: str) -> "Allowance":
+        text = text.strip()
+        port = None
+        head = text
+        if text.startswith("["):  # [v6]:port
+            inner, _, rest = text[1:].partition("]")
+            head, port = inner, (_port(rest[1:]) if rest.startswith(":") else None)
+        elif text.count(":") == 1:
+            head, raw = text.split(":")
+            port = _port(raw)
+        try:
+            return cls(network=ipaddress.ip_network(head, strict=False), port=port)
+        except ValueError:
+            pass
+        if not head or any(c in head for c in "/ @?#") or head.startswith("."):
+            raise ValueError(f"{text!r} is neither an address, a network nor a host name")
+        return cls(host=head.lower().rstrip("."), port=port)
+
+    def allows(self, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None, port: int) -> bool:
+        if self.port is not None and self.port != port:
+            return False
+        if self.host is not None:
+            return host == self.host
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # IPv4 written inside IPv6 is judged as the IPv4 it is
+        return ip is not None and ip in self.network
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ValueError(f"{raw!r} is not a port")
+    return int(raw)
 
 
 class _Model(BaseModel):
@@ -81,8 +126,6 @@ class CrawlSettings(_Model):
     @field_validator("allow_addresses")
     @classmethod
     def _allowances(cls, v: list[str]) -> list[str]:
-        from auditor.crawl.addresses import Allowance
-
         for entry in v:
             Allowance.parse(entry)  # a ValueError names the entry
         return v

@@ -13,6 +13,15 @@ class PageKind(str, Enum):
     ITEM = "item"
 
 
+# The words of the daily picture (auditor.run.states moves a listing from one to another)
+STATES = ("evaded", "new", "escalated", "active", "gone", "cleared", "unchecked")  # the report's order
+OPEN_STATES = ("new", "escalated", "active", "evaded")  # followed until they come down
+NEEDS_DECISION = ("new", "escalated", "evaded")
+DOWN = ("sold", "ended", "removed")
+SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+DAILY_KINDS = ("scheduled", "manual", "demo")  # the kinds of run that move the picture on
+
+
 @dataclass(frozen=True)
 class Listing:
     """One marketplace listing as a site profile read it from its item page."""
@@ -218,3 +227,16 @@ class ImageSignals:
 
     def __bool__(self) -> bool:
         return bool(self.banks or self.nudity)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the browser saw of a page: the screenshot, the rendered HTML and the listing's images."""
+
+    url: str
+    final_url: str
+    png: bytes
+    html: str
+    images: tuple[tuple[str, str, bytes], ...] = ()  # (url, content type, body)
+    notes: tuple[str, ...] = ()  # what the capture stopped or refused (navigations, popups, addresses)
+    partial: str | None = None  # why the capture is not the whole page, when it is not

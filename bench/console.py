@@ -29,8 +29,8 @@ import uvicorn  # noqa: E402
 from auditor.config import Config  # noqa: E402
 from auditor.models import Hit, Listing, Match  # noqa: E402
 from auditor.review.users import add_user  # noqa: E402
+from auditor.run.settle import settle_run  # noqa: E402
 from auditor.serve.app import create_app  # noqa: E402
-from auditor.settle import settle_run  # noqa: E402
 from auditor.store import Store  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results.json")

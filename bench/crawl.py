@@ -89,8 +89,9 @@ SHAPES = {  # what crawlee and the floor look for on each site
 # --- the contenders, each run as `bench/crawl.py --child NAME URL` -----------------------------------------
 def child_auditor(mode: str, url: str, both: bool, shape: str = "demo") -> dict:
     from auditor.config import BrowserSettings, Config, CrawlSettings, EvidenceSettings, Target
-    from auditor.pipeline import AuditOptions, run_audit
+    from auditor.ops.audit import start_audit
     from auditor.report import write_reports
+    from auditor.run.pipeline import AuditOptions
     from auditor.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,7 +112,7 @@ def child_auditor(mode: str, url: str, both: bool, shape: str = "demo") -> dict:
             targets.append(Target(name="flea", site="demo_fleamarket", start_urls=[url + "/flea/search"], fetch=mode, images="none"))
         with Store(config.database) as store:
             t = time.perf_counter()
-            summary = run_audit(config, store, AuditOptions(targets=targets, write_report=False))
+            summary = start_audit(config, store, AuditOptions(targets=targets, write_report=False))
             seconds = time.perf_counter() - t
             if os.environ.get("BENCH_CRAWL_DONE"):  # the parent stops counting memory here: the report is apart
                 Path(os.environ["BENCH_CRAWL_DONE"]).touch()

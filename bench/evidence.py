@@ -32,7 +32,7 @@ from crawl import tree_rss  # noqa: E402
 from auditor.crawl.addresses import AddressPolicy  # noqa: E402
 from auditor.crawl.browser import BrowserFetcher  # noqa: E402
 from auditor.demo import generate, serve_demo  # noqa: E402
-from auditor.evidence import save_snapshot  # noqa: E402
+from auditor.evidence.files import save_snapshot  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
 

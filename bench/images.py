@@ -132,7 +132,8 @@ def demo_elsewhere(listings: int, seed: int):
 def bench_crawl(listings: int, rounds: int) -> dict:
     from auditor.config import Config, CrawlSettings, DemoSettings, EvidenceSettings
     from auditor.demo.hosting import demo_targets
-    from auditor.pipeline import AuditOptions, run_audit
+    from auditor.ops.audit import start_audit
+    from auditor.run.pipeline import AuditOptions
     from auditor.store import Store
 
     speeds: dict[str, list[float]] = {"none": [], "all": []}
@@ -145,7 +146,7 @@ def bench_crawl(listings: int, rounds: int) -> dict:
                 targets = [t.model_copy(update={"images": mode}) for t in demo_targets()]
                 with Store(config.database) as store, demo_elsewhere(listings, config.demo.seed) as hosts:
                     began = time.perf_counter()
-                    s = run_audit(config, store, AuditOptions(targets=targets, hosts=hosts, write_report=False))
+                    s = start_audit(config, store, AuditOptions(targets=targets, hosts=hosts, write_report=False))
                     seconds = time.perf_counter() - began
                     images = store.count("listing_images")
             speeds[mode].append(s.pages_ok / seconds)

@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from auditor.crawl.install import choose_executable  # noqa: E402
 from auditor.demo.server import placeholder_png  # noqa: E402
-from auditor.evidence import Snapshot, save_snapshot  # noqa: E402
-from auditor.models import Hit, Listing, Match, RunSummary  # noqa: E402
+from auditor.evidence.files import save_snapshot  # noqa: E402
+from auditor.models import Hit, Listing, Match, RunSummary, Snapshot  # noqa: E402
 from auditor.report import compile_day_report, publish  # noqa: E402
-from auditor.settle import settle_run  # noqa: E402
+from auditor.run.settle import settle_run  # noqa: E402
 from auditor.store import Store  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results.json")

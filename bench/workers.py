@@ -38,7 +38,8 @@ import yaml  # noqa: E402
 
 from auditor.config import Target, load_config  # noqa: E402
 from auditor.demo import generate, serve_demo  # noqa: E402
-from auditor.pipeline import AuditOptions, run_audit  # noqa: E402
+from auditor.ops.audit import start_audit  # noqa: E402
+from auditor.run.pipeline import AuditOptions  # noqa: E402
 from auditor.store import Store  # noqa: E402
 from tests import pgserver  # noqa: E402
 
@@ -72,7 +73,7 @@ def workers_round(cluster, servers, n: int, folder: Path) -> float:
                    for i, s in enumerate(servers)]
         with Store(config.database) as store:
             began = time.perf_counter()
-            summary = run_audit(config, store, AuditOptions(targets=targets, write_report=False))
+            summary = start_audit(config, store, AuditOptions(targets=targets, write_report=False))
             seconds = time.perf_counter() - began
         assert summary.status == "completed", summary
         assert summary.listings_seen == expected(servers), (summary.listings_seen, expected(servers))
@@ -114,7 +115,7 @@ def store_round(database: str, catalog, folder: Path) -> float:
         targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"]),
                    Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"])]
         began = time.perf_counter()
-        summary = run_audit(config, store, AuditOptions(targets=targets))
+        summary = start_audit(config, store, AuditOptions(targets=targets))
         seconds = time.perf_counter() - began
     assert summary.status == "completed", summary
     return seconds

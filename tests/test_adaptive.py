@@ -12,7 +12,8 @@ from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, crawl
 from auditor.crawl.adaptive import AdaptiveFetcher
 from auditor.crawl.http import HttpFetcher
 from auditor.models import ListingFound
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.sites import get_profile
 from auditor.sites.demo_fleamarket import DemoFleamarket
 from auditor.store import Store
@@ -25,7 +26,7 @@ def test_the_default_audit_reads_auctions_over_http_and_the_flea_market_in_the_b
                Target(name="flea", site="demo_fleamarket", start_urls=[demo_server.url + "/flea/search"])]
     config = config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": False})})
     with Store(config.database) as store:
-        summary = run_audit(config, store, AuditOptions(targets=targets))
+        summary = start_audit(config, store, AuditOptions(targets=targets))
     assert summary.listings_seen == len(small_catalog.listings)
     who = {}
     for path, client in demo_server.clients:

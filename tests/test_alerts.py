@@ -15,7 +15,8 @@ from auditor.cli import cli
 from auditor.config import NotifySettings, Target
 from auditor.demo import serve_demo
 from auditor.demo.catalog import Catalog, generate
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 
 from conftest import RULES
@@ -46,7 +47,7 @@ def test_each_alert_is_sent_once_and_a_redesigned_site_drifts(config, clock, hoo
         before = len(hook.received)
         with serve_demo(catalog, faults=faults) as server, Store(config.database) as store:
             target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"])
-            summary = run_audit(config, store, AuditOptions(targets=[target], clock=clock))
+            summary = start_audit(config, store, AuditOptions(targets=[target], clock=clock))
         sent.append([m["title"] for m in hook.received[before:]])
         return summary
 
@@ -91,7 +92,7 @@ def test_a_partial_run_and_a_target_that_read_nothing_are_each_told_once(config,
     with serve_demo(small_catalog) as server, Store(config.database) as store:
         targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"]),
                    Target(name="gone", site="demo_auction", start_urls=["http://127.0.0.1:9/auction/search"])]
-        summary = run_audit(config, store, AuditOptions(targets=targets))
+        summary = start_audit(config, store, AuditOptions(targets=targets))
     assert summary.status == "partial"
     titles = sorted(m["title"] for m in hook.received)
     assert titles == [f"auditor: run #{summary.run_id} (manual) was partial",

@@ -79,8 +79,8 @@ def _store_demo(db: Path, keep_rules: Path | None = None) -> int:
     with Store(db) as store:
         run = store.start_run(now, ["demo"], [])
         if keep_rules is not None:
-            from auditor.pipeline import rule_texts
             from auditor.rules.loader import rule_files
+            from auditor.run.pipeline import rule_texts
 
             store.save_rule_set(run, rule_texts(keep_rules, rule_files([keep_rules])), now)
         for x in catalog.listings:

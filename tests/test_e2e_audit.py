@@ -17,7 +17,8 @@ from auditor.crawl.http import HttpFetcher
 from auditor.demo import generate, score, serve_demo
 from auditor.demo.catalog import bump
 from auditor.models import ListingFound, PageFailure
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.sites import get_profile
 from auditor.store import Store
 
@@ -34,7 +35,7 @@ def audit(config, server, clock=None):
         opts = AuditOptions(targets=targets_for(server))
         if clock:
             opts.clock = clock
-        summary = run_audit(config, store, opts)
+        summary = start_audit(config, store, opts)
         return summary, set(store.flagged_keys(summary.run_id)), store
 
 
@@ -46,7 +47,7 @@ def full_catalog():
 def test_demo_audit_flags_exactly_the_ground_truth_in_both_sections(config, full_catalog):
     with serve_demo(full_catalog) as server:
         with Store(config.database) as store:
-            summary = run_audit(config, store, AuditOptions(targets=targets_for(server)))
+            summary = start_audit(config, store, AuditOptions(targets=targets_for(server)))
             flagged = store.flagged_keys(summary.run_id)
             repeat = {(h["site"], h["seller_id"]) for h in store.seller_hits_for_run(summary.run_id)
                       if h["rule_id"] == "sellers.repeat_ai_poster"}
@@ -140,11 +141,11 @@ def test_a_run_stopped_while_writing_its_reports_is_finished_by_resume(config, s
     config = config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": False})})
     with serve_demo(small_catalog) as server:
         with Store(config.database) as store:  # as if killed after the crawl, before the reports were written
-            summary = run_audit(config, store, AuditOptions(targets=targets_for(server), write_report=False))
+            summary = start_audit(config, store, AuditOptions(targets=targets_for(server), write_report=False))
             assert store.run(summary.run_id)["reported_at"] is None and store.last_unreported_run()["id"] == summary.run_id
     assert not (config.reports_dir / "runs").exists()
     with Store(config.database) as store:
-        finished = run_audit(config, store, AuditOptions(resume=True))
+        finished = start_audit(config, store, AuditOptions(resume=True))
         row = store.run(summary.run_id)
     assert finished.run_id == summary.run_id and finished.status == "completed" and row["reported_at"]
     assert (Path(finished.report_dir) / "report.html").is_file() and (Path(finished.day_report_dir) / "hits.csv").is_file()

@@ -21,10 +21,11 @@ from auditor.crawl.install import choose_executable
 from auditor.demo import DemoWorld
 from auditor.demo.catalog import DemoSeller
 from auditor.demo.hosting import demo_hosts, demo_targets
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
 from auditor.review import decisions as dec
 from auditor.review import queue as q
 from auditor.review.users import User, add_user
+from auditor.run.pipeline import AuditOptions
 from auditor.serve.app import create_app
 from auditor.store import Store
 
@@ -76,7 +77,7 @@ def env(tmp_path_factory):
 
         def go() -> None:
             with Store(config.database) as store:
-                out.append(run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+                out.append(start_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
                                                                  hosts=demo_hosts(config, Days(env["catalogs"]), day))))
 
         thread = threading.Thread(target=go)
@@ -317,7 +318,7 @@ def test_decisions_while_an_audit_writes_to_the_same_database(tmp_path):
     world = DemoWorld(7, 60, epoch=T1)
     clock = FixedClock(T1)
     with Store(config.database) as store:
-        run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+        start_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
                                               hosts=demo_hosts(config, world, 1)))
         reviewer = add_user(store, "rita", "reviewer", PASSWORD, T1)
         keys = [c.key for c in q.queue(store, q.Filters(), T1)]
@@ -327,7 +328,7 @@ def test_decisions_while_an_audit_writes_to_the_same_database(tmp_path):
     def audit() -> None:
         try:
             with Store(config.database) as own:
-                result["summary"] = run_audit(config, own, AuditOptions(targets=demo_targets(), kind="scheduled",
+                result["summary"] = start_audit(config, own, AuditOptions(targets=demo_targets(), kind="scheduled",
                                                                         clock=clock, hosts=demo_hosts(config, world, 2)))
         except Exception as e:  # noqa: BLE001 - the assertion below names it
             errors.append(e)

@@ -15,7 +15,8 @@ from auditor.config import Target
 from auditor.demo import DemoWorld, serve_demo
 from auditor.demo.days import confirm_true_hits, run_days
 from auditor.demo.hosting import demo_hosts, demo_targets
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 
 from conftest import FixedClock
@@ -82,7 +83,7 @@ def test_an_ad_hoc_run_and_a_target_run_between_two_daily_runs_change_nothing(de
 
     def audit(day, kind, targets):
         with Store(demo_config.database) as store:
-            s = run_audit(demo_config, store, AuditOptions(targets=targets, kind=kind, clock=clock,
+            s = start_audit(demo_config, store, AuditOptions(targets=targets, kind=kind, clock=clock,
                                                            hosts=demo_hosts(demo_config, world, day)))
             return s, {(r["site"], r["item_id"]): r["state"] for r in store.states_of_run(s.run_id)}
 
@@ -112,7 +113,7 @@ def test_a_search_cards_label_is_flagged_when_its_item_page_returns_403(config, 
     with serve_demo(small_catalog, faults={f"/auction/item/{poster.item_id}": "403"}) as server:
         target = target.model_copy(update={"start_urls": [server.url + "/auction/search"]})
         with Store(config.database) as store:
-            s = run_audit(config, store, AuditOptions(targets=[target]))
+            s = start_audit(config, store, AuditOptions(targets=[target]))
             obs = store.db.execute("select source from observations where item_id = ?", [poster.item_id]).fetchall()
             hits = {r["rule_id"] for r in store.db.query("select rule_id from hits where item_id = ?", [poster.item_id])}
             [state] = [r for r in store.states_of_run(s.run_id) if r["item_id"] == poster.item_id]
@@ -147,7 +148,7 @@ def test_a_start_url_is_read_as_what_it_shows(config, tmp_path):
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/product.html"
         with Store(config.database) as store:  # schema_org reads a URL as a search page unless its content says item
-            s = run_audit(config, store, AuditOptions(targets=[Target(name="adhoc-schema-org", site="schema_org",
+            s = start_audit(config, store, AuditOptions(targets=[Target(name="adhoc-schema-org", site="schema_org",
                                                                       start_urls=[url])], kind="adhoc"))
             rows = list(store.db["listings"].rows)
             hits = {r["rule_id"] for r in store.db["hits"].rows}
@@ -170,7 +171,7 @@ def test_a_run_that_fails_on_a_broken_rule_file_leaves_every_earlier_hit_uncheck
 
     def audit(day):
         with Store(config.database) as store:
-            return run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+            return start_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
                                                          hosts=demo_hosts(config, world, day)))
 
     first = audit(1)

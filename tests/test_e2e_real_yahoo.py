@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from auditor.config import Target
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 
 from conftest import SHARED
@@ -89,7 +90,7 @@ def test_a_full_audit_over_saved_yahoo_pages(config, saved_yahoo, tmp_path):
     target = Target(name="yahoo", site="yahoo_auctions", queries=["遊戯王 PSA 初期"], base_url=saved_yahoo.url,
                     start_urls=[saved_yahoo.url + "/jp/auction/n1235105710"])
     with Store(config.database) as store:
-        summary = run_audit(config, store, AuditOptions(targets=[target]))
+        summary = start_audit(config, store, AuditOptions(targets=[target]))
         read = {r[0] for r in store.db.execute("select item_id from observations where source = 'item'")}
         cards = {r[0]: r[1] for r in store.db.execute(
             "select l.item_id, l.title from observations o join listings l using (site, item_id) where o.source = 'card'")}

@@ -15,8 +15,9 @@ from auditor.config import Target
 from auditor.crawl.install import choose_executable
 from auditor.demo import serve_demo
 from auditor.demo.catalog import DemoListing, DemoSeller, bump
-from auditor.evidence import sha256_of, verify
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.evidence.files import sha256_of, verify
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +27,7 @@ def audit(config, server, clock):
     targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"]),
                Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"])]
     with Store(config.database) as store:
-        return run_audit(config, store, AuditOptions(targets=targets, clock=clock))
+        return start_audit(config, store, AuditOptions(targets=targets, clock=clock))
 
 
 def rows_by_state(folder: Path) -> dict[str, set[str]]:

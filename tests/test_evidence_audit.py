@@ -13,15 +13,16 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageChops
 
-from auditor.annotate import band_lines
 from auditor.cli import cli
 from auditor.config import Target
-from auditor.evidence_audit import prunable, verify_evidence
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.evidence.annotate import band_lines
+from auditor.evidence.timestamps import check, stamp, token_path
+from auditor.evidence.verify import prunable, verify_evidence
+from auditor.ops.audit import start_audit
 from auditor.review.decisions import decide
 from auditor.review.users import User
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
-from auditor.timestamps import check, stamp, token_path
 
 from conftest import RULES
 from tsa import Authority, make_authority
@@ -34,7 +35,7 @@ def test_verify_names_a_changed_byte_and_prune_keeps_confirmed_listings(config, 
     run = lambda *a: CliRunner().invoke(cli, ["--config", str(config_file), *a])  # noqa: E731
     target = Target(name="auction", site="demo_auction", start_urls=[demo_server.url + "/auction/search"])
     with Store(config.database) as store:
-        summary = run_audit(config, store, AuditOptions(targets=[target], clock=clock))
+        summary = start_audit(config, store, AuditOptions(targets=[target], clock=clock))
         flagged = sorted(store.flagged_keys(summary.run_id))
     assert summary.evidence_captured >= 3
     root = config.evidence_dir
@@ -103,7 +104,7 @@ def test_manifests_are_time_stamped_by_a_local_authority_and_verify_checks_the_t
             update={"tsa_url": authority.url, "tsa_certs": authority.root})})
         target = Target(name="auction", site="demo_auction", start_urls=[demo_server.url + "/auction/search"])
         with Store(config.database) as store:
-            run_audit(config, store, AuditOptions(targets=[target], clock=clock))
+            start_audit(config, store, AuditOptions(targets=[target], clock=clock))
             [manifest] = sorted((config.evidence_dir / "manifests").glob("*.sha256"))
             assert authority.stamped >= 1 and token_path(manifest).is_file()
             when, why = check(manifest, authority.root)

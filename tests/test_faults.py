@@ -16,7 +16,9 @@ from auditor.config import Target
 from conftest import LOCAL
 from auditor.crawl.http import HttpFetcher
 from auditor.demo import generate, serve_demo
-from auditor.pipeline import AuditOptions, browser_for, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
+from auditor.run.plan import browser_for
 from auditor.store import Store
 
 FAULTS = ["500", "429-once", "hang", "drip", "captcha", "redirect-loop", "reset", "huge", "sjis", "eucjp-undeclared",
@@ -40,7 +42,7 @@ def audit(config, server, **target):
     t = Target(name="hostile", site="demo_auction", start_urls=[server.url + "/auction/search"], requests_per_second=500,
                **target)
     with Store(config.database) as store:
-        summary = run_audit(config, store, AuditOptions(targets=[t], fetcher=HttpFetcher(max_bytes=5_000_000, policy=LOCAL)))
+        summary = start_audit(config, store, AuditOptions(targets=[t], fetcher=HttpFetcher(max_bytes=5_000_000, policy=LOCAL)))
         read = {r["item_id"] for r in store.db.query("select item_id from observations where source = 'item'")}
         return summary, {r["item_id"]: r for r in store.db["listings"].rows if r["item_id"] in read}, \
             store.failures_for_run(summary.run_id)
@@ -179,7 +181,7 @@ def test_the_browser_survives_a_spinning_renderer_a_hung_page_a_50_mb_page_and_i
                    Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"])]
         started = time.monotonic()
         with Store(config.database) as store:
-            summary = run_audit(config, store, AuditOptions(targets=targets, fetcher=fetcher, on_progress=crash_once))
+            summary = start_audit(config, store, AuditOptions(targets=targets, fetcher=fetcher, on_progress=crash_once))
             stored = {r[0] for r in store.db.execute("select item_id from observations where source = 'item'")}
             failures = {f["url"].rsplit("/", 1)[1]: f["kind"] for f in store.failures_for_run(summary.run_id)}
     assert killed, "no browser process was found to kill"
@@ -205,7 +207,7 @@ def test_pages_the_browser_held_when_it_crashed_are_read_after_the_relaunch_not_
         targets = [Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
                           fetch="browser", requests_per_second=50)]
         with Store(config.database) as store:
-            summary = run_audit(config, store, AuditOptions(targets=targets, fetcher=fetcher, on_progress=crash_once))
+            summary = start_audit(config, store, AuditOptions(targets=targets, fetcher=fetcher, on_progress=crash_once))
             stored = {r[0] for r in store.db.execute("select item_id from observations where source = 'item'")}
             failures = store.failures_for_run(summary.run_id)
     assert killed and fetcher.relaunches == 1

@@ -12,11 +12,12 @@ import subprocess
 
 import pytest
 
-from auditor.capture import write_run_manifests
 from auditor.demo.hosting import demo_hosts, demo_targets
 from auditor.demo.world import DemoWorld
-from auditor.evidence import sha256_of
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.evidence.capture import write_run_manifests
+from auditor.evidence.files import sha256_of
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 from conftest import FixedClock
 
@@ -43,7 +44,7 @@ def test_a_full_evidence_disk_is_recorded_and_the_owed_captures_are_taken_later(
     clock = FixedClock()
     world = DemoWorld(7, 60, epoch=clock())
     with Store(config.database) as store:
-        first = run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+        first = start_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
                                                       hosts=demo_hosts(config, world, 1)))
         failures = [f for f in store.failures_for_run(first.run_id) if f["kind"] == "evidence"]
         owed = store.owed_evidence([t.name for t in demo_targets()])
@@ -70,7 +71,7 @@ def test_a_full_evidence_disk_is_recorded_and_the_owed_captures_are_taken_later(
     subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)  # room again
     clock.now = clock.now.replace(hour=clock.now.hour + 1)
     with Store(config.database) as store:
-        second = run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+        second = start_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
                                                        hosts=demo_hosts(config, world, 1)))
         still_owed = store.owed_evidence([t.name for t in demo_targets()])
         captured = {(r["site"], r["item_id"]) for r in store.db.query("select distinct site, item_id from evidence")}

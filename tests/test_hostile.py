@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from auditor.config import Target, ImageSettings
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 
 pytestmark = pytest.mark.e2e
@@ -159,8 +160,8 @@ def attacked(tmp_path_factory, request):
     urls = [shop + p for p in [*Hostile.pages, *Hostile.redirects]]
     target = Target(name="hostile", site="schema_org", start_urls=urls, requests_per_second=500)
     with Store(config.database) as store:
-        summary = run_audit(config, store, AuditOptions(targets=[target]))
-        again = run_audit(config, store, AuditOptions(targets=[target]))  # the next day's run
+        summary = start_audit(config, store, AuditOptions(targets=[target]))
+        again = start_audit(config, store, AuditOptions(targets=[target]))  # the next day's run
     request.addfinalizer(internal.shutdown)
     request.addfinalizer(hostile.shutdown)
     db = sqlite3.connect(config.database)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from auditor.config import Allowance
 from auditor.config import load_config
-from auditor.crawl.addresses import AddressPolicy, Allowance, Refusal, why_not_public
+from auditor.crawl.addresses import AddressPolicy, Refusal, why_not_public
 from auditor.errors import ConfigError, ParseError, RuleError
 from auditor.models import Listing
 from auditor.rules import Matcher, load_rules

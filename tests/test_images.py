@@ -299,13 +299,14 @@ def test_confirmed_pictures_catch_their_re_listings_and_the_seller_networks(conf
 
 def test_confirming_in_review_banks_the_pictures_and_a_false_positive_never_does(config, demo_server):
     from auditor.config import Target
-    from auditor.pipeline import AuditOptions, run_audit
+    from auditor.ops.audit import start_audit
+    from auditor.run.pipeline import AuditOptions
 
     cfg = config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": False})})
     target = Target(name="demo-auction", site="demo_auction", start_urls=[demo_server.url + "/auction/search"],
                     requests_per_second=500, images="flagged")
     with Store(cfg.database) as store:
-        run_audit(cfg, store, AuditOptions(targets=[target]))
+        start_audit(cfg, store, AuditOptions(targets=[target]))
         flagged = sorted(store.flagged_keys(1))
         assert store.images_of(flagged[:2])[flagged[0]]  # a flagged listing's pictures were fetched and hashed
         lead = User(1, "aiko", "lead")
@@ -346,7 +347,8 @@ def test_pictures_on_the_marketplaces_own_host_keep_to_the_crawls_rate(config):
     the same host share that budget, whatever images.requests_per_second allows other image hosts."""
     from auditor.config import Target
     from auditor.demo import generate, serve_demo
-    from auditor.pipeline import AuditOptions, run_audit
+    from auditor.ops.audit import start_audit
+    from auditor.run.pipeline import AuditOptions
 
     cfg = config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": False}),
                                     "crawl": config.crawl.model_copy(update={"requests_per_second": 8}),
@@ -354,7 +356,7 @@ def test_pictures_on_the_marketplaces_own_host_keep_to_the_crawls_rate(config):
     catalog = generate(seed=3, size=12)
     with serve_demo(catalog) as server, Store(cfg.database) as store:
         target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"], images="all")
-        run_audit(cfg, store, AuditOptions(targets=[target]))
+        start_audit(cfg, store, AuditOptions(targets=[target]))
         times = sorted(t for t, _ in server.times)
         pictures = [p for _, p in server.times if p.startswith("/img/")]
     assert len(pictures) >= 8  # the pictures were fetched, from the marketplace's own host

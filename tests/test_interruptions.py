@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
-from auditor.runlock import run_lock
+from auditor.run.runlock import run_lock
 
 from conftest import RULES
 
@@ -149,7 +149,8 @@ def test_a_run_killed_while_capturing_evidence_leaves_no_capture_lost_or_half_wr
 def test_a_capture_is_complete_or_absent(tmp_path):
     from datetime import datetime, timezone
 
-    from auditor.evidence import Snapshot, clean_partial, save_snapshot
+    from auditor.evidence.files import clean_partial, save_snapshot
+    from auditor.models import Snapshot
 
     snap = Snapshot("https://x.example/1", "https://x.example/1", b"\x89PNG" + b"0" * 100, "<html></html>")
     at = datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
@@ -169,7 +170,8 @@ def test_a_capture_is_complete_or_absent(tmp_path):
 def test_evidence_is_readable_by_auditors_user_only(tmp_path):
     from datetime import datetime, timezone
 
-    from auditor.evidence import Snapshot, save_snapshot
+    from auditor.evidence.files import save_snapshot
+    from auditor.models import Snapshot
 
     snap = Snapshot("https://x.example/1", "https://x.example/1", b"\x89PNG" + b"0" * 100, "<html></html>")
     ev = save_snapshot(tmp_path / "evidence", "site", "1", snap, datetime(2026, 11, 26, tzinfo=timezone.utc))

@@ -14,7 +14,8 @@ from auditor.cli import cli
 from auditor.config import NotifySettings, Target
 from auditor.demo import serve_demo
 from auditor.errors import RuleError
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 
 
@@ -54,7 +55,7 @@ def hook():
 def audit(config, server, **opts):
     target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"])
     with Store(config.database) as store:
-        return run_audit(config, store, AuditOptions(targets=[target], **opts))
+        return start_audit(config, store, AuditOptions(targets=[target], **opts))
 
 
 def test_new_critical_hits_are_sent_once_as_a_digest_without_any_image(config, small_catalog, hook):

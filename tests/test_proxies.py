@@ -13,7 +13,8 @@ import pytest
 
 from auditor.config import Target
 from auditor.demo import serve_demo
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -75,7 +76,7 @@ def test_every_request_of_a_proxied_target_goes_through_its_proxy(config, small_
                           fetch=path, images="all", proxy=proxy.url),
                    Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"], images="none")]
         with Store(config.database) as store:
-            summary = run_audit(config, store, AuditOptions(targets=targets))
+            summary = start_audit(config, store, AuditOptions(targets=targets))
             pictures = store.count("listing_images")
         direct = [p for p, _ in server.clients]
     assert summary.status == "completed", summary.failures

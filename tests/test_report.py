@@ -17,7 +17,7 @@ from auditor.models import Hit, Listing, Match, PageFailure, PageKind, RunSummar
 from auditor.report import compile_run_report, write_reports
 from auditor.report.compile import Segment, highlight
 from auditor.report.render import markdown_code, markdown_text, neutralize_cell, safe_url
-from auditor.settle import settle_run
+from auditor.run.settle import settle_run
 
 T0 = datetime(2026, 11, 24, 21, 30, tzinfo=timezone.utc)  # 06:30 on the 25th in Tokyo
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -238,7 +238,7 @@ def test_no_write_goes_through_a_link_planted_at_a_temporary_name(store, tmp_pat
     for name in (".index.html.tmp", "index.tmp"):
         (reports / name).symlink_to(victim)
     write_reports(store, fill(store), reports, TOKYO)
-    from auditor.evidence import write_manifest
+    from auditor.evidence.files import write_manifest
 
     (tmp_path / "ev" / "manifests").mkdir(parents=True)
     (tmp_path / "ev" / "manifests" / "2026-11-25.tmp").symlink_to(victim)

@@ -12,7 +12,7 @@ from auditor.models import Hit, Listing, Match, RunSummary
 from auditor.review import decisions as dec
 from auditor.review import queue as q
 from auditor.review.users import LoginError, add_user, login, open_session, session_user
-from auditor.settle import settle_run
+from auditor.run.settle import settle_run
 
 T0 = datetime(2026, 11, 24, 21, 0, tzinfo=timezone.utc)
 LABEL = Hit("ai_poster.label", "label", "high", (), (Match("title", "AI美女", 0, 4),))

@@ -6,7 +6,7 @@ import pytest
 
 from auditor.config import ScheduleSettings
 from auditor.errors import AuditorError
-from auditor.schedule import MISFIRE_GRACE_SECONDS, build_scheduler, next_fire
+from auditor.ops.schedule import MISFIRE_GRACE_SECONDS, build_scheduler, next_fire
 
 
 def test_next_fire_is_in_the_configured_time_zone_whatever_the_machine_says():
@@ -80,7 +80,7 @@ def test_one_scheduler_per_database_and_sigterm_interrupts_its_run_cleanly(tmp_p
 
     config = demo_config(tmp_path, listings=600, rate=40)
     code = ("import sys\nfrom apscheduler.triggers.cron import CronTrigger\nfrom auditor.config import load_config\n"
-            "from auditor.schedule import run_scheduler\n"
+            "from auditor.ops.schedule import run_scheduler\n"
             f"c = load_config({str(config)!r})\n"
             f"run_scheduler({str(config)!r}, c.schedule, c.database, trigger=CronTrigger(second='*/2', timezone=c.schedule.zone))\n")
     first = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -12,7 +12,8 @@ from auditor.cli import cli
 from auditor.config import Target
 from auditor.demo import serve_demo
 from auditor.demo.server import MEMBER_COOKIE
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 
 from conftest import RULES
@@ -30,7 +31,7 @@ def test_a_members_only_section_is_read_once_signed_in(config, small_catalog, tm
                                f"  - {{name: members, site: demo_auction, start_urls: ['{server.url}/auction/search']}}\n",
                                encoding="utf-8")
         with Store(config.database) as store:
-            before = run_audit(config, store, AuditOptions(targets=[target]))
+            before = start_audit(config, store, AuditOptions(targets=[target]))
         assert before.listings_seen == 0 and before.status in ("failed", "partial")  # the sign-in page, nothing else
 
         state = tmp_path / "state.json"
@@ -44,7 +45,7 @@ def test_a_members_only_section_is_read_once_signed_in(config, small_catalog, tm
         assert stat.S_IMODE(saved.stat().st_mode) == 0o600
 
         with Store(config.database) as store:
-            after = run_audit(config, store, AuditOptions(targets=[target]))
+            after = start_audit(config, store, AuditOptions(targets=[target]))
         assert after.status == "completed" and after.listings_seen == len(small_catalog.section("auction"))
     bad = tmp_path / "bad.json"
     bad.write_text('{"cookies": [{"name": "x"}]}', encoding="utf-8")

@@ -18,8 +18,9 @@ from auditor.cli import cli
 from auditor.config import BrowserSettings, Config, CrawlSettings, DemoSettings, EvidenceSettings
 from auditor.demo.hosting import demo_hosts, demo_targets
 from auditor.demo.world import DemoWorld
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.ops.audit import start_audit
 from auditor.review import queue as q
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 from conftest import RULES, FixedClock
 
@@ -49,7 +50,7 @@ def audited(tmp_path):
                     crawl=CrawlSettings(requests_per_second=500, retries=1, backoff_seconds=0.05, page_timeout_seconds=10))
     clock = FixedClock()
     with Store(config.database) as store:
-        summary = run_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
+        summary = start_audit(config, store, AuditOptions(targets=demo_targets(), kind="scheduled", clock=clock,
                                                         hosts=demo_hosts(config, DemoWorld(7, 60, epoch=clock()), 1)))
     return config, summary, clock, rules
 

@@ -83,7 +83,8 @@ def test_scraped_text_is_stored_verbatim(store: Store):
 def test_a_run_with_broken_rules_is_recorded_as_failed(tmp_path, config):
     from auditor.config import Target
     from auditor.errors import RuleError
-    from auditor.pipeline import AuditOptions, run_audit
+    from auditor.ops.audit import start_audit
+    from auditor.run.pipeline import AuditOptions
 
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "bad.yaml").write_text("rules:\n  - id: bad.x\n    title: [oops\n", encoding="utf-8")
@@ -91,7 +92,7 @@ def test_a_run_with_broken_rules_is_recorded_as_failed(tmp_path, config):
     target = Target(name="t", site="demo_auction", start_urls=["http://127.0.0.1:9/auction/search"])
     with Store(config.database) as store:
         try:
-            run_audit(config, store, AuditOptions(targets=[target]))
+            start_audit(config, store, AuditOptions(targets=[target]))
         except RuleError as e:
             message = str(e)
         [run] = store.runs()
@@ -130,8 +131,9 @@ def test_several_processes_creating_the_schema_at_once_all_succeed(database):
 def test_a_run_across_midnight_lists_every_capture_in_its_own_days_manifest(tmp_path):
     from zoneinfo import ZoneInfo
 
-    from auditor.capture import write_run_manifests
-    from auditor.evidence import Snapshot, save_snapshot
+    from auditor.evidence.capture import write_run_manifests
+    from auditor.evidence.files import save_snapshot
+    from auditor.models import Snapshot
 
     tokyo, root = ZoneInfo("Asia/Tokyo"), tmp_path / "evidence"
     late = datetime(2026, 11, 25, 14, 50, tzinfo=timezone.utc)  # 23:50 in Tokyo

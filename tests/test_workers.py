@@ -20,8 +20,9 @@ import yaml
 from auditor.config import Target, load_config
 from auditor.crawl.install import choose_executable
 from auditor.demo import generate, score, serve_demo
-from auditor.evidence import sha256_of
-from auditor.pipeline import AuditOptions, run_audit
+from auditor.evidence.files import sha256_of
+from auditor.ops.audit import start_audit
+from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 from conftest import RULES
 
@@ -136,7 +137,7 @@ def test_three_workers_one_killed_store_every_listing_hit_and_capture_once(tmp_p
                     seen["killed"] = progress.done
 
             with Store(config.database) as store:
-                summary = run_audit(config, store, AuditOptions(targets=targets, on_progress=watch))
+                summary = start_audit(config, store, AuditOptions(targets=targets, on_progress=watch))
                 run_id = summary.run_id
                 observed = store.db.execute("select count(*), count(distinct site || '/' || item_id) from observations"
                                             " where run_id = ?", [run_id]).fetchone()
@@ -190,7 +191,7 @@ def test_a_targets_rate_holds_for_the_whole_fleet_of_workers(tmp_path, pg_cluste
                         requests_per_second=2, images="none")
         with Store(config.database) as store:
             started = time.monotonic()
-            summary = run_audit(config, store, AuditOptions(targets=[target]))
+            summary = start_audit(config, store, AuditOptions(targets=[target]))
             took = time.monotonic() - started
             takers = store.db.execute("select count(distinct worker_id) from procrastinate_jobs"
                                       " where task_name = 'auditor.items'").fetchone()[0]

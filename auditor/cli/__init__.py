@@ -1,4 +1,6 @@
-"""The command line: parse arguments, call one library function, print. Nothing else lives here."""
+"""The command line: parse arguments, call one library function, print. Nothing else lives here.
+
+The top of the flow: may import every package; none imports it."""
 
 from auditor.cli import audit, banks, login, review, rules, worker  # noqa: F401 - each registers its commands on the group
 from auditor.cli.base import cli

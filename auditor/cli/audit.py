@@ -22,7 +22,8 @@ def _targets_without_pages(summary) -> list[str]:
 def _run_with_progress(config: Config, targets=None, *, kind: str = "manual", wait: bool = False, resume: bool = False,
                        hosts=None, store=None, clock=None) -> "RunSummary":  # noqa: F821
     from auditor.demo.hosting import demo_hosts
-    from auditor.pipeline import AuditOptions, open_store, run_audit
+    from auditor.ops.audit import start_audit
+    from auditor.run.pipeline import AuditOptions, open_store
 
     with Bar(TextColumn("[bold]auditing[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
              TimeElapsedColumn(), console=console, transient=True) as bar:
@@ -34,7 +35,7 @@ def _run_with_progress(config: Config, targets=None, *, kind: str = "manual", wa
                        description=f"{s.listings_seen} listings · {s.flagged} flagged · {s.pages_failed} failed")
 
         with open_store(config) as store:
-            return run_audit(config, store, AuditOptions(targets=targets, kind=kind, on_progress=show, wait=wait,
+            return start_audit(config, store, AuditOptions(targets=targets, kind=kind, on_progress=show, wait=wait,
                                                          resume=resume, hosts=hosts or demo_hosts(config)))
 
 
@@ -95,7 +96,7 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
     config = _config(ctx)
     targets, kind = None, "manual"
     if site or queries or urls:
-        from auditor.pipeline import adhoc_target
+        from auditor.run.plan import adhoc_target
 
         if target_names:
             raise AuditorError("give either --target or --site with --query / --url, not both")
@@ -141,10 +142,11 @@ def demo(ctx: click.Context, days: int) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from auditor.demo.days import run_days
+    from auditor.ops.audit import start_audit
 
     config = _config(ctx, required=False).for_demo()
     last = None
-    for result in run_days(config, days):
+    for result in run_days(config, days, start=start_audit):
         s = result.summary
         states = ", ".join(f"{n} {k}" for k, n in sorted(s.states.items(), key=lambda kv: -kv[1]))
         click.echo(f"day {result.day} ({result.date}): precision={result.precision:.2f} recall={result.recall:.2f} "
@@ -191,7 +193,7 @@ def schedule(ctx: click.Context) -> None:
     Ctrl-C interrupts the run in flight, records it as interrupted (`auditor run --resume` carries it
     on) and exits. Each fire waits for an on-demand run that is going, then runs.
     """
-    from auditor.schedule import next_fire, run_scheduler
+    from auditor.ops.schedule import next_fire, run_scheduler
 
     config = _config(ctx)
     nxt = next_fire(config.schedule, datetime.now(config.schedule.zone))
@@ -229,9 +231,9 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool) -> None:
     """
     from datetime import timedelta
 
-    from auditor.capture import write_day_manifest, write_run_manifests
-    from auditor.pipeline import open_store
+    from auditor.evidence.capture import write_day_manifest, write_run_manifests
     from auditor.report import compile_run_report, publish, rebuild_day, write_index
+    from auditor.run.pipeline import open_store
 
     config = _config(ctx)
     zone = config.schedule.zone
@@ -270,7 +272,7 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool) -> None:
 @click.pass_context
 def runs(ctx: click.Context, limit: int) -> None:
     """List recent runs: status, start, duration, pages read / failed, flagged listings, hits."""
-    from auditor.pipeline import open_store
+    from auditor.run.pipeline import open_store
 
     config = _config(ctx)
     with open_store(config) as store:
@@ -303,8 +305,8 @@ def notify() -> None:
 @click.pass_context
 def notify_test(ctx: click.Context) -> None:
     """Send a test message to each configured URL and say which worked (exit 1 if any failed)."""
-    from auditor.notify import test_message
-    from auditor.pipeline import open_store, utc_now
+    from auditor.ops.notify import test_message
+    from auditor.run.pipeline import open_store, utc_now
 
     config = _config(ctx)
     if not config.notify:
@@ -332,14 +334,14 @@ def health(ctx: click.Context, as_json: bool, send: bool) -> None:
     4  no scheduled run since one was due (the scheduler stopped, or the machine was off)
     5  no scheduled run has finished yet
     """
-    from auditor.health import check_health
-    from auditor.pipeline import open_store, utc_now
+    from auditor.ops.health import check_health
+    from auditor.run.pipeline import open_store, utc_now
 
     config = _config(ctx)
     with open_store(config) as store:
         result = check_health(config, store, utc_now())
         if send:
-            from auditor.notify import notify_health
+            from auditor.ops.notify import notify_health
 
             notify_health(config, store, result, utc_now())
     click.echo(json.dumps(result.as_json(), ensure_ascii=False) if as_json else result.message)
@@ -355,7 +357,7 @@ def doctor(ctx: click.Context, no_browser: bool, as_json: bool) -> None:
     enabled target; say how to fix each problem."""
     from dataclasses import asdict
 
-    from auditor.doctor import diagnose
+    from auditor.ops.doctor import diagnose
 
     checks = diagnose(_config(ctx), browser=not no_browser)
     if as_json:
@@ -397,8 +399,9 @@ def parse(ctx: click.Context, site: str, kind: str | None, allow: tuple[str, ...
     A search page gives its listings and next page; an item page gives its listing. A URL is
     fetched the way the profile needs (plain HTTP, or the browser); a file is read as saved.
     """
-    from auditor.inspect import as_json, load_source, parse_page
+    from auditor.run.plan import load_source
     from auditor.sites import get_profile
+    from auditor.sites.saved import as_json, parse_page
 
     profile = get_profile(site)
     try:
@@ -420,8 +423,8 @@ def evidence_verify(ctx: click.Context, day: str | None) -> None:
     """Check every evidence file (of DAY, YYYY-MM-DD in UTC, or all) against the SHA-256 the database and the daily
     manifests recorded when it was captured, and each manifest's RFC 3161 time-stamp against the authority's
     certificates (evidence.tsa_certs); name each file that does not hold. Exit 1 if any."""
-    from auditor.evidence_audit import verify_evidence
-    from auditor.pipeline import open_store
+    from auditor.evidence.verify import verify_evidence
+    from auditor.run.pipeline import open_store
 
     config = _config(ctx)
     if day is not None:
@@ -447,8 +450,8 @@ def evidence_prune(ctx: click.Context, dry_run: bool, days: int | None) -> None:
     escalated, takedown requested or confirmed). Each removed file stays recorded in the database."""
     import getpass
 
-    from auditor.evidence_audit import prunable, prune
-    from auditor.pipeline import open_store, utc_now
+    from auditor.evidence.verify import prunable, prune
+    from auditor.run.pipeline import open_store, utc_now
 
     config = _config(ctx)
     days = days or config.evidence.retention_days

@@ -20,13 +20,13 @@ def banks() -> None:
 
 
 def _store(ctx: click.Context):
-    from auditor.pipeline import open_store
+    from auditor.run.pipeline import open_store
 
     return open_store(_config(ctx))
 
 
 def _now():
-    from auditor.pipeline import utc_now
+    from auditor.run.pipeline import utc_now
 
     return utc_now()
 

@@ -46,8 +46,8 @@ def _password(stdin: bool) -> str:
 @click.pass_context
 def users_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
     """Add a person (the password is asked for, twice, or read from stdin)."""
-    from auditor.pipeline import open_store, utc_now
     from auditor.review.users import add_user
+    from auditor.run.pipeline import open_store, utc_now
 
     config = _config(ctx)
     with open_store(config) as store:
@@ -59,7 +59,7 @@ def users_add(ctx: click.Context, name: str, role: str, password_stdin: bool) ->
 @click.pass_context
 def users_list(ctx: click.Context) -> None:
     """Everyone, with role and whether disabled or locked."""
-    from auditor.pipeline import open_store
+    from auditor.run.pipeline import open_store
 
     config = _config(ctx)
     with open_store(config) as store:
@@ -77,8 +77,8 @@ def users_list(ctx: click.Context) -> None:
 @click.pass_context
 def users_disable(ctx: click.Context, name: str) -> None:
     """Stop someone signing in (their sessions end; their decisions stay)."""
-    from auditor.pipeline import open_store
     from auditor.review.users import disable
+    from auditor.run.pipeline import open_store
 
     with open_store(_config(ctx)) as store:
         disable(store, name)
@@ -91,8 +91,8 @@ def users_disable(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def users_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
     """Set a new password (and unlock the account)."""
-    from auditor.pipeline import open_store
     from auditor.review.users import set_password
+    from auditor.run.pipeline import open_store
 
     with open_store(_config(ctx)) as store:
         set_password(store, name, _password(password_stdin))
@@ -110,8 +110,8 @@ def decisions() -> None:
 @click.pass_context
 def decisions_export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     """Every decision, oldest first: who, when, which listing and rules, verdict, note, ticket."""
-    from auditor.pipeline import open_store
     from auditor.review.decisions import export_decisions
+    from auditor.run.pipeline import open_store
 
     with open_store(_config(ctx)) as store:
         data = export_decisions(store, fmt)
@@ -128,9 +128,9 @@ def decisions_export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 @click.pass_context
 def decisions_import(ctx: click.Context, file: Path, as_user: str) -> None:
     """Append decisions from a CSV or JSON file (columns: site, item_id, verdict, note, ticket, decided_at)."""
-    from auditor.pipeline import open_store, utc_now
     from auditor.review.decisions import import_decisions
     from auditor.review.users import User
+    from auditor.run.pipeline import open_store, utc_now
 
     with open_store(_config(ctx)) as store:
         row = store.user_named(as_user)

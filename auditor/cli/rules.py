@@ -25,7 +25,7 @@ def _images(ctx: click.Context, matcher, images: tuple[Path, ...], values: dict)
     from auditor.images.banks import BankIndex
     from auditor.images.pdq import BadImage
     from auditor.models import ImageSignals
-    from auditor.pipeline import open_store
+    from auditor.run.pipeline import open_store
 
     if not images:
         return ImageSignals(), []
@@ -213,8 +213,8 @@ def rules_backtest(ctx: click.Context, file: Path | None, since: str, as_json: b
     """
     from dataclasses import asdict
 
-    from auditor.backtest import backtest, parse_since
-    from auditor.pipeline import open_store, utc_now
+    from auditor.rules.backtest import backtest, parse_since
+    from auditor.run.pipeline import open_store, utc_now
 
     config = _config(ctx)
     window = parse_since(since)

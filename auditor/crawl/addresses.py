@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from auditor.config import Allowance
+
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 DNS_SECONDS = 300  # how long a resolved name is trusted
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -28,47 +30,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 class Refusal(Exception):
     """An address the policy does not let auditor reach; the message says why, in plain words."""
-
-
-@dataclass(frozen=True)
-class Allowance:
-    """One `crawl.allow_addresses` entry."""
-
-    network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
-    host: str | None = None  # a host name, lower-case
-    port: int | None = None  # None: any port
-
-    @classmethod
-    def parse(cls, text: str) -> "Allowance":
-        text = text.strip()
-        port = None
-        head = text
-        if text.startswith("["):  # [v6]:port
-            inner, _, rest = text[1:].partition("]")
-            head, port = inner, (_port(rest[1:]) if rest.startswith(":") else None)
-        elif text.count(":") == 1:
-            head, raw = text.split(":")
-            port = _port(raw)
-        try:
-            return cls(network=ipaddress.ip_network(head, strict=False), port=port)
-        except ValueError:
-            pass
-        if not head or any(c in head for c in "/ @?#") or head.startswith("."):
-            raise ValueError(f"{text!r} is neither an address, a network nor a host name")
-        return cls(host=head.lower().rstrip("."), port=port)
-
-    def allows(self, host: str, ip: IP | None, port: int) -> bool:
-        if self.port is not None and self.port != port:
-            return False
-        if self.host is not None:
-            return host == self.host
-        return ip is not None and _plain(ip) in self.network
-
-
-def _port(raw: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ValueError(f"{raw!r} is not a port")
-    return int(raw)
 
 
 def _plain(ip: IP) -> IP:

@@ -12,10 +12,10 @@ from auditor.crawl.addresses import AddressPolicy, Refusal
 from auditor.crawl.confine import NO_DIALOGS, Notes, close_popup, dismiss, origin_of
 from auditor.crawl.driver import driver_in_own_session
 from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
-from auditor.crawl.routes import Access
 from auditor.crawl.install import choose_executable
+from auditor.crawl.routes import Access
 from auditor.errors import AddressRefused, BadStatus, BrowserCrashed, BrowserError, FetchTimeout, NetworkError, PageTooLarge
-from auditor.evidence import Snapshot
+from auditor.models import Snapshot
 
 log = logging.getLogger(__name__)
 

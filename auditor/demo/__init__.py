@@ -1,4 +1,7 @@
-"""The bundled demo marketplace: catalogue generator, days with ground truth, its local server."""
+"""The bundled demo marketplace: catalogue generator, days with ground truth, its local server.
+
+A marketplace like any other, started by its targets (hosting). May import run/ and everything below it; never
+ops/, serve/ or cli/ (`auditor demo` hands its days ops' start_audit)."""
 
 from auditor.demo.catalog import Catalog, DemoListing, generate
 from auditor.demo.server import DemoServer, serve_demo

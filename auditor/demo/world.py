@@ -9,7 +9,7 @@ resized, with a sticker or mirrored (caught only through the bank of confirmed i
 demo's reviewer fills by confirming each day's flagged listings). On day 3 the whole flea-market
 section fails (every page answers 500), so its followed listings are unchecked that day.
 
-The truth of each day's states comes from the reference state model (auditor.states) fed with the
+The truth of each day's states comes from the reference state model (auditor.run.states) fed with the
 truth (each listing version's expected rules, its status, whether it was served) instead of what a
 crawl read: an audit is right when its states equal these.
 """
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from auditor.demo.catalog import EPOCH, SITE_OF_SECTION, Catalog, DemoListing, DemoSeller, _make, generate, sellers_of
-from auditor.states import Known, Read, next_state, remember
+from auditor.run.states import Known, Read, next_state, remember
 
 FAILING_DAY = 3  # the flea-market section answers 500 on every page that day
 FAILING_PREFIXES = ("/flea/", "/api/flea/")

@@ -19,9 +19,6 @@ import numpy as np
 
 from auditor.images.pdq import decode
 
-EXTRA_MISSING = ("image_nudity needs the opt-in nudity extra, which is not installed: pip install 'auditor[nudity]' "
-                 "(NudeNet; its licence is AGPL-3.0, see the README)")
-
 
 def available() -> bool:
     return importlib.util.find_spec("nudenet") is not None

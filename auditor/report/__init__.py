@@ -4,6 +4,9 @@
     reports/YYYY-MM-DD/     the day's report (the runs that stand for each target that day);
                             YYYY-MM-DD.v2/ ... when a later run or a rebuild changes it: never rewritten
     reports/index.html      the archive: days (their latest version) and runs
+
+Also each target's site health (site_health), which ops/ reads for its alerts. May import images/, evidence/,
+crawl/, sites/, rules/, the store and the shared vocabulary; never review/, run/ or above.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from auditor import failpoints
+from auditor.models import DAILY_KINDS
 from auditor.report.compile import Report, compile_day_report, compile_run_report, run_day
 from auditor.report.render import publish, write_index
-from auditor.settle import DAILY_KINDS
 from auditor.store import Store
 
 __all__ = ["Report", "compile_day_report", "compile_run_report", "publish", "write_index", "write_reports"]

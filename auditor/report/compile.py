@@ -1,6 +1,6 @@
 """Compile a report's data from the database: plain values, no rendering.
 
-A run's report shows the states that run gave (auditor.states). A day's report stands for the
+A run's report shows the states that run gave (auditor.run.states). A day's report stands for the
 day's audit: for each target, the last run of the day that read it completely (else the last that
 tried), and the states that run gave its listings. Each row quotes and highlights the text version
 the rules matched; where the listing reads differently now, the current title is shown apart.
@@ -18,10 +18,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from auditor.images.networks import seller_networks
+from auditor.models import DAILY_KINDS, DOWN, NEEDS_DECISION, STATES
+from auditor.report.site_health import site_health
 from auditor.rules.model import SEVERITIES
-from auditor.settle import DAILY_KINDS
-from auditor.site_health import site_health
-from auditor.states import DOWN, NEEDS_DECISION, STATES
 from auditor.store import Store
 
 SEVERITY_ORDER = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # critical first

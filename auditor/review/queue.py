@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
+from auditor.models import SEVERITY_RANK
 from auditor.review.users import User
 from auditor.rules.normalize import compact
-from auditor.states import SEVERITY_RANK
 from auditor.store import Store
 
 CLAIM_FOR = timedelta(minutes=15)  # the default; serve.claim_minutes sets it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 from decimal import Decimal
 from typing import Literal
 
@@ -13,6 +15,8 @@ TEXT_FIELDS = ("title", "description", "tags", "category", "seller_id", "seller_
 NUMERIC_FIELDS = ("price", "buy_now_price", "bids")
 LIST_FIELDS = ("tags", "image_meta")  # text fields that hold several values
 DEFAULT_FIELDS = ("title", "description", "tags")
+NUDITY_EXTRA_MISSING = ("image_nudity needs the opt-in nudity extra, which is not installed: "
+                        "pip install 'auditor[nudity]' (NudeNet; its licence is AGPL-3.0, see the README)")
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 FieldName = Literal["title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
@@ -60,10 +64,8 @@ class NudityTest(_Model):
 
     @model_validator(mode="after")
     def _installed(self) -> "NudityTest":
-        from auditor.images.nudity import EXTRA_MISSING, available
-
-        if not available():
-            raise ValueError(EXTRA_MISSING)
+        if importlib.util.find_spec("nudenet") is None:  # the detector itself lives in images/nudity
+            raise ValueError(NUDITY_EXTRA_MISSING)
         return self
 
 

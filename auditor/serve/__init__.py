@@ -1,1 +1,3 @@
-"""The review console (`auditor serve`): a thin web layer over auditor.review."""
+"""The review console (`auditor serve`): a thin web layer over auditor.review.
+
+May import review/, report/ and everything below them; never ops/ or cli/."""

@@ -1,4 +1,8 @@
-"""Site profiles, one module per marketplace, looked up by their slug."""
+"""Site profiles, one module per marketplace, looked up by their slug: what a page is, its search URLs,
+and the listings its search and item pages carry; `saved` reads a saved page as `auditor parse` does.
+
+May import crawl/ (decoding a page) and the shared vocabulary; never the store, run/ or above.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Everything SQL, behind one interface: the Store."""
+"""Everything SQL, behind one interface: the Store (SQLite through sqlite-utils, or PostgreSQL).
+
+May import the shared vocabulary only.
+"""
 
 from auditor.store.core import Recorded, Store, listing_from_row, version_of
 

@@ -16,12 +16,12 @@ from typing import Callable
 import psycopg
 
 from auditor.config import Config
-from auditor.ingest import Progress, Tally
+from auditor.run.ingest import Progress, Tally
 from auditor.store import Store
 from auditor.work.queue import DISCOVER, PENDING, QUEUE, cancel_run_jobs, ensure_schema, failed_jobs, make_app
 from auditor.work.tasks import defer_items
 
-log = logging.getLogger("auditor.pipeline")
+log = logging.getLogger("auditor.run.pipeline")
 POLL = 0.5
 
 

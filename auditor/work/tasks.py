@@ -25,13 +25,13 @@ import procrastinate
 
 from auditor.config import Config, Target
 from auditor.crawl.routes import Routes
-from auditor.ingest import Progress, Tally, crawl_into_store
 from auditor.models import RunSummary
-from auditor.plan import address_policy, build_jobs, policy_from, resolve
 from auditor.rules import Matcher, load_rules
 from auditor.rules.loader import write_rule_files
+from auditor.run.ingest import Progress, Tally, crawl_into_store
+from auditor.run.plan import address_policy, build_jobs, policy_from, resolve
+from auditor.run.tools import CrawlTools, open_tools
 from auditor.store import Store
-from auditor.tools import CrawlTools, open_tools
 from auditor.work.queue import DISCOVER, ITEMS, QUEUE, ensure_schema, make_app
 
 log = logging.getLogger(__name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlsplit
 
 from auditor.config import Config, Target
@@ -11,7 +12,8 @@ from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.http import HttpFetcher
 from auditor.crawl.routes import Access, Routes
 from auditor.errors import AuditorError
-from auditor.sites import get_profile
+from auditor.sites import SiteProfile, get_profile
+from auditor.sites.saved import load_file
 
 
 def adhoc_target(site: str | None, queries: tuple[str, ...] | list[str], urls: tuple[str, ...] | list[str],
@@ -99,3 +101,20 @@ def moved(url: str, before: list[dict[str, str]], now: dict[str, str]) -> str:
             if new and new != old and url.startswith(old):
                 return new + url[len(old):]
     return url
+
+
+def load_source(source: str, profile: SiteProfile, config: Config, allow: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(html, url) of a saved file, or of a URL fetched the way the profile needs (HTTP or browser), under
+    the config's address policy plus the addresses in `allow`."""
+    if source.startswith(("http://", "https://")):
+        policy = address_policy(config).extended(*allow)
+
+        async def go():
+            async with adaptive_for(config, policy) as fetcher:  # the same fetchers, configured the same, as a run
+                chosen = await fetcher.fetcher_for("parse", "auto", profile.needs_browser)
+                return await chosen.fetch(source, ready_selector=profile.ready_selector,
+                                          timeout=config.crawl.page_timeout_seconds)
+
+        page = asyncio.run(go())
+        return page.html, page.final_url or source
+    return load_file(source)

@@ -3,6 +3,8 @@
 The one place that knows every part; the CLI, the scheduler and the tests call it. It knows run
 kinds (scheduled, manual, adhoc, demo), not any marketplace: a local marketplace that a run needs
 (the bundled demo) is started by the caller's `hosts`, which gives URL aliases (`demo:` -> address).
+It never calls upward: what follows a run (alerts), the next due time its reports show, and how
+`auditor worker`s read its pages are handed in by whoever starts it (auditor.ops.audit.start_audit).
 """
 
 from __future__ import annotations
@@ -18,33 +20,33 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, ContextManager
 
-from auditor.capture import EvidenceTaker, write_run_manifests
-from auditor.config import Config, Target
-from auditor.errors import AuditorError, RuleError
-from auditor.ingest import Progress, Tally, crawl_into_store
-from auditor.logs import current_run
-from auditor.models import RunSummary, SellerHit
-from auditor.notify import notify_run
-from auditor.crawl.routes import Routes
-from auditor.plan import (adaptive_for, address_policy, adhoc_target, browser_for, build_jobs,  # noqa: F401 - used by callers
-                          moved, policy_from, resolve)
 from auditor import failpoints
-from auditor.stopping import Stopper, signals_stop_the_run
+from auditor.config import Config, Target
+from auditor.crawl.routes import Routes
+from auditor.errors import AuditorError, RuleError
+from auditor.evidence.capture import EvidenceTaker, write_run_manifests
+from auditor.logs import current_run
+from auditor.models import DAILY_KINDS, RunSummary, SellerHit
 from auditor.report import write_reports
 from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
 from auditor.rules.sellers import FlaggedRow, judge_sellers
-from auditor.runlock import run_lock
-from auditor.settle import DAILY_KINDS, settle_run
+from auditor.run.ingest import Progress, Tally, crawl_into_store
+from auditor.run.plan import address_policy, build_jobs, moved, policy_from, resolve
+from auditor.run.runlock import run_lock
+from auditor.run.settle import settle_run
+from auditor.run.stopping import Stopper, signals_stop_the_run
+from auditor.run.tools import open_tools
 from auditor.store import Store
 from auditor.store.core import listing_from_row
-from auditor.tools import open_tools
 from auditor.values import clean_amount
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Hosts = Callable[[list[Target]], ContextManager[dict[str, str]]]
+After = Callable[[Store, RunSummary, datetime], object]  # what the run's starter does once it has ended
+Due = Callable[[Store], "dict | None"]  # the next scheduled run, for the report index's "no run since" banner
 KINDS = ("scheduled", "manual", "adhoc", "demo")
 
 
@@ -65,6 +67,9 @@ class AuditOptions:
     resume: bool = False  # carry on the latest run, which was interrupted, instead of starting one
     evidence: bool = True  # capture evidence of flagged listings (when the config enables it too)
     stop: threading.Event | None = None  # set from another thread (the scheduler stopping): the run is interrupted
+    after: After | None = None  # called once the run has ended, however it ended (the starter's alerts)
+    due: Due | None = None  # the next due time, shown in the reports' index
+    crawl_by_workers: Callable | None = None  # with workers.enabled: how the workers read the run's pages
 
 
 def run_audit(config: Config, store: Store, options: AuditOptions | None = None) -> RunSummary:
@@ -77,6 +82,9 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     opts = options or AuditOptions()
     if opts.kind not in KINDS:
         raise AuditorError(f"unknown run kind {opts.kind!r} (known: {', '.join(KINDS)})")
+    if config.workers.enabled and opts.fetcher is None and opts.crawl_by_workers is None:
+        raise AuditorError("workers.enabled is set but this run was not handed its workers: start it with "
+                           "`auditor run` / `auditor schedule` (auditor.ops.audit.start_audit)")
     with run_lock(config.database, wait=opts.wait), signals_stop_the_run() as stopper:
         for stale in store.mark_stale_runs(opts.clock()):
             log.warning("run %d had stopped without finishing (killed?): marked interrupted; "
@@ -166,13 +174,13 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
         addresses = address_policy(config, aliases)
         routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir)
 
+        by_workers = config.workers.enabled and opts.fetcher is None
+
         async def go() -> None:
             stopper.attach(asyncio.current_task())
-            if config.workers.enabled and opts.fetcher is None:  # the run's pages are read by `auditor worker`s
-                from auditor.work.coordinator import crawl_by_workers
-
+            if by_workers:  # the run's pages are read by `auditor worker`s
                 await _unless_stopped(asyncio.ensure_future(asyncio.wait_for(
-                    crawl_by_workers(config, store, run_id, jobs, progress, tally, opts.clock), limit)), opts.stop)
+                    opts.crawl_by_workers(config, store, run_id, jobs, progress, tally, opts.clock), limit)), opts.stop)
                 if not (config.evidence.enabled and opts.evidence and store.owed_evidence(names)):
                     return
                 # captures a worker owed when it died: taken here, as a single-process run takes an earlier run's
@@ -180,7 +188,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
                                   fetcher=opts.fetcher, evidence=opts.evidence) as tools:
                 if tools.evidence:
                     _take_owed(store, tools.evidence, names, earlier, aliases, jobs)
-                if config.workers.enabled and opts.fetcher is None:
+                if by_workers:
                     await _unless_stopped(asyncio.ensure_future(tools.evidence.drain()), opts.stop)
                     return
                 work = asyncio.ensure_future(asyncio.wait_for(crawl_into_store(
@@ -220,16 +228,21 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             summary.states = dict(settle_run(store, run_id, names, kind, opts.clock(), failed=error))
             store.finish_run(summary, error=error)
             _write_reports(config, store, run_id, kind, opts)
-            notify_run(config, store, summary, opts.clock())
+            _after(opts, store, summary, opts.clock())
             raise
     if opts.write_report:
         summary.report_dir, summary.day_report_dir = _write_reports(config, store, run_id, kind, opts)
     elif summary.evidence_captured:
         write_run_manifests(store, config.evidence_dir, run_id, config.schedule.zone, config.evidence.tsa_url)
-    notify_run(config, store, summary, opts.clock())
+    _after(opts, store, summary, opts.clock())
     log.info("run %d %s: %d pages ok, %d failed, %d flagged now", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged_now)
     return summary
+
+
+def _after(opts: AuditOptions, store: Store, summary: RunSummary, at: datetime) -> None:
+    if opts.after is not None:
+        opts.after(store, summary, at)
 
 
 def _take_owed(store: Store, taker: EvidenceTaker, names: list[str], earlier, aliases, jobs) -> None:
@@ -322,19 +335,17 @@ def _summary_of(row: dict, counts: dict[str, int]) -> RunSummary:
 def _write_reports(config: Config, store: Store, run_id: int, kind: str, opts: AuditOptions) -> tuple[str, str | None]:
     if not opts.write_report:
         return None, None
-    run_dir, day_dir = write_run_reports(config, store, run_id)
+    run_dir, day_dir = write_run_reports(config, store, run_id, opts.due)
     store.mark_reported(run_id, opts.clock())  # the run is done only now: killed before this, --resume finishes it
     return str(run_dir), (str(day_dir) if day_dir else None)
 
 
-def write_run_reports(config: Config, store: Store, run_id: int) -> tuple[Path, Path | None]:
+def write_run_reports(config: Config, store: Store, run_id: int, due: Due | None = None) -> tuple[Path, Path | None]:
     """The run's own report, the day's evidence manifest and (for runs that feed it) the day's report."""
     zone = config.schedule.zone
     write_run_manifests(store, config.evidence_dir, run_id, zone, config.evidence.tsa_url)
-    from auditor.health import next_due  # health reads the schedule, whose job runs this module
-
     return write_reports(store, run_id, config.reports_dir, zone, config.evidence_dir, language=config.report.language,
-                         due=next_due(config, store))
+                         due=due(store) if due else None)
 
 
 def _record_failed_start(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],
@@ -347,7 +358,7 @@ def _record_failed_start(config: Config, store: Store, opts: AuditOptions, kind:
     summary.states = dict(settle_run(store, run_id, names, kind, now, failed=str(error)))
     store.finish_run(summary, error=str(error))
     _write_reports(config, store, run_id, kind, opts)
-    notify_run(config, store, summary, now)
+    _after(opts, store, summary, now)
 
 
 def judge_all_sellers(ruleset: RuleSet, store: Store, now: datetime) -> list[SellerHit]:

@@ -20,30 +20,17 @@ import re
 import shutil
 import tempfile
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from auditor.annotate import annotated
 from auditor.crawl.download import IMAGE_TYPES
+from auditor.evidence.annotate import annotated
 from auditor.files import write_atomic
-from auditor.models import Evidence, EvidenceFile
+from auditor.models import Evidence, EvidenceFile, Snapshot
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the browser saw of a page: the screenshot, the rendered HTML and the listing's images."""
-
-    url: str
-    final_url: str
-    png: bytes
-    html: str
-    images: tuple[tuple[str, str, bytes], ...] = ()  # (url, content type, body)
-    notes: tuple[str, ...] = ()  # what the capture stopped or refused (navigations, popups, addresses)
-    partial: str | None = None  # why the capture is not the whole page, when it is not
 
 
 def safe_name(text: str, limit: int = 80) -> str:

@@ -16,16 +16,16 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 
+from auditor import failpoints
 from auditor.config import EvidenceSettings
 from auditor.crawl.addresses import AddressPolicy
+from auditor.crawl.background import Background
 from auditor.crawl.checked import Clients
-from auditor.crawl.routes import Access, Routes
 from auditor.crawl.download import fetch_image
+from auditor.crawl.routes import Access, Routes
 from auditor.errors import CrawlError
-from auditor import failpoints
-from auditor.background import Background
-from auditor.timestamps import stamp
-from auditor.evidence import clean_partial, orphans, save_snapshot, write_manifest
+from auditor.evidence.files import clean_partial, orphans, save_snapshot, write_manifest
+from auditor.evidence.timestamps import stamp
 from auditor.models import Listing, PageFailure, PageKind, RunSummary
 from auditor.store import Recorded, Store
 

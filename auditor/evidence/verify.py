@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from auditor.evidence import sha256_of
+from auditor.evidence.files import sha256_of
+from auditor.evidence.timestamps import check
 from auditor.store import Store, sql
 from auditor.store.times import iso
-from auditor.timestamps import check
 
 KEEP_VERDICTS = ("confirmed", "escalate", "takedown_requested", "removal_confirmed")
 

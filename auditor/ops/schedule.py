@@ -10,26 +10,19 @@ from pathlib import Path
 from typing import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from auditor.config import ScheduleSettings, load_config
 from auditor.demo.hosting import demo_hosts
 from auditor.errors import AuditorError
-from auditor.pipeline import AuditOptions, open_store, run_audit
+from auditor.ops.audit import start_audit
+from auditor.ops.trigger import trigger_for
+from auditor.run.pipeline import AuditOptions, open_store
 from auditor.sites import PROFILES
 
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 6 * 3600  # a run missed while the machine slept still runs once on waking
 STOP = threading.Event()  # set when the scheduler is told to stop: its run in flight ends as interrupted
-
-
-def trigger_for(settings: ScheduleSettings) -> CronTrigger:
-    """The cron trigger; the time zone is passed to the trigger itself (APScheduler ignores the scheduler's)."""
-    try:
-        return CronTrigger.from_crontab(settings.cron, timezone=settings.zone)
-    except ValueError as e:
-        raise AuditorError(f"schedule.cron {settings.cron!r}: {e}") from None
 
 
 def scheduled_run(config_path: str) -> None:
@@ -39,7 +32,7 @@ def scheduled_run(config_path: str) -> None:
     try:
         config = load_config(Path(config_path), known_sites=set(PROFILES))
         with open_store(config) as store:  # after an on-demand run, not instead of it
-            summary = run_audit(config, store, AuditOptions(kind="scheduled", wait=True, hosts=demo_hosts(config),
+            summary = start_audit(config, store, AuditOptions(kind="scheduled", wait=True, hosts=demo_hosts(config),
                                                             stop=STOP))
         log.info("scheduled run %d %s; report in %s", summary.run_id, summary.status, summary.report_dir)
     except KeyboardInterrupt as e:
@@ -67,7 +60,7 @@ def run_scheduler(config_path: Path, settings: ScheduleSettings, database: Path,
                   echo=lambda message: None) -> None:
     """The scheduler in the foreground until SIGTERM or Ctrl-C, one per database; on either, a run in flight
     is interrupted (recorded so, resumable with `auditor run --resume`) before the process exits."""
-    from auditor.runlock import scheduler_lock
+    from auditor.run.runlock import scheduler_lock
 
     with scheduler_lock(database):
         scheduler = build_scheduler(config_path, settings, trigger=trigger)

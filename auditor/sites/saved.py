@@ -6,34 +6,19 @@ next page, or an item page's listing, as plain JSON.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from auditor.config import Config
-from auditor.crawl.charset import decode_html  # noqa: F401 - re-exported for `auditor parse`
+from auditor.crawl.charset import decode_html
 from auditor.errors import AuditorError
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites import SiteProfile
 
-def load_source(source: str, profile: SiteProfile, config: Config, allow: tuple[str, ...] = ()) -> tuple[str, str]:
-    """(html, url) of a saved file, or of a URL fetched the way the profile needs (HTTP or browser), under
-    the config's address policy plus the addresses in `allow`."""
-    if source.startswith(("http://", "https://")):
-        from auditor.pipeline import adaptive_for, address_policy
 
-        policy = address_policy(config).extended(*allow)
-
-        async def go():
-            async with adaptive_for(config, policy) as fetcher:  # the same fetchers, configured the same, as a run
-                chosen = await fetcher.fetcher_for("parse", "auto", profile.needs_browser)
-                return await chosen.fetch(source, ready_selector=profile.ready_selector,
-                                          timeout=config.crawl.page_timeout_seconds)
-
-        page = asyncio.run(go())
-        return page.html, page.final_url or source
+def load_file(source: str) -> tuple[str, str]:
+    """(html, url) of a saved page, decoded as a run decodes what it fetches."""
     path = Path(source)
     if not path.is_file():
         raise AuditorError(f"{source}: no such file (give a saved page or an http(s) URL)")

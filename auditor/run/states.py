@@ -18,11 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-STATES = ("evaded", "new", "escalated", "active", "gone", "cleared", "unchecked")  # the report's order
-OPEN_STATES = ("new", "escalated", "active", "evaded")  # followed until they come down
-NEEDS_DECISION = ("new", "escalated", "evaded")
-DOWN = ("sold", "ended", "removed")
-SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+from auditor.models import DOWN, NEEDS_DECISION, OPEN_STATES, SEVERITY_RANK, STATES  # noqa: F401 - the words
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def _schedule(config: Config) -> Check:
     """The cron exactly as `auditor schedule` reads it, and when it fires next."""
     from datetime import datetime
 
-    from auditor.schedule import next_fire
+    from auditor.ops.schedule import next_fire
 
     try:
         nxt = next_fire(config.schedule, datetime.now(config.schedule.zone))
@@ -114,8 +114,8 @@ def _last_run(config: Config) -> Check:
     """The last finished scheduled run, against the schedule (what `auditor health` says, as a check)."""
     from datetime import datetime, timezone
 
-    from auditor.health import MISSING, OK, check_health
-    from auditor.pipeline import open_store
+    from auditor.ops.health import MISSING, OK, check_health
+    from auditor.run.pipeline import open_store
 
     if not config.postgres and not Path(config.database).exists():
         return Check("last run", True, "no database yet: no scheduled run so far")

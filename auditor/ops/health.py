@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from auditor.config import Config
-from auditor.schedule import trigger_for
+from auditor.ops.trigger import trigger_for
 from auditor.store import Store
 
 GRACE = timedelta(hours=2)  # a run may start late and take a while before it counts as missed

@@ -27,15 +27,15 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from auditor.background import Background
-from auditor.capture import EvidenceTaker
 from auditor.config import ImageSettings
 from auditor.crawl.addresses import AddressPolicy
+from auditor.crawl.background import Background
 from auditor.crawl.checked import Clients
+from auditor.crawl.download import fetch_image
 from auditor.crawl.robots import RobotsCache
 from auditor.crawl.routes import Routes
 from auditor.errors import RobotsDisallowed
-from auditor.crawl.download import fetch_image
+from auditor.evidence.capture import EvidenceTaker
 from auditor.images.analyse import Analyser
 from auditor.images.banks import BankIndex
 from auditor.images.paths import image_path

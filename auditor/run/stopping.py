@@ -9,7 +9,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-log = logging.getLogger("auditor.pipeline")
+log = logging.getLogger("auditor.run.pipeline")
 
 
 class Stopper:

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import AsyncIterator, Callable
 
-from auditor.capture import EvidenceTaker
 from auditor.config import Config, Target
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.politeness import HostLimiter
 from auditor.crawl.robots import RobotsCache
 from auditor.crawl.routes import Routes
-from auditor.image_work import ImageTaker
+from auditor.evidence.capture import EvidenceTaker
+from auditor.images.taker import ImageTaker
 from auditor.models import RunSummary
-from auditor.plan import adaptive_for, browser_for
 from auditor.rules import Matcher
+from auditor.run.plan import adaptive_for, browser_for
 from auditor.store import Store
 
 

@@ -11,19 +11,19 @@ from datetime import datetime
 from typing import Callable
 
 from auditor import failpoints
-from auditor.capture import EvidenceTaker
-from auditor.image_work import ImageTaker
-from auditor.crawl.routes import Routes
 from auditor.crawl import ItemLink, SearchPageRead, crawl
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.robots import RobotsCache
+from auditor.crawl.routes import Routes
 from auditor.errors import StoreError
+from auditor.evidence.capture import EvidenceTaker
+from auditor.images.taker import ImageTaker
 from auditor.models import ListingFound, PageFailure, PageKind, RunSummary, TargetNote
 from auditor.rules import Matcher
 from auditor.rules.normalize import compact
 from auditor.store import Store
 
-log = logging.getLogger("auditor.pipeline")
+log = logging.getLogger("auditor.run.pipeline")
 Clock = Callable[[], datetime]
 
 

@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 
 from auditor.images.networks import seller_networks
 from auditor.models import RunSummary
-from auditor.site_health import site_health
-from auditor.states import SEVERITY_RANK
+from auditor.report.site_health import site_health
+from auditor.run.states import SEVERITY_RANK
 from auditor.store import Store
 
 MAX_LISTED = 20

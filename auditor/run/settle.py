@@ -12,10 +12,10 @@ import json
 from collections import Counter
 from datetime import datetime
 
-from auditor.states import Known, Read, next_state, remember
+from auditor.models import DAILY_KINDS
+from auditor.run.states import Known, Read, next_state, remember
 from auditor.store import Store
 
-DAILY_KINDS = ("scheduled", "manual", "demo")  # the kinds whose runs move the picture on
 BATCH = 2_000  # listings settled at a time: memory stays flat however many a run saw
 
 

@@ -1,4 +1,4 @@
-"""Alerts through Apprise, to every configured URL that takes their event (auditor.alerts says what they are).
+"""Alerts through Apprise, to every configured URL that takes their event (auditor.ops.alerts says what they are).
 
 A notification that fails is logged and recorded (the `notifications` table), never reported as sent.
 """
@@ -10,10 +10,10 @@ from datetime import datetime
 
 import apprise
 
-from auditor.alerts import Alert, run_alerts
 from auditor.config import Config, NotifySettings
 from auditor.models import RunSummary
-from auditor.states import SEVERITY_RANK
+from auditor.ops.alerts import Alert, run_alerts
+from auditor.run.states import SEVERITY_RANK
 from auditor.store import Store
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def test_message(config: Config, store: Store, at: datetime) -> list[tuple[str, 
 def notify_health(config: Config, store: Store, health, at: datetime) -> list[tuple[str, str, bool]]:
     """`auditor health --notify`: the no_run alert when no scheduled run finished in time, once per outage (not again
     until a scheduled run finishes)."""
-    from auditor.health import MISSING, OLD
+    from auditor.ops.health import MISSING, OLD
 
     if health.code not in (OLD, MISSING) or not config.notify:
         return []
