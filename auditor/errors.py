@@ -108,9 +108,10 @@ class PageTooLarge(CrawlError):
 
 
 class Removed(CrawlError):
-    """The listing's page is gone: 404, 410, or the marketplace's own "deleted" page."""
+    """The listing's page is gone: 404, 410, or the marketplace's own "deleted" page (kept as `page`: the proof)."""
 
     kind = "removed"
+    page: str | None = None
 
 
 class AddressRefused(CrawlError):
@@ -127,6 +128,20 @@ class Blocked(CrawlError):
     """The site answered with a block or a captcha page instead of the page: we are not let in."""
 
     kind = "blocked"
+
+
+class Unrendered(CrawlError):
+    """A skeleton or shell that JavaScript had not filled (or a page the browser left half-drawn): nothing on it
+    can be read, so the listing is unchecked, never "0 results" and never gone."""
+
+    kind = "unrendered"
+
+
+class AgeGate(CrawlError):
+    """An age confirmation instead of the content: the listing is unchecked until the target lets a reviewer
+    through (the profile's documented cookie or parameter, set per target in config)."""
+
+    kind = "age_gate"
 
 
 class RobotsDisallowed(CrawlError):

@@ -13,6 +13,12 @@ class PageKind(str, Enum):
     ITEM = "item"
 
 
+# What a venue itself marks a listing with, the same word whatever the venue: `adult` (BOOTH's R-18 badge,
+# DLsite's works without the 全年齢 mark, FANBOX's hasAdultContent, FANZA), `ai_generated` (DLsite's AI生成,
+# Mercari's AI情報), `shop` (a business seller: Mercari Shops, BOOTH shops), `auction`.
+LABELS = ("adult", "ai_generated", "shop", "auction")
+
+
 # The words of the daily picture (auditor.run.states moves a listing from one to another)
 STATES = ("evaded", "new", "escalated", "active", "gone", "cleared", "unchecked")  # the report's order
 OPEN_STATES = ("new", "escalated", "active", "evaded")  # followed until they come down
@@ -45,6 +51,10 @@ class Listing:
     image_meta: tuple[str, ...] = ()  # text found in the listing's images (e.g. PNG 'parameters')
     seller_url: str | None = None  # the seller's page on the marketplace, where the profile knows it
     start_price: Decimal | None = None  # an auction's opening price
+    labels: tuple[str, ...] = ()  # what the venue itself marks it with, normalised (LABELS)
+    list_price: Decimal | None = None  # the price before a sale, where the venue shows both
+    condition: str | None = None  # the item's condition as the venue words it (新品、未使用, ...)
+    published_at: datetime | None = None  # when the venue says it was listed or published
 
     def numeric_fields(self) -> dict[str, Decimal | int | None]:
         return {"price": self.price, "buy_now_price": self.buy_now_price, "bids": self.bids}
@@ -63,6 +73,7 @@ class Listing:
             "image_meta": list(self.image_meta),
             "item_id": [self.item_id],
             "url": [self.url],
+            "labels": list(self.labels),
         }
 
 
@@ -74,6 +85,7 @@ class SearchPage:
     next_url: str | None = None
     listings: tuple[Listing, ...] = ()  # partial listings read from the result cards
     total: int | None = None  # results the site says it has
+    unrendered: int = 0  # result cells the page had not drawn yet (skeletons): the search is partial
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,7 @@ class PageFailure:
     error: str
     attempts: int
     page_kind: PageKind
+    proof: str | None = None  # a removed page's text as the venue served it: kept, with its SHA-256
 
 
 @dataclass(frozen=True)
@@ -163,7 +176,7 @@ class TargetNote:
     """Something the crawl must report about a target: it was capped, or its search was cut short."""
 
     target: str
-    kind: str  # capped
+    kind: str  # capped | unrendered
     detail: str
 
 

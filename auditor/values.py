@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from auditor.errors import ParseError
-from auditor.models import Listing
+from auditor.models import LABELS, Listing
 
 MAX_PRICE = Decimal(10) ** 12  # a trillion of any currency: anything above is not a real price
 MAX_BIDS = 2 ** 63 - 1
@@ -135,4 +135,7 @@ def clean_listing(listing: Listing, page_url: str) -> Listing:
         tags=_clean_list(listing.tags, *_LIST_LIMITS["tags"]),
         image_urls=_clean_list(listing.image_urls, *_LIST_LIMITS["image_urls"], urls=True),
         image_meta=_clean_list(listing.image_meta, *_LIST_LIMITS["image_meta"]),
+        labels=tuple(x for x in LABELS if isinstance(listing.labels, (list, tuple)) and x in listing.labels),
+        list_price=clean_amount(listing.list_price), condition=clean_text(listing.condition, 100),
+        published_at=clean_time(listing.published_at),
     )

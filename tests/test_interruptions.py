@@ -96,7 +96,7 @@ def test_sigterm_marks_the_run_interrupted_and_exits_within_seconds(tmp_path):
         status, error = c.execute("select status, error from runs").fetchone()
     assert status == "interrupted" and "SIGTERM" in error
     log = (tmp_path / "data" / "auditor.log").read_text(encoding="utf-8")  # the default log file, beside the config
-    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d INFO +run=1 auditor\.pipeline: run 1 \(manual\): 2 targets",
+    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d INFO +run=1 auditor\.run\.pipeline: run 1 \(manual\): 2 targets",
                      log, re.M)  # each line: its time with the zone's offset, its run
 
 

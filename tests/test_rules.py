@@ -110,7 +110,7 @@ def test_valid_file_has_no_problems(tmp_path):
     (("keywords: [AI美女]", "regex: ['(a)\\1']"), "7:17: regex '(a)\\1' cannot run in linear time or is invalid: invalid escape sequence: \\1"),
     (("severity: high", "severity: high\n    condition: label and poster"), "5:16: condition names selection 'poster', which the rule does not define"),
     (("id: sample.one", "id: other.one"), "2:9: rule id 'other.one' must start with the file's name, 'sample.'"),
-    (("keywords: [AI美女]", "fields: [titel]\n        keywords: [AI美女]"), "7:18: rules[0].selections.label.fields[0]: Input should be 'title', 'description', 'tags', 'category', 'seller_id', 'seller_name', 'site', 'currency', 'image_meta', 'item_id' or 'url' (did you mean 'title'?)"),
+    (("keywords: [AI美女]", "fields: [titel]\n        keywords: [AI美女]"), "7:18: rules[0].selections.label.fields[0]: Input should be 'title', 'description', 'tags', 'category', 'seller_id', 'seller_name', 'site', 'currency', 'image_meta', 'item_id', 'url' or 'labels' (did you mean 'title'?)"),
 ])
 def test_each_kind_of_mistake_names_file_line_and_column(tmp_path, edit, message):
     old, new = edit

@@ -72,5 +72,5 @@ def test_page_kinds_and_search_urls():
 
 
 def test_unknown_profile_names_the_known_ones():
-    with pytest.raises(AuditorError, match=r"unknown site profile 'ebay_moon' \(known: buyee, demo_auction, demo_fleamarket, ebay, "):
+    with pytest.raises(AuditorError, match=r"unknown site profile 'ebay_moon' \(known: booth, buyee, demo_auction, demo_fleamarket, dlsite, ebay, "):
         get_profile("ebay_moon")

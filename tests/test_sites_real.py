@@ -16,7 +16,7 @@ from auditor.cli import cli
 from auditor.crawl.charset import decode_html
 from auditor.errors import ParseError
 from auditor.sites import PROFILES, get_profile
-from auditor.sites.saved import as_json, parse_page
+from auditor.sites.saved import PAGE_STATES, as_json, parse_page
 
 from conftest import SHARED
 
@@ -216,25 +216,31 @@ def test_ebay_search_2026_markup_without_placeholders_or_hidden_text(via):
 
 
 # --- every profile on every page ----------------------------------------------------------------------
-ALL_PAGES = sorted(str(p.relative_to(PAGES)) for p in PAGES.glob("*/*.html")) if PAGES.is_dir() else []
+ALL_PAGES = sorted(str(p.relative_to(PAGES)) for pattern in ("*/*.html", "*/*.json")
+                   for p in PAGES.glob(pattern)) if PAGES.is_dir() else []
+OWN = {"yahoo_auctions": ("yahoo-auctions/",), "paypay_fleamarket": ("paypay-fleamarket/",), "buyee": ("buyee/",),
+       "mercari": ("mercari/",), "ebay": ("ebay/",), "booth": ("booth/",), "rakuma": ("rakuma/",),
+       "dlsite": ("dlsite/",), "fanza": ("fanza/",), "fanbox": ("fanbox/",), "surugaya": ("surugaya/",)}
 
 
 @pytest.mark.parametrize("site", sorted(set(PROFILES) - {"demo_auction", "demo_fleamarket"}))
 def test_no_profile_raises_on_any_saved_page(site):
+    """Every profile on every saved page gives listings, a page state (removed, blocked, unrendered, age gate)
+    or a clear "not a ... page of SITE": never a traceback; and each venue's own pages are all placed."""
     profile = get_profile(site)
     outcomes = {}
     for page in ALL_PAGES:
         path = PAGES / page
         try:
             outcomes[page] = type(profile.parse(decode_html(path.read_bytes()), path.resolve().as_uri())).__name__
+        except PAGE_STATES as e:
+            outcomes[page] = e.kind
         except ParseError as e:  # a clear "not a ... page of SITE", never a traceback
             assert site in e.detail, e.detail
             outcomes[page] = "not its page"
     assert len(outcomes) == len(ALL_PAGES) > 0
-    own = {"yahoo_auctions": "yahoo-auctions/", "paypay_fleamarket": "paypay-fleamarket/", "buyee": "buyee/",
-           "mercari": "mercari/", "ebay": "ebay/"}.get(site)
-    if own:
-        assert all(v != "not its page" for k, v in outcomes.items() if k.startswith(own)), outcomes
+    own = {k: v for k, v in outcomes.items() if k.startswith(OWN.get(site, ("-",)))}
+    assert all(v != "not its page" for v in own.values()), own
 
 
 def test_parse_names_the_site_and_kind_when_a_page_is_not_its_own():

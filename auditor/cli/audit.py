@@ -146,7 +146,7 @@ def demo(ctx: click.Context, days: int) -> None:
 
     config = _config(ctx, required=False).for_demo()
     last = None
-    for result in run_days(config, days, start=start_audit):
+    for result in run_days(config, days, audit=start_audit):
         s = result.summary
         states = ", ".join(f"{n} {k}" for k, n in sorted(s.states.items(), key=lambda kv: -kv[1]))
         click.echo(f"day {result.day} ({result.date}): precision={result.precision:.2f} recall={result.recall:.2f} "
@@ -382,6 +382,8 @@ def sites() -> None:
         extra = [how, "search by keyword" + (" and category" if p.has_category else "")] + ([p.base_url] if p.base_url else [])
         click.echo(f"{p.name:<18} {p.title}")
         click.echo(f"{'':<18} reads: {', '.join(p.page_kinds)}; {'; '.join(extra)}")
+        if p.labels:
+            click.echo(f"{'':<18} labels: {', '.join(p.labels)}")
 
 
 @cli.command()
@@ -396,19 +398,22 @@ def sites() -> None:
 def parse(ctx: click.Context, site: str, kind: str | None, allow: tuple[str, ...], source: str) -> None:
     """Print what a site profile reads from a page, as JSON.
 
-    A search page gives its listings and next page; an item page gives its listing. A URL is
-    fetched the way the profile needs (plain HTTP, or the browser); a file is read as saved.
+    A search page gives its listings and next page; an item page gives its listing; a page with
+    nothing to read gives its kind and why: removed, blocked (a bot wall), unrendered (a skeleton
+    JavaScript had not filled), age_gate. Each of those exits 0; a page the profile cannot place
+    exits 1 with a message naming it. A URL is fetched the way the profile needs (plain HTTP, or the
+    browser); a file is read as saved (HTML, or a venue's API JSON).
     """
     from auditor.run.plan import load_source
     from auditor.sites import get_profile
-    from auditor.sites.saved import as_json, parse_page
+    from auditor.sites.saved import read_json
 
     profile = get_profile(site)
     try:
         html, url = load_source(source, profile, _config(ctx, required=False), allow)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--allow-address") from None
-    click.echo(json.dumps(as_json(parse_page(profile, html, url, kind)), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(read_json(profile, html, url, kind), ensure_ascii=False, indent=2))
 
 
 @cli.group()

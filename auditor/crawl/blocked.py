@@ -6,9 +6,14 @@ import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+# Bot walls name themselves: captchas, Cloudflare ("Just a moment...", "Attention Required!"), Akamai ("Access
+# Denied", "Reference #"), PerimeterX ("Press & Hold"), DataDome (captcha-delivery.com), Imperva / Distil and
+# eBay's "Pardon Our Interruption" / "Checking your browser", and the Japanese venues' own wording.
 _MARKERS = re.compile(
     r"captcha|are you a robot|are you human|verify you are human|unusual traffic|access denied|"
-    r"cf-challenge|challenge-platform|px-captcha|distil_r_captcha|"
+    r"cf-challenge|challenge-platform|px-captcha|distil_r_captcha|captcha-delivery\.com|"
+    r"pardon our interruption|checking your browser|<title>\s*just a moment|attention required! \| cloudflare|"
+    r"press (?:&amp;|&) hold|"
     r"ロボットではありません|アクセスが制限|不正なアクセス|画像認証", re.I)
 
 

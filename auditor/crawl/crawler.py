@@ -15,7 +15,8 @@ from typing import AsyncIterator, Protocol
 from urllib.parse import urlsplit
 
 from auditor.crawl.blocked import block_reason, retry_after_seconds
-from auditor.errors import BadStatus, Blocked, BrowserCrashed, CrawlError, FetchTimeout, NetworkError, ParseError, Removed
+from auditor.errors import (BadStatus, Blocked, BrowserCrashed, CrawlError, FetchTimeout, NetworkError, ParseError, Removed,
+                            Unrendered)
 from auditor.models import Listing, ListingFound, PageFailure, PageKind, SearchPage, TargetNote
 from auditor.crawl.politeness import HostLimiter
 from auditor.crawl.robots import RobotsCache
@@ -33,7 +34,8 @@ class PageReader(Protocol):
     def page_kind(self, url: str) -> PageKind: ...
     def parse_search(self, html: str, url: str) -> SearchPage: ...
     def parse_item(self, html: str, url: str) -> Listing: ...
-    def parse(self, html: str, url: str, kind: PageKind | None = None) -> SearchPage | Listing: ...
+    def parse(self, html: str, url: str, kind: PageKind | None = None, *,
+              hint: PageKind | None = None) -> SearchPage | Listing: ...
 
 
 class Fetcher(Protocol):
@@ -89,6 +91,9 @@ class CrawlPolicy:
 CrawlEvent = ListingFound | PageFailure | SearchPageRead | TargetNote | ItemLink
 MAX_BARREN_PAGES = 5  # then "next" is not followed: endless pagination
 MAX_LINKS = 1_000  # item links and cards taken from one search page
+# pages the venue would not show us (a bot wall, a skeleton, an age gate): the listing stays unchecked, its
+# search card standing in for nothing
+REFUSED = ("blocked", "unrendered", "age_gate")
 
 
 def _check_response(url: str, page, kind: PageKind | None) -> None:
@@ -98,7 +103,9 @@ def _check_response(url: str, page, kind: PageKind | None) -> None:
     if reason:
         raise Blocked(url, reason)
     if kind is PageKind.ITEM and page.status in (404, 410):
-        raise Removed(url, f"HTTP {page.status}: the listing is no longer there")
+        gone = Removed(url, f"HTTP {page.status}: the listing is no longer there")
+        gone.page = page.html[:2_000_000]
+        raise gone
     if page.status >= 400:
         raise BadStatus(url, page.status, retry_after_seconds(page.retry_after))
 
@@ -176,8 +183,8 @@ class _Crawl:
                 _check_response(url, page, kind)
                 try:
                     parsed = self._parse(job, page.html, page.final_url or url, kind)
-                except ParseError:
-                    if not self._fall_back(job, fetcher, page.html):
+                except (ParseError, Unrendered) as e:
+                    if not self._fall_back(job, fetcher, page.html, unrendered=isinstance(e, Unrendered)):
                         raise
                     attempt -= 1  # the same page again, in the browser: not a failed attempt
                     continue
@@ -214,9 +221,10 @@ class _Crawl:
         page_kind = kind or job.reader.page_kind(url)
         if err.kind != "removed":  # the run's summary and report list them; the log keeps each one
             log.info("page failed: %s (%s after %d attempt%s)", url, err.detail, attempt, "s" * (attempt > 1))
-        await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, page_kind))
+        await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, page_kind,
+                                       getattr(err, "page", None)))
         card = self.cards.pop(url, None)
-        if card is not None and page_kind is PageKind.ITEM:
+        if card is not None and page_kind is PageKind.ITEM and err.kind not in REFUSED:
             await self.out.put(ListingFound(job.target, card, "card"))
 
     async def _fetcher_for(self, job: CrawlJob):
@@ -224,26 +232,24 @@ class _Crawl:
             return await self.fetcher.fetcher_for(job.target, job.mode, getattr(job.reader, "needs_browser", False))
         return self.fetcher
 
-    def _fall_back(self, job: CrawlJob, used, html: str) -> bool:
-        """An HTTP page the profile cannot read because it needs JavaScript: the target moves to the browser."""
+    def _fall_back(self, job: CrawlJob, used, html: str, unrendered: bool = False) -> bool:
+        """An HTTP page the profile cannot read because it needs JavaScript (or that the profile says JavaScript had
+        not drawn yet): the target moves to the browser, which waits for the profile's ready state."""
         adaptive = self.fetcher if hasattr(self.fetcher, "move_to_browser") else None
         if adaptive is None or job.mode != "auto" or used is not adaptive.http:
             return False
         needs_js = getattr(job.reader, "needs_javascript", None)
-        if needs_js is None or not needs_js(html):
+        if not unrendered and (needs_js is None or not needs_js(html)):
             return False
         adaptive.move_to_browser(job.target)
         return True
 
     def _parse(self, job: CrawlJob, html: str, url: str, kind: PageKind | None):
+        """What the page is, as its content shows first (a removed, blocked or unrendered page raises its own
+        error); the kind the crawl expected (`kind`: an item link, a next page) is only a hint."""
         try:
-            if kind is None:  # a start URL: a search page or an item page, as its content shows
-                parsed = job.reader.parse(html, url)
-            elif kind is PageKind.SEARCH:
-                parsed = job.reader.parse_search(html, url)
-            else:
-                parsed = job.reader.parse_item(html, url)
-        except CrawlError:  # ParseError, or Removed for a marketplace's "deleted" page
+            parsed = job.reader.parse(html, url, hint=kind)
+        except CrawlError:  # ParseError, or the page's state: Removed, Blocked, Unrendered, AgeGate
             raise
         except Exception as e:  # markup the profile did not expect
             raise ParseError(url, f"{job.reader.name} could not read the page: {type(e).__name__}: {e}") from None
@@ -263,6 +269,9 @@ class _Crawl:
                             "further (endless pagination?)", job.target, MAX_BARREN_PAGES)
             elif parsed.next_url:
                 self.enqueue(job, parsed.next_url, PageKind.SEARCH)
+            if parsed.unrendered:
+                await self.out.put(TargetNote(job.target, "unrendered", f"{parsed.unrendered} result cells of {url} had "
+                                              "not rendered: the search was read in part"))
             await self.out.put(SearchPageRead(job.target, url, len(parsed.item_urls), parsed.next_url is not None))
         else:
             self.cards.pop(url, None)  # read from its own page: its card is no longer needed (memory stays flat)
@@ -283,7 +292,8 @@ def checked(parsed: SearchPage | Listing, url: str) -> SearchPage | Listing:
                 continue
     return SearchPage(tuple(dict.fromkeys(u for u in parsed.item_urls if web_url(u)))[:MAX_LINKS],
                       parsed.next_url if web_url(parsed.next_url) else None, tuple(cards),
-                      parsed.total if isinstance(parsed.total, int) and 0 <= parsed.total < 2 ** 63 else None)
+                      parsed.total if isinstance(parsed.total, int) and 0 <= parsed.total < 2 ** 63 else None,
+                      parsed.unrendered if isinstance(parsed.unrendered, int) and 0 <= parsed.unrendered < 10 ** 6 else 0)
 
 
 async def crawl(jobs: list[CrawlJob], fetcher: Fetcher, policy: CrawlPolicy,

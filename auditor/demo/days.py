@@ -66,9 +66,9 @@ def confirm_true_hits(config: Config, store: Store, world: DemoWorld, day: int, 
 
 
 def run_days(config: Config, days: int, *, today: date | None = None, fresh: bool = True,
-             on_progress=None, start: Callable[..., RunSummary] = run_audit) -> Iterator[DayResult]:
+             on_progress=None, audit: Callable[..., RunSummary] = run_audit) -> Iterator[DayResult]:
     """Audit days 1..N of the demo world, the last one being today, each in its own morning; yield each day's score.
-    `start` starts each day's run (`auditor demo` hands in ops' start_audit, which sends the run's alerts)."""
+    `audit` starts each day's run (`auditor demo` hands in ops' start_audit, which sends the run's alerts)."""
     if fresh:
         _fresh(config)
     zone = config.schedule.zone
@@ -78,7 +78,7 @@ def run_days(config: Config, days: int, *, today: date | None = None, fresh: boo
     for n in range(1, days + 1):
         start = first + timedelta(days=n - 1)
         with Store(config.database) as store:
-            summary = start(config, store, AuditOptions(
+            summary = audit(config, store, AuditOptions(
                 targets=demo_targets(), kind="demo", hosts=demo_hosts(config, world, n),
                 clock=day_clock(start.astimezone(timezone.utc)), on_progress=on_progress))
             flagged = set(store.flagged_keys(summary.run_id))

@@ -23,6 +23,7 @@ PER_PAGE = 20
 FAULTS = ("500", "404", "hang", "broken", "429-once", "captcha", "redirect-loop", "drip", "reset", "huge",
           "sjis", "eucjp-undeclared", "endless", "spin", "denied-503", "redesign", "members-only")
 MEMBER_COOKIE = ("demo_member", "signed-in")  # what a signed-in session of the demo carries
+AGE_COOKIE = ("age_ok", "1")  # the demo's documented age confirmation, as BOOTH's adult=t
 
 
 class DemoServer(ThreadingHTTPServer):
@@ -118,6 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.redesigned = fault == "redesign"  # the page as usual, in markup the site profile no longer knows
         if fault == "members-only" and "=".join(MEMBER_COOKIE) in (self.headers.get("Cookie") or ""):
             fault = None  # a signed-in visitor sees the page
+        if fault == "age-gate" and "=".join(AGE_COOKIE) in (self.headers.get("Cookie") or ""):
+            fault = None  # an adult reviewer who confirmed their age sees the page
         if fault and not self.redesigned:
             hits = self.server.fault_hits[split.path] = self.server.fault_hits.get(split.path, 0) + 1
             if not (fault == "429-once" and hits > 1):
@@ -264,6 +267,23 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, "text/html; charset=Shift_JIS", html.replace('charset="utf-8"', 'charset="Shift_JIS"')
                                   .encode("shift_jis", errors="replace"))
             return self._send(200, "text/html", html.replace('<meta charset="utf-8">', "").encode("euc_jp", errors="replace"))
+        if kind == "removed":  # the venue's own "deleted" page, answered 200 like Yahoo!フリマ's
+            return self._html(_page("削除された商品", '<main class="Removed"><h1>この商品は削除されました</h1>'
+                                    "<p>This listing was removed.</p></main>"))
+        if kind == "botwall":  # a bot wall answered 200, as eBay's "Pardon Our Interruption" is
+            return self._html(_page("Pardon Our Interruption...", "<h1>Pardon Our Interruption...</h1>"
+                                    "<p>Checking your browser before you access Demo Auctions.</p>"))
+        if kind == "age-gate":  # an age confirmation; the venue's documented cookie lets an adult through
+            return self._html(_page("年齢確認", '<main class="AgeGate"><h1>年齢確認</h1><p>あなたは18歳以上ですか？</p>'
+                                    f'<p>Set the cookie {"=".join(AGE_COOKIE)} to confirm.</p></main>'))
+        if kind in ("skeleton", "skeleton-js"):  # result cells not drawn yet; -js draws them in the browser
+            cells = "".join('<li class="Skeleton"><div class="Skeleton__pulse"></div></li>' for _ in range(8))
+            script = ""
+            if kind == "skeleton-js":
+                full = self._auction_search({k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()})
+                drawn = json.dumps(full.split("</header>", 1)[1].rsplit("</body>", 1)[0])
+                script = f"<script>document.querySelector('.Skeletons').outerHTML = {drawn};</script>"
+            return self._html(_page("検索結果", f'<ul class="Skeletons">{cells}</ul>{script}'))
         if kind == "spin":  # the renderer stuck in a script that never ends
             return self._html(_page("Demo Flea", '<div id="app"></div>', "<script>for (;;) {}</script>"))
         if kind == "endless":  # a next link forever, and no items

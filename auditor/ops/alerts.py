@@ -57,9 +57,12 @@ def run_alerts(store: Store, summary: RunSummary, min_rank: int, now: datetime, 
         out.append(Alert("run_failed", f"auditor: {run} FAILED", store.run(summary.run_id)["error"] or "see `auditor runs`"))
     elif summary.status == "partial":
         out.append(Alert("run_partial", f"auditor: {run} was partial", store.run(summary.run_id)["error"] or "–"))
+    causes = {h.target: h.cause for h in site_health(store, summary.run_id)}
     for target in summary.targets:
         if not summary.target_pages.get(target) and summary.status != "failed":
+            why = causes.get(target)
             out.append(Alert("target_empty", f"auditor: target {target} read nothing in {run}",
+                             f"cause: {why}" if why else
                              "every page failed, was blocked or was not reached: check the site and its profile"))
     out += _drift(store, summary, run)  # a failed run included: a redesigned site fails its search pages
     if summary.status == "failed":
@@ -159,9 +162,12 @@ def _drift(store: Store, summary: RunSummary, run: str) -> list[Alert]:
     if not drifting:
         return []
     lines = [f"{h.target}: {h.drift} (pages read {h.pages_ok}, blocked {h.blocked}, parse failures {h.parse_failures})"
-             for h in drifting]
+             + (f"; cause: {h.cause}" if h.cause else "") for h in drifting]
+    causes = {h.cause.split(":")[0] for h in drifting if h.cause}
+    advice = ("The marketplace may have changed its pages: check the site profile." if not causes or "redesign?" in causes
+              else "Not a change of the pages: see each cause above.")
     return [Alert("drift", f"auditor: {len(drifting)} targets read far fewer listings than usual ({run})",
-                  _listed(lines) + "\nThe marketplace may have changed its pages: check the site profile.")]
+                  _listed(lines) + "\n" + advice)]
 
 
 def _unreviewed(store: Store, min_rank: int, now: datetime, hours: float, told_until: datetime | None) -> list[Alert]:

@@ -28,6 +28,22 @@ class TargetHealth:
     blocked: int
     parse_failures: int
     trend: list[int] = field(default_factory=list)  # listings of the target's earlier runs in the window, oldest first
+    unrendered: int = 0  # pages JavaScript had not drawn (skeletons, shells)
+    down: int = 0  # pages the site answered with HTTP 5xx or not at all (an outage, not a redesign)
+    age_gate: int = 0  # pages behind an age confirmation
+
+    @property
+    def cause(self) -> str | None:
+        """What stood in the way, in the words an operator acts on: blocked, unrendered, age gate, down or a
+        redesign (pages the profile could not read); None when nothing did."""
+        causes = [(self.blocked, f"blocked: {self.blocked} pages answered by a bot wall or captcha"),
+                  (self.age_gate, f"age gate: {self.age_gate} pages asked for age confirmation (the target's cookie)"),
+                  (self.unrendered, f"unrendered: {self.unrendered} pages JavaScript had not drawn"),
+                  (self.down, f"down: {self.down} pages answered HTTP 5xx or nothing (an outage)"),
+                  (self.parse_failures, f"redesign? {self.parse_failures} pages the profile could not read: "
+                                        "check the site profile")]
+        worst = max(causes, key=lambda c: c[0])
+        return worst[1] if worst[0] else None
 
     @property
     def median(self) -> float | None:
@@ -51,8 +67,10 @@ def site_health(store: Store, run_id: int) -> list[TargetHealth]:
     done = store.run_targets(run_id)
     failures: dict[tuple[str, str], int] = {(r["target"], r["what"]): r["n"] for r in store.db.query(
         "select target, case when kind = 'blocked' or (kind = 'http_status' and (error like '%HTTP 403%'"
-        " or error like '%HTTP 429%')) then 'blocked' when kind = 'parse' then 'parse' else 'other' end as what,"
-        " count(*) as n from page_failures where run_id = ? group by target, what", [run_id])}
+        " or error like '%HTTP 429%')) then 'blocked' when kind = 'parse' then 'parse'"
+        " when kind in ('unrendered', 'age_gate') then kind"
+        " when (kind = 'http_status' and error like '%HTTP 5%') or kind in ('network', 'timeout') then 'down'"
+        " else 'other' end as what, count(*) as n from page_failures where run_id = ? group by target, what", [run_id])}
     out = []
     for target, row in done.items():
         earlier = [r["listings"] or 0 for r in store.db.query(
@@ -60,5 +78,6 @@ def site_health(store: Store, run_id: int) -> list[TargetHealth]:
             " and r.started_at >= ? and r.status in ('completed', 'partial') order by r.id", [target, run_id, since])]
         out.append(TargetHealth(
             target, row["listings"] or 0, row["pages_ok"] or 0, row["pages_failed"] or 0,
-            failures.get((target, "blocked"), 0), failures.get((target, "parse"), 0), earlier))
+            failures.get((target, "blocked"), 0), failures.get((target, "parse"), 0), earlier,
+            failures.get((target, "unrendered"), 0), failures.get((target, "down"), 0), failures.get((target, "age_gate"), 0)))
     return out

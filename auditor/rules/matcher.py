@@ -226,12 +226,19 @@ def _selection(sel: _Sel, scan: _Scan, r_idx: int) -> list[Match] | None:
             return None
     if any(not scan.present(f) for f in spec.present) or any(scan.present(f) for f in spec.absent):
         return None
+    labels = list(scan.values.get("labels", ()))
+    if spec.labels is not None and not spec.labels.holds(labels):
+        return None
     images: list[Match] = []
+    if spec.labels is not None:  # the venue's own marks, named in the hit as its evidence
+        named = set(spec.labels.all) | set(spec.labels.any)
+        images = [Match("labels", x, 0, len(x), i) for i, x in enumerate(labels) if x in named]
     if spec.image_bank is not None:
         near = [m for m in scan.images.banks if m.bank in spec.image_bank.banks and m.distance <= spec.image_bank.max_distance]
         if not near:
             return None
-        images = [Match("image", m.describe(), 0, 0, i) for i, m in enumerate(sorted(near, key=lambda m: m.distance))]
+        images += [Match("image", m.describe(), 0, 0, len(images) + i)
+                   for i, m in enumerate(sorted(near, key=lambda m: m.distance))]
     if spec.image_nudity is not None:
         test = spec.image_nudity
         seen = [(label, score) for label, score in scan.images.nudity if label in test.labels and score >= test.min_score]

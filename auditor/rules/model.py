@@ -11,18 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 TEXT_FIELDS = ("title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
-               "image_meta", "item_id", "url")
+               "image_meta", "item_id", "url", "labels")
 NUMERIC_FIELDS = ("price", "buy_now_price", "bids")
-LIST_FIELDS = ("tags", "image_meta")  # text fields that hold several values
+LIST_FIELDS = ("tags", "image_meta", "labels")  # text fields that hold several values
 DEFAULT_FIELDS = ("title", "description", "tags")
 NUDITY_EXTRA_MISSING = ("image_nudity needs the opt-in nudity extra, which is not installed: "
                         "pip install 'auditor[nudity]' (NudeNet; its licence is AGPL-3.0, see the README)")
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 FieldName = Literal["title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
-                    "image_meta", "item_id", "url"]
+                    "image_meta", "item_id", "url", "labels"]
 AnyField = Literal["title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
-                   "image_meta", "item_id", "url", "price", "buy_now_price", "bids"]
+                   "image_meta", "item_id", "url", "labels", "price", "buy_now_price", "bids"]
+Label = Literal["adult", "ai_generated", "shop", "auction"]  # auditor.models.LABELS
 
 
 class _Model(BaseModel):
@@ -69,6 +70,29 @@ class NudityTest(_Model):
         return self
 
 
+class LabelTest(_Model):
+    """The venue's own marks on a listing: `labels: [adult, ai_generated]` needs all of them,
+    `labels: {any: [adult, ai_generated]}` one of them."""
+
+    all: list[Label] = []
+    any: list[Label] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_list_is_all(cls, v):
+        return {"all": v} if isinstance(v, list) else v
+
+    @model_validator(mode="after")
+    def _some(self) -> "LabelTest":
+        if not self.all and not self.any:
+            raise ValueError("name at least one label (adult, ai_generated, shop, auction)")
+        return self
+
+    def holds(self, labels) -> bool:
+        have = set(labels)
+        return all(x in have for x in self.all) and (not self.any or any(x in have for x in self.any))
+
+
 class Selection(_Model):
     """One named test on a listing; every test it gives must pass for it to be true.
 
@@ -90,6 +114,7 @@ class Selection(_Model):
     absent: list[AnyField] = []
     image_bank: ImageBankTest | None = None  # a listing image near a bank entry (a confirmed picture, re-listed)
     image_nudity: NudityTest | None = None
+    labels: LabelTest | None = None  # the venue's own marks (BOOTH's R-18, DLsite's AI生成, ...)
 
     @field_validator("keywords", "regex", "except_")
     @classmethod
@@ -110,7 +135,7 @@ class Selection(_Model):
     @property
     def has_test(self) -> bool:
         return self.has_text_test or bool(self.ranges or self.present or self.absent or self.image_bank
-                                          or self.image_nudity)
+                                          or self.image_nudity or self.labels)
 
 
 class Example(_Model):
@@ -130,6 +155,7 @@ class Example(_Model):
     image_meta: list[str] = []
     item_id: str = ""
     url: str = ""
+    labels: list[Label] = []
     price: Decimal | None = None
     buy_now_price: Decimal | None = None
     bids: int | None = None

@@ -11,14 +11,20 @@ from auditor.sites.base import SiteProfile
 from auditor.sites.demo_auction import DemoAuction
 from auditor.sites.demo_fleamarket import DemoFleamarket
 
+from auditor.sites.booth import Booth
 from auditor.sites.buyee import Buyee
+from auditor.sites.dlsite import Dlsite
 from auditor.sites.ebay import Ebay
+from auditor.sites.fanbox import Fanbox
+from auditor.sites.fanza import Fanza
 from auditor.sites.mercari import Mercari
 from auditor.sites.paypay_fleamarket import PaypayFleamarket
+from auditor.sites.rakuma import Rakuma
 from auditor.sites.schema_org import SchemaOrg
+from auditor.sites.surugaya import Surugaya
 from auditor.sites.yahoo_auctions import YahooAuctions
 
-PROFILES: dict[str, SiteProfile] = {p.name: p for p in (DemoAuction(), DemoFleamarket(), YahooAuctions(), PaypayFleamarket(), Buyee(), Mercari(), Ebay(), SchemaOrg())}
+PROFILES: dict[str, SiteProfile] = {p.name: p for p in (DemoAuction(), DemoFleamarket(), YahooAuctions(), PaypayFleamarket(), Buyee(), Mercari(), Ebay(), SchemaOrg(), Booth(), Rakuma(), Dlsite(), Fanza(), Fanbox(), Surugaya())}
 
 
 def get_profile(name: str) -> SiteProfile:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from abc import ABC, abstractmethod
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
 
+import lxml.etree
+import lxml.html
 from bs4 import BeautifulSoup, Tag
 
-from auditor.errors import ParseError
+from auditor.crawl.blocked import block_reason
+from auditor.errors import Blocked, CrawlError, ParseError, Removed
 from auditor.models import Listing, PageKind, SearchPage
+
+
+MAX_PROOF = 2_000_000  # characters of a removed page kept as its proof
 
 
 class SiteProfile(ABC):
@@ -24,6 +31,7 @@ class SiteProfile(ABC):
     needs_browser: bool = False
     ready_selector: str | None = None  # the browser waits for this before reading the page
     page_kinds: tuple[str, ...] = ("search", "item")  # what it reads, for `auditor sites`
+    labels: tuple[str, ...] = ()  # the venue's own marks it reads (auditor.models.LABELS)
     has_category: bool = False  # search_url takes a category
 
     @abstractmethod
@@ -48,9 +56,25 @@ class SiteProfile(ABC):
         return len(lowered) < 200_000 and "<script" in lowered and (
             '<div id="app"></div>' in lowered or '<div id="root"></div>' in lowered or "enable javascript" in lowered)
 
-    def parse(self, html: str, url: str, kind: PageKind | None = None) -> SearchPage | Listing:
-        """Read a page as the kind given, or the kind its content shows, or the kind its URL suggests."""
-        kind = kind or self.detect_kind(html, url)
+    def page_state(self, html: str, url: str) -> CrawlError | None:
+        """What the page is when it holds nothing to read: Removed (the venue says the listing no longer exists),
+        Blocked (a bot wall, captcha or challenge, whatever its HTTP status), Unrendered (a skeleton or shell
+        JavaScript had not filled), AgeGate; None for a search or item page. Bot walls are told the same way for
+        every venue; a profile adds its venue's own removed, skeleton and age-gate pages."""
+        reason = block_reason(0, html)
+        return Blocked(url, f"a bot wall: {reason}") if reason else None
+
+    def parse(self, html: str, url: str, kind: PageKind | None = None, *,
+              hint: PageKind | None = None) -> SearchPage | Listing:
+        """Read a page: first what it is (page_state raises for a page with nothing to read), then as the kind
+        given (`kind`, a person's explicit choice), else the kind its content shows, else the caller's `hint`
+        (the crawl's expectation: a start URL, an item link), else the kind its URL suggests."""
+        state = self.page_state(html, url)
+        if state is not None:
+            if isinstance(state, Removed):
+                state.page = html[:MAX_PROOF]  # the venue's own words that the listing is gone: the proof
+            raise state
+        kind = kind or self.detect_kind(html, url) or hint
         if kind is not None:
             return self.parse_search(html, url) if kind is PageKind.SEARCH else self.parse_item(html, url)
         first = self.page_kind(url)  # the content did not say: try the URL's kind, then the other
@@ -66,6 +90,18 @@ class SiteProfile(ABC):
     def not_a(self, kind: str, url: str, why: str) -> ParseError:
         article = "an" if kind[:1] in "aeiou" else "a"
         return ParseError(url, f"not {article} {kind} page of {self.name}: {why}")
+
+
+@lru_cache(maxsize=4)
+def visible_text(html: str) -> str:
+    """The text a person sees on the page (scripts, styles and templates left out), for the words a venue shows
+    on a removed or age-gate page, which its message bundles also carry unseen."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    return " ".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::template)"
+                               " and not(ancestor::noscript)]"))
 
 
 def soup(html: str) -> BeautifulSoup:

@@ -6,7 +6,7 @@ from urllib.parse import quote, urlsplit
 
 import lxml.html
 
-from auditor.errors import ParseError
+from auditor.errors import AgeGate, CrawlError, ParseError, Removed, Unrendered
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites.base import SiteProfile, absolute, parse_int, parse_price, parse_time, soup, text_of
 
@@ -21,6 +21,21 @@ class DemoAuction(SiteProfile):
 
     def page_kind(self, url: str) -> PageKind:
         return PageKind.ITEM if urlsplit(url).path.startswith("/auction/item/") else PageKind.SEARCH
+
+    def page_state(self, html: str, url: str) -> CrawlError | None:
+        """The demo's own pages that hold nothing to read (its pages are ours: plain string checks suffice)."""
+        state = super().page_state(html, url)
+        if state is not None:
+            return state
+        if 'class="Removed"' in html:
+            return Removed(url, "the demo marketplace says 「この商品は削除されました」")
+        if 'class="AgeGate"' in html:
+            return AgeGate(url, "the demo marketplace asks for age confirmation; set the target's "
+                                "headers: {Cookie: age_ok=1} to let a reviewer through")
+        if 'class="Skeleton"' in html and 'class="Product"' not in html:
+            cells = html.count('class="Skeleton"')
+            return Unrendered(url, f"{cells} result cells not drawn yet (not 0 results)")
+        return None
 
     def parse_search(self, html: str, url: str) -> SearchPage:
         doc = soup(html)

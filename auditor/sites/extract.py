@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Iterator
 
 import lxml.etree
@@ -72,6 +73,23 @@ def parse_money(text: str | None, default_currency: str | None = None) -> tuple[
     return (_number(m.group(0), currency) if m else None), currency
 
 
+_NEXT_DATA = re.compile(r'<script[^>]*\bid="__NEXT_DATA__"[^>]*>(.*?)</script>', re.S)
+
+
+@lru_cache(maxsize=8)
+def next_data_of(html: str) -> dict | None:
+    """`__NEXT_DATA__` straight from the page's text (no tree of the page); the last few pages are remembered,
+    since a profile asks for it while deciding what the page is and again while reading it."""
+    m = _NEXT_DATA.search(html)
+    if m is None:
+        return None
+    try:
+        data = json.loads(m.group(1))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def next_data(doc: BeautifulSoup) -> dict | None:
     tag = doc.select_one("script#__NEXT_DATA__")
     if tag is None or not tag.string:
@@ -109,6 +127,9 @@ def flight_text(html: str) -> str:
     return "".join(out)
 
 
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
+
+
 def _flatten(obj: Any) -> Iterator[dict]:
     if isinstance(obj, list):
         for x in obj:
@@ -121,9 +142,22 @@ def _flatten(obj: Any) -> Iterator[dict]:
 
 def json_ld(doc: BeautifulSoup | str) -> list[dict]:
     """The JSON-LD objects a page declares. Given the page's text, its scripts are found with lxml alone: no tree of
-    the whole page in Python objects, about a tenth of BeautifulSoup's time on a 30 KB item page."""
+    the whole page in Python objects, about a tenth of BeautifulSoup's time on a 30 KB item page; the last few
+    pages' objects are remembered (a profile asks while deciding what a page is, and again while reading it)."""
+    if isinstance(doc, str):
+        return list(_json_ld_of(doc))
+    return _json_ld(doc)
+
+
+@lru_cache(maxsize=8)
+def _json_ld_of(html: str) -> tuple[dict, ...]:
+    return tuple(_json_ld(html))
+
+
+def _json_ld(doc: BeautifulSoup | str) -> list[dict]:
     out = []
     for text in _ld_texts(doc):
+        text = _CDATA.sub("", text)  # FANZA writes its JSON-LD inside //<![CDATA[ ... //]]>
         try:
             out.extend(_flatten(json.loads(text)))
         except ValueError:

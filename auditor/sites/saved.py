@@ -1,7 +1,8 @@
 """Read one page through a site profile, for staff checking a profile on a page they saved or a URL.
 
 `auditor parse --site NAME FILE_OR_URL` prints what this returns: a search page's listings and
-next page, or an item page's listing, as plain JSON.
+next page, an item page's listing, or what else the page is ({"kind": "removed" | "blocked" |
+"unrendered" | "age_gate", "reason": ...}), as plain JSON.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from auditor.crawl.charset import decode_html
-from auditor.errors import AuditorError
+from auditor.errors import AgeGate, AuditorError, Blocked, Removed, Unrendered
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites import SiteProfile
 
@@ -44,7 +45,19 @@ def _plain(value):
 def as_json(result: SearchPage | Listing) -> dict:
     """{"kind": "search", "total", "next_url", "item_urls", "listings": [...]} or {"kind": "item", "listing": {...}}"""
     if isinstance(result, SearchPage):
-        return {"kind": "search", "total": result.total, "next_url": result.next_url,
+        return {"kind": "search", "total": result.total, "next_url": result.next_url, "unrendered": result.unrendered,
                 "item_urls": list(result.item_urls), "listings": [_plain(asdict(x)) for x in result.listings]}
     assert is_dataclass(result)
     return {"kind": "item", "listing": _plain(asdict(result))}
+
+
+PAGE_STATES = (Removed, Blocked, Unrendered, AgeGate)  # pages that hold nothing to read, and say so
+
+
+def read_json(profile: SiteProfile, html: str, url: str, kind: str | None = None) -> dict:
+    """What `auditor parse` prints: the page's listings, or its state with the reason (a page the profile
+    cannot place raises its ParseError, which names the page)."""
+    try:
+        return as_json(parse_page(profile, html, url, kind))
+    except PAGE_STATES as e:
+        return {"kind": e.kind, "reason": e.detail}

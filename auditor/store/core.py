@@ -54,6 +54,9 @@ def listing_from_row(row: dict) -> Listing:
         end_time=datetime.fromisoformat(row["end_time"]) if row["end_time"] else None, status=row["status"] or "active",
         seller_url=row.get("seller_url"),
         start_price=Decimal(row["start_price"]) if row.get("start_price") else None,
+        labels=tuple(json.loads(row.get("labels") or "[]")),
+        list_price=Decimal(row["list_price"]) if row.get("list_price") else None, condition=row.get("item_condition"),
+        published_at=datetime.fromisoformat(row["published_at"]) if row.get("published_at") else None,
     )
 
 
@@ -68,7 +71,8 @@ class Recorded:
 
 VERSION_FIELDS = ("title", "description", "tags", "category", "seller_id", "seller_name")
 CARD_KEPT = ("description", "category", "tags", "image_urls", "end_time", "status", "seller_id", "seller_name",
-             "seller_url", "buy_now_price", "start_price", "currency")  # a search card never blanks these
+             "seller_url", "buy_now_price", "start_price", "currency", "labels", "list_price",
+             "item_condition", "published_at")  # a search card never blanks these
 
 
 def version_of(listing: Listing) -> dict:
@@ -311,7 +315,9 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
             "image_urls": json.dumps(list(listing.image_urls), ensure_ascii=False),
             "end_time": iso(listing.end_time) if listing.end_time else None, "status": listing.status,
             "seller_url": listing.seller_url, "start_price": _dec(listing.start_price), "last_seen": now, "last_run_id": run_id,
-            "search_text": search_text,
+            "search_text": search_text, "labels": json.dumps(list(listing.labels)), "list_price": _dec(listing.list_price),
+            "item_condition": listing.condition,
+            "published_at": iso(listing.published_at) if listing.published_at else None,
         }
         version = version_of(listing)
         tracked = ", ".join(TRACKED)
@@ -387,6 +393,15 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
                 "run_id": run_id, "target": failure.target, "url": failure.url, "page_kind": failure.page_kind.value,
                 "kind": failure.kind, "error": failure.error, "attempts": failure.attempts, "at": iso(at),
             })
+            if failure.proof:
+                self.db["removed_pages"].insert({
+                    "run_id": run_id, "url": failure.url, "at": iso(at), "page": failure.proof,
+                    "sha256": hashlib.sha256(failure.proof.encode("utf-8", "surrogatepass")).hexdigest()})
+
+    def removed_pages(self, url: str | None = None) -> list[dict]:
+        """The pages that said a listing was gone, as the venue served them (the proof of a removal)."""
+        where, args = ("where url = ?", [url]) if url else ("", [])
+        return list(self.db.query(f"select * from removed_pages {where} order by id", args))
 
     def record_seller_hits(self, run_id: int, hits: Iterable[SellerHit]) -> None:
         with self.write():

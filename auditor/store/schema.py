@@ -220,6 +220,22 @@ def _migrate_20(db: sqlite_utils.Database) -> None:
     db.execute("update decisions set judged_run = (select max(r.id) from runs r where r.started_at <= decisions.decided_at)")
 
 
+def _migrate_21(db: sqlite_utils.Database) -> None:
+    """What a venue itself marks a listing with (labels: adult, ai_generated, shop, auction), its price before a
+    sale, and its condition."""
+    db["listings"].add_column("labels", str)
+    db["listings"].add_column("list_price", str)
+    db["listings"].add_column("item_condition", str)
+    db["listings"].add_column("published_at", str)
+
+
+def _migrate_22(db: sqlite_utils.Database) -> None:
+    """Removed pages kept as the proof of a removal: the page the venue served, with its SHA-256."""
+    db["removed_pages"].create({"id": int, "run_id": int, "url": str, "at": str, "sha256": str, "page": str}, pk="id",
+                               foreign_keys=[("run_id", "runs", "id")])
+    db["removed_pages"].create_index(["url"])
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
-              _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20]
+              _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22]
