@@ -29,6 +29,7 @@ bench: setup
 	$(BIN)/python bench/console.py
 	$(BIN)/python bench/evidence.py
 	$(BIN)/python bench/images.py
+	$(BIN)/python bench/sites.py
 
 setup: $(STAMP) $(VENV)/.browser
 

@@ -10,8 +10,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
 
-import lxml.etree
-import lxml.html
 from bs4 import BeautifulSoup, Tag
 
 from auditor.crawl.blocked import block_reason
@@ -96,12 +94,10 @@ class SiteProfile(ABC):
 def visible_text(html: str) -> str:
     """The text a person sees on the page (scripts, styles and templates left out), for the words a venue shows
     on a removed or age-gate page, which its message bundles also carry unseen."""
-    try:
-        tree = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return ""
-    return " ".join(tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::template)"
-                               " and not(ancestor::noscript)]"))
+    from auditor.sites.tree import tree  # the page's one parse, shared with the profile reading it
+
+    return " ".join(tree(html).el.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)"
+                                        " and not(ancestor::template) and not(ancestor::noscript)]"))
 
 
 def soup(html: str) -> BeautifulSoup:

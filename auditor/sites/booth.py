@@ -20,8 +20,9 @@ from urllib.parse import quote, urlsplit
 
 from auditor.errors import AgeGate, CrawlError, Removed
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, soup, text_of, visible_text, web_url
+from auditor.sites.base import SiteProfile, next_link, text_of, visible_text, web_url
 from auditor.sites.extract import json_ld, ld_types, meta, parse_money, to_decimal
+from auditor.sites.tree import tree
 
 _ITEM = re.compile(r"/items/(\d+)")
 _SHOP = re.compile(r"https?://([a-z0-9-]+)\.booth\.pm", re.I)
@@ -73,7 +74,7 @@ class Booth(SiteProfile):
     def parse_search(self, html: str, url: str) -> SearchPage:
         if "item-card" not in html:
             raise self.not_a("search", url, "no item cards (li.item-card)")
-        doc = soup(html)
+        doc = tree(html)
         listings: dict[str, Listing] = {}
         for card in doc.select("li.item-card[data-product-id]"):
             item_id = card["data-product-id"]
@@ -108,7 +109,7 @@ class Booth(SiteProfile):
         if 'data-product-list="market_show"' not in html:
             raise self.not_a("item", url, "no BOOTH item (data-product-list=market_show)")
         product = _product(html)
-        doc = soup(html)
+        doc = tree(html)
         node = doc.select_one("[data-product-list=market_show][data-product-id]")
         product = product or {}
         offers = product.get("offers") if isinstance(product.get("offers"), dict) else {}

@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 from auditor.errors import AgeGate, CrawlError, Removed
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, soup, text_of, visible_text
+from auditor.sites.base import SiteProfile, next_link, text_of, visible_text
 from auditor.sites.extract import meta, parse_money
+from auditor.sites.tree import tree
 
 _WORK = re.compile(r"/product_id/([A-Z]{2}\d{6,})")
 _MAKER = re.compile(r"/maker_id/([A-Z]{2}\d+)")
@@ -76,7 +77,7 @@ class Dlsite(SiteProfile):
     def parse_search(self, html: str, url: str) -> SearchPage:
         if 'id="search_result_img_box"' not in html:
             raise self.not_a("search", url, "no works (#search_result_img_box > li)")
-        doc = soup(html)
+        doc = tree(html)
         listings: dict[str, Listing] = {}
         for li in doc.select("#search_result_img_box > li[data-list_item_product_id]"):
             work_id = li["data-list_item_product_id"]
@@ -113,7 +114,7 @@ class Dlsite(SiteProfile):
     def parse_item(self, html: str, url: str) -> Listing:
         if 'id="work_name"' not in html:
             raise self.not_a("item", url, "no #work_name")
-        doc = soup(html)
+        doc = tree(html)
         name = doc.select_one("#work_name")
         if name is None:
             raise self.not_a("item", url, "no #work_name")

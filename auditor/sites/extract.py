@@ -16,8 +16,6 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Iterator
 
-import lxml.etree
-import lxml.html
 from bs4 import BeautifulSoup
 
 # Longest marks first: "NT$" and "US $" before "$".
@@ -167,13 +165,10 @@ def _json_ld(doc: BeautifulSoup | str) -> list[dict]:
 
 def _ld_texts(doc: BeautifulSoup | str) -> list[str]:
     if isinstance(doc, str):
-        try:
-            tree = lxml.html.fromstring(doc)
-        except (ValueError, lxml.etree.ParserError):  # empty, or an XML declaration lxml refuses in a str
-            doc = BeautifulSoup(doc, "lxml")
-        else:
-            return [s.text or "" for s in tree.iter("script") if (s.get("type") or "").strip().lower()
-                    == "application/ld+json"]
+        from auditor.sites.tree import tree  # the page's one parse, shared with the profile reading it
+
+        return [s.text or "" for s in tree(doc).el.iter("script") if (s.get("type") or "").strip().lower()
+                == "application/ld+json"]
     return [tag.string or "" for tag in doc.select('script[type="application/ld+json"]')]
 
 

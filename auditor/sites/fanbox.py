@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from auditor.errors import CrawlError, ParseError, Removed
@@ -25,12 +26,17 @@ ORIGIN = "https://www.fanbox.cc"
 
 def _load(text: str, url: str) -> dict:
     try:
-        data = json.loads(text)
+        data = _parsed(text)
     except ValueError as e:
         raise ParseError(url, f"not FANBOX API JSON: {e}") from None
     if not isinstance(data, dict) or "body" not in data:
         raise ParseError(url, "not FANBOX API JSON: no body")
     return data
+
+
+@lru_cache(maxsize=4)
+def _parsed(text: str):
+    return json.loads(text)
 
 
 def _posts(body) -> tuple[list, str | None]:
@@ -61,7 +67,7 @@ class Fanbox(SiteProfile):
         if not html.lstrip().startswith("{"):
             return super().page_state(html, url)
         try:
-            data = json.loads(html)
+            data = _parsed(html)
         except ValueError:
             return None
         if isinstance(data, dict) and data.get("error") and not data.get("body"):

@@ -17,8 +17,9 @@ from urllib.parse import quote
 
 from auditor.errors import AgeGate, CrawlError, Removed
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, soup, text_of, visible_text, web_url
+from auditor.sites.base import SiteProfile, text_of, visible_text, web_url
 from auditor.sites.extract import json_ld, ld_types, meta, parse_money
+from auditor.sites.tree import tree
 
 _CID = re.compile(r"cid=([a-z_0-9]+)")
 _MAKER = re.compile(r"article=maker/id=(\d+)")
@@ -61,7 +62,7 @@ class Fanza(SiteProfile):
     def parse_item(self, html: str, url: str) -> Listing:
         if "productTitle__txt" not in html:
             raise self.not_a("item", url, "no product title (.productTitle__txt)")
-        doc = soup(html)
+        doc = tree(html)
         title_node = doc.select_one("h1.productTitle__headline, .productTitle__txt")
         if title_node is None:
             raise self.not_a("item", url, "no product title (.productTitle__txt)")

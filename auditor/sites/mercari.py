@@ -21,8 +21,9 @@ from urllib.parse import quote, urlsplit
 from auditor.errors import CrawlError, Removed, Unrendered
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites import mercari_api as api
-from auditor.sites.base import SiteProfile, next_link, soup, text_of, visible_text, web_url
+from auditor.sites.base import SiteProfile, next_link, text_of, visible_text, web_url
 from auditor.sites.extract import flight_text, json_ld, ld_types, meta, parse_money, to_decimal
+from auditor.sites.tree import tree
 
 _ITEM = re.compile(r"/(?:items?|shops/product)/([A-Za-z0-9-]{8,})")
 _SELLER = re.compile(r'"sellerId":"([^"]+)","sellerName":"([^"]*)"')
@@ -95,7 +96,7 @@ class Mercari(SiteProfile):
             return None
         if ("main-price" not in html and 'data-testid="price"' not in html and _ld_product(html) is None
                 and not _SELLER.search(flight_text(html))):
-            if "merSkeleton" in html or meta(soup(html), "og:title"):
+            if "merSkeleton" in html or meta(tree(html), "og:title"):
                 return Unrendered(url, "a Mercari item page that had not rendered: no price, no JSON-LD, no item data "
                                        "(not gone)")
         return None
@@ -109,7 +110,7 @@ class Mercari(SiteProfile):
             raise self.not_a("search", url, "a Mercari API item answer")
         if 'data-testid="item-cell"' not in html and 'data-testid="item-tile"' not in html:
             raise self.not_a("search", url, "no result cells ([data-testid=item-cell]); search pages need a browser")
-        doc = soup(html)
+        doc = tree(html)
         if doc.select_one("a[data-testid=item-tile]") is not None:
             return self._shop(doc, html, url)
         listings: dict[str, Listing] = {}
@@ -179,7 +180,7 @@ class Mercari(SiteProfile):
         product = _ld_product(html)
         if product is None and "main-price" not in html and 'data-testid="price"' not in html:
             raise self.not_a("item", url, "no price ([data-testid=main-price]) and no JSON-LD Product")
-        doc = soup(html)
+        doc = tree(html)
         price_node = doc.select_one("[data-testid=main-price]") or doc.select_one(
             "[data-testid=checkout-button] ~ * [data-testid=price], #item-info [data-testid=price], [data-testid=price]")
         if product is None and price_node is None:

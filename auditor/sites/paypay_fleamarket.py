@@ -17,9 +17,10 @@ from urllib.parse import quote, urlsplit
 
 from auditor.errors import CrawlError, Removed
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, parse_time, soup, text_of, web_url
+from auditor.sites.base import SiteProfile, next_link, parse_time, text_of, web_url
 from auditor.sites.extract import dig, meta, next_data_of, parse_money, to_decimal
 from auditor.sites.schema_org import SchemaOrg, products_in
+from auditor.sites.tree import tree
 
 _ITEM = re.compile(r"/item/(z\d+)")
 
@@ -64,7 +65,7 @@ class PaypayFleamarket(SiteProfile):
         result = dig(self._state(html), "searchState", "search", "result")
         if not isinstance(result, dict) or not isinstance(result.get("items"), list):
             raise self.not_a("search", url, "no search result in __NEXT_DATA__ (props.initialState.searchState)")
-        doc = soup(html)
+        doc = tree(html)
         listings = []
         for it in result["items"]:
             if not isinstance(it, dict) or not it.get("id"):
@@ -93,8 +94,8 @@ class PaypayFleamarket(SiteProfile):
             return self._item(item, url)
         if "paypayfleamarket" not in html:
             raise self.not_a("item", url, "no item (itemsState) and not a Yahoo!フリマ page")
-        doc = soup(html)
-        products = products_in(doc)
+        doc = tree(html)
+        products = products_in(html)
         try:
             listing = SchemaOrg().listing_from(products[0], url) if products else None
         except Exception:  # noqa: BLE001 - JSON-LD it cannot read: fall back to what the meta tags say

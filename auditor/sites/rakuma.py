@@ -16,8 +16,9 @@ from urllib.parse import quote, urlsplit
 
 from auditor.errors import CrawlError, Removed
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, soup, text_of, visible_text, web_url
+from auditor.sites.base import SiteProfile, next_link, text_of, visible_text, web_url
 from auditor.sites.extract import json_ld, ld_types, meta, parse_money, to_decimal
+from auditor.sites.tree import tree
 
 _ITEM = re.compile(r"item\.fril\.jp/([0-9a-f]{16,})")
 _SHOP = re.compile(r"fril\.jp/shop/([0-9a-f]+)")
@@ -63,7 +64,7 @@ class Rakuma(SiteProfile):
     def parse_search(self, html: str, url: str) -> SearchPage:
         if 'data-test="item"' not in html:
             raise self.not_a("search", url, "no item cells (div.item[data-test=item])")
-        doc = soup(html)
+        doc = tree(html)
         store = next((o for o in json_ld(html) if "Store" in ld_types(o)), {})
         canonical = doc.select_one("link[rel=canonical][href]")
         shop_url = canonical["href"].split("?")[0] if canonical is not None and _SHOP.search(canonical["href"]) else None
@@ -97,7 +98,7 @@ class Rakuma(SiteProfile):
         product = next((o for o in json_ld(html) if "Product" in ld_types(o)), None)
         if product is None:
             raise self.not_a("item", url, "no JSON-LD Product (Rakuma item pages are unproven: no saved page)")
-        doc = soup(html)
+        doc = tree(html)
         offers = product.get("offers") if isinstance(product.get("offers"), dict) else {}
         m = _ITEM.search(url) or _ITEM.search(str(offers.get("url") or meta(doc, "og:url") or ""))
         images = product.get("image")

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, soup, text_of, web_url
+from auditor.sites.base import SiteProfile, next_link, text_of, web_url
 from auditor.sites.extract import meta, parse_money
+from auditor.sites.tree import tree
 
 _PRODUCT = re.compile(r"/product/(?:detail|other)/([A-Za-z0-9-]+)")
 _HITS = re.compile(r"該当件数\s*[:：]\s*([\d,]+)件")
@@ -43,7 +44,7 @@ class Surugaya(SiteProfile):
     def parse_search(self, html: str, url: str) -> SearchPage:
         if 'class="item_detail"' not in html:
             raise self.not_a("search", url, "no products (div.item with /product/detail/ links)")
-        doc = soup(html)
+        doc = tree(html)
         listings: dict[str, Listing] = {}
         for item in doc.select("div.item"):
             link = item.select_one(".title a[href], .thum a[href]")
@@ -77,7 +78,7 @@ class Surugaya(SiteProfile):
     def parse_item(self, html: str, url: str) -> Listing:
         if "suruga-ya" not in html:
             raise self.not_a("item", url, "not a Suruga-ya page (no saved item page yet)")
-        doc = soup(html)
+        doc = tree(html)
         title = text_of(doc.select_one("h1#item_title, h1.h1_title_product, h1"))
         m = _PRODUCT.search(url) or _PRODUCT.search(meta(doc, "og:url") or "")
         if not title or not m:

@@ -1,0 +1,104 @@
+"""A page as an lxml tree behind the few BeautifulSoup calls the profiles use (select, select_one, get, get_text,
+find_parent), so a profile reads a venue's page at lxml's speed.
+
+BeautifulSoup builds a Python object for every node: on the venues' 100 KB–600 KB pages that costs 10 to 30
+times lxml's own parse, and a daily crawl reads thousands of them (bench/sites.py measures it). CSS selectors
+are compiled once (lxml.cssselect, the cssselect package) and kept.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator
+
+import lxml.etree
+import lxml.html
+from lxml.cssselect import CSSSelector
+
+_SKIPPED = {"script", "style", "template"}  # BeautifulSoup's get_text leaves their text out too
+
+
+@lru_cache(maxsize=512)
+def _compiled(css: str) -> CSSSelector:
+    return CSSSelector(css, translator="html")
+
+
+def _in_template(el) -> bool:
+    """Inside a <template>: markup a script may stamp out later, not the page (BeautifulSoup does not match it)."""
+    return any(up.tag == "template" for up in el.iterancestors())
+
+
+class Node:
+    """One element of the page."""
+
+    __slots__ = ("el", "templates")
+
+    def __init__(self, el, templates: bool = True) -> None:
+        self.el = el
+        self.templates = templates  # whether the page has <template>s at all (most have none: no ancestor walk)
+
+    @property
+    def name(self) -> str:
+        return self.el.tag if isinstance(self.el.tag, str) else ""
+
+    def select(self, css: str) -> list["Node"]:
+        return [Node(e, self.templates) for e in _compiled(css)(self.el) if not (self.templates and _in_template(e))]
+
+    def select_one(self, css: str) -> "Node | None":
+        found = next((e for e in _compiled(css)(self.el) if not (self.templates and _in_template(e))), None)
+        return Node(found, self.templates) if found is not None else None
+
+    def get(self, key: str, default=None):
+        return self.el.get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        value = self.el.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def _strings(self) -> Iterator[str]:
+        for node in self.el.iter():
+            if not isinstance(node.tag, str) or node.tag in _SKIPPED:
+                if node is not self.el and node.tail:  # a comment's or a script's tail is the page's text
+                    yield node.tail
+                continue
+            if node.text:
+                yield node.text
+            if node is not self.el and node.tail:
+                yield node.tail
+
+    def get_text(self, separator: str = "", strip: bool = False) -> str:
+        parts = (s.strip() for s in self._strings()) if strip else self._strings()
+        return separator.join(p for p in parts if p)
+
+    def find_parent(self, name: str | None = None, class_: str | None = None, href: bool = False) -> "Node | None":
+        for up in self.el.iterancestors():
+            if name and up.tag != name:
+                continue
+            if class_ and class_ not in (up.get("class") or "").split():
+                continue
+            if href and up.get("href") is None:
+                continue
+            return Node(up, self.templates)
+        return None
+
+    def __str__(self) -> str:
+        return lxml.html.tostring(self.el, encoding="unicode")
+
+
+@lru_cache(maxsize=4)
+def tree(html: str) -> Node:
+    """The page's root element (an empty document for a text lxml cannot take). The last few pages' trees are
+    kept: a profile asks what the page is, reads its JSON-LD and its visible text, then reads it, from one parse.
+    The trees are shared, so nothing may change them."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except ValueError:  # a str with an XML encoding declaration: lxml wants bytes for those
+        try:
+            root = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"))
+        except (ValueError, lxml.etree.ParserError):
+            root = lxml.html.document_fromstring("<html><body></body></html>")
+    except lxml.etree.ParserError:
+        root = lxml.html.document_fromstring("<html><body></body></html>")
+    return Node(root, "<template" in html)
