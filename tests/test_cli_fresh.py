@@ -35,8 +35,10 @@ def fresh(*args: str, config=None) -> subprocess.CompletedProcess:
 
 
 def test_every_command_starts_in_a_fresh_process_and_gives_its_help():
-    commands = every_command()
-    assert len(commands) > 40 and ("evidence", "verify") in commands and ("evidence", "prune") in commands
+    """Each top-level command and group in a fresh process (test_cli.py gives every sub-command's help in-process;
+    a sub-command's own imports run only when it runs: see the test below)."""
+    assert len(every_command()) > 40
+    commands = [c for c in every_command() if len(c) <= 1]
     with ThreadPoolExecutor(4) as pool:
         done = dict(zip(commands, pool.map(lambda c: fresh(*c, "--help"), commands)))
     broken = {" ".join(c): (d.returncode, d.stderr[-300:]) for c, d in done.items()
