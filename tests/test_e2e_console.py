@@ -347,3 +347,37 @@ def test_decisions_while_an_audit_writes_to_the_same_database(tmp_path):
     assert errors == [] and summary.incomplete == {} and (summary.status == "completed" or summary.evidence_failed)
     with Store(config.database) as store:
         assert store.db.execute("select count(*) from decisions").fetchone()[0] == made  # nothing lost
+
+
+def test_an_admin_is_asked_before_disabling_someone_can_enable_them_again_and_cannot_disable_themself(env, browser):
+    with Store(env["config"].database) as store:
+        add_user(store, "dora", "reviewer", PASSWORD, T1)
+    page = sign_in(browser, env, "ada")
+    page.goto(env["url"] + "/users")
+    own = page.locator("tr", has_text="ada")
+    assert own.locator("button").count() == 0 and "(you)" in own.inner_text()  # no button to disable oneself
+    asked: list[str] = []
+
+    def answer(dialog, accept):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    page.locator("tr", has_text="dora").locator("button").click()
+    page.wait_for_timeout(300)
+    with Store(env["config"].database) as store:
+        assert not store.user_named("dora")["disabled"]  # dismissed: nothing happened
+    page.once("dialog", lambda d: answer(d, True))
+    with page.expect_navigation():
+        page.locator("tr", has_text="dora").locator("button").click()
+    assert asked == ["Disable dora? They can no longer sign in (their decisions stay)."] * 2
+    with Store(env["config"].database) as store:
+        assert store.user_named("dora")["disabled"]
+    with page.expect_navigation():
+        page.locator("tr", has_text="dora").locator("button", has_text="Enable again").click()
+    with Store(env["config"].database) as store:
+        assert not store.user_named("dora")["disabled"]
+    r = client(env, "ada").post("/users", data={"action": "disable", "name": "ada", "csrf": csrf_of(client(env, "ada"))})
+    with Store(env["config"].database) as store:
+        assert not store.user_named("ada")["disabled"]  # refused even when posted by hand
+    assert r.status_code != 303 or "/users" not in r.headers.get("location", "")

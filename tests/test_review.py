@@ -147,3 +147,38 @@ def test_decided_cases_come_back_exactly_when_their_listing_changed_whatever_the
     audit(store, T0 + 4 * day, [(listing(1, "ポスター 新作"), []), (listing(2), [LABEL])])
     assert {c.key for c in q.queue(store, q.Filters(), T0 + 4 * day)} == set()
     assert [d["judged_run"] for d in store.decisions_for("demo_auction", "x1")] == [1, 4]  # the runs they judged
+
+
+def test_an_import_reads_spreadsheet_times_and_both_languages_skips_duplicates_and_refuses_a_bad_row(store):
+    from zoneinfo import ZoneInfo
+
+    from auditor.review.imports import import_decisions
+
+    user = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    audit(store, T0, [(listing(1), [LABEL]), (listing(2), [LABEL])])
+    jst = ZoneInfo("Asia/Tokyo")
+    sheet = ("site,item_id,verdict,decided_at,note\r\n"
+             "demo_auction,x1,違反を確認,2026/11/25 9:00,spreadsheet\r\n"      # Japanese label, no zone: JST
+             "demo_auction,x2,False positive,2026-11-25T10:30+00:00,\r\n")    # English label, its own zone
+    first = import_decisions(store, sheet, "csv", user, T0, jst)
+    again = import_decisions(store, sheet, "csv", user, T0, jst)
+    assert (first.added, first.duplicates, again.added, again.duplicates) == (2, 0, 0, 2)
+    rows = {d["item_id"]: d for d in store.all_decisions()}
+    assert (rows["x1"]["verdict"], rows["x1"]["decided_at"]) == ("confirmed", "2026-11-25T00:00:00+00:00")
+    assert (rows["x2"]["verdict"], rows["x2"]["decided_at"]) == ("false_positive", "2026-11-25T10:30:00+00:00")
+    bad = "site,item_id,verdict,decided_at\r\ndemo_auction,x1,confirmed,2026-11-26\r\ndemo_auction,x2,confirmed,next tuesday\r\n"
+    with pytest.raises(AuditorError, match=r"^line 3, column decided_at: 'next tuesday' is not a time"):
+        import_decisions(store, bad, "csv", user, T0, jst)
+    with pytest.raises(AuditorError, match=r"^line 2, column verdict: 'ok' is not a verdict \(one of: confirmed / 違反を確認"):
+        import_decisions(store, "site,item_id,verdict\r\ndemo_auction,x1,ok\r\n", "csv", user, T0, jst)
+    assert len(store.all_decisions()) == 2  # the refused files stored nothing, not even their good first rows
+
+
+def test_a_bad_time_stored_by_an_older_import_never_breaks_the_reviewers_page(store):
+    user = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    audit(store, T0, [(listing(1), [LABEL])])
+    dec.decide(store, user, [("demo_auction", "x1")], "confirmed", T0)
+    store.db.execute("update decisions set decided_at = '2026/11/25 9:00'")  # as the import before checks wrote it
+    stats = q.reviewer_stats(store, T0 + timedelta(days=1), timezone.utc, days=30000)
+    assert any(day.startswith("unreadable time in decision #") for day in stats["ana"])
+    assert q.takedown_hours(store, "demo_auction", "x1") is None

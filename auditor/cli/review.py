@@ -85,6 +85,19 @@ def users_disable(ctx: click.Context, name: str) -> None:
     click.echo(f"disabled {name}")
 
 
+@users.command("enable")
+@click.argument("name")
+@click.pass_context
+def users_enable(ctx: click.Context, name: str) -> None:
+    """Let a disabled person sign in again (their lockout is cleared too)."""
+    from auditor.review.users import enable
+    from auditor.run.pipeline import open_store
+
+    with open_store(_config(ctx)) as store:
+        enable(store, name)
+    click.echo(f"enabled {name}")
+
+
 @users.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
@@ -127,18 +140,24 @@ def decisions_export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 @click.option("--as", "as_user", required=True, help="The user the import is recorded under (where a row names none).")
 @click.pass_context
 def decisions_import(ctx: click.Context, file: Path, as_user: str) -> None:
-    """Append decisions from a CSV or JSON file (columns: site, item_id, verdict, note, ticket, decided_at)."""
-    from auditor.review.decisions import import_decisions
+    """Append decisions from a CSV or JSON file (columns: site, item_id, verdict, note, ticket, decided_at).
+
+    A verdict may be its key or the console's label in Japanese or English (違反を確認, Confirmed violation);
+    a time may be written as spreadsheets write it (2026/11/25 9:00), read in schedule.timezone when it
+    gives no zone. Every row is checked first: a wrong one is named by its line and column and nothing is
+    stored. Rows already recorded are skipped and counted, so a file imported twice doubles nothing."""
+    from auditor.review.imports import import_decisions
     from auditor.review.users import User
     from auditor.run.pipeline import open_store, utc_now
 
-    with open_store(_config(ctx)) as store:
+    config = _config(ctx)
+    with open_store(config) as store:
         row = store.user_named(as_user)
         if row is None:
             raise AuditorError(f"no user {as_user!r} (see `auditor users list`)")
         fmt = "json" if file.suffix.lower() == ".json" else "csv"
-        n = import_decisions(store, file.read_text(encoding="utf-8"), fmt, User(row["id"], row["name"], row["role"]),
-                             utc_now())
-    click.echo(f"imported {n} decisions")
+        done = import_decisions(store, file.read_text(encoding="utf-8"), fmt, User(row["id"], row["name"], row["role"]),
+                                utc_now(), config.schedule.zone)
+    click.echo(f"imported {done.added} decisions" + (f"; {done.duplicates} already recorded, skipped" if done.duplicates else ""))
 
 

@@ -83,28 +83,3 @@ def export_decisions(store: Store, fmt: str = "csv") -> str:
         w.writerow({k: ("'" + v if isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")) else v)
                     for k, v in r.items()})
     return buf.getvalue()
-
-
-def import_decisions(store: Store, text: str, fmt: str, user: User, now: datetime) -> int:
-    """Decisions kept in a spreadsheet beside auditor: each row appended (never replacing history), by site and item id."""
-    if fmt == "json":
-        rows = json.loads(text)
-    else:
-        rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    count = 0
-    for i, r in enumerate(rows, start=2 if fmt == "csv" else 0):
-        verdict, site, item_id = (r.get("verdict") or "").strip(), (r.get("site") or "").strip(), (r.get("item_id") or "").strip()
-        if verdict not in VERDICTS or not site or not item_id:
-            raise AuditorError(f"{'line' if fmt == 'csv' else 'entry'} {i}: needs site, item_id and a verdict "
-                               f"({', '.join(VERDICTS)})")
-        picture = store.picture_row(site, item_id)
-        when = r.get("decided_at") or now.astimezone(timezone.utc).isoformat(timespec="seconds")
-        store.add_decision({"site": site, "item_id": item_id, "verdict": verdict, "note": (r.get("note") or "")[:4000],
-                            "ticket": (r.get("ticket") or "")[:200], "user_id": user.id,
-                            "user_name": r.get("user_name") or user.name, "decided_at": when,
-                            "rules": picture["rules"] if picture else "{}",
-                            "version_id": picture["version_id"] if picture else None,
-                            "state": picture["state"] if picture else None,
-                            "judged_run": picture["run_id"] if picture else None, "source": "import"})
-        count += 1
-    return count

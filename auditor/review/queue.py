@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
@@ -222,9 +222,19 @@ def reviewer_stats(store: Store, now: datetime, zone: ZoneInfo, days: int = 14) 
     """Decisions per reviewer per day (in the configured zone), for leads."""
     out: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for d in store.decisions_since(now - timedelta(days=days)):
-        day = datetime.fromisoformat(d["decided_at"]).astimezone(zone).date().isoformat()
-        out[d["user_name"]][day][d["verdict"]] += 1
+        when = stored_time(d["decided_at"])
+        day = when.astimezone(zone).date().isoformat() if when else f"unreadable time in decision #{d['id']}"
+        out[d["user_name"]][day][d["verdict"]] += 1  # a bad stored value is named, never a page's 500
     return out
+
+
+def stored_time(value) -> datetime | None:
+    """A time as the record holds it, or None for a value an older import stored unchecked."""
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def takedown_hours(store: Store, site: str, item_id: str) -> float | None:
@@ -232,7 +242,8 @@ def takedown_hours(store: Store, site: str, item_id: str) -> float | None:
     confirmed = [d for d in store.decisions_for(site, item_id) if d["verdict"] in CONFIRMING]
     if not confirmed:
         return None
-    gone = store.first_gone_after(site, item_id, confirmed[0]["decided_at"])
+    since = stored_time(confirmed[0]["decided_at"])
+    gone = store.first_gone_after(site, item_id, confirmed[0]["decided_at"]) if since else None
     if gone is None:
         return None
-    return (datetime.fromisoformat(gone) - datetime.fromisoformat(confirmed[0]["decided_at"])).total_seconds() / 3600
+    return (datetime.fromisoformat(gone) - since).total_seconds() / 3600

@@ -65,10 +65,20 @@ def set_password(store: Store, name: str, password: str) -> None:
     store.end_sessions(user_id=row["id"])
 
 
-def disable(store: Store, name: str) -> None:
+def disable(store: Store, name: str, by: str | None = None) -> None:
+    """Stop someone signing in (their sessions end; their decisions stay). Nobody disables themself, so an
+    admin can never lock the team out with one click."""
     row = _named(store, name)
+    if by is not None and by == row["name"]:
+        raise AuditorError("you cannot disable yourself: ask another admin")
     store.update_user(row["id"], disabled=1)
     store.end_sessions(user_id=row["id"])
+
+
+def enable(store: Store, name: str) -> None:
+    """Let a disabled person sign in again (with the password they had; `users passwd` sets a new one)."""
+    row = _named(store, name)
+    store.update_user(row["id"], disabled=0, failed_logins=0, locked_until=None)
 
 
 def _named(store: Store, name: str) -> dict:

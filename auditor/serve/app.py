@@ -269,11 +269,13 @@ def reviewers_page(console: Console, request: Request, form) -> Response:
 
 
 def users_page(console: Console, request: Request, form) -> Response:
-    from auditor.review.users import add_user, disable
+    from auditor.review.users import add_user, disable, enable
 
     if form is not None:
         if form.get("action") == "disable":
-            disable(console.store, str(form.get("name", "")))
+            disable(console.store, str(form.get("name", "")), by=request.state.user.name)
+        elif form.get("action") == "enable":
+            enable(console.store, str(form.get("name", "")))
         else:
             add_user(console.store, str(form.get("name", "")), str(form.get("role", "")), str(form.get("password", "")),
                      console.clock())

@@ -87,6 +87,14 @@ class ReviewTables:
                 self.db.execute("delete from claims where site = ? and item_id = ? and user_id = ?", [site, item_id, user_id])
 
     # --- decisions ---------------------------------------------------------------------------------
+    def has_decision(self, row: dict) -> bool:
+        """Whether the record already holds this decision exactly (an import of the same file again)."""
+        return self.db.execute(
+            "select 1 from decisions where site = ? and item_id = ? and verdict = ? and decided_at = ?"
+            " and coalesce(note, '') = ? and coalesce(ticket, '') = ? and (? = '' or user_name = ?) limit 1",
+            [row["site"], row["item_id"], row["verdict"], row["decided_at"], row.get("note") or "",
+             row.get("ticket") or "", row.get("user_name") or "", row.get("user_name") or ""]).fetchone() is not None
+
     def add_decision(self, row: dict) -> int:
         with self.write():
             before = self.db.execute("select id from decisions where site = ? and item_id = ? order by id desc limit 1",

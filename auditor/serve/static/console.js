@@ -11,6 +11,9 @@
   }
   function go(id) { var a = document.getElementById(id); if (a) a.click(); }
 
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {  // disabling someone asks first
+    f.addEventListener("submit", function (e) { if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault(); });
+  });
   document.querySelectorAll("button.reveal").forEach(function (b) {
     b.addEventListener("click", function () { b.closest(".media").classList.toggle("revealed"); });
   });

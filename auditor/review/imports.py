@@ -1,0 +1,121 @@
+"""Decisions kept in a spreadsheet beside auditor, appended to its record (`auditor decisions import`).
+
+Every row is checked before any is stored: a verdict in the console's words in either language or as its key
+(「違反を確認」, "Confirmed violation", confirmed), a time in the forms spreadsheets write (2026-11-25T09:00+09:00,
+2026/11/25 9:00, 2026-11-25 09:00:00, 2026/11/25, 2026年11月25日 9:00), read in the team's time zone
+(schedule.timezone) when it gives none, and stored in UTC. A row that is wrong is refused with its line and
+column, and nothing of the file is stored. A row already in the record exactly (same listing, verdict, time,
+person, note and ticket) is skipped and counted, so importing a file twice doubles nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from auditor.errors import AuditorError
+from auditor.i18n import LANGUAGES, text
+from auditor.review.decisions import VERDICTS
+from auditor.review.users import User
+from auditor.store import Store
+
+_FORMS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d",
+          "%Y.%m.%d %H:%M", "%Y.%m.%d")
+_KANJI = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:\s*(\d{1,2})[:時](\d{2})分?)?$")
+
+
+@dataclass(frozen=True)
+class Imported:
+    added: int
+    duplicates: int
+
+
+def verdict_of(value: str) -> str | None:
+    """A verdict's key from its key or its console label in any language (case and spaces aside)."""
+    wanted = " ".join(value.split()).casefold()
+    for verdict in VERDICTS:
+        if wanted == verdict or any(wanted == text(lang, f"verdict.{verdict}").casefold() for lang in LANGUAGES):
+            return verdict
+    return None
+
+
+def time_of(value: str, zone: ZoneInfo) -> datetime | None:
+    """A spreadsheet's time as an aware datetime (the team's zone where it gives none), or None."""
+    value = " ".join(value.replace("\u3000", " ").split())
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    for form in _FORMS if when is None else ():
+        try:
+            when = datetime.strptime(value, form)
+            break
+        except ValueError:
+            continue
+    if when is None and (m := _KANJI.match(value)):
+        y, mo, d, h, mi = (int(x) if x else 0 for x in m.groups())
+        try:
+            when = datetime(y, mo, d, h, mi)
+        except ValueError:
+            return None
+    if when is None or not date(2000, 1, 1) <= when.date() <= date(2100, 1, 1):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=zone)
+
+
+def import_decisions(store: Store, content: str, fmt: str, user: User, now: datetime, zone: ZoneInfo) -> Imported:
+    """Append a file's decisions (CSV or JSON) after checking every row; skip the ones the record already has."""
+    rows = _rows(content, fmt)
+    checked = [_checked(r, where, zone, now) for where, r in rows]
+    added = duplicates = 0
+    for row in checked:
+        if store.has_decision(row):
+            duplicates += 1
+            continue
+        picture = store.picture_row(row["site"], row["item_id"])
+        store.add_decision({**row, "user_id": user.id, "user_name": row["user_name"] or user.name,
+                            "rules": picture["rules"] if picture else "{}",
+                            "version_id": picture["version_id"] if picture else None,
+                            "state": picture["state"] if picture else None,
+                            "judged_run": picture["run_id"] if picture else None, "source": "import"})
+        added += 1
+    return Imported(added, duplicates)
+
+
+def _rows(content: str, fmt: str) -> list[tuple[str, dict]]:
+    if fmt == "json":
+        try:
+            data = json.loads(content)
+        except ValueError as e:
+            raise AuditorError(f"not JSON: {e}") from None
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise AuditorError("a JSON import is a list of objects, one per decision")
+        return [(f"entry {i}", r) for i, r in enumerate(data)]
+    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    return [(f"line {i}", r) for i, r in enumerate(reader, start=2)]
+
+
+def _checked(r: dict, where: str, zone: ZoneInfo, now: datetime) -> dict:
+    def cell(name: str, limit: int) -> str:
+        value = r.get(name)
+        return str(value).strip()[:limit] if value is not None else ""
+
+    site, item_id, raw_verdict = cell("site", 100), cell("item_id", 200), cell("verdict", 100)
+    if not site or not item_id:
+        raise AuditorError(f"{where}: needs site and item_id")
+    verdict = verdict_of(raw_verdict)
+    if verdict is None:
+        labels = ", ".join(f"{v} / {text('ja', f'verdict.{v}')}" for v in VERDICTS if v != "reopen")
+        raise AuditorError(f"{where}, column verdict: {raw_verdict!r} is not a verdict (one of: {labels})")
+    raw_time = cell("decided_at", 100)
+    when = time_of(raw_time, zone) if raw_time else now
+    if when is None:
+        raise AuditorError(f"{where}, column decided_at: {raw_time!r} is not a time (2026-11-25 09:00, 2026/11/25 9:00, "
+                           f"2026-11-25T09:00+09:00; without a zone it is read as {zone.key})")
+    return {"site": site, "item_id": item_id, "verdict": verdict, "note": cell("note", 4000), "ticket": cell("ticket", 200),
+            "user_name": cell("user_name", 200), "decided_at": when.astimezone(timezone.utc).isoformat(timespec="seconds")}
