@@ -24,6 +24,7 @@ from auditor.images.index import HashIndex
 from auditor.images.meta import read_meta
 from auditor.images.networks import seller_networks
 from auditor.images.pdq import BadImage, dihedral_hashes, distance, hash_image
+from auditor.ops.audit import start_audit
 from auditor.review.decisions import decide
 from auditor.review.users import User
 from auditor.rules import check_rules
@@ -273,7 +274,7 @@ def test_confirmed_pictures_catch_their_re_listings_and_the_seller_networks(conf
 
     cfg = config.model_copy(update={"demo": config.demo.model_copy(update={"listings": 90}),
                                     "notify": [NotifySettings(url=hook.url, on=["network_grew"])]})
-    days = list(run_days(cfg, 2, today=date(2026, 11, 26)))
+    days = list(run_days(cfg, 2, today=date(2026, 11, 26), audit=start_audit))  # the CLI's starter: alerts too
     world = DemoWorld(cfg.demo.seed, 90)
     relisted = {k for k, e in world.day(2).events.items() if e == "relisted"}
     assert len(relisted) == 4
@@ -360,4 +361,6 @@ def test_pictures_on_the_marketplaces_own_host_keep_to_the_crawls_rate(config):
         times = sorted(t for t, _ in server.times)
         pictures = [p for _, p in server.times if p.startswith("/img/")]
     assert len(pictures) >= 8  # the pictures were fetched, from the marketplace's own host
-    assert max(sum(1 for u in times if t <= u < t + 1) for t in times) <= 8
+    # 8 a second: nine requests span at least a second as the client sends them; the server's clock sees each a
+    # few ms late or early on a loaded machine, so the bound is checked over 0.95 s, which jitter cannot break
+    assert max(sum(1 for u in times if t <= u < t + 0.95) for t in times) <= 8

@@ -182,3 +182,24 @@ def test_a_bad_time_stored_by_an_older_import_never_breaks_the_reviewers_page(st
     stats = q.reviewer_stats(store, T0 + timedelta(days=1), timezone.utc, days=30000)
     assert any(day.startswith("unreadable time in decision #") for day in stats["ana"])
     assert q.takedown_hours(store, "demo_auction", "x1") is None
+
+
+def test_a_confirmation_overturned_takes_its_pictures_out_of_the_bank_and_confirming_again_puts_them_back(store):
+    user = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    audit(store, T0, [(listing(1), [LABEL])])
+    store.create_bank("confirmed", "confirmed pictures", "ana", T0)
+    mine, partners = "a" * 64, "b" * 64
+    store.add_to_bank("confirmed", [{"pdq": mine, "quality": 100, "source": "decision", "ref": "demo_auction/x1"}], "ana", T0)
+    store.add_to_bank("confirmed", [{"pdq": partners, "quality": 100, "source": "import", "ref": "demo_auction/x1"}],
+                      "ana", T0)  # a partner's hash of the same picture: our decisions never touch it
+    dec.decide(store, user, [("demo_auction", "x1")], "confirmed", T0)
+    assert {e["pdq"] for e in store.bank_entries(["confirmed"])} == {mine, partners}
+    dec.decide(store, user, [("demo_auction", "x1")], "false_positive", T0 + timedelta(hours=1))
+    assert {e["pdq"] for e in store.bank_entries(["confirmed"])} == {partners}  # left out of matching and export
+    [withdrawn] = store.withdrawn_entries("confirmed")
+    assert withdrawn["pdq"] == mine and withdrawn["withdrawn_why"].endswith(": false_positive")
+    assert [(b["entries"], b["withdrawn"]) for b in store.banks()] == [(1, 1)]
+    dec.decide(store, user, [("demo_auction", "x1")], "confirmed", T0 + timedelta(hours=2))
+    assert {e["pdq"] for e in store.bank_entries(["confirmed"])} == {mine, partners} and not store.withdrawn_entries("confirmed")
+    dec.decide(store, user, [("demo_auction", "x1")], "takedown_requested", T0 + timedelta(hours=3), ticket="T-1")
+    assert len(store.bank_entries(["confirmed"])) == 2  # a takedown stands by the confirmation

@@ -40,7 +40,8 @@ def banks_list(ctx: click.Context) -> None:
     if not rows:
         out.print("no banks yet: `auditor banks create confirmed`, or confirm a violation in the console")
     for b in rows:
-        out.print(f"{b['name']}: {b['entries']} hashes (made {b['created_at'][:10]} by {b['created_by']})"
+        withdrawn = f", {b['withdrawn']} withdrawn (their confirmation was replaced)" if b.get("withdrawn") else ""
+        out.print(f"{b['name']}: {b['entries']} hashes{withdrawn} (made {b['created_at'][:10]} by {b['created_by']})"
                   + (f" - {b['description']}" if b["description"] else ""), highlight=False)
 
 

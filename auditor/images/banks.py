@@ -133,6 +133,19 @@ def add_listing_images(store: Store, bank: str, site: str, item_id: str, by: str
     return store.add_to_bank(bank, entries, by, at)
 
 
+KEEPS_BANKED = ("confirmed", "takedown_requested", "removal_confirmed")  # verdicts that stand by a confirmation
+
+
+def follow_decision(store: Store, site: str, item_id: str, verdict: str, decision_id: int, at: datetime) -> int:
+    """Bank entries follow the listing's latest decision: a verdict that replaces its confirmation (a false
+    positive, no action, an escalation, a reopening) withdraws what the confirmation put in; confirming it again
+    restores them. Entries imported from outside are never touched. How many entries changed."""
+    ref = f"{site}/{item_id}"
+    if verdict in KEEPS_BANKED:
+        return store.restore_bank_entries(ref) if verdict == "confirmed" else 0
+    return store.withdraw_bank_entries(ref, f"decision #{decision_id}: {verdict}", at)
+
+
 class BankIndex:
     """The entries of some banks, indexed for lookups at a distance (loaded once per run)."""
 

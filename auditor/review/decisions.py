@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from auditor.errors import AuditorError
-from auditor.images.banks import add_listing_images
+from auditor.images.banks import add_listing_images, follow_decision
 from auditor.review.users import User
 from auditor.store import Store
 
@@ -54,6 +54,11 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
             "rules": picture["rules"], "version_id": picture["version_id"], "state": picture["state"],
             "judged_run": picture["run_id"], "source": "console"}))
     store.release(keys, user.id)
+    for (site, item_id), decision_id in zip(keys, ids):
+        changed = follow_decision(store, site, item_id, verdict, decision_id, now)
+        if changed:
+            log.info("%s/%s %s by %s: %d bank entr%s %s", site, item_id, verdict, user.name, changed,
+                     "y" if changed == 1 else "ies", "restored" if verdict == "confirmed" else "withdrawn")
     if bank is not None and verdict == "confirmed":
         for site, item_id in keys:
             added = add_listing_images(store, bank, site, item_id, user.name, now)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
 from auditor.i18n import LANGUAGES, text
+from auditor.images.banks import follow_decision
 from auditor.review.decisions import VERDICTS
 from auditor.review.users import User
 from auditor.store import Store
@@ -78,11 +79,12 @@ def import_decisions(store: Store, content: str, fmt: str, user: User, now: date
             duplicates += 1
             continue
         picture = store.picture_row(row["site"], row["item_id"])
-        store.add_decision({**row, "user_id": user.id, "user_name": row["user_name"] or user.name,
+        decision_id = store.add_decision({**row, "user_id": user.id, "user_name": row["user_name"] or user.name,
                             "rules": picture["rules"] if picture else "{}",
                             "version_id": picture["version_id"] if picture else None,
                             "state": picture["state"] if picture else None,
                             "judged_run": picture["run_id"] if picture else None, "source": "import"})
+        follow_decision(store, row["site"], row["item_id"], row["verdict"], decision_id, now)
         added += 1
     return Imported(added, duplicates)
 

@@ -117,8 +117,29 @@ class ImageTables:
         return cur.rowcount == 1
 
     def banks(self) -> list[dict]:
-        return list(self.db.query("select b.*, count(e.id) as entries from banks b left join bank_entries e"
-                                  " on e.bank = b.name group by b.name order by b.name"))
+        """Each bank with its entries in force and those withdrawn (their confirmation was replaced)."""
+        return list(self.db.query(
+            "select b.*, sum(case when e.id is not null and e.withdrawn_at is null then 1 else 0 end) as entries,"
+            " sum(case when e.withdrawn_at is not null then 1 else 0 end) as withdrawn from banks b"
+            " left join bank_entries e on e.bank = b.name group by b.name order by b.name"))
+
+    def withdraw_bank_entries(self, ref: str, why: str, at: datetime) -> int:
+        """Leave out of matching and export the entries a confirmation of `ref` (site/item) put in; kept as history."""
+        with self.write():
+            cur = self.db.execute("update bank_entries set withdrawn_at = ?, withdrawn_why = ? where ref = ?"
+                                  " and source = 'decision' and withdrawn_at is null", [iso(at), why[:300], ref])
+        return cur.rowcount
+
+    def restore_bank_entries(self, ref: str) -> int:
+        """Put back the entries of `ref` that a replaced confirmation had withdrawn (it is confirmed again)."""
+        with self.write():
+            cur = self.db.execute("update bank_entries set withdrawn_at = null, withdrawn_why = null where ref = ?"
+                                  " and source = 'decision' and withdrawn_at is not null", [ref])
+        return cur.rowcount
+
+    def withdrawn_entries(self, bank: str) -> list[dict]:
+        return list(self.db.query("select * from bank_entries where bank = ? and withdrawn_at is not null order by id",
+                                  [bank]))
 
     def bank_exists(self, name: str) -> bool:
         return self.db.execute("select 1 from banks where name = ?", [name]).fetchone() is not None
@@ -144,4 +165,4 @@ class ImageTables:
             return []
         marks = ", ".join("?" for _ in names)
         return list(self.db.query(f"select e.*, b.mirrors from bank_entries e join banks b on b.name = e.bank"
-                                  f" where e.bank in ({marks}) order by e.id", names))
+                                  f" where e.bank in ({marks}) and e.withdrawn_at is null order by e.id", names))

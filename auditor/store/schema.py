@@ -236,6 +236,13 @@ def _migrate_22(db: sqlite_utils.Database) -> None:
     db["removed_pages"].create_index(["url"])
 
 
+def _migrate_23(db: sqlite_utils.Database) -> None:
+    """Bank entries follow the decisions that put them there: withdrawn (kept, left out of matching and export)
+    when a later decision replaces the confirmation, restored when it is confirmed again."""
+    db["bank_entries"].add_column("withdrawn_at", str)
+    db["bank_entries"].add_column("withdrawn_why", str)
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
-              _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22]
+              _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23]
