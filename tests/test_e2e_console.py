@@ -381,3 +381,32 @@ def test_an_admin_is_asked_before_disabling_someone_can_enable_them_again_and_ca
     with Store(env["config"].database) as store:
         assert not store.user_named("ada")["disabled"]  # refused even when posted by hand
     assert r.status_code != 303 or "/users" not in r.headers.get("location", "")
+
+
+def test_n_is_next_case_on_every_page_and_each_decision_names_itself_with_an_undo(env, browser):
+    page = sign_in(browser, env, "carol")
+    page.keyboard.press("n")  # in the queue: the next case
+    page.wait_for_url(re.compile(r".*/case\?.*"))
+    first = key_of(page)
+    with Store(env["config"].database) as store:
+        before = len(store.all_decisions())
+    page.keyboard.press("n")  # in a case too: the next case, and no verdict
+    page.wait_for_url(lambda u: "item=" + first[1] not in u and "/case?" in u)
+    with Store(env["config"].database) as store:
+        assert len(store.all_decisions()) == before
+    skipped = key_of(page)
+    page.keyboard.press("x")  # no action has a key of its own
+    page.wait_for_url(lambda u: "item=" + skipped[1] not in u)
+    notice = page.inner_text("#recorded")
+    assert notice.startswith(f"Recorded: No action on {skipped[0]}/{skipped[1]}") and "Undo" in notice
+    with Store(env["config"].database) as store:
+        assert store.decisions_for(*skipped)[-1]["verdict"] == "no_action"
+    with page.expect_navigation():
+        page.click("#recorded button")
+    assert page.inner_text("#recorded").startswith(f"Undone: {skipped[0]}/{skipped[1]}") and key_of(page) == skipped
+    with Store(env["config"].database) as store:
+        history = [d["verdict"] for d in store.decisions_for(*skipped)]
+        assert history[-2:] == ["no_action", "reopen"]  # append-only: the undo is a decision of its own
+        assert skipped in {c.key for c in q.queue(store, q.Filters(), env["clock"]())}  # needs a decision again
+    page.keyboard.press("?")
+    assert "x no action" in page.inner_text("#help") and "n or j next case" in page.inner_text("#help")

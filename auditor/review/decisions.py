@@ -67,6 +67,52 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
     return ids
 
 
+UNDO_SECONDS = 120  # how long after a decision its maker can undo it from the console's notice
+
+
+def just_recorded(store: Store, user: User, ids: str, now: datetime) -> dict | None:
+    """What the console's notice names after a decision: its verdict and listing, and whether it can be undone
+    (only its maker's own, latest on its listing, made in the last UNDO_SECONDS)."""
+    wanted = [int(x) for x in ids.split(",") if x.strip().isdigit()][:500]
+    rows = [r for r in (store.decision(i) for i in wanted) if r and r["user_id"] == user.id]
+    if not rows:
+        return None
+    first = rows[0]
+    fresh = all(_undoable(store, r, now) for r in rows)
+    return {"verdict": first["verdict"], "site": first["site"], "item_id": first["item_id"], "more": len(rows) - 1,
+            "undo": ",".join(str(r["id"]) for r in rows) if fresh else ""}
+
+
+def _undoable(store: Store, row: dict, now: datetime) -> bool:
+    latest = store.decisions_for(row["site"], row["item_id"])[-1]
+    try:
+        age = (now - datetime.fromisoformat(row["decided_at"])).total_seconds()
+    except ValueError:
+        return False
+    return latest["id"] == row["id"] and 0 <= age <= UNDO_SECONDS
+
+
+def undo(store: Store, user: User, ids: str, now: datetime) -> list[tuple[str, str]]:
+    """Undo the user's own decisions just made: for each, an appended decision that repeats the one it replaced
+    (or reopens the case when there was none), so the record keeps both and the banks follow."""
+    done = []
+    for i in [int(x) for x in ids.split(",") if x.strip().isdigit()][:500]:
+        row = store.decision(i)
+        if row is None or row["user_id"] != user.id or not _undoable(store, row, now):
+            continue
+        before = store.decision(row["replaces"]) if row["replaces"] else None
+        verdict = before["verdict"] if before else "reopen"
+        new_id = store.add_decision({
+            "site": row["site"], "item_id": row["item_id"], "verdict": verdict,
+            "note": f"undo of decision #{i}", "ticket": before["ticket"] if before else "", "user_id": user.id,
+            "user_name": user.name, "decided_at": now.astimezone(timezone.utc).isoformat(timespec="seconds"),
+            "rules": row["rules"], "version_id": row["version_id"], "state": row["state"],
+            "judged_run": before["judged_run"] if before else None, "source": "undo"})
+        follow_decision(store, row["site"], row["item_id"], verdict, new_id, now)
+        done.append((row["site"], row["item_id"]))
+    return done
+
+
 def suppressed(store: Store) -> dict[tuple[str, str], dict[str, int]]:
     """Rules decided false positive per listing, with the text version they were decided on (for settle_run)."""
     out: dict[tuple[str, str], dict[str, int]] = {}

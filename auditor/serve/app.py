@@ -72,6 +72,9 @@ class Console:
     def render(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         user: User | None = getattr(request.state, "user", None)
         lang = language_of(request, user)
+        if user is not None and "recorded" not in context:
+            context.update(recorded=dec.just_recorded(self.store, user, request.query_params.get("recorded", ""),
+                                                     self.clock()), undone=request.query_params.get("undone"))
         body = self.env.get_template(name).render(
             user=user, csrf=getattr(request.state, "csrf", ""), lang=lang,
             t=lambda key, **kw: text(lang, key, **kw), media=(user.media if user else "blurred"), **context)
@@ -199,9 +202,11 @@ def next_page(console: Console, request: Request, form) -> Response:
     after = request.query_params.get("after_site"), request.query_params.get("after_item")
     case = q.next_case(console.store, request.state.user, filters, console.clock(), after if all(after) else None,
                        console.claim_for)
+    recorded = {"recorded": request.query_params["recorded"]} if request.query_params.get("recorded") else {}
     if case is None:
-        return RedirectResponse("/queue?" + _query(filters), 303)
-    return RedirectResponse("/case?" + urlencode({"site": case.site, "item": case.item_id}) + "&" + _query(filters), 303)
+        return RedirectResponse("/queue?" + _query(filters) + ("&" + urlencode(recorded) if recorded else ""), 303)
+    return RedirectResponse("/case?" + urlencode({"site": case.site, "item": case.item_id, **recorded}) + "&"
+                            + _query(filters), 303)
 
 
 def case_page(console: Console, request: Request, form) -> Response:
@@ -227,9 +232,19 @@ def decide_page(console: Console, request: Request, form) -> Response:
     if form.get("bulk") == "seller":
         seller = console.store.listings_by_key(keys)[(site, item)]["seller_id"]
         keys = [c.key for c in q.queue(console.store, q.Filters(queue="all", site=site, seller=seller), now)]
-    dec.decide(console.store, user, keys, verdict, now, note=str(form.get("note", "")), ticket=str(form.get("ticket", "")),
-               bank=console.config.images.confirm_bank)
-    return RedirectResponse("/queue/next?" + urlencode({"after_site": site, "after_item": item}), 303)
+    ids = dec.decide(console.store, user, keys, verdict, now, note=str(form.get("note", "")),
+                     ticket=str(form.get("ticket", "")), bank=console.config.images.confirm_bank)
+    return RedirectResponse("/queue/next?" + urlencode({"after_site": site, "after_item": item,
+                                                        "recorded": ",".join(map(str, ids))}), 303)
+
+
+def undo_page(console: Console, request: Request, form) -> Response:
+    """Undo the decisions just made: appended decisions that put each listing back as it was (nothing erased)."""
+    undone = dec.undo(console.store, request.state.user, str(form.get("ids", "")), console.clock())
+    if not undone:
+        return RedirectResponse("/queue", 303)
+    site, item = undone[0]
+    return RedirectResponse("/case?" + urlencode({"site": site, "item": item, "undone": f"{site}/{item}"}), 303)
 
 
 def casefile_page(console: Console, request: Request, form) -> Response:
@@ -339,6 +354,7 @@ def create_app(config: Config, *, clock: Callable[[], datetime] = utc_now) -> St
         Route("/queue/next", p(next_page)),
         Route("/case", p(case_page)),
         Route("/case/decide", p(decide_page), methods=["POST"]),
+        Route("/case/undo", p(undo_page), methods=["POST"]),
         Route("/casefile", p(casefile_page)),
         Route("/evidence", p(evidence_page)),
         Route("/rules", p(rules_page)),

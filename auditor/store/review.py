@@ -101,6 +101,9 @@ class ReviewTables:
                                      [row["site"], row["item_id"]]).fetchone()
             return self.db["decisions"].insert({**row, "replaces": before[0] if before else None}).last_pk
 
+    def decision(self, decision_id: int) -> dict | None:
+        return next(iter(self.db.query("select * from decisions where id = ?", [decision_id])), None)
+
     def decisions_for(self, site: str, item_id: str) -> list[dict]:
         return list(self.db.query("select * from decisions where site = ? and item_id = ? order by id", [site, item_id]))
 

@@ -11,6 +11,8 @@
   }
   function go(id) { var a = document.getElementById(id); if (a) a.click(); }
 
+  var recorded = document.getElementById("recorded");  // the undo of the decision just made, for a few seconds
+  if (recorded) setTimeout(function () { var u = recorded.querySelector("form"); if (u) u.remove(); }, 10000);
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {  // disabling someone asks first
     f.addEventListener("submit", function (e) { if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault(); });
   });
@@ -48,7 +50,7 @@
         else document.querySelectorAll(".media").forEach(function (m) { m.classList.remove("revealed"); });
         return;
       }
-      if (e.key === "j") { go("next"); return; }
+      if (e.key === "j" || e.key === "n") { go("next"); return; }  // n is "next case" on every page, never a verdict
       var button = document.querySelector('#decide button[data-key="' + e.key + '"]');
       if (!button) return;
       e.preventDefault();
