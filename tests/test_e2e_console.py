@@ -410,3 +410,46 @@ def test_n_is_next_case_on_every_page_and_each_decision_names_itself_with_an_und
         assert skipped in {c.key for c in q.queue(store, q.Filters(), env["clock"]())}  # needs a decision again
     page.keyboard.press("?")
     assert "x no action" in page.inner_text("#help") and "n or j next case" in page.inner_text("#help")
+
+
+def test_a_seller_wide_decision_lists_what_it_will_decide_and_leaves_decided_listings_alone(env, browser):
+    from decimal import Decimal
+
+    from auditor.models import Hit, Listing, Match, RunSummary
+    from auditor.run.settle import settle_run
+
+    now = env["clock"]()
+    label = Hit("ai_poster.label", "label", "high", (), (Match("title", "AI美女", 0, 4),))
+    with Store(env["config"].database) as store:  # a seller with three open listings, as a run stores them
+        run = store.start_run(now, ["bulk"], [], kind="adhoc")
+        keys = []
+        for i in range(3):
+            x = Listing("demo_auction", f"b{i}", f"http://127.0.0.1/auction/item/b{i}", f"AI美女 ポスター {i}",
+                        price=Decimal(1000), currency="JPY", seller_id="bulk_seller", seller_name="Bulk Seller")
+            store.record_listing(run, "bulk", x, [label], now)
+            keys.append(("demo_auction", f"b{i}"))
+        store.record_target(run, "bulk", complete=True, reason=None, pages_ok=3, pages_failed=0, listings=3)
+        settle_run(store, run, ["bulk"], "manual", now)
+        store.finish_run(RunSummary(run, "completed", now, now, ["bulk"], pages_ok=3))
+        lena = User(store.user_named("lena")["id"], "lena", "lead")
+        dec.decide(store, lena, [keys[1]], "escalate", env["clock"]())  # decided before: left alone unless ticked
+    page = sign_in(browser, env, "bob")
+    page.goto(env["url"] + f"/case?site={keys[0][0]}&item={keys[0][1]}")
+    page.check("input[name=bulk]")
+    with page.expect_navigation():
+        page.click("#decide button[data-key=f]")
+    rows = page.locator("#bulk tbody tr")
+    listed = {r.get_attribute("data-item") for r in rows.all()}
+    assert {f"{s}/{i}" for s, i in keys} <= listed  # every open listing of the seller is shown first
+    assert not page.is_checked(f"tr[data-item='{keys[1][0]}/{keys[1][1]}'] input")  # the escalated one
+    assert page.is_checked(f"tr[data-item='{keys[0][0]}/{keys[0][1]}'] input")
+    with Store(env["config"].database) as store:
+        assert store.decisions_for(*keys[0]) == []  # nothing recorded before the list is confirmed
+    left_out = keys[2:3]
+    for k in left_out:
+        page.uncheck(f"tr[data-item='{k[0]}/{k[1]}'] input")  # the reviewer leaves one out
+    with page.expect_navigation():
+        page.click("#bulk button[type=submit]")
+    with Store(env["config"].database) as store:
+        latest = {k: (store.decisions_for(*k) or [{}])[-1].get("verdict") for k in keys[:3]}
+    assert latest == {keys[0]: "false_positive", keys[1]: "escalate", **{k: None for k in left_out}}

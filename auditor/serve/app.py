@@ -231,7 +231,14 @@ def decide_page(console: Console, request: Request, form) -> Response:
     keys = [(site, item)]
     if form.get("bulk") == "seller":
         seller = console.store.listings_by_key(keys)[(site, item)]["seller_id"]
-        keys = [c.key for c in q.queue(console.store, q.Filters(queue="all", site=site, seller=seller), now)]
+        cases = q.queue(console.store, q.Filters(queue="all", site=site, seller=seller), now)
+        if not form.get("listed"):  # first the list of what it would decide, each earlier decision left alone
+            return console.render(request, "bulk.html.j2", cases=cases, verdict=verdict, seller=seller, site=site,
+                                  item=item, ticket=str(form.get("ticket", "")), note=str(form.get("note", "")))
+        chosen = set(form.getlist("chosen"))  # only what the reviewer ticked, and only this seller's open listings
+        keys = [c.key for c in cases if f"{c.site}/{c.item_id}" in chosen]
+        if not keys:
+            return RedirectResponse("/case?" + urlencode({"site": site, "item": item}), 303)
     ids = dec.decide(console.store, user, keys, verdict, now, note=str(form.get("note", "")),
                      ticket=str(form.get("ticket", "")), bank=console.config.images.confirm_bank)
     return RedirectResponse("/queue/next?" + urlencode({"after_site": site, "after_item": item,
