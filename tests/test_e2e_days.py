@@ -46,6 +46,17 @@ def test_every_listing_state_equals_the_ground_truth_on_every_day(demo_config):
         assert d.summary.status == "completed" or d.summary.evidence_failed or d.summary.incomplete, d.day
     assert days[2].summary.states.get("unchecked", 0) > 0 and "gone" not in {
         s for k, s in world.states(3).items() if k[0] == "demo_fleamarket"}
+    refused = {(d, k): kind for d in range(2, 5) for k, kind in world.refusals(d).items()}
+    assert set(refused.values()) == {"botwall", "age-gate", "removed"}  # every page state, on every later day
+    with Store(demo_config.database) as store:
+        for (d, key), kind in refused.items():  # each page said what it was, and the states above agree with it
+            said = {f["kind"] for f in store.failures_for_run(days[d - 1].summary.run_id) if f["url"].endswith(f"/{key[1]}")}
+            assert said == {{"botwall": "blocked", "age-gate": "age_gate", "removed": "removed"}[kind]}, (d, key, said)
+            assert world.states(d)[key] == ("gone" if kind == "removed" else "unchecked")
+        kept = {r["url"].rsplit("/", 1)[1]: r["run_id"] for r in store.removed_pages()}
+        for (d, key), kind in refused.items():  # a removed page is kept as the proof of its removal
+            if kind == "removed":
+                assert kept.get(key[1]) == days[d - 1].summary.run_id, (d, key, kept)
     planted = {e: k for d in range(2, 5) for k, e in world.day(d).events.items() if e in ("evaded", "escalated")}
     assert {"evaded", "escalated"} <= set(planted)
     with Store(demo_config.database) as store:

@@ -7,7 +7,10 @@ posters edited to dodge the label (「生成美人」, 【エーアイ美女】:
 of the day before's flagged posters re-listed by other accounts under innocent titles, re-encoded,
 resized, with a sticker or mirrored (caught only through the bank of confirmed images, which the
 demo's reviewer fills by confirming each day's flagged listings). On day 3 the whole flea-market
-section fails (every page answers 500), so its followed listings are unchecked that day.
+section fails (every page answers 500), so its followed listings are unchecked that day. From day 2 on
+the marketplace also shows the pages that hold nothing to read: one removed listing answers with the
+venue's own "deleted" page (gone, its page kept as proof), one flagged listing sits behind a bot wall and
+another behind an age gate (both unchecked that day: nothing was read of them).
 
 The truth of each day's states comes from the reference state model (auditor.run.states) fed with the
 truth (each listing version's expected rules, its status, whether it was served) instead of what a
@@ -68,15 +71,30 @@ class DemoWorld:
         return self.day(n).catalog
 
     def faults(self, n: int) -> dict[str, str]:
-        return {p: "500" for p in FAILING_PREFIXES} if n == FAILING_DAY else {}
+        faults = {p: "500" for p in FAILING_PREFIXES} if n == FAILING_DAY else {}
+        for key, kind in self.refusals(n).items():
+            faults[f"/auction/item/{key[1]}"] = kind
+        return faults
+
+    def refusals(self, n: int) -> dict[tuple[str, str], str]:
+        """Day n's flagged auction listings whose item page holds nothing to read: a bot wall, an age gate, and
+        one the venue has just deleted (its search card still shows; its page says so; gone from the next day)."""
+        if n < 2:
+            return {}
+        served = sorted(x.key for x in self.catalog(n).listings if x.section == "auction" and x.expected_rules
+                        and x.status == "active" and self.day(n).events.get(x.key) is None)
+        rng = random.Random(self.seed * 7919 + n)
+        chosen = rng.sample(served, min(3, len(served)))
+        return dict(zip(chosen, ("botwall", "age-gate", "removed")))
 
     def failing_sections(self, n: int) -> set[str]:
         return {"flea"} if n == FAILING_DAY else set()
 
     def flagged_truth(self, n: int) -> set[tuple[str, str]]:
         """The listings a correct audit flags on day n (those of a failing section cannot be read)."""
-        failing = self.failing_sections(n)
-        return {x.key for x in self.catalog(n).listings if x.expected_rules and x.section not in failing}
+        failing, refused = self.failing_sections(n), self.refusals(n)
+        return {x.key for x in self.catalog(n).listings if x.expected_rules and x.section not in failing
+                and x.key not in refused}
 
     def networks(self, n: int) -> set[frozenset[tuple[str, str]]]:
         """Sellers (site, seller id) linked by re-listed pictures up to day n, as groups of two or more."""
@@ -108,7 +126,7 @@ class DemoWorld:
 
     # --- the truth ------------------------------------------------------------------------------
     def _settle(self, n: int) -> dict[tuple[str, str], str]:
-        catalog, failing = self.catalog(n), self.failing_sections(n)
+        catalog, failing, refused = self.catalog(n), self.failing_sections(n), self.refusals(n)
         served = {x.key: x for x in catalog.listings}
         out: dict[tuple[str, str], str] = {}
         section_of = {v: k for k, v in SITE_OF_SECTION.items()}
@@ -116,6 +134,8 @@ class DemoWorld:
             known = self._known.get(key)
             if section_of[key[0]] in failing:
                 read = Read("unread", why="section failing")
+            elif key in refused:
+                read = Read("removed") if refused[key] == "removed" else Read("unread", why=refused[key])
             elif key not in served:
                 read = Read("removed")
             else:
@@ -137,7 +157,8 @@ class DemoWorld:
         rng = random.Random(self.seed * 1000 + n)
         today = self.epoch + timedelta(days=n - 1)
         events: dict[tuple[str, str], str] = {}
-        items = list(before.listings)
+        deleted = {k for k, kind in self.refusals(n - 1).items() if kind == "removed"}  # its page said so yesterday
+        items = [x for x in before.listings if x.key not in deleted]
         up = [i for i, x in enumerate(items) if x.status == "active" and x.end_time > today]
         rng.shuffle(up)
         planted = set()
