@@ -28,7 +28,7 @@ def invoke(*args: str):
 def test_rules_test_passes_on_the_starter_pack():
     result = invoke("rules", "test", str(RULES))
     assert result.exit_code == 0
-    assert result.output.strip().endswith("examples passed in 12 rules")
+    assert result.output.strip().endswith("examples passed in 13 rules")
     checked = int(result.output.split()[0])
     assert result.output.startswith(f"{checked} of {checked} examples")
 

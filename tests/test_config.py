@@ -49,8 +49,8 @@ def test_unknown_site_profile_and_time_zone(tmp_path):
     assert problems(p) == [f"{p}:2:13: schedule.timezone: Value error, unknown time zone 'Mars/Olympus'"]
     p = write(tmp_path, "targets:\n  - name: x\n    site: ebay_moon\n    start_urls: [demo:/]\n")
     assert problems(p) == [f"{p}:3:11: targets[0].site: unknown site profile 'ebay_moon' "
-                           "(known: buyee, demo_auction, demo_fleamarket, ebay, mercari, paypay_fleamarket, schema_org, "
-                           "yahoo_auctions)"]
+                           "(known: booth, buyee, demo_auction, demo_fleamarket, dlsite, ebay, fanbox, fanza, mercari, "
+                           "paypay_fleamarket, rakuma, schema_org, surugaya, yahoo_auctions)"]
 
 
 def test_yaml_syntax_error_and_duplicate_key(tmp_path):
