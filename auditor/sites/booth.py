@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 from auditor.errors import AgeGate, CrawlError, Removed
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites.base import SiteProfile, next_link, text_of, visible_text, web_url
-from auditor.sites.extract import json_ld, ld_types, meta, parse_money, to_decimal
+from auditor.sites.extract import ld_first, meta, parse_money, to_decimal
 from auditor.sites.tree import tree
 
 _ITEM = re.compile(r"/items/(\d+)")
@@ -31,9 +31,6 @@ _GONE = ("お探しのページは見つかりませんでした", "ページが
 _GATE = ("18歳以上ですか", "年齢確認", "you 18 or older")
 AGE_COOKIE = "adult=t"
 
-
-def _product(html: str) -> dict | None:
-    return next((o for o in json_ld(html) if "Product" in ld_types(o)), None)
 
 
 class Booth(SiteProfile):
@@ -52,7 +49,7 @@ class Booth(SiteProfile):
         return PageKind.ITEM if _ITEM.search(urlsplit(url).path) else PageKind.SEARCH
 
     def detect_kind(self, html: str, url: str) -> PageKind | None:
-        if 'data-product-list="market_show"' in html or _product(html) is not None:
+        if 'data-product-list="market_show"' in html or ld_first(html, "Product") is not None:
             return PageKind.ITEM
         if "item-card" in html:
             return PageKind.SEARCH
@@ -108,7 +105,7 @@ class Booth(SiteProfile):
     def parse_item(self, html: str, url: str) -> Listing:
         if 'data-product-list="market_show"' not in html:
             raise self.not_a("item", url, "no BOOTH item (data-product-list=market_show)")
-        product = _product(html)
+        product = ld_first(html, "Product")
         doc = tree(html)
         node = doc.select_one("[data-product-list=market_show][data-product-id]")
         product = product or {}

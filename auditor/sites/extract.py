@@ -172,6 +172,11 @@ def _ld_texts(doc: BeautifulSoup | str) -> list[str]:
     return [tag.string or "" for tag in doc.select('script[type="application/ld+json"]')]
 
 
+def ld_first(page: str, kind: str) -> dict | None:
+    """A page's first JSON-LD object of a schema.org type (Product, Store, ...), or None."""
+    return next((o for o in json_ld(page) if kind in ld_types(o)), None)
+
+
 def ld_types(obj: dict) -> set[str]:
     t = obj.get("@type")
     return set(t) if isinstance(t, list) else {t} if isinstance(t, str) else set()

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from auditor.errors import AgeGate, CrawlError, Removed
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites.base import SiteProfile, text_of, visible_text, web_url
-from auditor.sites.extract import json_ld, ld_types, meta, parse_money
+from auditor.sites.extract import ld_first, meta, parse_money
 from auditor.sites.tree import tree
 
 _CID = re.compile(r"cid=([a-z_0-9]+)")
@@ -66,7 +66,7 @@ class Fanza(SiteProfile):
         title_node = doc.select_one("h1.productTitle__headline, .productTitle__txt")
         if title_node is None:
             raise self.not_a("item", url, "no product title (.productTitle__txt)")
-        product = next((o for o in json_ld(html) if "Product" in ld_types(o)), {})
+        product = (ld_first(html, "Product") or {})
         canonical = doc.select_one("link[rel=canonical][href]")
         home = canonical["href"] if canonical is not None else url
         cid = _CID.search(home) or _CID.search(url)

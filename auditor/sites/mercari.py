@@ -22,7 +22,7 @@ from auditor.errors import CrawlError, Removed, Unrendered
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites import mercari_api as api
 from auditor.sites.base import SiteProfile, next_link, text_of, visible_text, web_url
-from auditor.sites.extract import flight_text, json_ld, ld_types, meta, parse_money, to_decimal
+from auditor.sites.extract import flight_text, ld_first, meta, parse_money, to_decimal
 from auditor.sites.tree import tree
 
 _ITEM = re.compile(r"/(?:items?|shops/product)/([A-Za-z0-9-]{8,})")
@@ -32,12 +32,6 @@ _REMOVED = ("該当する商品は削除されています", "この商品は削
 _NEXT = ("[data-testid=pagination-next-button] a[href]", "a[data-testid=pagination-next-button][href]")
 
 
-def _ld_product(html: str) -> dict | None:
-    return next((o for o in json_ld(html) if "Product" in ld_types(o)), None)
-
-
-def _ld_store(html: str) -> dict | None:
-    return next((o for o in json_ld(html) if "Store" in ld_types(o)), None)
 
 
 class Mercari(SiteProfile):
@@ -66,7 +60,7 @@ class Mercari(SiteProfile):
             return PageKind.ITEM
         if '"page":"/search"' in html or '"page":"/[locale]/shops/profile/[shopId]"' in html:
             return PageKind.SEARCH
-        if "main-price" in html or 'data-testid="checkout-button"' in html or _ld_product(html) is not None:
+        if "main-price" in html or 'data-testid="checkout-button"' in html or ld_first(html, "Product") is not None:
             return PageKind.ITEM
         if 'data-testid="item-cell"' in html or 'data-testid="item-tile"' in html:
             return PageKind.SEARCH
@@ -94,7 +88,7 @@ class Mercari(SiteProfile):
                 return Unrendered(url, f"a Mercari search that had not rendered: {cells} result cells, none drawn "
                                        "(not 0 results)")
             return None
-        if ("main-price" not in html and 'data-testid="price"' not in html and _ld_product(html) is None
+        if ("main-price" not in html and 'data-testid="price"' not in html and ld_first(html, "Product") is None
                 and not _SELLER.search(flight_text(html))):
             if "merSkeleton" in html or meta(tree(html), "og:title"):
                 return Unrendered(url, "a Mercari item page that had not rendered: no price, no JSON-LD, no item data "
@@ -148,7 +142,7 @@ class Mercari(SiteProfile):
 
     def _shop(self, doc, html: str, url: str) -> SearchPage:
         """A Mercari Shops shop: its product tiles, the shop itself as their seller."""
-        store = _ld_store(html) or {}
+        store = ld_first(html, "Store") or {}
         canonical = doc.select_one("link[rel=canonical][href]")
         home = canonical["href"] if canonical is not None else url
         shop_id = (re.search(r"/shops/profile/([A-Za-z0-9]+)", home) or re.search(r"/shops/profile/([A-Za-z0-9]+)", url))
@@ -177,7 +171,7 @@ class Mercari(SiteProfile):
             if api.is_search(data):
                 raise self.not_a("item", url, "a Mercari API search answer")
             return api.item(data, url, self.name)
-        product = _ld_product(html)
+        product = ld_first(html, "Product")
         if product is None and "main-price" not in html and 'data-testid="price"' not in html:
             raise self.not_a("item", url, "no price ([data-testid=main-price]) and no JSON-LD Product")
         doc = tree(html)

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 from auditor.errors import CrawlError, Removed
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites.base import SiteProfile, next_link, text_of, visible_text, web_url
-from auditor.sites.extract import json_ld, ld_types, meta, parse_money, to_decimal
+from auditor.sites.extract import json_ld, ld_first, ld_types, meta, parse_money, to_decimal
 from auditor.sites.tree import tree
 
 _ITEM = re.compile(r"item\.fril\.jp/([0-9a-f]{16,})")
@@ -65,7 +65,7 @@ class Rakuma(SiteProfile):
         if 'data-test="item"' not in html:
             raise self.not_a("search", url, "no item cells (div.item[data-test=item])")
         doc = tree(html)
-        store = next((o for o in json_ld(html) if "Store" in ld_types(o)), {})
+        store = (ld_first(html, "Store") or {})
         canonical = doc.select_one("link[rel=canonical][href]")
         shop_url = canonical["href"].split("?")[0] if canonical is not None and _SHOP.search(canonical["href"]) else None
         listings: dict[str, Listing] = {}
@@ -95,7 +95,7 @@ class Rakuma(SiteProfile):
         return SearchPage(tuple(x.url for x in found), next_link(doc, url, self.base_url, ".pager a[rel~=next][href]"), found)
 
     def parse_item(self, html: str, url: str) -> Listing:
-        product = next((o for o in json_ld(html) if "Product" in ld_types(o)), None)
+        product = ld_first(html, "Product")
         if product is None:
             raise self.not_a("item", url, "no JSON-LD Product (Rakuma item pages are unproven: no saved page)")
         doc = tree(html)
