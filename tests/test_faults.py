@@ -76,7 +76,8 @@ def test_each_fault_is_recorded_as_what_it_is_and_every_good_page_is_stored(fast
         cards = {r["item_id"]: r for r in store.db.query(
             "select l.item_id, l.title, l.price from observations o join listings l using (site, item_id)"
             " where o.source = 'card'")}
-    assert set(cards) == {i for f, i in faulty.items() if not EXPECTED[f][0]} | {disallowed}
+    # ... except behind a bot wall: the venue refused us the listing, which stays unchecked (issue 26)
+    assert set(cards) == {i for f, i in faulty.items() if not EXPECTED[f][0] and EXPECTED[f][1] != "blocked"} | {disallowed}
     x = next(x for x in auction if x.item_id == faulty["500"])
     assert (cards[x.item_id]["title"], cards[x.item_id]["price"]) == (x.title, str(x.price))
 

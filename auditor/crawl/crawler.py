@@ -92,7 +92,7 @@ CrawlEvent = ListingFound | PageFailure | SearchPageRead | TargetNote | ItemLink
 MAX_BARREN_PAGES = 5  # then "next" is not followed: endless pagination
 MAX_LINKS = 1_000  # item links and cards taken from one search page
 # pages the venue would not show us (a bot wall, a skeleton, an age gate): the listing stays unchecked, its
-# search card standing in for nothing (nor for a page that says the listing is gone)
+# search card standing in for nothing
 REFUSED = ("blocked", "unrendered", "age_gate")
 
 
@@ -224,7 +224,7 @@ class _Crawl:
         await self.out.put(PageFailure(job.target, url, err.kind, err.detail, attempt, page_kind,
                                        getattr(err, "page", None)))
         card = self.cards.pop(url, None)
-        if card is not None and page_kind is PageKind.ITEM and err.kind not in REFUSED and err.kind != "removed":
+        if card is not None and page_kind is PageKind.ITEM and err.kind not in REFUSED:
             await self.out.put(ListingFound(job.target, card, "card"))
 
     async def _fetcher_for(self, job: CrawlJob):

@@ -66,11 +66,14 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
     s = progress.summary
     ready = {j.target: j.reader.ready_selector for j in jobs}
     watched = set(followed.values())
+    gone: set[str] = set()  # followed listings whose own page said they are gone: a stale search card does not undo it
     robots = robots or RobotsCache(policy.user_agent, policy=addresses, routes=routes)  # a worker keeps one per run
     async with aclosing(crawl(jobs, fetcher, policy, robots, limiter)) as events:
         async for event in events:
             if isinstance(event, ListingFound):
                 x = event.listing
+                if event.source == "card" and x.url in gone:
+                    continue
                 try:
                     hits, shadow = matcher.split(matcher.match_listing(x))
                     recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
@@ -109,6 +112,7 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                 if event.kind == "removed":
                     if event.url in followed:
                         store.mark_removed(s.run_id, *followed[event.url], clock())
+                        gone.add(event.url)
                     s.pages_ok += 1
                     tally.ok[event.target] += 1
                 else:
