@@ -139,3 +139,18 @@ def clean_listing(listing: Listing, page_url: str) -> Listing:
         list_price=clean_amount(listing.list_price), condition=clean_text(listing.condition, 100),
         published_at=clean_time(listing.published_at),
     )
+
+
+def stored_labels(value) -> tuple[str, ...]:
+    """A listing's labels as the store keeps them (JSON text) or as a tuple, only the ones auditor knows
+    (LABELS), whatever an older or hand-edited row holds: a page shows them and never fails on them."""
+    import json
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return ()
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(x for x in LABELS if x in value)

@@ -167,3 +167,17 @@ def test_explain_says_why_a_rule_does_not_fire_selection_by_selection():
     assert {s["name"]: s["held"] for s in rule["selections"]} == {"label": False, "printed": True}
     unknown = invoke("rules", "explain", "--rules", str(RULES), "--title", "x", "--rule", "ai_poster.labl")
     assert unknown.exit_code == 2 and "did you mean 'ai_poster.label'?" in unknown.output
+
+
+def test_explain_takes_the_venues_labels_and_shows_which_rule_reads_them():
+    result = invoke("rules", "explain", "--rules", str(RULES), "--title", "美人画 ポスター A3", "--label", "adult",
+                    "--label", "ai_generated", "--rule", "ai_poster.venue_adult_print")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "labels (the venue's own marks): adult, ai_generated" in lines
+    assert 'ai_poster.venue_adult_print (critical): labels "ai_generated"' in lines
+    assert '  ✓ selection marked_adult: labels "adult"' in lines
+    unmarked = invoke("rules", "explain", "--rules", str(RULES), "--title", "美人画 ポスター A3", "--label", "adult")
+    assert "ai_poster.venue_adult_print" not in unmarked.output  # the AI mark is missing
+    wrong = invoke("rules", "explain", "--rules", str(RULES), "--title", "x", "--label", "r18")
+    assert wrong.exit_code == 2 and "a venue's label is one of adult, ai_generated, shop, auction" in wrong.output

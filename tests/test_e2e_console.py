@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -224,6 +225,22 @@ def test_hostile_text_runs_nothing_in_the_queue_the_case_and_the_case_file(env, 
     page.wait_for_timeout(300)
     assert seen["dialogs"] == [] and seen["errors"] == []
     assert [u for u in seen["requests"] if not u.startswith((env["url"], summary.as_uri()))] == []
+
+
+def test_the_venues_labels_stand_beside_the_title_in_the_queue_and_on_the_case(env, browser):
+    marked = [x for x in env["catalogs"][1].listings if x.labels and x.status == "active"]
+    assert marked, "the demo's day 1 has listings the venue marks R-18 and AI生成"
+    x = marked[0]
+    page = sign_in(browser, env, "carol")
+    page.goto(env["url"] + "/queue?queue=all&text=" + quote(x.title))
+    row = page.locator("table.cases tbody tr", has_text=x.item_id)
+    assert row.locator(".label").all_inner_texts() == ["adult (venue's mark)", "AI (venue's mark)"]
+    site = "demo_auction" if x.section == "auction" else "demo_fleamarket"
+    page.goto(env["url"] + f"/case?site={site}&item={x.item_id}")
+    assert page.locator("h1 .label").all_inner_texts() == ["adult (venue's mark)", "AI (venue's mark)"]
+    unmarked = next(x for x in env["catalogs"][1].listings if x.expected_rules and not x.labels and x.status == "active")
+    page.goto(env["url"] + "/queue?queue=all&text=" + quote(unmarked.title))
+    assert page.locator("table.cases tbody tr", has_text=unmarked.item_id).locator(".label").count() == 0
 
 
 # --- the work ------------------------------------------------------------------------------------------

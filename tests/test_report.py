@@ -99,6 +99,22 @@ def test_report_files_are_written_and_scraped_text_cannot_run(store, tmp_path):
     assert "**2 listings need a decision**: 0 evaded, 2 new, 0 escalated." in md
 
 
+def test_the_venues_labels_stand_beside_the_title_in_every_format(store, tmp_path):
+    marked = _listing("x9", title="美人画 ポスター A3", labels=("adult", "ai_generated"))
+    hit = Hit("ai_poster.venue_adult_print", "Venue marks it adult and AI", "critical", (),
+              (Match("labels", "adult", 0, 5, 0), Match("labels", "ai_generated", 0, 12, 1)))
+    _, day_dir = write_reports(store, audit(store, T0, [(marked, [hit])]), tmp_path / "reports", TOKYO)
+    row = BeautifulSoup((day_dir / "report.html").read_text(), "lxml").select_one('tr[data-item="demo_auction/x9"]')
+    assert [b.get_text() for b in row.select(".label")] == ["adult (venue's mark)", "AI (venue's mark)"]
+    ja = tmp_path / "ja"
+    _, day_ja = write_reports(store, 1, ja, TOKYO, language="ja")
+    assert "成人向け（サイト表示）" in (day_ja / "report.html").read_text()
+    assert "[adult (venue's mark)] [AI (venue's mark)]" in (day_dir / "report.md").read_text()
+    (csv_row,) = csv.DictReader(io.StringIO((day_dir / "hits.csv").read_text("utf-8-sig")))
+    assert csv_row["labels"] == "adult | ai_generated"
+    assert json.loads((day_dir / "hits.json").read_text())["hits"][0]["labels"] == ["adult", "ai_generated"]
+
+
 def test_every_time_a_user_reads_carries_the_zone_offset_and_json_keeps_utc(store, tmp_path):
     _, day_dir = write_reports(store, fill(store), tmp_path / "reports", TOKYO)
     doc = BeautifulSoup((day_dir / "report.html").read_text(), "lxml")

@@ -46,6 +46,19 @@ def test_auction_item_page_reads_every_field(demo_server, small_catalog):
     assert listing.status == x.status
 
 
+def test_the_venues_own_marks_are_read_as_labels_and_unknown_marks_dropped(demo_server, small_catalog):
+    marked = [x for x in small_catalog.section("auction") if x.labels]
+    assert marked, "the demo catalogue marks some listings R-18 / AI生成"
+    for x in marked:
+        url = f"{demo_server.url}/auction/item/{x.item_id}"
+        assert get_profile("demo_auction").parse_item(get(demo_server, f"/auction/item/{x.item_id}"), url).labels == x.labels
+    unmarked = next(x for x in small_catalog.section("auction") if not x.labels)
+    page = get(demo_server, f"/auction/item/{unmarked.item_id}").replace(
+        '<ul class="Badges">', '<ul class="Badges"><li data-label="adult">R-18</li><li data-label="&lt;b&gt;">?</li>'
+                               '<li data-label="ai_generated">AI</li><li data-label="adult">R-18</li>')
+    assert get_profile("demo_auction").parse_item(page, demo_server.url).labels == ("adult", "ai_generated")
+
+
 def test_flea_pages_are_empty_shells_without_a_browser(demo_server, small_catalog):
     profile = get_profile("demo_fleamarket")
     assert profile.needs_browser

@@ -120,6 +120,7 @@ def rules_test(ctx: click.Context, paths: tuple[Path, ...], strict: bool) -> Non
 def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[str, ...]):
     from decimal import Decimal
 
+    from auditor.models import LABELS
     from auditor.rules.model import LIST_FIELDS, NUMERIC_FIELDS, TEXT_FIELDS
 
     values: dict[str, list[str]] = {"title": [title], "description": [description], "tags": list(tags)}
@@ -133,6 +134,8 @@ def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[st
                 numbers[key] = Decimal(value)
             except ArithmeticError:
                 raise AuditorError(f"--field {pair!r}: {key} must be a number") from None
+        elif key == "labels" and value not in LABELS:
+            raise AuditorError(f"--label {value!r}: a venue's label is one of {', '.join(LABELS)}")
         elif key in LIST_FIELDS:
             values.setdefault(key, []).append(value)
         else:
@@ -144,6 +147,8 @@ def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[st
 @click.option("--title", default="", help="The listing's title.")
 @click.option("--description", default="", help="The listing's description.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--label", "labels", multiple=True, metavar="LABEL",
+              help="A mark the venue puts on the listing: adult, ai_generated, shop or auction (repeatable).")
 @click.option("--field", "pairs", multiple=True, metavar="NAME=VALUE",
               help="Any other field, e.g. seller_id=abc or price=3000 (repeatable).")
 @click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
@@ -157,7 +162,8 @@ def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[st
                    "tests image_nudity the detector runs on it.")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"matches\": [...]} (and \"rules\": [...]) for scripts.")
 @click.pass_context
-def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[str, ...], pairs: tuple[str, ...],
+def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[str, ...], labels: tuple[str, ...],
+                  pairs: tuple[str, ...],
                   rule_paths: tuple[Path, ...], rule_ids: tuple[str, ...], all_rules: bool, images: tuple[Path, ...],
                   as_json: bool) -> None:
     """Show which rules match a listing's text, on which span, after which normalisation; with --rule or
@@ -170,7 +176,7 @@ def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[
 
     from auditor.rules.explain import trace_rules
 
-    values, numbers = _fields(title, description, tags, pairs)
+    values, numbers = _fields(title, description, tags, (*(f"labels={x}" for x in labels), *pairs))
     matcher = Matcher(load_rules(_rule_paths(ctx, rule_paths)))
     near, said = _images(ctx, matcher, images, values)
     found = explain(matcher, values, numbers, near)
@@ -184,6 +190,9 @@ def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[
     for line in said:
         click.echo(line)
     for fname, forms in normalised(values).items():
+        if fname == "labels":
+            click.echo(f"labels (the venue's own marks): {', '.join(v for v in values['labels'])}")
+            continue
         for folded, compacted in forms:
             click.echo(f"{fname}: folded {folded!r}, compared as {compacted!r}")
     if not found:

@@ -43,6 +43,7 @@ class DemoListing:
     design: str = ""  # the first image's design (default: the listing's own); a re-listing shows another's
     variant: str = ""  # how the re-lister uploaded it (demo.posters.VARIANTS)
     expected_rules: frozenset[str] = frozenset()
+    labels: tuple[str, ...] = ()  # what the venue itself marks it with (an R-18 badge, an AI生成 mark)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -91,6 +92,9 @@ LABEL = frozenset({"ai_poster.label"})
 PROVENANCE = "images.ai_provenance_print"  # fires when a printed listing's image carries generator settings (sd_metadata)
 _PRINTED = ("ポスター", "poster", "a3", "a4", "b2", "光沢紙", "glossy", "プリント", "print", "印刷", "タペストリー", "tapestry")
 PRINT = frozenset({"ai_poster.label", "ai_poster.sold_as_print"})
+VENUE = "ai_poster.venue_adult_print"  # fires where the venue marks a printed listing adult and AI-made
+# The venue's own marks by title template: the seller ticked "R-18" and "AI生成" (or only "R-18")
+_MARKS = {"AIイラスト セクシー美人画 ポスター A3 #{n}": ("adult", "ai_generated"), "セクシー 写真集 {n}": ("adult",)}
 
 # Flagged templates: (title, description, tags, category, expected rules). {n} is a number.
 _FLAGGED = [
@@ -181,11 +185,14 @@ def _make(rng: random.Random, i: int, kind: str, k: int, heavy: list[DemoSeller]
     prefix = "x" if section == "auction" else "m"
     if sd and any(w in f"{title} {desc} {' '.join(tags)} {cat}".casefold() for w in _PRINTED):
         rules = rules | {PROVENANCE}
+    labels = _MARKS.get(title, ()) if kind == "flagged" else ()
+    if {"adult", "ai_generated"} <= set(labels):
+        rules = rules | {VENUE}
     return DemoListing(
         section=section, item_id=f"{prefix}{first_id + i}", title=title.format(n=n),
         description=desc, price=price, buy_now=price * 2 if section == "auction" and i % 4 == 0 else None,
         bids=bids, seller=seller, category=cat, tags=tuple(tags), images=1 + i % 3, end_time=end,
-        status=status, sd_metadata=sd, expected_rules=rules,
+        status=status, sd_metadata=sd, expected_rules=rules, labels=labels,
     )
 
 

@@ -312,15 +312,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+MARK_TEXT = {"adult": "R-18", "ai_generated": "AI生成", "shop": "ショップ", "auction": "オークション"}
+
+
 def _auction_item(x: DemoListing) -> str:
     status_label = {"active": "出品中", "ended": "終了", "sold": "落札済み"}[x.status]
     images = "".join(f'<img src="{escape(u)}" alt="">' for u in x.photos)
     tags = "".join(f"<li>{escape(t)}</li>" for t in x.tags)
+    marks = "".join(f'<li data-label="{escape(m)}">{MARK_TEXT[m]}</li>' for m in x.labels)
     buy_now = (f'<dt>即決</dt><dd class="Price__buynow" data-price="{x.buy_now}">{_yen(x.buy_now)}（税込）</dd>'
                if x.buy_now else "")
     body = (
         f'<main class="ProductDetail" data-item-id="{escape(x.item_id)}">'
-        f'<h1 class="ProductTitle__text">{escape(x.title)}</h1>'
+        f'<h1 class="ProductTitle__text">{escape(x.title)}</h1><ul class="Badges">{marks}</ul>'
         f'<span class="Status" data-status="{x.status}">{status_label}</span>'
         f'<div class="ProductImage">{images}</div>'
         f'<dl class="Price"><dt>現在</dt><dd class="Price__value" data-price="{x.price}">{_yen(x.price)}（税込）</dd>{buy_now}</dl>'
@@ -337,5 +341,5 @@ def _auction_item(x: DemoListing) -> str:
 def _flea_item(x: DemoListing) -> dict:
     return {"id": x.item_id, "name": x.title, "price": x.price, "status": "sold" if x.status != "active" else "on_sale",
             "seller": {"id": x.seller.id, "name": x.seller.name}, "category": x.category, "tags": list(x.tags),
-            "description": x.description, "photos": list(x.photos),
+            "labels": list(x.labels), "description": x.description, "photos": list(x.photos),
             "updated": x.end_time.isoformat()}

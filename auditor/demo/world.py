@@ -185,7 +185,7 @@ class DemoWorld:
             label = EVASIONS[n % len(EVASIONS)]
             items[i] = replace(x, title=f"{label}オリジナル アートポスター A3 光沢紙 No.{rng.randrange(1, 999)}",
                                description=EVASIVE_DESCRIPTION, tags=(), category="ポスター", sd_metadata=False,
-                               expected_rules=frozenset())
+                               labels=(), expected_rules=frozenset())  # and unticks the venue's R-18 and AI marks
             events[x.key] = "evaded"
         removed = set()
         for i in up:

@@ -22,6 +22,7 @@ from auditor.models import DAILY_KINDS, DOWN, NEEDS_DECISION, STATES
 from auditor.report.site_health import site_health
 from auditor.rules.model import SEVERITIES
 from auditor.store import Store
+from auditor.values import stored_labels
 
 SEVERITY_ORDER = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # critical first
 TREND_DAYS = 30
@@ -75,6 +76,7 @@ class FlaggedListing:
     source: str = "item"  # item | card | removed | unread
     description: str = ""  # as matched
     tags: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # what the venue itself marks the listing with (adult, ai_generated, shop, auction)
     decision: dict | None = None  # the latest decision on the listing when the report was written
     needs_decision: bool = False
     evidence: list[EvidenceLink] = field(default_factory=list)  # the latest capture's files
@@ -246,6 +248,7 @@ def _listing(store: Store, state: dict, listing: dict, versions: dict[int, dict]
         listing["seller_url"], listing["first_seen"], listing["last_seen"], severity, rules, state["state"],
         state["reason"], state["target"], state["run_id"], listing["end_time"], json.loads(state["added"] or "[]"),
         now_title if now_title is not None and now_title != title else None, state["source"] or "item")
+    x.labels = stored_labels(listing.get("labels"))
     if matched:
         x.description, x.tags = matched["description"] or "", tuple(json.loads(matched["tags"] or "[]"))
     x.title_segments = highlight(title, [(m["start"], m["end"]) for r in rules for m in r["matches"] if m["field"] == "title"])
@@ -314,7 +317,7 @@ def _hit_rows(day: date, listings: list[FlaggedListing]) -> list[dict]:
             rows.append({
                 "day": day.isoformat(), "state": x.state, "reason": x.reason, "rule_id": rule["id"],
                 "rule_title": rule["title"], "severity": rule["severity"], "site": x.site, "item_id": x.item_id,
-                "url": x.url, "title": x.title, "current_title": x.current_title,
+                "url": x.url, "title": x.title, "current_title": x.current_title, "labels": list(x.labels),
                 "price": None if x.price is None else str(x.price),
                 "currency": x.currency, "buy_now_price": None if x.buy_now_price is None else str(x.buy_now_price),
                 "bids": x.bids, "status": x.status, "end_time": x.end_time, "seller_id": x.seller_id,

@@ -34,7 +34,7 @@ from auditor.report.compile import Report
 from auditor.rules.normalize import compact
 
 CSV_COLUMNS = ["day", "state", "reason", "severity", "rule_id", "rule_title", "escalated_by", "site", "item_id",
-               "title", "current_title", "matched", "matched_fields", "price", "currency", "buy_now_price", "bids",
+               "title", "current_title", "labels", "matched", "matched_fields", "price", "currency", "buy_now_price", "bids",
                "status", "end_time", "needs_decision", "decision", "decided_by", "decided_at", "ticket",
                "seller_id", "seller_name", "seller_url", "target", "run_id", "read_from",
                "first_seen", "last_seen", "url", "thumbnail", "screenshot", "screenshot_sha256", "html", "html_sha256",

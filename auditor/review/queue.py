@@ -14,6 +14,7 @@ from auditor.models import SEVERITY_RANK
 from auditor.review.users import User
 from auditor.rules.normalize import compact
 from auditor.store import Store
+from auditor.values import stored_labels
 
 CLAIM_FOR = timedelta(minutes=15)  # the default; serve.claim_minutes sets it
 FAR = "9999"
@@ -38,6 +39,7 @@ class Case:
     decided_at: str | None
     needs_decision: bool
     claimed_by: str | None = None
+    labels: tuple[str, ...] = ()  # the venue's own marks (adult, ai_generated, shop, auction)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -69,7 +71,7 @@ def _case(r: dict) -> Case:
     needs = verdict in (None, "reopen") or (verdict != "escalate" and judged_before(r))
     return Case(r["site"], r["item_id"], r["title"] or "", r["state"], severity, rules, r["price"], r["currency"],
                 r["status"] or "active", r["seller_id"], r["seller_name"], r["end_time"], verdict, r["decided_by"],
-                r["decided_at"], needs)
+                r["decided_at"], needs, labels=stored_labels(r.get("labels")))
 
 
 def _words(store: Store, text: str) -> list[str]:

@@ -35,6 +35,7 @@ from auditor.review import queue as q
 from auditor.review.casefile import case_file
 from auditor.review.users import LoginError, User, login, open_session, session_user, token_hash
 from auditor.store import Store
+from auditor.values import stored_labels
 
 COOKIE = "auditor_session"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -59,7 +60,7 @@ class Console:
                                autoescape=select_autoescape(default=True, default_for_string=True),
                                trim_blocks=True, lstrip_blocks=True)
         zone = config.schedule.zone
-        self.env.filters.update(ts=lambda iso: local_time(iso, zone), money=money, safe_url=safe_url)
+        self.env.filters.update(ts=lambda iso: local_time(iso, zone), money=money, safe_url=safe_url, labels=stored_labels)
         self.static = {name: resources.files("auditor.serve").joinpath(f"static/{name}").read_bytes() for name in STATIC}
 
     @property

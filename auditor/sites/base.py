@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup, Tag
 
 from auditor.crawl.blocked import block_reason
 from auditor.errors import Blocked, CrawlError, ParseError, Removed
-from auditor.models import Listing, PageKind, SearchPage
+from auditor.models import LABELS, Listing, PageKind, SearchPage
 
 
 MAX_PROOF = 2_000_000  # characters of a removed page kept as its proof
@@ -102,6 +102,12 @@ def visible_text(html: str) -> str:
 
 def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
+
+
+def known_labels(marks) -> tuple[str, ...]:
+    """The venue's marks that are labels auditor knows (LABELS), in LABELS' order; anything else is dropped."""
+    have = set(m for m in marks if isinstance(m, str))
+    return tuple(x for x in LABELS if x in have)
 
 
 def text_of(node: Tag | None) -> str:

@@ -131,7 +131,7 @@ class ReviewTables:
         text = "".join(" and instr(l.search_text, ?) > 0" for _ in words)
         return list(self.db.query(f"""
             select p.site, p.item_id, p.state, p.rules, p.review_since, p.review_run, l.title, l.price, l.currency,
-                   l.seller_id, l.seller_name, l.end_time, l.status, d.verdict, d.decided_at, d.judged_run, d.user_name as decided_by
+                   l.seller_id, l.seller_name, l.end_time, l.status, l.labels, d.verdict, d.decided_at, d.judged_run, d.user_name as decided_by
             from picture p join listings l on l.site = p.site and l.item_id = p.item_id
             left join (select d.* from decisions d join (select max(id) as id from decisions group by site, item_id) m
                        on m.id = d.id) d on d.site = p.site and d.item_id = p.item_id
@@ -187,7 +187,7 @@ class ReviewTables:
         total = self.db.execute(f"select count(*) {base}", args).fetchone()[0]
         rows = list(self.db.query(f"""
             select p.site, p.item_id, p.state, p.rules, p.review_since, p.review_run, l.title, l.price, l.currency, l.seller_id,
-                   l.seller_name, l.end_time, l.status, d.verdict, d.decided_at, d.judged_run, d.user_name as decided_by {base}
+                   l.seller_name, l.end_time, l.status, l.labels, d.verdict, d.decided_at, d.judged_run, d.user_name as decided_by {base}
             order by p.state != 'evaded', ({RANK}) desc, l.status != 'active', coalesce(l.end_time, '9999'), p.site,
                      p.item_id limit ? offset ?""", args + [limit, offset]))
         return total, rows
