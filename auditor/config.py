@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, PrivateAttr, field_validator, model_validator
 
 from auditor.databases import is_postgres_url, redacted
 from auditor.errors import ConfigError, Location, Problem
@@ -287,6 +287,11 @@ class Config(_Model):
     workers: WorkerSettings = WorkerSettings()
     notify: list[NotifySettings] = []
     targets: list[Target] = []
+    _notices: list[str] = PrivateAttr(default_factory=list)  # what load_config found worth a warning, located
+
+    @property
+    def notices(self) -> list[str]:
+        return list(self._notices)
 
     @field_validator("database", mode="before")
     @classmethod
@@ -359,8 +364,11 @@ class Config(_Model):
                                        "images": self.images.model_copy(update={"dir": None})})
 
 
-def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | None = None) -> Config:
-    """Read and validate config.yaml; every problem is reported with file:line:column."""
+def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | None = None,
+                check_target=None) -> Config:
+    """Read and validate config.yaml; every problem is reported with file:line:column. `check_target(target)`
+    gives what the target's venue says of it, as (level, message): an "error" refuses the file, a "warning" is
+    kept, located, in the config's `notices`."""
     path = Path(path)
     located = load_located(path, ConfigError)
     data = located.data if located.data is not None else {}
@@ -379,7 +387,16 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | No
         ]
         if problems:
             raise ConfigError(problems)
-    return config.resolved(path.resolve().parent)
+    notices, problems = [], []
+    for i, t in enumerate(config.targets if check_target else ()):
+        for level, message in check_target(t) if t.enabled else ():
+            where = located.location(("targets", i, "start_urls" if level == "error" else "name"))
+            (problems if level == "error" else notices).append(Problem(where, f"target {t.name}: {message}"))
+    if problems:
+        raise ConfigError(problems)
+    resolved = config.resolved(path.resolve().parent)
+    resolved._notices = [f"{p.location}: warning: {p.message}" for p in notices]  # noqa: SLF001
+    return resolved
 
 
 def _apply_environment(data: dict) -> dict:

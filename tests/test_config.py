@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import load_config
+from auditor.config import Config, load_config
 from auditor.errors import ConfigError
 from auditor.sites import PROFILES
 
@@ -112,3 +112,48 @@ def test_workers_need_postgresql_and_a_browser_endpoint_is_a_ws_address(tmp_path
                            "address of a Playwright browser server"]
     p = write(tmp_path, "database: mysql://x/y\n")
     assert "a database is a SQLite file or a postgresql:// URL" in problems(p)[0]
+
+
+VENUES = """targets:
+  - name: dl
+    site: dlsite
+    start_urls: ["https://www.dlsite.com/maniax/fsr/=/keyword/AI"]
+  - name: dl-adult
+    site: dlsite
+    start_urls: ["https://www.dlsite.com/maniax/fsr/=/keyword/AI"]
+    headers: {Cookie: "locale=ja; adultchecked=1"}
+  - name: box
+    site: fanbox
+    queries: [a-creator]
+"""
+
+
+def test_a_venue_says_at_load_what_its_target_needs_in_a_fresh_process(tmp_path):
+    import subprocess
+    import sys
+
+    p = write(tmp_path, VENUES)
+    auditor = [sys.executable, "-m", "auditor", "--config", str(p)]
+    done = subprocess.run([*auditor, "runs"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if ": warning: " in line]
+    assert warnings == [f"{p}:2:11: warning: target dl: dlsite puts adult works behind an age gate: they are recorded "
+                        "unchecked (age gate); for an adult reviewer's audit set headers: {Cookie: adultchecked=1}"]
+    api = write(tmp_path, VENUES + '  - name: mapi\n    site: mercari\n    start_urls: ["https://api.mercari.jp/v2/entities:search"]\n')
+    refused = subprocess.run([*auditor[:-1], str(api), "runs"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert f"{api}:14:17: target mapi: https://api.mercari.jp/v2/entities:search: api.mercari.jp answers only " \
+           "requests signed by Mercari's own web app" in refused.stderr + refused.stdout
+
+
+def test_a_venues_own_headers_go_with_every_request_beneath_the_targets():
+    from auditor.crawl.routes import Routes
+    from auditor.sites import default_headers
+
+    config = Config.model_validate(
+        {"targets": [{"name": "box", "site": "fanbox", "queries": ["x"], "base_url": "https://api.fanbox.cc"},
+                     {"name": "box2", "site": "fanbox", "base_url": "https://api2.fanbox.cc",
+                      "headers": {"Origin": "https://elsewhere.example"}}]})
+    routes = Routes.of(config.targets, headers=default_headers)
+    assert dict(routes.for_target("box").headers) == {"Origin": "https://www.fanbox.cc"}
+    assert dict(routes.for_target("box2").headers) == {"Origin": "https://elsewhere.example"}  # the target's own win

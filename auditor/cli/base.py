@@ -35,13 +35,17 @@ class _Group(click.Group):
 
 def _config(ctx: click.Context, *, required: bool = True) -> Config:
     from auditor.logs import log_to_file, set_zone
-    from auditor.sites import PROFILES
+    from auditor.sites import PROFILES, target_notes
 
     path: Path = ctx.obj["config_path"]
     if not path.exists() and not required and ctx.obj["config_default"]:
         config = Config().resolved(Path.cwd())
     else:
-        config = load_config(path, known_sites=set(PROFILES))
+        config = load_config(path, known_sites=set(PROFILES), check_target=target_notes)
+        if not ctx.obj.get("notices_shown"):
+            for notice in config.notices:
+                click.echo(notice, err=True)
+            ctx.obj["notices_shown"] = True
     set_zone(config.schedule.zone)
     if config.log_file:
         log_to_file(config.log_file)

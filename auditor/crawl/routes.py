@@ -70,13 +70,15 @@ class Routes:
     by_origin: dict[str, Access] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, targets, resolve=lambda url: url, sessions_dir: Path | None = None) -> "Routes":
-        """From config targets; `resolve` turns a start URL into the address requested (a demo: alias)."""
+    def of(cls, targets, resolve=lambda url: url, sessions_dir: Path | None = None,
+           headers=lambda t: getattr(t, "headers", None) or {}) -> "Routes":
+        """From config targets; `resolve` turns a start URL into the address requested (a demo: alias);
+        `headers(target)` what goes with its every request (its venue's needs beneath its own)."""
         by_target = {}
         for t in targets:
             session = session_path(sessions_dir, t.name) if sessions_dir else None
             access = Access(getattr(t, "proxy", None), str(session) if session and session.is_file() else None,
-                            tuple(sorted((getattr(t, "headers", None) or {}).items())), getattr(t, "locale", None))
+                            tuple(sorted(headers(t).items())), getattr(t, "locale", None))
             if access != Access():
                 by_target[t.name] = access
         by_origin = {origin(resolve(u)): by_target[t.name] for t in targets if t.name in by_target

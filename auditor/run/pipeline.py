@@ -37,6 +37,7 @@ from auditor.run.runlock import run_lock
 from auditor.run.settle import settle_run
 from auditor.run.stopping import Stopper, signals_stop_the_run
 from auditor.run.tools import open_tools
+from auditor.sites import default_headers
 from auditor.store import Store
 from auditor.store.core import listing_from_row
 from auditor.values import clean_amount
@@ -172,7 +173,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
         summary.target_pages = tally.ok  # one count of the pages read per target, live
 
         addresses = address_policy(config, aliases)
-        routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir)
+        routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir, default_headers)
 
         by_workers = config.workers.enabled and opts.fetcher is None
 

@@ -35,3 +35,19 @@ def get_profile(name: str) -> SiteProfile:
 
 
 __all__ = ["PROFILES", "SiteProfile", "get_profile"]
+
+
+def target_notes(target) -> list[tuple[str, str]]:
+    """What a config target's venue says of it before it runs (SiteProfile.target_notes); nothing for an unknown
+    profile (that is its own error) or a demo: target."""
+    profile = PROFILES.get(target.site)
+    urls = [u for u in target.start_urls if not u.startswith("demo:")]
+    if profile is None or (target.start_urls and not urls):
+        return []
+    return profile.target_notes(urls, dict(target.headers))
+
+
+def default_headers(target) -> dict[str, str]:
+    """The headers the target's venue needs on every request (its profile's), beneath the target's own."""
+    profile = PROFILES.get(target.site)
+    return {**(profile.headers if profile else {}), **dict(target.headers)}

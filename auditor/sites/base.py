@@ -31,6 +31,17 @@ class SiteProfile(ABC):
     page_kinds: tuple[str, ...] = ("search", "item")  # what it reads, for `auditor sites`
     labels: tuple[str, ...] = ()  # the venue's own marks it reads (auditor.models.LABELS)
     has_category: bool = False  # search_url takes a category
+    headers: dict[str, str] = {}  # what the venue needs on every request (FANBOX's Origin); a target's own win
+    age_cookie: str | None = None  # the documented age confirmation ("adult=t"), set by a target's headers
+
+    def target_notes(self, start_urls: list[str], headers: dict[str, str]) -> list[tuple[str, str]]:
+        """What a target of this venue must know before it runs, as (level, message): level "error" (it cannot
+        be fetched as configured) or "warning" (some pages will be recorded unchecked). Checked at config load."""
+        cookie = next((v for k, v in headers.items() if k.lower() == "cookie"), "")
+        if self.age_cookie and self.age_cookie not in cookie.replace(" ", ""):
+            return [("warning", f"{self.name} puts adult works behind an age gate: they are recorded unchecked "
+                                f"(age gate); for an adult reviewer's audit set headers: {{Cookie: {self.age_cookie}}}")]
+        return []
 
     @abstractmethod
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str: ...

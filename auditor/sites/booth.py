@@ -40,6 +40,7 @@ class Booth(SiteProfile):
     page_kinds = ("search (keyword, tag, adult=include)", "item", "shop (same cards; no saved page)", "removed",
                   "age gate (headers: {Cookie: adult=t})")
     labels = ("adult", "shop")
+    age_cookie = AGE_COOKIE
 
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
         url = f"{base_url.rstrip('/')}/ja/items?adult=include&q={quote(query)}"

@@ -47,6 +47,7 @@ class Dlsite(SiteProfile):
     base_url = "https://www.dlsite.com"
     page_kinds = ("search", "work", "age gate (headers: {Cookie: adultchecked=1})", "removed")
     labels = ("adult", "ai_generated")
+    age_cookie = AGE_COOKIE
 
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
         section = category or "maniax"

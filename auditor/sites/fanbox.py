@@ -53,6 +53,7 @@ class Fanbox(SiteProfile):
     base_url = "https://api.fanbox.cc"
     page_kinds = ("creator posts (API JSON, old and new format)", "removed (the API's error)", "blocked")
     labels = ("adult",)
+    headers = {"Origin": ORIGIN}  # FANBOX answers its API only to its own site; no account is needed
 
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
         return f"{base_url.rstrip('/')}/post.listCreator?creatorId={quote(query)}&limit=10"  # a query is a creator id

@@ -34,6 +34,7 @@ class Fanza(SiteProfile):
     base_url = "https://www.dmm.co.jp"
     page_kinds = ("同人 product", "age gate (headers: {Cookie: age_check_done=1})", "removed")
     labels = ("adult", "ai_generated")
+    age_cookie = AGE_COOKIE
 
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
         return f"{base_url.rstrip('/')}/dc/doujin/-/search/=/searchstr={quote(query)}/" + (f"page={page}/" if page > 1 else "")

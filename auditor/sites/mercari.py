@@ -46,6 +46,14 @@ class Mercari(SiteProfile):
                   "API JSON (entities:search, items/get)", "removed", "unrendered", "blocked")
     labels = ("shop", "auction")
 
+    def target_notes(self, start_urls: list[str], headers: dict[str, str]) -> list[tuple[str, str]]:
+        api = [u for u in start_urls if urlsplit(u).hostname == "api.mercari.jp"]
+        if api:
+            return [("error", f"{api[0]}: api.mercari.jp answers only requests signed by Mercari's own web app (a DPoP "
+                              "token made in the page), so auditor cannot fetch it; give jp.mercari.com search or item "
+                              "URLs (read through the browser), or `auditor parse` a saved API answer")]
+        return []
+
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
         url = f"{base_url.rstrip('/')}/search?keyword={quote(query)}"
         return url + (f"&page_token=v1%3A{page - 1}" if page > 1 else "")

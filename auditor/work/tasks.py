@@ -31,6 +31,7 @@ from auditor.rules.loader import write_rule_files
 from auditor.run.ingest import Progress, Tally, crawl_into_store
 from auditor.run.plan import address_policy, build_jobs, policy_from, resolve
 from auditor.run.tools import CrawlTools, open_tools
+from auditor.sites import default_headers
 from auditor.store import Store
 from auditor.work.queue import DISCOVER, ITEMS, QUEUE, ensure_schema, make_app
 
@@ -84,7 +85,7 @@ class Worker:
         with tempfile.TemporaryDirectory() as tmp:  # the rules the run was started with, not today's folder
             matcher = Matcher(load_rules(write_rule_files(Path(tmp), files or {}) or config.rules_dir))
         addresses = address_policy(config, aliases)
-        routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir)
+        routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir, default_headers)
         summary = RunSummary(run_id=row["id"], status="running", started_at=utc_now(), targets=[t.name for t in targets])
         stack = AsyncExitStack()
         tools = await stack.enter_async_context(open_tools(config, store, summary, targets, matcher, utc_now, addresses,
