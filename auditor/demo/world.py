@@ -30,6 +30,8 @@ from auditor.run.states import Known, Read, next_state, remember
 
 FAILING_DAY = 3  # the flea-market section answers 500 on every page that day
 FAILING_PREFIXES = ("/flea/", "/api/flea/")
+SKELETON_DAY = 2  # the auction search's second page comes as a skeleton that only the browser draws
+SKELETON_PAGE = "/auction/search?p=2&q="
 LABELS = ("【AI美女】", "ＡＩ美女", "A I 美 女", "AI美少女")
 PRINT_RULES = frozenset({"ai_poster.label", "ai_poster.sold_as_print"})
 EVASIONS = ("【生成美人】", "【エーアイ美女】")  # labels no starter rule knows (yet): "AI" spelled in katakana
@@ -72,6 +74,8 @@ class DemoWorld:
 
     def faults(self, n: int) -> dict[str, str]:
         faults = {p: "500" for p in FAILING_PREFIXES} if n == FAILING_DAY else {}
+        if n == SKELETON_DAY:
+            faults[SKELETON_PAGE] = "skeleton-js"
         for key, kind in self.refusals(n).items():
             faults[f"/auction/item/{key[1]}"] = kind
         return faults
