@@ -112,8 +112,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "index.no_run_since": "No scheduled run since {when}: {why}",
         "report.networks_help": ("Accounts whose listings show the same picture (the same file or hash, or a picture "
                                  "matched to a confirmed one of another listing: re-encoded, resized, stickered, "
-                                 "mirrored), across accounts and sites. Most flagged listings first."),
+                                 "mirrored), or whose shop or listing links the other's account page, across accounts and "
+                                 "sites. Most flagged listings first."),
         "report.col.sellers": "Sellers",
+        "report.net.pictures": "shared pictures",
+        "report.net.shop links": "shop links",
         "report.col.net_flagged": "Flagged listings",
         "report.col.total": "Their total price",
         "report.col.net_listings": "Listings sharing a picture",
@@ -342,8 +345,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "index.no_run_since": "{when} 以降、定時実行がありません：{why}",
         "report.networks_help": ("同じ画像（同じファイル・同じハッシュ、または別の出品で確認済みの画像に一致したもの："
                                  "再圧縮・縮小・ステッカー・左右反転を含む）を使う出品者のつながり。アカウントやサイトを"
-                                 "またぎます。検出件数の多い順。"),
+                                 "またぎます。ショップや出品が別アカウントのページへのリンクを載せている場合も含みます。検出件数の多い順。"),
         "report.col.sellers": "出品者",
+        "report.net.pictures": "同じ画像",
+        "report.net.shop links": "ショップのリンク",
         "report.col.net_flagged": "検出された出品",
         "report.col.total": "その合計価格",
         "report.col.net_listings": "画像を共有する出品",

@@ -55,6 +55,7 @@ class Listing:
     list_price: Decimal | None = None  # the price before a sale, where the venue shows both
     condition: str | None = None  # the item's condition as the venue words it (新品、未使用, ...)
     published_at: datetime | None = None  # when the venue says it was listed or published
+    seller_links: tuple[str, ...] = ()  # the seller's accounts elsewhere as the venue shows them (a shop's own links)
 
     def numeric_fields(self) -> dict[str, Decimal | int | None]:
         return {"price": self.price, "buy_now_price": self.buy_now_price, "bids": self.bids}

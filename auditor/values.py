@@ -26,7 +26,7 @@ MAX_BIDS = 2 ** 63 - 1
 STATUSES = ("active", "ended", "sold")
 _LIMITS = {"item_id": 200, "title": 1_000, "description": 20_000, "seller_id": 200, "seller_name": 300,
            "category": 300, "currency": 10, "url": 2_000, "seller_url": 2_000, "site": 100}
-_LIST_LIMITS = {"tags": (50, 100), "image_urls": (50, 2_000), "image_meta": (10, 5_000)}
+_LIST_LIMITS = {"tags": (50, 100), "image_urls": (50, 2_000), "image_meta": (10, 5_000), "seller_links": (20, 2_000)}
 # C0 and C1 controls but tab and newline; lone surrogates; non-characters.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -135,6 +135,7 @@ def clean_listing(listing: Listing, page_url: str) -> Listing:
         tags=_clean_list(listing.tags, *_LIST_LIMITS["tags"]),
         image_urls=_clean_list(listing.image_urls, *_LIST_LIMITS["image_urls"], urls=True),
         image_meta=_clean_list(listing.image_meta, *_LIST_LIMITS["image_meta"]),
+        seller_links=_clean_list(listing.seller_links, *_LIST_LIMITS["seller_links"], urls=True),
         labels=tuple(x for x in LABELS if isinstance(listing.labels, (list, tuple)) and x in listing.labels),
         list_price=clean_amount(listing.list_price), condition=clean_text(listing.condition, 100),
         published_at=clean_time(listing.published_at),

@@ -4,7 +4,6 @@ an address auditor must not reach. Each gives a located error or a safe value, f
 from __future__ import annotations
 
 import ipaddress
-import time
 import tracemalloc
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -32,17 +31,16 @@ RULE = """rules:
 """
 
 
-def located_within(load, path: Path, seconds: float = 5.0, mb: float = 300.0) -> str:
-    """Load a hostile file: it must fail with a located error, quickly, without taking much memory."""
+def located_within(load, path: Path, mb: float = 300.0) -> str:
+    """Load a hostile file: it must fail with a located error without taking much memory (an expansion that
+    was not stopped takes gigabytes, or never ends: the suite's timeout). No wall-clock bound: CI is loaded."""
     tracemalloc.start()
-    began = time.perf_counter()
     try:
         with pytest.raises((RuleError, ConfigError)) as err:
             load(path)
         peak = tracemalloc.get_traced_memory()[1] / 1e6
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - began < seconds
     assert peak < mb, f"{peak:.0f} MB"
     message = str(err.value)
     assert message.startswith(str(path)), message

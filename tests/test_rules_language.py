@@ -3,7 +3,6 @@ YAML anchors, and the starter pack against a benign corpus."""
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -77,6 +76,7 @@ def test_regexes_see_katakana_and_case_as_written(tmp_path):
     assert [(h.rule_id, [x.text for x in h.matches]) for h in hits] == [("t.lookalike", ["ｱｲﾄﾞﾙ似", "CELEBRITY LOOKALIKE"])]
 
 
+@pytest.mark.timeout(60)  # a backtracking engine takes ~2^100000 steps here: it would never end, whatever the load
 def test_catastrophic_backtracking_pattern_runs_in_linear_time(tmp_path):
     m = rules_from(tmp_path, """rules:
   - id: t.redos
@@ -86,10 +86,7 @@ def test_catastrophic_backtracking_pattern_runs_in_linear_time(tmp_path):
       rx: {regex: ['(a+)+$']}
 """)
     text = "a" * 100_000 + "!"
-    started = time.perf_counter()
     hits = m.match_fields({"description": [text]})
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"took {elapsed:.2f} s"
     assert hits == []  # the text does not end in a's
 
 

@@ -21,6 +21,7 @@ from auditor.images.taker import ImageTaker
 from auditor.models import ListingFound, PageFailure, PageKind, RunSummary, TargetNote
 from auditor.rules import Matcher
 from auditor.rules.normalize import compact
+from auditor.sites import linked_sellers
 from auditor.store import Store
 
 log = logging.getLogger("auditor.run.pipeline")
@@ -77,7 +78,7 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                 try:
                     hits, shadow = matcher.split(matcher.match_listing(x))
                     recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
-                                                    search_text=search_text(x), once=once)
+                                                    search_text=search_text(x), once=once, linked=linked_sellers(x))
                     if recorded is None:  # stored by an earlier delivery of the same job
                         continue
                     store.record_shadow_hits(s.run_id, x.site, x.item_id, shadow, clock())

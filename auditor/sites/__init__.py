@@ -6,6 +6,8 @@ May import crawl/ (decoding a page) and the shared vocabulary; never the store, 
 
 from __future__ import annotations
 
+import re
+
 from auditor.errors import AuditorError
 from auditor.sites.base import SiteProfile
 from auditor.sites.demo_auction import DemoAuction
@@ -35,6 +37,28 @@ def get_profile(name: str) -> SiteProfile:
 
 
 __all__ = ["PROFILES", "SiteProfile", "get_profile"]
+
+
+_URL = re.compile(r"https?://[^\s\"'<>()（）「」、。]+")
+MAX_SELLER_LINKS = 40  # URLs looked at in one listing
+
+
+def linked_sellers(listing) -> set[tuple[str, str, str]]:
+    """The seller's accounts on other venues (or other accounts on this one) that a listing links: its shop's own
+    links and the seller pages named in its description, as (site, seller id, URL). Only URLs of a known venue's
+    seller pages count, each read by that venue's profile."""
+    if not listing.seller_id:
+        return set()
+    urls = [*listing.seller_links, *_URL.findall(listing.description or "")][:MAX_SELLER_LINKS]
+    found = set()
+    for url in urls:
+        for profile in PROFILES.values():
+            seller = profile.seller_in_url(url)
+            if seller:
+                if (profile.name, seller) != (listing.site, listing.seller_id):
+                    found.add((profile.name, seller, url))
+                break
+    return found
 
 
 def target_notes(target) -> list[tuple[str, str]]:

@@ -34,6 +34,16 @@ class SiteProfile(ABC):
     headers: dict[str, str] = {}  # what the venue needs on every request (FANBOX's Origin); a target's own win
     age_cookie: str | None = None  # the documented age confirmation ("adult=t"), set by a target's headers
 
+    seller_page: str | None = None  # a regex whose group "id" is the seller id in a URL of the venue's seller pages
+    seller_prefix: str = ""  # what the profile puts before that id in seller_id ("shop:" for Mercari Shops)
+
+    def seller_in_url(self, url: str) -> str | None:
+        """The seller id (as this profile stores it) of a URL of one of this venue's seller pages, else None."""
+        if not self.seller_page:
+            return None
+        m = _seller_pattern(self.seller_page).search(url)
+        return self.seller_prefix + m.group("id") if m else None
+
     def target_notes(self, start_urls: list[str], headers: dict[str, str]) -> list[tuple[str, str]]:
         """What a target of this venue must know before it runs, as (level, message): level "error" (it cannot
         be fetched as configured) or "warning" (some pages will be recorded unchecked). Checked at config load."""
@@ -113,6 +123,11 @@ def visible_text(html: str) -> str:
 
 def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
+
+
+@lru_cache(maxsize=64)
+def _seller_pattern(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
 
 
 def known_labels(marks) -> tuple[str, ...]:

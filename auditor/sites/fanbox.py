@@ -49,6 +49,7 @@ def _posts(body) -> tuple[list, str | None]:
 
 class Fanbox(SiteProfile):
     name = "fanbox"
+    seller_page = r"^https?://www\.pixiv\.net/fanbox/creator/(?P<id>\d+)"
     title = "pixiv FANBOX (creator posts, API JSON)"
     base_url = "https://api.fanbox.cc"
     page_kinds = ("creator posts (API JSON, old and new format)", "removed (the API's error)", "blocked")

@@ -26,6 +26,7 @@ from auditor.sites.extract import flight_text, ld_first, meta, parse_money, to_d
 from auditor.sites.tree import tree
 
 _ITEM = re.compile(r"/(?:items?|shops/product)/([A-Za-z0-9-]{8,})")
+_SELLER_PAGE = re.compile(r"^https?://jp\.mercari\.com/(?:[a-z]{2}(?:-[A-Z]{2})?/)?(user/profile|shops/profile)/([A-Za-z0-9]+)")
 _SELLER = re.compile(r'"sellerId":"([^"]+)","sellerName":"([^"]*)"')
 _JP_ID = re.compile(r"/photos/(m\d{8,})_")
 _REMOVED = ("該当する商品は削除されています", "この商品は削除されました", "お探しの商品は見つかりませんでした")
@@ -45,6 +46,10 @@ class Mercari(SiteProfile):
                   "Mercari Shops shop", "Mercari Shops product (JSON-LD; no saved page)",
                   "API JSON (entities:search, items/get)", "removed", "unrendered", "blocked")
     labels = ("shop", "auction")
+
+    def seller_in_url(self, url: str) -> str | None:
+        m = _SELLER_PAGE.search(url)
+        return (("shop:" if m.group(1) == "shops/profile" else "") + m.group(2)) if m else None
 
     def target_notes(self, start_urls: list[str], headers: dict[str, str]) -> list[tuple[str, str]]:
         api = [u for u in start_urls if urlsplit(u).hostname == "api.mercari.jp"]
@@ -154,6 +159,8 @@ class Mercari(SiteProfile):
         canonical = doc.select_one("link[rel=canonical][href]")
         home = canonical["href"] if canonical is not None else url
         shop_id = (re.search(r"/shops/profile/([A-Za-z0-9]+)", home) or re.search(r"/shops/profile/([A-Za-z0-9]+)", url))
+        about = store.get("description") or (doc.select_one("meta[name=description]") or {}).get("content") or ""
+        links = tuple(re.findall(r"https?://[^\s\"'<>]+", about if isinstance(about, str) else ""))[:20]
         listings: dict[str, Listing] = {}
         for tile in doc.select("a[data-testid=item-tile][href]"):
             m = _ITEM.search(urlsplit(tile["href"]).path)
@@ -168,6 +175,7 @@ class Mercari(SiteProfile):
                 price=price[0], currency=price[1], seller_id=f"shop:{shop_id.group(1)}" if shop_id else None,
                 seller_name=store.get("name"), seller_url=home if home.startswith("http") else None,
                 image_urls=(image["src"],) if image is not None and image.get("src") else (), labels=("shop",),
+                seller_links=links,  # the accounts the shop itself names (its owner's Mercari account)
             )
         found = tuple(listings.values())
         return SearchPage(tuple(x.url for x in found), next_link(doc, url, self.base_url, *_NEXT), found)

@@ -298,12 +298,14 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
 
     # --- pages -----------------------------------------------------------------------------------
     def record_listing(self, run_id: int, target: str, listing: Listing, hits: Iterable[Hit], seen_at: datetime,
-                       source: str = "item", search_text: str | None = None, once: bool = False) -> Recorded | None:
+                       source: str = "item", search_text: str | None = None, once: bool = False,
+                       linked: Iterable[tuple[str, str, str]] = ()) -> Recorded | None:
         """Store one listing, its observation, its text version, its seller and its hits, in one transaction.
 
         A listing read only from its search card (source "card") updates what the card shows and keeps
         the rest of what its item page said before. With `once`, a listing this run already observed is left
-        as it is and None returned (a queue's job delivered twice stores each listing once)."""
+        as it is and None returned (a queue's job delivered twice stores each listing once). `linked` are the
+        seller's accounts on other venues the listing links, as (site, seller id, the link's URL)."""
         key = (listing.site, listing.item_id)
         now = iso(seen_at)
         row = {
@@ -358,6 +360,11 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
                     "insert into sellers (site, seller_id, name, first_seen, last_seen) values (?, ?, ?, ?, ?)"
                     " on conflict (site, seller_id) do update set name = excluded.name, last_seen = excluded.last_seen",
                     [listing.site, listing.seller_id, listing.seller_name, now, now])
+                for other_site, other_id, link in linked:
+                    self.db.execute(sql.insert_new("seller_links", ["site", "seller_id", "other_site", "other_seller_id",
+                                                                    "item_id", "url", "run_id", "first_seen"]),
+                                    [listing.site, listing.seller_id, other_site, other_id, listing.item_id, link[:2000],
+                                     run_id, now])
             self._insert_hits(run_id, listing.site, listing.item_id, hits, now, version_id)
         return Recorded(before is None, () if before is None else changes, version_id)
 
@@ -397,6 +404,12 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
                 self.db["removed_pages"].insert({
                     "run_id": run_id, "url": failure.url, "at": iso(at), "page": failure.proof,
                     "sha256": hashlib.sha256(failure.proof.encode("utf-8", "surrogatepass")).hexdigest()})
+
+    def seller_links(self) -> list[dict]:
+        """Each seller's account on another venue that one of its listings or its shop links."""
+        return list(self.db.query(
+            "select k.*, s.name as other_name from seller_links k left join sellers s on s.site = k.other_site"
+            " and s.seller_id = k.other_seller_id order by k.site, k.seller_id, k.other_site, k.other_seller_id"))
 
     def removed_pages(self, url: str | None = None) -> list[dict]:
         """The pages that said a listing was gone, as the venue served them (the proof of a removal)."""

@@ -243,6 +243,15 @@ def _migrate_23(db: sqlite_utils.Database) -> None:
     db["bank_entries"].add_column("withdrawn_why", str)
 
 
+def _migrate_24(db: sqlite_utils.Database) -> None:
+    """Sellers linked by what the venues show: a listing or shop that links the seller's account on another
+    venue (a Mercari Shops shop naming its Mercari account, a description pointing at a BOOTH shop)."""
+    db["seller_links"].create({"site": str, "seller_id": str, "other_site": str, "other_seller_id": str,
+                               "item_id": str, "url": str, "run_id": int, "first_seen": str},
+                              pk=("site", "seller_id", "other_site", "other_seller_id"))
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
-              _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23]
+              _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
+              _migrate_24]
