@@ -96,7 +96,7 @@ def test_report_files_are_written_and_scraped_text_cannot_run(store, tmp_path):
     assert {h["seller_id"] for h in data["hits"]} == {"big", "=HYPERLINK(\"http://evil\")"}  # JSON keeps the value
     md = (day_dir / "report.md").read_text()
     assert "<script>" not in md and "**2 flagged listings**: 1 critical, 1 high." in md
-    assert "**2 listings need a decision**: 0 evaded, 2 new, 0 escalated." in md
+    assert "**2 listings need a decision**: 2 for sale (the queue), 0 sold or ended (for the seller)." in md
 
 
 def test_the_venues_labels_stand_beside_the_title_in_every_format(store, tmp_path):

@@ -39,6 +39,16 @@ def _run_with_progress(config: Config, targets=None, *, kind: str = "manual", wa
                                                          resume=resume, hosts=hosts or demo_hosts(config)))
 
 
+def _needs(config: Config) -> str:
+    """Cases needing a decision now, counted as the console's queues count them."""
+    from auditor.run.pipeline import open_store
+
+    with open_store(config) as store:
+        n = store.needs_decision_counts()
+    return (f"{n['for_sale'] + n['sold_ended']}: {n['for_sale']} for sale (the queue), "
+            f"{n['sold_ended']} sold or ended (for the seller)")
+
+
 def _print_summary(s, config: Config) -> None:
     from auditor.logs import visible
 
@@ -48,7 +58,7 @@ def _print_summary(s, config: Config) -> None:
     for k, v in (("targets", ", ".join(s.targets)), ("started", _when(s.started_at, config)), ("time", f"{seconds:.1f} s"),
                  ("pages read", s.pages_ok), ("pages failed", s.pages_failed),
                  ("listings seen", f"{s.listings_seen} ({s.listings_new} new, {s.listings_changed} changed)"),
-                 ("need a decision", sum(states.get(x, 0) for x in ("new", "escalated", "evaded"))),
+                 ("need a decision", _needs(config) if s.kind != "adhoc" else "– (an ad hoc run changes no queue)"),
                  ("flagged now", f"{s.flagged_now} ({states.get('new', 0)} new, {states.get('escalated', 0)} escalated, "
                                  f"{states.get('active', 0)} still active)"),
                  ("evaded", states.get("evaded", 0)), ("gone", states.get("gone", 0)),

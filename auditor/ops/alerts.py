@@ -90,7 +90,11 @@ def _new_critical(store: Store, summary: RunSummary, min_rank: int, run: str) ->
                      f"{x['price'] or '–'} {x['currency'] or ''} — {x['url']}")
     if not lines:
         return []
-    return [Alert("new_critical", f"auditor: {len(lines)} listings need a decision ({run})", _listed(lines))]
+    n = store.needs_decision_counts()
+    total = (f"In all, {n['for_sale'] + n['sold_ended']} cases need a decision: {n['for_sale']} for sale (the "
+             f"queue), {n['sold_ended']} sold or ended (for the seller).")
+    return [Alert("new_critical", f"auditor: {len(lines)} new, escalated or evaded listings need a decision ({run})",
+                  total + "\n" + _listed(lines))]
 
 
 def _seller_rules(store: Store, summary: RunSummary, min_rank: int, run: str) -> list[Alert]:

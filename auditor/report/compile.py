@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from auditor.images.networks import seller_networks
-from auditor.models import DAILY_KINDS, DOWN, NEEDS_DECISION, STATES
+from auditor.models import DAILY_KINDS, DOWN, OPEN_STATES, SOLD_OR_ENDED, STATES, needs_decision
 from auditor.report.site_health import site_health
 from auditor.rules.model import SEVERITIES
 from auditor.store import Store
@@ -96,9 +96,14 @@ class FlaggedListing:
 @dataclass(frozen=True)
 class Covered:
     target: str
-    run: dict
+    run: dict  # the run that stands for the target: the day's last that read it completely, else its last
     complete: bool
     reason: str | None
+    runs: tuple[dict, ...] = ()  # every run of the day that read the target, oldest first (a run report: its own)
+
+    @property
+    def all_runs(self) -> tuple[dict, ...]:
+        return self.runs or (self.run,)
 
 
 @dataclass
@@ -161,7 +166,8 @@ class Report:
     def runs(self) -> list[dict]:
         seen: dict[int, dict] = {}
         for c in self.covered:
-            seen.setdefault(c.run["id"], c.run)
+            for r in c.all_runs:
+                seen.setdefault(r["id"], r)
         return [seen[k] for k in sorted(seen)]
 
     @property
@@ -185,7 +191,18 @@ class Report:
 
     @property
     def needs_decision(self) -> int:
+        """Cases needing a decision, as the console counts them (models.needs_decision): for sale and sold/ended."""
         return sum(1 for x in self.listings if x.needs_decision)
+
+    @property
+    def needs_for_sale(self) -> int:
+        """Of those, the ones in the console's queue (for sale)."""
+        return sum(1 for x in self.listings if x.needs_decision and x.status not in SOLD_OR_ENDED)
+
+    @property
+    def needs_sold(self) -> int:
+        """Of those, the ones sold or ended: the queue "sold / ended: for the seller"."""
+        return sum(1 for x in self.listings if x.needs_decision and x.status in SOLD_OR_ENDED)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -270,12 +287,14 @@ def _link(r: dict, evidence_root: Path, folder: Path) -> EvidenceLink:
                         r["sha256"], r["bytes"], r["captured_at"])
 
 
-def _attach_evidence(store: Store, listings: list[FlaggedListing], evidence_root: Path | None, folder: Path) -> None:
+def _attach_evidence(store: Store, listings: list[FlaggedListing], evidence_root: Path | None, folder: Path,
+                     upto_run: int) -> None:
+    """The latest capture of each listing taken by a run up to the report's last (a past day shows its own)."""
     if evidence_root is None:
         return
     found = store.evidence_for(x.key for x in listings)
     for x in listings:
-        rows = found.get(x.key) or []
+        rows = [r for r in found.get(x.key) or [] if (r.get("run_id") or 0) <= upto_run]
         if not rows:
             continue
         latest = rows[0]["folder"]
@@ -336,23 +355,43 @@ def _hit_rows(day: date, listings: list[FlaggedListing]) -> list[dict]:
     return rows
 
 
-def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[Covered], folder: Path,
-             evidence_root: Path | None, language: str) -> Report:
-    states: list[dict] = []
+TELLING = ("evaded", "escalated", "new", "active", "gone", "cleared", "unchecked")  # a day's story: the most telling
+
+
+def _day_states(store: Store, covered: list[Covered]) -> list[dict]:
+    """Each listing once: over the day's runs of its target, the most telling state it had (evaded > escalated >
+    new > active > gone > cleared > unchecked), with what the last of those runs read of it (status, text)."""
+    told: dict[tuple[str, str], dict] = {}
+    last: dict[tuple[str, str], dict] = {}
     for c in covered:
-        states += store.states_of_run(c.run["id"], [c.target])
+        for run in c.all_runs:
+            for s in store.states_of_run(run["id"], [c.target]):
+                key = (s["site"], s["item_id"])
+                last[key] = s
+                best = told.get(key)
+                if best is None or TELLING.index(s["state"]) < TELLING.index(best["state"]):
+                    told[key] = s
+    return [{**s, "status": last[k]["status"], "current_version": last[k]["current_version"]} for k, s in told.items()]
+
+
+def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[Covered], folder: Path,
+             evidence_root: Path | None, language: str, known_by: datetime | None = None) -> Report:
+    """`known_by`: a day's end; decisions made after it are left out (a past day rebuilt shows that day)."""
+    states = _day_states(store, covered)
     keys = [(s["site"], s["item_id"]) for s in states]
+    last_run = max(r["id"] for c in covered for r in c.all_runs)
     rows = store.listings_by_key(keys)
     versions = store.versions([s["matched_version"] for s in states] + [s["current_version"] for s in states])
     listings = sorted((_listing(store, s, rows[(s["site"], s["item_id"])], versions) for s in states
                        if (s["site"], s["item_id"]) in rows), key=_act_first)
-    _attach_evidence(store, listings, evidence_root, folder)
-    decided = store.latest_decisions(keys)
-    started = {c.run["id"]: c.run["started_at"] for c in covered}
+    _attach_evidence(store, listings, evidence_root, folder, last_run)
+    decided = store.latest_decisions(keys, before=known_by)
+    review_runs = store.review_runs(last_run)
     for x in listings:
-        x.decision = decided.get(x.key)
-        x.needs_decision = _needs(x, x.decision, started.get(x.run_id, ""))
-    run = max((c.run for c in covered), key=lambda r: r["id"])
+        x.decision = d = decided.get(x.key)
+        x.needs_decision = x.state in OPEN_STATES and x.status != "removed" and needs_decision(
+            d["verdict"] if d else None, d.get("judged_run") if d else None, review_runs.get(x.key))
+    run = max((r for c in covered for r in c.all_runs), key=lambda r: r["id"])
     titles = {r["id"]: r["title"] for x in listings for r in x.rules}
     trend_days, trends = _trends(store, run, zone, day, titles) if run.get("kind") in DAILY_KINDS else ([], [])
     failures = [f for c in covered for f in store.failures_for_run(c.run["id"])
@@ -362,8 +401,8 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
         by_target[f["target"]][f["kind"]] += 1
     now = [x for x in listings if x.state in FLAGGED_NOW]
     earned = [x for x in listings if x.state in FLAGGED_NOW or (x.state == "gone" and x.status in ("sold", "ended"))]
-    seller_hits = [h for r in {c.run["id"] for c in covered} for h in store.seller_hits_for_run(r)]
-    targets = {(c.run["id"], c.target) for c in covered}
+    seller_hits = [h for r in {r["id"] for c in covered for r in c.all_runs} for h in store.seller_hits_for_run(r)]
+    targets = {(r["id"], c.target) for c in covered for r in c.all_runs}
     shadow = [ShadowRow(h["rule_id"], h["rule_title"], h["severity"], h["site"], h["item_id"], h["url"], h["title"],
                         h["seller_id"], tuple(m["text"] for m in json.loads(h["matches"] or "[]")))
               for h in store.shadow_hits_for_runs(r for r, _ in targets)
@@ -375,16 +414,7 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
         manifest_href=Path(os.path.relpath(evidence_root / "manifests" / f"{day.isoformat()}.sha256", folder)).as_posix()
         if evidence_root else None, language=language, shadow=shadow, networks=seller_networks(store)[:50],
         health=[h for run_id in sorted({c.run["id"] for c in covered}) for h in site_health(store, run_id)
-                if (run_id, h.target) in targets])
-
-
-def _needs(x: FlaggedListing, decision: dict | None, run_started: str) -> bool:
-    """New, escalated and evaded listings need a decision made since their run began; active ones, any."""
-    if decision is not None and decision["verdict"] == "escalate":
-        return False  # with a lead
-    if x.state in NEEDS_DECISION:
-        return decision is None or decision["decided_at"] < run_started
-    return x.state == "active" and decision is None
+                if (run_id, h.target) in {(c.run["id"], c.target) for c in covered}])
 
 
 def run_day(run: dict, zone: ZoneInfo) -> date:
@@ -406,11 +436,12 @@ def compile_day_report(store: Store, day: date, zone: ZoneInfo, folder: Path, ev
                        language: str = "en") -> Report | None:
     """The day's report: per target, the run of the day that stands for it (None: no such run that day)."""
     start = datetime.combine(day, time(0), tzinfo=zone)
-    covered = [Covered(c["target"], c["run"], c["complete"], c["reason"])
-               for c in store.day_coverage(start, start + timedelta(days=1), DAILY_KINDS)]
+    end = start + timedelta(days=1)
+    covered = [Covered(c["target"], c["run"], c["complete"], c["reason"], tuple(c["runs"]))
+               for c in store.day_coverage(start, end, DAILY_KINDS)]
     if not covered:
         return None
-    return _compile(store, "day", day, zone, covered, folder, evidence_root, language)
+    return _compile(store, "day", day, zone, covered, folder, evidence_root, language, known_by=end)
 
 
 def _sellers(listings: list[FlaggedListing], seller_hits: list[dict]) -> list[SellerRow]:

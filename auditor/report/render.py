@@ -203,10 +203,11 @@ def summary_of(report: Report, version: int = 1) -> dict:
     return {"scope": report.scope, "day": report.day.isoformat(), "version": version, "run_id": r["id"],
             "kind": r.get("kind") or "manual", "status": r["status"], "started_at": utc_z(r["started_at"]),
             "finished_at": utc_z(r["finished_at"]),
-            "covers": [{"target": c.target, "run_id": c.run["id"], "complete": c.complete, "reason": c.reason}
-                       for c in report.covered],
+            "covers": [{"target": c.target, "run_id": c.run["id"], "runs": [r["id"] for r in c.all_runs],
+                        "complete": c.complete, "reason": c.reason} for c in report.covered],
             "targets": report.targets, **totals, "flagged": len(report.flagged_now),
-            "needs_decision": report.needs_decision, **report.counts, "by_severity": report.by_severity,
+            "needs_decision": report.needs_decision, "needs_for_sale": report.needs_for_sale,
+            "needs_sold": report.needs_sold, **report.counts, "by_severity": report.by_severity,
             "sellers": len(report.sellers), "repeat_sellers": sum(1 for s in report.sellers if s.flags),
             "hits": len(report.hits)}
 

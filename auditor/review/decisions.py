@@ -22,9 +22,11 @@ from auditor.store import Store
 
 log = logging.getLogger(__name__)
 
-VERDICTS = ("confirmed", "false_positive", "escalate", "takedown_requested", "removal_confirmed", "no_action", "reopen")
+VERDICTS = ("confirmed", "false_positive", "escalate", "takedown_requested", "removal_confirmed", "no_action",
+            "seller_followup", "reopen")
 LEAD_ONLY = ("reopen",)  # a lead sends a decided case back to the queue
-CLOSING = ("confirmed", "false_positive", "takedown_requested", "removal_confirmed", "no_action")
+CLOSING = ("confirmed", "false_positive", "takedown_requested", "removal_confirmed", "no_action", "seller_followup")
+SOLD_VERDICTS = ("seller_followup", "no_action", "false_positive", "escalate")  # a sold or ended listing: the seller is the case
 FIELDS = ("id", "site", "item_id", "verdict", "note", "ticket", "user_name", "decided_at", "rules", "version_id",
           "state", "replaces", "source")
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
-from auditor.models import SEVERITY_RANK
+from auditor.models import SEVERITY_RANK, needs_decision
 from auditor.review.users import User
 from auditor.rules.normalize import compact
 from auditor.store import Store
@@ -54,21 +54,15 @@ class Filters:
     seller: str = ""
     state: str = ""
     text: str = ""
-    queue: str = "needs_decision"  # needs_decision | escalated | followed | all
+    queue: str = "needs_decision"  # needs_decision | sold_ended | escalated | followed | all
     seller_rule: str = ""  # only the listings of sellers this seller rule flagged in its latest judgement
-
-
-def judged_before(r: dict) -> bool:
-    """Whether the listing moved into a state that needs a decision after the run its latest decision judged
-    (as the store's JUDGED_BEFORE: run ids, never clocks)."""
-    return (r.get("judged_run") or 0) < (r.get("review_run") or 0)
 
 
 def _case(r: dict) -> Case:
     rules = json.loads(r["rules"] or "{}")
     severity = max(rules.values(), key=lambda s: SEVERITY_RANK.get(s, 0), default="info")
     verdict = r["verdict"]
-    needs = verdict in (None, "reopen") or (verdict != "escalate" and judged_before(r))
+    needs = needs_decision(verdict, r.get("judged_run"), r.get("review_run"))
     return Case(r["site"], r["item_id"], r["title"] or "", r["state"], severity, rules, r["price"], r["currency"],
                 r["status"] or "active", r["seller_id"], r["seller_name"], r["end_time"], verdict, r["decided_by"],
                 r["decided_at"], needs, labels=stored_labels(r.get("labels")))
@@ -92,9 +86,9 @@ def queue(store: Store, filters: Filters, now: datetime) -> list[Case]:
     claims = store.claims(now)
     flagged_sellers = store.sellers_flagged_by(filters.seller_rule) if filters.seller_rule else None
     out = []
-    for r in store.open_cases(_words(store, filters.text)):
+    for r in store.open_cases(_words(store, filters.text), sold=filters.queue == "sold_ended"):
         c = _case(r)
-        if filters.queue == "needs_decision" and not c.needs_decision:
+        if filters.queue in ("needs_decision", "sold_ended") and not c.needs_decision:
             continue
         if filters.queue == "escalated" and c.verdict != "escalate":
             continue

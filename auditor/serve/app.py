@@ -28,6 +28,7 @@ from starlette.routing import Route
 from auditor.config import Config
 from auditor.errors import AuditorError
 from auditor.i18n import LANGUAGES, text
+from auditor.models import SOLD_OR_ENDED
 from auditor.report.render import CSP as REPORT_CSP
 from auditor.report.render import SCRIPT_HASH, local_time, money, safe_url
 from auditor.review import decisions as dec
@@ -174,7 +175,7 @@ def _filters(request: Request) -> q.Filters:
     return q.Filters(site=p.get("site", ""), rule=p.get("rule", ""), severity=p.get("severity", ""),
                      seller=p.get("seller", ""), state=p.get("state", ""), text=p.get("text", "")[:200],
                      seller_rule=p.get("seller_rule", ""),
-                     queue=p.get("queue", "needs_decision") if p.get("queue") in ("needs_decision", "escalated",
+                     queue=p.get("queue", "needs_decision") if p.get("queue") in ("needs_decision", "sold_ended", "escalated",
                                                                                    "followed", "all") else "needs_decision")
 
 
@@ -218,9 +219,17 @@ def case_page(console: Console, request: Request, form) -> Response:
     claim = console.store.claims(now).get((site, item))
     return console.render(request, "case.html.j2", c=detail, site=site, item=item, taken=taken,
                           claimed_until=claim["expires_at"] if claim and not taken else None,
-                          verdicts=[v for v in dec.VERDICTS if v not in dec.LEAD_ONLY or request.state.user.can("lead")],
+                          verdicts=_verdicts(detail, request.state.user),
                           filters=_filters(request), query=_query(_filters(request)),
                           takedown=q.takedown_hours(console.store, site, item))
+
+
+def _verdicts(detail: dict, user: User) -> list[str]:
+    """The verdicts a case page offers: for a listing flagged and then sold or ended, the seller's (follow-up,
+    no action, false positive, escalate); for the rest, all but the follow-up; a lead's reopen on both."""
+    status = (detail.get("picture") or {}).get("status") or (detail.get("listing") or {}).get("status") or "active"
+    offered = dec.SOLD_VERDICTS if status in SOLD_OR_ENDED else tuple(v for v in dec.VERDICTS if v != "seller_followup")
+    return [v for v in dec.VERDICTS if (v in offered and v not in dec.LEAD_ONLY) or (v in dec.LEAD_ONLY and user.can("lead"))]
 
 
 def decide_page(console: Console, request: Request, form) -> Response:

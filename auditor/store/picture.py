@@ -156,7 +156,8 @@ class PictureTables:
         return [r for r in rows if r["run_id"] == rows[0]["run_id"]] if rows else []
 
     def day_coverage(self, start: datetime, end: datetime, kinds: tuple[str, ...]) -> list[dict]:
-        """For each target audited between start and end by runs of these kinds: the run that stands for it.
+        """For each target audited between start and end by runs of these kinds: the run that stands for it, and
+        every run of that time that read it ("runs", oldest first).
 
         The last run that read the target completely; else the last run that tried (failed or partial)."""
         marks = ", ".join("?" * len(kinds))
@@ -170,6 +171,9 @@ class PictureTables:
                 complete = bool(t and t["complete"]) and run["status"] != "failed"
                 reason = (t["reason"] if t else None) or (run["error"] if not complete else None)
                 chosen = best.get(target)
+                runs_of = [*(chosen["runs"] if chosen else []), run]
                 if chosen is None or complete or not chosen["complete"]:
-                    best[target] = {"target": target, "run": run, "complete": complete, "reason": reason}
+                    best[target] = {"target": target, "run": run, "complete": complete, "reason": reason, "runs": runs_of}
+                else:
+                    chosen["runs"] = runs_of
         return [best[t] for t in sorted(best)]

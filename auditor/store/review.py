@@ -107,15 +107,30 @@ class ReviewTables:
     def decisions_for(self, site: str, item_id: str) -> list[dict]:
         return list(self.db.query("select * from decisions where site = ? and item_id = ? order by id", [site, item_id]))
 
-    def latest_decisions(self, keys: Iterable[tuple[str, str]] | None = None) -> dict[tuple[str, str], dict]:
-        """Each listing's latest decision (of these listings, or of all)."""
+    def latest_decisions(self, keys: Iterable[tuple[str, str]] | None = None,
+                         before: datetime | None = None) -> dict[tuple[str, str], dict]:
+        """Each listing's latest decision (of these listings, or of all; of those made before a time, for a past
+        day's report rebuilt with only what was known by its end)."""
+        cut, args = ("where decided_at < ?", [iso(before)]) if before else ("", [])
         rows = self.db.query("select d.* from decisions d join (select max(id) as id from decisions"
-                             " group by site, item_id) last on last.id = d.id")
+                             f" {cut} group by site, item_id) last on last.id = d.id", args)
         out = {(r["site"], r["item_id"]): r for r in rows}
         if keys is not None:
             wanted = set(keys)
             out = {k: v for k, v in out.items() if k in wanted}
         return out
+
+    def review_runs(self, upto_run: int) -> dict[tuple[str, str], int]:
+        """Each listing's last run up to this one that moved it into a state needing a decision (new, escalated,
+        evaded): what a decision must have judged for the case to be decided (as the picture's review_run)."""
+        return {(r["site"], r["item_id"]): r["run"] for r in self.db.query(
+            "select site, item_id, max(run_id) as run from listing_states where run_id <= ?"
+            " and state in ('new', 'escalated', 'evaded') group by site, item_id", [upto_run])}
+
+    def needs_decision_counts(self) -> dict[str, int]:
+        """How many open cases need a decision now, for sale (the queue) and sold or ended (their own queue)."""
+        return {"for_sale": self.queue_rows(queue="needs_decision", limit=0)[0],
+                "sold_ended": self.queue_rows(queue="sold_ended", limit=0)[0]}
 
     def all_decisions(self) -> list[dict]:
         return list(self.db.query("select * from decisions order by id"))
@@ -124,10 +139,11 @@ class ReviewTables:
         return list(self.db.query("select site, item_id, rules, version_id from decisions where verdict = 'false_positive'"))
 
     # --- the queue and the case ----------------------------------------------------------------------
-    def open_cases(self, words: list[str] = ()) -> list[dict]:
+    def open_cases(self, words: list[str] = (), sold: bool = False) -> list[dict]:
         """Every listing open in the picture (whose folded text holds every word), with its listing and its
-        latest decision."""
+        latest decision: those for sale, or (sold) those flagged and sold or ended."""
         marks = ", ".join("?" * len(OPEN))
+        down = "p.status in ('sold', 'ended')" if sold else "p.status not in ('sold', 'ended', 'removed')"
         text = "".join(" and instr(l.search_text, ?) > 0" for _ in words)
         return list(self.db.query(f"""
             select p.site, p.item_id, p.state, p.rules, p.review_since, p.review_run, l.title, l.price, l.currency,
@@ -135,7 +151,7 @@ class ReviewTables:
             from picture p join listings l on l.site = p.site and l.item_id = p.item_id
             left join (select d.* from decisions d join (select max(id) as id from decisions group by site, item_id) m
                        on m.id = d.id) d on d.site = p.site and d.item_id = p.item_id
-            where p.state in ({marks}) and p.status not in ('sold', 'ended', 'removed'){text}
+            where p.state in ({marks}) and {down}{text}
         """, [*OPEN, *words]))
 
     def fill_search_text(self, fold) -> int:
@@ -155,8 +171,9 @@ class ReviewTables:
                    offset: int = 0) -> tuple[int, list[dict]]:
         """One page of a queue, ordered act first in SQL, and how many cases it has in all."""
         marks = ", ".join("?" * len(OPEN))
-        where, args = [f"p.state in ({marks})", "p.status not in ('sold', 'ended', 'removed')"], list(OPEN)
-        if queue == "needs_decision":
+        down = "p.status in ('sold', 'ended')" if queue == "sold_ended" else "p.status not in ('sold', 'ended', 'removed')"
+        where, args = [f"p.state in ({marks})", down], list(OPEN)
+        if queue in ("needs_decision", "sold_ended"):
             where.append("(d.verdict is null or d.verdict = 'reopen'"
                          f" or (d.verdict != 'escalate' and {JUDGED_BEFORE}))")
         elif queue == "escalated":

@@ -1,0 +1,104 @@
+"""A day keeps its story, and every count is one count: a same-day rerun of a target keeps the morning's
+evasion and escalation in the day's report and counts each listing once; a past day rebuilt shows only what
+was known by its end; the report, the queues and the alerts count the cases needing a decision alike."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from auditor.models import Hit, Listing, Match, RunSummary
+from auditor.report import compile_day_report, write_reports
+from auditor.report.compile import compile_run_report
+from auditor.review import decisions as dec
+from auditor.review import queue as q
+from auditor.review.users import add_user
+from auditor.run.settle import settle_run
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+DAY1 = datetime(2026, 11, 24, 21, 30, tzinfo=timezone.utc)  # 06:30 on the 25th in Tokyo
+LABEL = Hit("ai_poster.label", "AI label", "high", (), (Match("title", "AI美女", 0, 4),))
+ADULT = Hit("adult.terms", "adult terms", "critical", (), (Match("description", "成人向け", 0, 4),))
+
+
+def x(item_id: str, title: str = "AI美女 ポスター", description: str = "", status: str = "active") -> Listing:
+    return Listing("demo_auction", item_id, f"http://h/{item_id}", f"{title} {item_id}", description=description,
+                   price=Decimal(3000), currency="JPY", seller_id="s1", status=status)
+
+
+def audit(store, at, listings, kind="scheduled"):
+    run = store.start_run(at, ["t"], [], kind=kind)
+    for listing, hits in listings:
+        store.record_listing(run, "t", listing, hits, at)
+    store.record_target(run, "t", complete=True, reason=None, pages_ok=len(listings), pages_failed=0, listings=len(listings))
+    settle_run(store, run, ["t"], kind, at, suppressed=dec.suppressed(store))
+    store.finish_run(RunSummary(run, "completed", at, at + timedelta(minutes=5), ["t"], pages_ok=len(listings)))
+    return run
+
+
+def day_one(store):
+    return audit(store, DAY1, [(x("a"), [LABEL]), (x("b"), [LABEL]), (x("c", title="ピエロ"), [])])
+
+
+def test_a_same_day_rerun_keeps_the_mornings_evasion_and_escalation_and_counts_each_listing_once(store, tmp_path):
+    day_one(store)
+    morning = DAY1 + timedelta(days=1)
+    first = audit(store, morning, [(x("a", title="生成美人 ポスター"), []), (x("b", description="成人向け"), [LABEL, ADULT]),
+                                   (x("c", title="ピエロ"), []), (x("d"), [LABEL])])
+    states = {s["item_id"]: s["state"] for s in store.states_of_run(first)}
+    assert (states["a"], states["b"], states["d"]) == ("evaded", "escalated", "new")
+    again = audit(store, morning + timedelta(hours=6), [(x("a", title="生成美人 ポスター"), []),
+                                                        (x("b", description="成人向け"), [LABEL, ADULT]),
+                                                        (x("c", title="ピエロ"), []), (x("d"), [LABEL])])
+    later = {s["item_id"]: s["state"] for s in store.states_of_run(again)}
+    assert later["b"] == "active" and later["d"] == "active"  # the afternoon's own reading: nothing new since
+    report = compile_day_report(store, morning.astimezone(TOKYO).date(), TOKYO, tmp_path)
+    told = {r.item_id: r.state for r in report.listings}
+    assert told["a"] == "evaded" and told["b"] == "escalated" and told["d"] == "new"
+    assert sorted(r.item_id for r in report.listings) == sorted(set(told))  # each listing once
+    assert [r["id"] for r in report.runs] == [first, again]  # the runs it covers
+    _, day_dir = write_reports(store, again, tmp_path / "reports", TOKYO)
+    covers = json.loads((Path(day_dir) / "summary.json").read_text())["covers"]
+    assert covers == [{"target": "t", "run_id": again, "runs": [first, again], "complete": True, "reason": None}]
+
+
+def test_the_report_the_queues_and_the_alerts_count_the_same_cases(store, tmp_path):
+    from auditor.ops.alerts import run_alerts
+
+    day_one(store)
+    at = DAY1 + timedelta(days=1)
+    run = audit(store, at, [(x("a"), [LABEL]), (x("b"), [LABEL]), (x("s", status="sold"), [LABEL, ADULT]),
+                            (x("e", status="ended"), [LABEL])])
+    ana = add_user(store, "ana", "reviewer", "a long enough secret", at)
+    dec.decide(store, ana, [("demo_auction", "a")], "confirmed", at)
+    report = compile_run_report(store, run, TOKYO, tmp_path)
+    for_sale = q.queue(store, q.Filters(), at)
+    sold = q.queue(store, q.Filters(queue="sold_ended"), at)
+    assert [c.item_id for c in for_sale] == ["b"]  # a was decided
+    assert sorted(c.item_id for c in sold) == ["e", "s"]  # flagged, then sold or ended: for the seller
+    assert (report.needs_for_sale, report.needs_sold, report.needs_decision) == (1, 2, 3)
+    assert store.needs_decision_counts() == {"for_sale": 1, "sold_ended": 2}
+    assert q.queue_page(store, q.Filters(queue="sold_ended"), at)[0] == 2  # paged in SQL, the same
+    summary = RunSummary(run, "completed", at, at, ["t"], kind="scheduled")
+    [alert] = [a for a in run_alerts(store, summary, 0, at) if a.event == "new_critical"]
+    assert "In all, 3 cases need a decision: 1 for sale (the queue), 2 sold or ended (for the seller)." in alert.body
+    dec.decide(store, ana, [("demo_auction", "s")], "seller_followup", at)
+    assert [c.item_id for c in q.queue(store, q.Filters(queue="sold_ended"), at)] == ["e"]
+    assert store.needs_decision_counts() == {"for_sale": 1, "sold_ended": 1}
+
+
+def test_a_past_day_rebuilt_shows_no_decision_made_after_it(store, tmp_path):
+    run = day_one(store)
+    day = DAY1.astimezone(TOKYO).date()
+    ana = add_user(store, "ana", "reviewer", "a long enough secret", DAY1)
+    dec.decide(store, ana, [("demo_auction", "a")], "confirmed", DAY1 + timedelta(hours=2))  # that day
+    dec.decide(store, ana, [("demo_auction", "b")], "false_positive", DAY1 + timedelta(days=1, hours=2))  # the next
+    audit(store, DAY1 + timedelta(days=1), [(x("a"), [LABEL]), (x("b"), [LABEL])])
+    report = compile_day_report(store, day, TOKYO, tmp_path)
+    decided = {r.item_id: (r.decision or {}).get("verdict") for r in report.listings}
+    assert decided == {"a": "confirmed", "b": None}  # the next day's decision is not in that day's report
+    assert {r.item_id for r in report.listings if r.needs_decision} == {"b"}
+    assert [r["id"] for r in report.runs] == [run]
