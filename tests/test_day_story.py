@@ -102,3 +102,37 @@ def test_a_past_day_rebuilt_shows_no_decision_made_after_it(store, tmp_path):
     assert decided == {"a": "confirmed", "b": None}  # the next day's decision is not in that day's report
     assert {r.item_id for r in report.listings if r.needs_decision} == {"b"}
     assert [r["id"] for r in report.runs] == [run]
+
+
+def test_report_open_shows_the_day_as_written_and_only_a_rebuild_writes_a_new_version(store, tmp_path, backend):
+    import os
+    import subprocess
+    import sys
+
+    if backend != "sqlite":
+        import pytest
+
+        pytest.skip("the command reads the SQLite file it is given; the store's SQL runs on both above")
+    run = day_one(store)
+    reports = tmp_path / "reports"
+    _, day_dir = write_reports(store, run, reports, TOKYO)
+    ana = add_user(store, "ana", "reviewer", "a long enough secret", DAY1)
+    dec.decide(store, ana, [("demo_auction", "a")], "confirmed", DAY1 + timedelta(hours=1))  # a rebuild would differ
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {store.path}\nreports_dir: {reports}\nlog_file: null\n", encoding="utf-8")
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n', encoding="utf-8")
+    browser.chmod(0o755)
+    env = {**os.environ, "BROWSER": str(browser)}
+    day = DAY1.astimezone(TOKYO).date().isoformat()
+    cli = [sys.executable, "-m", "auditor", "--config", str(config), "report", "--date", day]
+    done = subprocess.run([*cli, "--open"], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "(as written;" in done.stdout and sorted(p.name for p in reports.iterdir() if p.name.startswith(day)) == [day]
+    assert opened.read_text().strip() == (Path(day_dir) / "report.html").resolve().as_uri()
+    done = subprocess.run(cli, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in reports.iterdir() if p.name.startswith(day)) == [day, f"{day}.v2"]
+    subprocess.run([*cli, "--open"], capture_output=True, text=True, timeout=120, env=env, check=True)
+    assert opened.read_text().split()[-1].endswith(f"/{day}.v2/report.html")  # the newest version

@@ -230,19 +230,23 @@ class _Day(click.ParamType):
 @click.option("--date", "day", type=_Day(), default=None,
               help="The day to rebuild: YYYY-MM-DD, today or yesterday (default: the day of the latest daily run).")
 @click.option("--run", "run_id", type=int, default=None, help="Rebuild this run's own report instead.")
-@click.option("--open", "open_it", is_flag=True, help="Open the report in a browser.")
+@click.option("--open", "open_it", is_flag=True,
+              help="Open the day's report as written (its newest version) in a browser, without rebuilding it; "
+                   "a day with no report yet is built first.")
+@click.option("--rebuild", is_flag=True, help="With --open: rebuild first, then open.")
 @click.pass_context
-def report(ctx: click.Context, day, run_id: int | None, open_it: bool) -> None:
-    """Rebuild a day's (or a run's) report from the database.
+def report(ctx: click.Context, day, run_id: int | None, open_it: bool, rebuild: bool) -> None:
+    """Rebuild a day's (or a run's) report from the database, or (--open) open it as written.
 
     A report once written never changes: when the database now says something else (decisions,
     a later run), the rebuild is written beside it as DAY.v2, .v3 ...; an identical rebuild writes
-    nothing. Days are calendar days in schedule.timezone.
+    nothing. A past day is rebuilt with what was known by its end: its runs' captures and the
+    decisions made that day. Days are calendar days in schedule.timezone.
     """
     from datetime import timedelta
 
     from auditor.evidence.capture import write_day_manifest, write_run_manifests
-    from auditor.report import compile_run_report, publish, rebuild_day, write_index
+    from auditor.report import compile_run_report, publish, rebuild_day, write_index, written_day
     from auditor.run.pipeline import open_store
 
     config = _config(ctx)
@@ -267,6 +271,11 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool) -> None:
                 if latest is None:
                     raise AuditorError("the database has no scheduled or manual run yet: run `auditor run` first")
                 day = datetime.fromisoformat(latest["started_at"]).astimezone(zone).date()
+            written = written_day(config.reports_dir, day) if open_it and not rebuild else None
+            if written is not None:
+                click.echo(f"report: {written / 'report.html'} (as written; `auditor report --date {day}` rebuilds it)")
+                webbrowser.open((written / "report.html").resolve().as_uri())
+                return
             write_day_manifest(store, config.evidence_dir, day, zone)  # one a full disk kept from being written
             folder = rebuild_day(store, day, config.reports_dir, zone, config.evidence_dir, config.report.language)
             if folder is None:

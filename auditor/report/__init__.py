@@ -41,6 +41,14 @@ def write_reports(store: Store, run_id: int, reports_dir: Path, zone: ZoneInfo, 
     return run_folder, day_folder
 
 
+def written_day(reports_dir: Path, day) -> Path | None:
+    """The newest version of a day's report already written (DAY, DAY.v2, ...), or None."""
+    base, name = Path(reports_dir), day.isoformat()
+    found = [p for p in base.glob(f"{name}*") if p.is_dir() and (p.name == name or (p.name.startswith(f"{name}.v")
+                                                                                   and p.name[len(name) + 2:].isdigit()))]
+    return max(found, key=lambda p: 1 if p.name == name else int(p.name[len(name) + 2:]), default=None)
+
+
 def rebuild_day(store: Store, day, reports_dir: Path, zone: ZoneInfo, evidence_dir: Path | None = None,
                 language: str = "en") -> Path | None:
     """The day's report again from the database: a new version beside the old if anything differs."""
