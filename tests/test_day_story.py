@@ -94,12 +94,15 @@ def test_a_past_day_rebuilt_shows_no_decision_made_after_it(store, tmp_path):
     run = day_one(store)
     day = DAY1.astimezone(TOKYO).date()
     ana = add_user(store, "ana", "reviewer", "a long enough secret", DAY1)
-    dec.decide(store, ana, [("demo_auction", "a")], "confirmed", DAY1 + timedelta(hours=2))  # that day
-    dec.decide(store, ana, [("demo_auction", "b")], "false_positive", DAY1 + timedelta(days=1, hours=2))  # the next
+    dec.decide(store, ana, [("demo_auction", "a")], "confirmed", DAY1 + timedelta(days=30))  # that day (whatever
+    # the console's clock says: what counts is that it came before the next day's run began)
     audit(store, DAY1 + timedelta(days=1), [(x("a"), [LABEL]), (x("b"), [LABEL])])
+    dec.decide(store, ana, [("demo_auction", "b")], "false_positive", DAY1 - timedelta(days=30))  # after that run
     report = compile_day_report(store, day, TOKYO, tmp_path)
     decided = {r.item_id: (r.decision or {}).get("verdict") for r in report.listings}
     assert decided == {"a": "confirmed", "b": None}  # the next day's decision is not in that day's report
+    today = compile_day_report(store, (DAY1 + timedelta(days=1)).astimezone(TOKYO).date(), TOKYO, tmp_path)
+    assert {r.item_id: (r.decision or {}).get("verdict") for r in today.listings} == {"a": "confirmed", "b": "false_positive"}
     assert {r.item_id for r in report.listings if r.needs_decision} == {"b"}
     assert [r["id"] for r in report.runs] == [run]
 

@@ -244,35 +244,85 @@ def test_the_venues_labels_stand_beside_the_title_in_the_queue_and_on_the_case(e
 
 
 # --- the work ------------------------------------------------------------------------------------------
-def test_two_reviewers_never_get_the_same_case(env):
+def test_two_reviewers_never_decide_the_same_case_and_looking_claims_nothing(env):
     config, now = env["config"], env["clock"]()
     with Store(config.database) as store:
+        store.db.execute("delete from claims")
         bob = User(store.user_named("bob")["id"], "bob", "reviewer")
         alice = User(store.user_named("alice")["id"], "alice", "reviewer")
-        got: dict[str, list] = {"alice": [], "bob": []}
+        held: dict[str, list] = {"alice": [], "bob": []}
 
-        def take(user: User) -> None:
+        def work(user: User) -> None:  # each starts deciding the next case nobody holds, three times
             with Store(config.database) as own:
                 for _ in range(3):
                     c = q.next_case(own, user, q.Filters(), now)
-                    got[user.name].append(c.key if c else None)
+                    if c is not None and q.claim(own, user, c.site, c.item_id, now) is None:
+                        held[user.name].append(c.key)
 
-        threads = [threading.Thread(target=take, args=(u,)) for u in (alice, bob)]
+        threads = [threading.Thread(target=work, args=(u,)) for u in (alice, bob)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        a, b = set(got["alice"]) - {None}, set(got["bob"]) - {None}
-        assert len(a) >= 1 and len(b) >= 1 and not (a & b)
+        a, b = set(held["alice"]), set(held["bob"])
+        assert len(a) >= 1 and len(b) >= 1 and not (a & b)  # a case is taken by one of them, never both
         store.db.execute("delete from claims")
     bob_web, alice_web = client(env, "bob"), client(env, "alice")
     first = bob_web.get("/queue/next").headers["location"]
-    second = alice_web.get("/queue/next").headers["location"]
-    assert first.startswith("/case?") and second.startswith("/case?") and first.split("&")[:2] != second.split("&")[:2]
-    taken = alice_web.get(first)
-    assert "bob" in taken.text and 'id="taken"' in taken.text  # she sees it as his
+    bob_web.get(first)
     with Store(config.database) as store:
+        assert store.claims(now) == {}  # he only looked
+    site, item = re.search(r"site=([^&]+)&item=([^&]+)", first).groups()
+    taken = bob_web.post("/case/take", data={"csrf": csrf_of(bob_web), "site": site, "item": item},
+                         headers={"Accept": "application/json"}).json()
+    assert taken["held_by"] is None and taken["until"]
+    page = alice_web.get(first).text
+    banner = re.search(r'id="taken">(.*?)<', page, re.S)
+    assert banner and "bob が" in banner.group(1) and "まで" in banner.group(1)  # who, until when (her console is in Japanese)
+    assert page.count(' disabled data-key=') >= 5  # no live buttons for her
+    assert alice_web.post("/case/take", data={"csrf": csrf_of(alice_web), "site": site, "item": item},
+                          headers={"Accept": "application/json"}).json()["held_by"] == "bob"
+    refused = alice_web.post("/case/decide", data={"csrf": csrf_of(alice_web), "site": site, "item": item,
+                                                   "verdict": "no_action"})
+    assert refused.status_code >= 400 and "bob" in refused.text
+    assert alice_web.get("/queue/next").headers["location"] != first  # her next skips his case
+    bob_web.post("/case/release", data={"csrf": csrf_of(bob_web), "site": site, "item": item})
+    with Store(config.database) as store:
+        assert store.claims(now) == {}
+
+
+def test_claims_follow_work_in_the_browser_taken_on_starting_released_on_leaving_or_by_a_lead(env, browser):
+    with Store(env["config"].database) as store:
         store.db.execute("delete from claims")
+    page = sign_in(browser, env, "alice")
+    page.goto(env["url"] + "/queue/next")
+    site, item = key_of(page)
+    with Store(env["config"].database) as store:
+        assert store.claims(env["clock"]()) == {}  # looking claims nothing
+    page.focus("#decide textarea[name=note]")  # starting to decide
+    page.wait_for_function("document.body.getAttribute('data-claimed') === '1'")
+    with Store(env["config"].database) as store:
+        assert [c["user_name"] for c in store.claims(env["clock"]()).values()] == ["alice"]
+    lead = sign_in(browser, env, "lena")
+    lead.goto(env["url"] + f"/case?site={site}&item={item}")
+    assert "alice is working on this case until" in lead.inner_text("#taken")
+    page.goto(env["url"] + "/queue")  # alice leaves: her claim goes with her
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with Store(env["config"].database) as store:
+            if not store.claims(env["clock"]()):
+                break
+        time.sleep(0.1)
+    with Store(env["config"].database) as store:
+        assert store.claims(env["clock"]()) == {}
+    page.goto(env["url"] + f"/case?site={site}&item={item}")
+    page.click("#take")  # an explicit take
+    page.wait_for_selector("#claimed")
+    lead.reload()
+    lead.click("#release")  # and a lead releases it
+    lead.wait_for_selector("#free")
+    with Store(env["config"].database) as store:
+        assert store.claims(env["clock"]()) == {}
 
 
 def test_a_reviewer_works_the_queue_with_the_keyboard_and_decisions_carry_over(env, browser):
@@ -470,3 +520,21 @@ def test_a_seller_wide_decision_lists_what_it_will_decide_and_leaves_decided_lis
     with Store(env["config"].database) as store:
         latest = {k: (store.decisions_for(*k) or [{}])[-1].get("verdict") for k in keys[:3]}
     assert latest == {keys[0]: "false_positive", keys[1]: "escalate", **{k: None for k in left_out}}
+
+
+def test_next_stays_in_the_queue_it_came_from(env):
+    lena = client(env, "lena")
+    with Store(env["config"].database) as store:
+        store.db.execute("delete from claims")
+        keys = [c.key for c in q.queue(store, q.Filters(), env["clock"]())][-3:]
+        ada = User(store.user_named("ada")["id"], "ada", "admin")
+        dec.decide(store, ada, keys, "escalate", env["clock"]())
+    first = lena.get("/queue/next?queue=escalated").headers["location"]
+    assert "queue=escalated" in first
+    site, item = re.search(r"site=([^&]+)&item=([^&]+)", first).groups()
+    after = lena.post("/case/decide", data={"csrf": csrf_of(lena), "site": site, "item": item, "verdict": "no_action",
+                                            "back": "queue=escalated"})
+    nxt = lena.get(after.headers["location"]).headers["location"]
+    with Store(env["config"].database) as store:
+        escalated = {c.key for c in q.queue(store, q.Filters(queue="escalated"), env["clock"]())}
+    assert "queue=escalated" in nxt and tuple(re.search(r"site=([^&]+)&item=([^&]+)", nxt).groups()) in escalated

@@ -241,7 +241,7 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool, rebuild: 
     A report once written never changes: when the database now says something else (decisions,
     a later run), the rebuild is written beside it as DAY.v2, .v3 ...; an identical rebuild writes
     nothing. A past day is rebuilt with what was known by its end: its runs' captures and the
-    decisions made that day. Days are calendar days in schedule.timezone.
+    decisions made before the next day's run began. Days are calendar days in schedule.timezone.
     """
     from datetime import timedelta
 

@@ -375,8 +375,9 @@ def _day_states(store: Store, covered: list[Covered]) -> list[dict]:
 
 
 def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[Covered], folder: Path,
-             evidence_root: Path | None, language: str, known_by: datetime | None = None) -> Report:
-    """`known_by`: a day's end; decisions made after it are left out (a past day rebuilt shows that day)."""
+             evidence_root: Path | None, language: str) -> Report:
+    """A day's report knows the decisions made before the next day's run began (a past day rebuilt shows that
+    day, not today's record), and the captures of its own runs."""
     states = _day_states(store, covered)
     keys = [(s["site"], s["item_id"]) for s in states]
     last_run = max(r["id"] for c in covered for r in c.all_runs)
@@ -385,7 +386,8 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
     listings = sorted((_listing(store, s, rows[(s["site"], s["item_id"])], versions) for s in states
                        if (s["site"], s["item_id"]) in rows), key=_act_first)
     _attach_evidence(store, listings, evidence_root, folder, last_run)
-    decided = store.latest_decisions(keys, before=known_by)
+    decided = store.latest_decisions(keys, upto=store.decisions_known_after(last_run, DAILY_KINDS)
+                                     if scope == "day" else None)
     review_runs = store.review_runs(last_run)
     for x in listings:
         x.decision = d = decided.get(x.key)
@@ -441,7 +443,7 @@ def compile_day_report(store: Store, day: date, zone: ZoneInfo, folder: Path, ev
                for c in store.day_coverage(start, end, DAILY_KINDS)]
     if not covered:
         return None
-    return _compile(store, "day", day, zone, covered, folder, evidence_root, language, known_by=end)
+    return _compile(store, "day", day, zone, covered, folder, evidence_root, language)
 
 
 def _sellers(listings: list[FlaggedListing], seller_hits: list[dict]) -> list[SellerRow]:

@@ -132,19 +132,25 @@ def claim(store: Store, user: User, site: str, item_id: str, now: datetime, clai
 
 def next_case(store: Store, user: User, filters: Filters, now: datetime, after: tuple[str, str] | None = None,
               claim_for: timedelta = CLAIM_FOR) -> Case | None:
-    """The first case of the queue that nobody else holds, claimed for this user."""
+    """The first case of the queue (after `after`, round the end) that nobody else holds. Looking is not working:
+    it is not claimed here; starting to decide claims it (`claim`)."""
     cases = queue(store, filters, now)
     if after is not None:
         keys = [c.key for c in cases]
         if after in keys:
             i = keys.index(after)
             cases = cases[i + 1:] + cases[:i]
-    for c in cases:
-        if c.claimed_by not in (None, user.name):
-            continue
-        if claim(store, user, c.site, c.item_id, now, claim_for) is None:
-            return c
-    return None
+        cases = [c for c in cases if c.key != after]
+    return next((c for c in cases if c.claimed_by in (None, user.name)), None)
+
+
+def release(store: Store, user: User, site: str, item_id: str, now: datetime) -> str | None:
+    """Give a claim back: one's own, or (a lead) anyone's. Returns whose claim was released, or None."""
+    holder = store.claims(now).get((site, item_id))
+    if holder is None or (holder["user_id"] != user.id and not user.can("lead")):
+        return None
+    store.release([(site, item_id)], holder["user_id"])
+    return holder["user_name"]
 
 
 def case_detail(store: Store, site: str, item_id: str) -> dict:

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from auditor.config import Config
@@ -170,6 +170,9 @@ def logout(console: Console, request: Request, form) -> Response:
     return response
 
 
+FILTER_KEYS = tuple(q.Filters.__dataclass_fields__)
+
+
 def _filters(request: Request) -> q.Filters:
     p = request.query_params
     return q.Filters(site=p.get("site", ""), rule=p.get("rule", ""), severity=p.get("severity", ""),
@@ -212,13 +215,16 @@ def next_page(console: Console, request: Request, form) -> Response:
 
 
 def case_page(console: Console, request: Request, form) -> Response:
+    """A case, as it is: looking at it claims nothing (starting to decide does, through /case/take)."""
     site, item = request.query_params.get("site", ""), request.query_params.get("item", "")
     detail = q.case_detail(console.store, site, item)
-    now = console.clock()
-    taken = q.claim(console.store, request.state.user, site, item, now, console.claim_for) if detail["picture"] else None
-    claim = console.store.claims(now).get((site, item))
-    return console.render(request, "case.html.j2", c=detail, site=site, item=item, taken=taken,
-                          claimed_until=claim["expires_at"] if claim and not taken else None,
+    user = request.state.user
+    holder = console.store.claims(console.clock()).get((site, item))
+    theirs = holder if holder and holder["user_id"] != user.id else None
+    return console.render(request, "case.html.j2", c=detail, site=site, item=item,
+                          taken=theirs["user_name"] if theirs else None,
+                          taken_until=theirs["expires_at"] if theirs else None,
+                          claimed_until=holder["expires_at"] if holder and not theirs else None,
                           verdicts=_verdicts(detail, request.state.user),
                           filters=_filters(request), query=_query(_filters(request)),
                           takedown=q.takedown_hours(console.store, site, item))
@@ -252,7 +258,35 @@ def decide_page(console: Console, request: Request, form) -> Response:
     ids = dec.decide(console.store, user, keys, verdict, now, note=str(form.get("note", "")),
                      ticket=str(form.get("ticket", "")), bank=console.config.images.confirm_bank)
     return RedirectResponse("/queue/next?" + urlencode({"after_site": site, "after_item": item,
-                                                        "recorded": ",".join(map(str, ids))}), 303)
+                                                        "recorded": ",".join(map(str, ids))}) + _back(form), 303)
+
+
+def take_page(console: Console, request: Request, form) -> Response:
+    """Starting to decide (the first key, the decision bar, or "take"): the case is claimed for this user unless
+    someone else holds it. Answers JSON for the page's script, a redirect back for a plain form."""
+    site, item = str(form.get("site", "")), str(form.get("item", ""))
+    now = console.clock()
+    other = q.claim(console.store, request.state.user, site, item, now, console.claim_for)
+    holder = console.store.claims(now).get((site, item))
+    if "json" in request.headers.get("accept", ""):
+        return JSONResponse({"held_by": other, "until": local_time(holder["expires_at"], console.config.schedule.zone)
+                             if holder else None})
+    return RedirectResponse("/case?" + urlencode({"site": site, "item": item}), 303)
+
+
+def release_page(console: Console, request: Request, form) -> Response:
+    """Give a claim back: on leaving the page (its script's beacon), by the "release" button, or by a lead."""
+    site, item = str(form.get("site", "")), str(form.get("item", ""))
+    q.release(console.store, request.state.user, site, item, console.clock())
+    if form.get("beacon"):
+        return Response(status_code=204)
+    return RedirectResponse("/case?" + urlencode({"site": site, "item": item}), 303)
+
+
+def _back(form) -> str:
+    """The queue a case was opened from (its filters), carried through a form so "next" stays in it."""
+    back = str(form.get("back", ""))[:1000]
+    return "&" + urlencode(dict(x for x in parse_qsl(back) if x[0] in FILTER_KEYS)) if back else ""
 
 
 def undo_page(console: Console, request: Request, form) -> Response:
@@ -372,6 +406,8 @@ def create_app(config: Config, *, clock: Callable[[], datetime] = utc_now) -> St
         Route("/case", p(case_page)),
         Route("/case/decide", p(decide_page), methods=["POST"]),
         Route("/case/undo", p(undo_page), methods=["POST"]),
+        Route("/case/take", p(take_page), methods=["POST"]),
+        Route("/case/release", p(release_page), methods=["POST"]),
         Route("/casefile", p(casefile_page)),
         Route("/evidence", p(evidence_page)),
         Route("/rules", p(rules_page)),

@@ -202,8 +202,17 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
                 "notes": json.dumps(list(notes), ensure_ascii=False),
                 "pages_ok": 0, "pages_failed": 0, "listings_seen": 0, "listings_new": 0,
                 "listings_changed": 0, "flagged": 0, "hits": 0, "rule_files": json.dumps(rule_files),
+                "decisions_upto": self.db.execute("select coalesce(max(id), 0) from decisions").fetchone()[0],
             })
         return row.last_pk
+
+    def decisions_known_after(self, run_id: int, kinds: tuple[str, ...]) -> int | None:
+        """The last decision id known when the first run of these kinds after this one began (None: no such run
+        yet, so every decision so far counts)."""
+        marks = ", ".join("?" * len(kinds))
+        row = self.db.execute(f"select decisions_upto from runs where id > ? and kind in ({marks}) order by id limit 1",
+                              [run_id, *kinds]).fetchone()
+        return None if row is None else (row[0] or 0)
 
     def record_notification(self, event: str, url: str, sent: bool, at: datetime) -> None:
         with self.write():

@@ -108,10 +108,10 @@ class ReviewTables:
         return list(self.db.query("select * from decisions where site = ? and item_id = ? order by id", [site, item_id]))
 
     def latest_decisions(self, keys: Iterable[tuple[str, str]] | None = None,
-                         before: datetime | None = None) -> dict[tuple[str, str], dict]:
-        """Each listing's latest decision (of these listings, or of all; of those made before a time, for a past
-        day's report rebuilt with only what was known by its end)."""
-        cut, args = ("where decided_at < ?", [iso(before)]) if before else ("", [])
+                         upto: int | None = None) -> dict[tuple[str, str], dict]:
+        """Each listing's latest decision (of these listings, or of all; of those with an id up to `upto`, for a
+        past day's report rebuilt with only what was known by its end)."""
+        cut, args = ("where id <= ?", [upto]) if upto is not None else ("", [])
         rows = self.db.query("select d.* from decisions d join (select max(id) as id from decisions"
                              f" {cut} group by site, item_id) last on last.id = d.id", args)
         out = {(r["site"], r["item_id"]): r for r in rows}

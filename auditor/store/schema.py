@@ -251,7 +251,13 @@ def _migrate_24(db: sqlite_utils.Database) -> None:
                               pk=("site", "seller_id", "other_site", "other_seller_id"))
 
 
+def _migrate_25(db: sqlite_utils.Database) -> None:
+    """What a run knew of the decisions when it began (the last decision id then): a past day's report rebuilt
+    takes the decisions made before the next day's run began, counted in ids, never in two processes' clocks."""
+    db["runs"].add_column("decisions_upto", int)
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
               _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
-              _migrate_24]
+              _migrate_24, _migrate_25]

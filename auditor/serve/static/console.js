@@ -52,14 +52,44 @@
       }
       if (e.key === "j" || e.key === "n") { go("next"); return; }  // n is "next case" on every page, never a verdict
       var button = document.querySelector('#decide button[data-key="' + e.key + '"]');
-      if (!button) return;
+      if (!button || button.disabled) return;
       e.preventDefault();
       if (e.key === "t") {
         var ticket = document.getElementById("ticket");
-        if (!ticket.value) { ticket.focus(); return; }  // a takedown request needs its ticket: Enter sends it
+        if (!ticket.value) { take(); ticket.focus(); return; }  // a takedown request needs its ticket: Enter sends it
       }
-      button.click();
+      take().then(function (ok) { if (ok) button.click(); });
     }
+  });
+
+  // Claims follow work: looking at a case claims nothing; starting to decide (a key, the decision bar) takes it,
+  // leaving the page gives it back. Someone else's claim shows on the page, which then offers no live buttons.
+  var decide = document.getElementById("decide"), claimForm = document.getElementById("claim");
+  var mine = !!document.getElementById("claimed"), sent = false;
+  function fields(extra) {
+    var p = new URLSearchParams();
+    ["csrf", "site", "item"].forEach(function (n) { p.set(n, claimForm.querySelector('input[name="' + n + '"]').value); });
+    Object.keys(extra || {}).forEach(function (k) { p.set(k, extra[k]); });
+    return p;
+  }
+  function take() {
+    if (mine || !decide || !claimForm || decide.hasAttribute("data-held")) return Promise.resolve(mine || !decide);
+    return fetch("/case/take", {method: "POST", body: fields(), headers: {"Accept": "application/json"},
+                                credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
+      if (d.held_by) { location.reload(); return false; }  // someone was quicker: the page says who, until when
+      mine = true;
+      var free = document.getElementById("free");
+      if (free) free.hidden = true;
+      body.setAttribute("data-claimed", "1");
+      return true;
+    });
+  }
+  if (decide) {
+    decide.addEventListener("focusin", function () { take(); });
+    decide.addEventListener("submit", function () { sent = true; });  // a decision releases the claim itself
+  }
+  window.addEventListener("pagehide", function () {
+    if (mine && !sent && claimForm) navigator.sendBeacon("/case/release", fields({beacon: "1"}));
   });
   var ticket = document.getElementById("ticket");
   if (ticket) {
