@@ -200,6 +200,10 @@ def test_a_targets_rate_holds_for_the_whole_fleet_of_workers(tmp_path, pg_cluste
     assert summary.status == "completed" and summary.listings_seen == items
     assert takers >= 2  # the item pages were read by more than one worker
     assert len(times) >= items
-    assert busiest_second(times) <= 2, busiest_second(times)
-    least = (len(times) - 1) / 2  # seconds that many requests take at 2 a second
-    assert least <= took <= least * 1.3 + 15, (took, least)
+    # at 2 a second, any one-second window holds 2 requests, 3 when one lands on its edge (receipt times jitter);
+    # a limiter per worker instead of one for the fleet shows 6. Load only delays requests, never speeds them:
+    # any 11 in a row span 5 s less a little jitter, and the whole audit takes at least its requests' time.
+    assert busiest_second(times) <= 3, busiest_second(times)
+    ordered = sorted(times)
+    assert min(b - a for a, b in zip(ordered, ordered[10:])) >= 4.5
+    assert took >= (len(times) - 1) / 2, took
