@@ -34,6 +34,7 @@ class SiteProfile(ABC):
     headers: dict[str, str] = {}  # what the venue needs on every request (FANBOX's Origin); a target's own win
     age_cookie: str | None = None  # the documented age confirmation ("adult=t"), set by a target's headers
 
+    marks: tuple[str, ...] = ()  # words every page of the venue carries (its domain): a page naming none is not its own
     seller_page: str | None = None  # a regex whose group "id" is the seller id in a URL of the venue's seller pages
     seller_prefix: str = ""  # what the profile puts before that id in seller_id ("shop:" for Mercari Shops)
 
@@ -93,6 +94,9 @@ class SiteProfile(ABC):
             if isinstance(state, Removed):
                 state.page = html[:MAX_PROOF]  # the venue's own words that the listing is gone: the proof
             raise state
+        if self.marks and not any(m in html for m in self.marks):  # another venue's page: said at once, not parsed
+            raise ParseError(url, f"neither a search nor an item page of {self.name}: it names none of "
+                                  f"{', '.join(self.marks)}")
         kind = kind or self.detect_kind(html, url) or hint
         if kind is not None:
             return self.parse_search(html, url) if kind is PageKind.SEARCH else self.parse_item(html, url)

@@ -41,6 +41,7 @@ def _price(node) -> tuple:
 
 class Buyee(SiteProfile):
     name = "buyee"
+    marks = ("buyee",)
     title = "Buyee (mirrors of Yahoo! Auctions, Mercari, PayPay Flea Market)"
     base_url = "https://buyee.jp"
     page_kinds = ("yahoo search", "yahoo item", "mercari search", "mercari item", "paypay search", "paypay item")
