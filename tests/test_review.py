@@ -203,3 +203,22 @@ def test_a_confirmation_overturned_takes_its_pictures_out_of_the_bank_and_confir
     assert {e["pdq"] for e in store.bank_entries(["confirmed"])} == {mine, partners} and not store.withdrawn_entries("confirmed")
     dec.decide(store, user, [("demo_auction", "x1")], "takedown_requested", T0 + timedelta(hours=3), ticket="T-1")
     assert len(store.bank_entries(["confirmed"])) == 2  # a takedown stands by the confirmation
+
+
+def test_an_imported_bank_entry_is_untouched_by_our_decisions_but_shows_them(store):
+    user = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    run = audit(store, T0, [(listing(1), [LABEL]), (listing(2), [LABEL])])
+    partners = "c" * 64
+    for i, sha in ((1, "1" * 64), (2, "2" * 64)):  # both listings show the partner's picture
+        store.record_images(run, "demo_auction", f"x{i}", [{"position": 0, "url": f"http://h/{i}.jpg", "sha256": sha,
+                                                           "bytes": 10, "content_type": "image/jpeg", "pdq": partners,
+                                                           "quality": 100, "dihedral": [], "meta": {}}], T0)
+    store.create_bank("partners", "from a hash exchange", "ana", T0)
+    store.add_to_bank("partners", [{"pdq": partners, "quality": 100, "source": "import", "ref": "exchange:42"}], "ana", T0)
+    dec.decide(store, user, [("demo_auction", "x1")], "confirmed", T0)
+    dec.decide(store, user, [("demo_auction", "x2")], "confirmed", T0)
+    dec.decide(store, user, [("demo_auction", "x2")], "false_positive", T0 + timedelta(hours=1))
+    assert [e["pdq"] for e in store.bank_entries(["partners"])] == [partners]  # untouched by the overturn
+    assert store.imported_entry_verdicts("partners") == {"confirmed": 1, "false_positive": 1}
+    dec.decide(store, user, [("demo_auction", "x1")], "seller_followup", T0 + timedelta(hours=2))
+    assert store.imported_entry_verdicts("partners") == {"false_positive": 1, "seller_followup": 1}

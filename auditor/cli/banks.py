@@ -37,12 +37,17 @@ def banks_list(ctx: click.Context) -> None:
     """Each bank, how many hashes it holds, and who made it when."""
     with _store(ctx) as store:
         rows = store.banks()
+        verdicts = {b["name"]: store.imported_entry_verdicts(b["name"]) for b in rows}
     if not rows:
         out.print("no banks yet: `auditor banks create confirmed`, or confirm a violation in the console")
     for b in rows:
         withdrawn = f", {b['withdrawn']} withdrawn (their confirmation was replaced)" if b.get("withdrawn") else ""
         out.print(f"{b['name']}: {b['entries']} hashes{withdrawn} (made {b['created_at'][:10]} by {b['created_by']})"
                   + (f" - {b['description']}" if b["description"] else ""), highlight=False)
+        judged = verdicts.get(b["name"]) or {}
+        if judged:
+            out.print("  its imported entries, as our decisions judged listings showing them (the entries stay as "
+                      "imported): " + ", ".join(f"{v} {n}" for v, n in judged.items()), highlight=False)
 
 
 @banks.command("create")

@@ -133,7 +133,7 @@ def add_listing_images(store: Store, bank: str, site: str, item_id: str, by: str
     return store.add_to_bank(bank, entries, by, at)
 
 
-KEEPS_BANKED = ("confirmed", "takedown_requested", "removal_confirmed")  # verdicts that stand by a confirmation
+KEEPS_BANKED = ("confirmed", "takedown_requested", "removal_confirmed", "seller_followup")  # verdicts that stand by a confirmation
 
 
 def follow_decision(store: Store, site: str, item_id: str, verdict: str, decision_id: int, at: datetime) -> int:

@@ -123,6 +123,16 @@ class ImageTables:
             " sum(case when e.withdrawn_at is not null then 1 else 0 end) as withdrawn from banks b"
             " left join bank_entries e on e.bank = b.name group by b.name order by b.name"))
 
+    def imported_entry_verdicts(self, bank: str) -> dict[str, int]:
+        """How our latest decisions judged the listings whose pictures have the very hash of an entry imported into
+        this bank from outside (those entries are never changed by our decisions; this shows them beside it)."""
+        return {r["verdict"]: r["n"] for r in self.db.query(
+            "select d.verdict, count(distinct d.site || '/' || d.item_id) as n from bank_entries e"
+            " join images i on i.pdq = e.pdq join listing_images li on li.sha256 = i.sha256"
+            " join decisions d on d.site = li.site and d.item_id = li.item_id"
+            " and d.id = (select max(id) from decisions x where x.site = d.site and x.item_id = d.item_id)"
+            " where e.bank = ? and e.source != 'decision' group by d.verdict order by d.verdict", [bank])}
+
     def withdraw_bank_entries(self, ref: str, why: str, at: datetime) -> int:
         """Leave out of matching and export the entries a confirmation of `ref` (site/item) put in; kept as history."""
         with self.write():
