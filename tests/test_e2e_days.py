@@ -65,6 +65,11 @@ def test_every_listing_state_equals_the_ground_truth_on_every_day(demo_config):
         for (d, key), kind in refused.items():  # a removed page is kept as the proof of its removal
             if kind == "removed":
                 assert kept.get(key[1]) == days[d - 1].summary.run_id, (d, key, kept)
+    with Store(demo_config.database) as store:  # the last day's report counts the cases the console's queues hold
+        counts = store.needs_decision_counts()
+    last = json.loads((Path(days[-1].summary.day_report_dir) / "summary.json").read_text())
+    assert (last["needs_for_sale"], last["needs_sold"]) == (counts["for_sale"], counts["sold_ended"])
+    assert counts["for_sale"] > 0 and counts["sold_ended"] > 0  # the demo's big seller sells most of its posters
     planted = {e: k for d in range(2, 5) for k, e in world.day(d).events.items() if e in ("evaded", "escalated")}
     assert {"evaded", "escalated"} <= set(planted)
     with Store(demo_config.database) as store:
