@@ -211,6 +211,23 @@ def test_users_and_decisions_round_trip_through_the_cli(tmp_path):
     assert " disabled" in invoke("--config", str(p), "users", "list").output
 
 
+def test_doctor_prints_bracketed_text_as_text_and_makes_its_folders_private(tmp_path):
+    import stat
+
+    p = write_config(tmp_path)
+    bad_rules = tmp_path / "rules"
+    bad_rules.mkdir()
+    (bad_rules / "x.yaml").write_text("rules: [1, 2\n", encoding="utf-8")  # a flow sequence never closed
+    p.write_text(p.read_text().replace(f"rules_dir: {RULES}", f"rules_dir: {bad_rules}"))
+    result = invoke("--config", str(p), "doctor", "--no-browser")
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if x.startswith("problem rules:"))
+    assert "[expected ',' or ']'" in line, line  # the parser's words in brackets, not eaten as terminal markup
+    for folder in (tmp_path / "reports", tmp_path / "reports" / "evidence"):
+        if folder.is_dir():
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
 def test_doctor_reads_the_cron_exactly_as_the_scheduler_does(tmp_path):
     p = write_config(tmp_path, "schedule: {cron: '61 * * * *'}\n")
     result = invoke("--config", str(p), "doctor", "--no-browser")

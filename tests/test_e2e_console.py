@@ -244,6 +244,22 @@ def test_the_venues_labels_stand_beside_the_title_in_the_queue_and_on_the_case(e
 
 
 # --- the work ------------------------------------------------------------------------------------------
+def test_every_evidence_picture_is_served_as_a_picture_byte_for_byte_and_the_index_runs_its_own_script(env):
+    from auditor.report.render import INDEX_HASH
+
+    with Store(env["config"].database) as store:
+        rows = list(store.db.query("select id, path from evidence where kind = 'annotated' limit 1"))
+    assert rows, "the day's captures include the annotated copy for legal"
+    web = client(env, "carol")
+    shown = web.get(f"/evidence?id={rows[0]['id']}")
+    original = (Path(env["config"].evidence_dir) / rows[0]["path"]).read_bytes()
+    assert shown.headers["content-type"] == "image/png" and shown.content == original
+    saved = web.get(f"/evidence?id={rows[0]['id']}&download=1")
+    assert saved.headers["content-disposition"].startswith("attachment;") and saved.content == original
+    index = web.get("/reports/")
+    assert f"'sha256-{INDEX_HASH}'" in index.headers["content-security-policy"]  # its "no run since" script may run
+
+
 def test_two_reviewers_never_decide_the_same_case_and_looking_claims_nothing(env):
     config, now = env["config"], env["clock"]()
     with Store(config.database) as store:

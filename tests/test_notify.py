@@ -66,6 +66,7 @@ def test_new_critical_hits_are_sent_once_as_a_digest_without_any_image(config, s
     assert summary.status == "completed"
     [digest] = hook.received  # one message, however many hits
     assert digest["title"].startswith("auditor: ") and "need a decision" in digest["title"]
+    assert digest["type"] == "warning"  # Apprise's type: chat services colour it
     critical = [x for x in small_catalog.section("auction") if x.expected_rules & {"ai_poster.sold_as_print",
                                                                                    "ai_poster.adult_print"}]
     assert critical and any(x.title in digest["message"] for x in critical)
@@ -85,6 +86,7 @@ def test_a_failed_run_is_sent_and_a_failing_webhook_is_recorded_as_failed(config
         audit(config, server)
     [message] = hook.received
     assert "FAILED" in message["title"] and "broken.yaml" in message["message"]
+    assert message["type"] == "failure"  # never "info"
     with Store(config.database) as store:
         assert [(r["event"], r["sent"]) for r in store.db.query("select event, sent from notifications")] == [
             ("run_failed", 0)]  # the webhook answered 500: recorded as failed, never as sent

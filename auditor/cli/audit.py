@@ -378,15 +378,17 @@ def doctor(ctx: click.Context, no_browser: bool, as_json: bool) -> None:
 
     from auditor.ops.doctor import diagnose
 
+    from rich.markup import escape
+
     checks = diagnose(_config(ctx), browser=not no_browser)
     if as_json:
         click.echo(json.dumps({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}, ensure_ascii=False))
         ctx.exit(0 if all(c.ok for c in checks) else 1)
     for c in checks:
         mark = "[green]ok[/]     " if c.ok else "[bold red]problem[/]"
-        out.print(f"{mark} {c.name}: {c.detail}", highlight=False, soft_wrap=True)
+        out.print(mark, f"{c.name}: {escape(c.detail)}", highlight=False, soft_wrap=True)  # "[expected ',']" is text
         if not c.ok and c.fix:
-            out.print(f"        fix: {c.fix}", highlight=False, soft_wrap=True)
+            out.print(f"        fix: {escape(c.fix)}", highlight=False, soft_wrap=True)
     if not all(c.ok for c in checks):
         ctx.exit(1)
 

@@ -49,7 +49,7 @@ def _database(config: Config) -> Check:
 
 def _writable(name: str, folder: Path) -> Check:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # auditor's folders are its user's alone
         with tempfile.NamedTemporaryFile(dir=folder):
             pass
     except OSError as e:

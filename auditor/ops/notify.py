@@ -37,7 +37,7 @@ def send_alerts(store: Store, target: NotifySettings, alerts: list[Alert], at: d
     for alert in alerts:
         if alert.event not in target.on:
             continue
-        ok = deliver(target, alert.title, alert.body)
+        ok = deliver(target, alert.title, alert.body, KIND_OF.get(alert.event, "info"))
         store.record_notification(alert.event, _redacted(target.url), ok, at)
         if not ok:
             log.error("notification %s to %s failed", alert.event, _redacted(target.url))
@@ -45,13 +45,18 @@ def send_alerts(store: Store, target: NotifySettings, alerts: list[Alert], at: d
     return results
 
 
-def deliver(target: NotifySettings, title: str, body: str) -> bool:
+KIND_OF = {"run_failed": "failure", "run_partial": "warning", "target_empty": "warning", "drift": "warning",
+           "rule_flood": "warning", "new_critical": "warning", "unreviewed": "warning"}  # Apprise's notify types
+
+
+def deliver(target: NotifySettings, title: str, body: str, kind: str = "info") -> bool:
+    """Send one alert; `kind` is Apprise's type (info, success, warning, failure), which chat services colour."""
     a = apprise.Apprise()
     if not a.add(target.url):
         log.error("notify url %s is not one Apprise understands", _redacted(target.url))
         return False
     try:
-        return bool(a.notify(title=title, body=body))
+        return bool(a.notify(title=title, body=body, notify_type=apprise.NotifyType(kind)))
     except Exception as e:  # noqa: BLE001 - a broken notifier must not cost the run
         log.error("notification failed: %s", e)
         return False

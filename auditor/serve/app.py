@@ -30,7 +30,7 @@ from auditor.errors import AuditorError
 from auditor.i18n import LANGUAGES, text
 from auditor.models import SOLD_OR_ENDED
 from auditor.report.render import CSP as REPORT_CSP
-from auditor.report.render import SCRIPT_HASH, local_time, money, safe_url
+from auditor.report.render import INDEX_HASH, SCRIPT_HASH, local_time, money, safe_url
 from auditor.review import decisions as dec
 from auditor.review import queue as q
 from auditor.review.casefile import case_file
@@ -171,6 +171,7 @@ def logout(console: Console, request: Request, form) -> Response:
 
 
 FILTER_KEYS = tuple(q.Filters.__dataclass_fields__)
+PICTURE_KINDS = ("screenshot", "annotated", "image")  # evidence files that are pictures, shown blurred
 
 
 def _filters(request: Request) -> q.Filters:
@@ -316,11 +317,15 @@ def evidence_page(console: Console, request: Request, form) -> Response:
     path = (root / row["path"]).resolve() if row else None
     if row is None or not path.is_relative_to(root) or not path.is_file():
         return PlainTextResponse("not found", 404)
-    if row["kind"] in ("screenshot", "image"):
+    if row["kind"] in PICTURE_KINDS:  # the annotated copy for legal too: a picture, byte for byte
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if not ctype.startswith("image/") or ctype == "image/svg+xml":
             ctype = "application/octet-stream"
-        return Response(path.read_bytes(), media_type=ctype, headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
+        headers = {"Content-Security-Policy": "default-src 'none'; sandbox"}
+        if request.query_params.get("download"):
+            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in path.name)[:100]
+            headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+        return Response(path.read_bytes(), media_type=ctype, headers=headers)
     return PlainTextResponse(path.read_text(encoding="utf-8", errors="replace"),
                              headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
 
@@ -372,9 +377,10 @@ def reports_page(console: Console, request: Request, form) -> Response:
         return PlainTextResponse("not found", 404)
     evidence = path.is_relative_to(Path(console.config.evidence_dir).resolve())
     ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if ctype == "text/html" and not evidence:
+    if ctype == "text/html" and not evidence:  # a report, or the index: each runs its own one script
+        pinned = INDEX_HASH if path.name == "index.html" else SCRIPT_HASH
         return Response(path.read_bytes(), media_type="text/html; charset=utf-8",
-                        headers={"Content-Security-Policy": REPORT_CSP.format(h=SCRIPT_HASH)})
+                        headers={"Content-Security-Policy": REPORT_CSP.format(h=pinned)})
     if not ctype.startswith("image/") or ctype == "image/svg+xml":
         ctype = "text/plain; charset=utf-8"
     return Response(path.read_bytes(), media_type=ctype, headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
