@@ -262,3 +262,23 @@ def test_legacy_japanese_encodings_are_decoded():
     text = "<html><head><meta charset='Shift_JIS'></head><body>AI美女 ポスター</body></html>"
     assert "AI美女 ポスター" in decode_html(text.encode("shift_jis"))
     assert "AI美女 ポスター" in decode_html(text.replace("Shift_JIS", "x").encode("euc_jp"))  # no usable charset
+
+
+def test_parse_without_a_site_reads_each_saved_page_with_its_own_venues_profile():
+    from auditor.sites import guess_profile
+
+    for page in ALL_PAGES:
+        own = next((site for site, prefixes in OWN.items() if page.startswith(prefixes)), None)
+        path = PAGES / page
+        guessed = guess_profile(decode_html(path.read_bytes()), path.resolve().as_uri())
+        assert (guessed[0].name if guessed else None) == own, page  # amazon, etsy, marktplaats: no profile of ours
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "auditor", "parse", str(PAGES / "rakuma/shop_3c65d78b.html")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "read with the rakuma profile: its address 'https://fril.jp/shop/" in done.stderr
+    assert json.loads(done.stdout)["kind"] == "search"
+    unknown = subprocess.run([sys.executable, "-m", "auditor", "parse", str(PAGES / "amazon/item_B073WRF565.html")],
+                             capture_output=True, text=True, timeout=120)
+    assert unknown.returncode == 2 and "names no venue auditor knows; give --site" in unknown.stdout + unknown.stderr

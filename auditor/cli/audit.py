@@ -408,7 +408,9 @@ def sites() -> None:
 
 
 @cli.command()
-@click.option("--site", required=True, metavar="NAME", help="The site profile to read the page with (see `auditor sites`).")
+@click.option("--site", default=None, metavar="NAME",
+              help="The site profile to read the page with (see `auditor sites`); default: the venue the page's own "
+                   "address names (its URL, canonical link, og:url), else the one whose hosts it names most.")
 @click.option("--kind", type=click.Choice(["search", "item"]), default=None,
               help="Read the page as this kind (default: what its content or URL shows).")
 @click.option("--allow-address", "allow", multiple=True, metavar="ADDRESS",
@@ -416,7 +418,7 @@ def sites() -> None:
                    "as crawl.allow_addresses would.")
 @click.argument("source", metavar="FILE_OR_URL")
 @click.pass_context
-def parse(ctx: click.Context, site: str, kind: str | None, allow: tuple[str, ...], source: str) -> None:
+def parse(ctx: click.Context, site: str | None, kind: str | None, allow: tuple[str, ...], source: str) -> None:
     """Print what a site profile reads from a page, as JSON.
 
     A search page gives its listings and next page; an item page gives its listing; a page with
@@ -426,10 +428,18 @@ def parse(ctx: click.Context, site: str, kind: str | None, allow: tuple[str, ...
     browser); a file is read as saved (HTML, or a venue's API JSON).
     """
     from auditor.run.plan import load_source
-    from auditor.sites import get_profile
-    from auditor.sites.saved import read_json
+    from auditor.sites import get_profile, guess_profile
+    from auditor.sites.saved import load_file, read_json
 
-    profile = get_profile(site)
+    if site is None:
+        is_url = source.startswith(("http://", "https://"))
+        guessed = guess_profile("" if is_url else load_file(source)[0], source if is_url else "")
+        if guessed is None:
+            raise AuditorError(f"{source}: it names no venue auditor knows; give --site (see `auditor sites`)")
+        profile, why = guessed
+        click.echo(f"read with the {profile.name} profile: {why}", err=True)
+    else:
+        profile = get_profile(site)
     try:
         html, url = load_source(source, profile, _config(ctx, required=False), allow)
     except ValueError as e:

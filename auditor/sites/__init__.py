@@ -61,6 +61,30 @@ def linked_sellers(listing) -> set[tuple[str, str, str]]:
     return found
 
 
+_ADDRESSES = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["']([^"']+)|<meta[^>]+property=["']og:url["'][^>]*"""
+                        r"""content=["']([^"']+)""", re.I)
+
+
+def guess_profile(text: str, url: str) -> tuple[SiteProfile, str] | None:
+    """The profile of a page given without a site (`auditor parse FILE`), and why: the venue its own address names
+    (the URL, its canonical link, its og:url), else the venue whose hosts it names most. None: no venue named."""
+    from html import unescape
+    from urllib.parse import urlsplit
+
+    head = text[:300_000]
+    named = [url, *(unescape(a or b) for a, b in _ADDRESSES.findall(head))]
+    for address in named:
+        host = (urlsplit(address).hostname or "").lower()
+        for profile in PROFILES.values():
+            if any(host == d or host.endswith("." + d) for d in profile.domains):
+                return profile, f"its address {address[:200]!r} is on {profile.name}"
+    counts = {p.name: sum(head.count(d) for d in p.domains) for p in PROFILES.values() if p.domains}
+    best = max(counts, key=counts.get, default=None)
+    if best is None or counts[best] == 0:
+        return None
+    return PROFILES[best], f"it names {best}'s hosts most ({counts[best]} times)"
+
+
 def target_notes(target) -> list[tuple[str, str]]:
     """What a config target's venue says of it before it runs (SiteProfile.target_notes); nothing for an unknown
     profile (that is its own error) or a demo: target."""

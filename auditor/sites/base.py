@@ -34,6 +34,7 @@ class SiteProfile(ABC):
     headers: dict[str, str] = {}  # what the venue needs on every request (FANBOX's Origin); a target's own win
     age_cookie: str | None = None  # the documented age confirmation ("adult=t"), set by a target's headers
 
+    domains: tuple[str, ...] = ()  # the venue's hosts (a subdomain counts): `auditor parse` without --site reads them
     marks: tuple[str, ...] = ()  # words every page of the venue carries (its domain): a page naming none is not its own
     seller_page: str | None = None  # a regex whose group "id" is the seller id in a URL of the venue's seller pages
     seller_prefix: str = ""  # what the profile puts before that id in seller_id ("shop:" for Mercari Shops)

@@ -38,6 +38,7 @@ class Booth(SiteProfile):
     seller_page = r"^https?://(?!www\.|accounts\.|checkout\.|manage\.)(?P<id>[a-z0-9][a-z0-9-]*)\.booth\.pm(?:/|$)"
     title = "BOOTH (pixiv)"
     base_url = "https://booth.pm"
+    domains = ("booth.pm",)  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("search (keyword, tag, adult=include)", "item", "shop (same cards; no saved page)", "removed",
                   "age gate (headers: {Cookie: adult=t})")
     labels = ("adult", "shop")

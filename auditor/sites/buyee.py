@@ -44,6 +44,7 @@ class Buyee(SiteProfile):
     marks = ("buyee",)
     title = "Buyee (mirrors of Yahoo! Auctions, Mercari, PayPay Flea Market)"
     base_url = "https://buyee.jp"
+    domains = ("buyee.jp",)  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("yahoo search", "yahoo item", "mercari search", "mercari item", "paypay search", "paypay item")
 
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:

@@ -46,6 +46,7 @@ class Dlsite(SiteProfile):
     seller_page = r"^https?://www\.dlsite\.com/[a-z]+/circle/profile/=/maker_id/(?P<id>[A-Z]{2}\d+)"
     title = "DLsite (maniax, girls, home, pro, books, …)"
     base_url = "https://www.dlsite.com"
+    domains = ("dlsite.com",)  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("search", "work", "age gate (headers: {Cookie: adultchecked=1})", "removed")
     labels = ("adult", "ai_generated")
     age_cookie = AGE_COOKIE

@@ -49,6 +49,7 @@ class Ebay(SiteProfile):
     seller_page = r"^https?://(?:www\.)?ebay\.[a-z.]+/usr/(?P<id>[A-Za-z0-9._-]+)"
     title = "eBay"
     base_url = "https://www.ebay.com"
+    domains = ("ebay.com", "ebay.co.uk", "ebay.de", "ebay.fr", "ebay.it", "ebay.es", "ebay.com.au", "ebay.ca")  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("search (s-item and s-card markup)", "item")
     has_category = True
 

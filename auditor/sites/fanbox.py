@@ -52,6 +52,7 @@ class Fanbox(SiteProfile):
     seller_page = r"^https?://www\.pixiv\.net/fanbox/creator/(?P<id>\d+)"
     title = "pixiv FANBOX (creator posts, API JSON)"
     base_url = "https://api.fanbox.cc"
+    domains = ("fanbox.cc", "fanbox.pixiv.net")  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("creator posts (API JSON, old and new format)", "removed (the API's error)", "blocked")
     labels = ("adult",)
     headers = {"Origin": ORIGIN}  # FANBOX answers its API only to its own site; no account is needed

@@ -33,6 +33,7 @@ class Fanza(SiteProfile):
     seller_page = r"^https?://www\.dmm\.co\.jp/dc/doujin/-/list/=/article=maker/id=(?P<id>\d+)"
     title = "FANZA (DMM) 同人"
     base_url = "https://www.dmm.co.jp"
+    domains = ("dmm.co.jp",)  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("同人 product", "age gate (headers: {Cookie: age_check_done=1})", "removed")
     labels = ("adult", "ai_generated")
     age_cookie = AGE_COOKIE

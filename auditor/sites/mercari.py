@@ -39,6 +39,7 @@ class Mercari(SiteProfile):
     name = "mercari"
     title = "Mercari (メルカリ), Japan and Taiwan sites, Mercari Shops"
     base_url = "https://jp.mercari.com"
+    domains = ("mercari.com", "mercari-shops.com", "mercdn.net")  # its hosts, and their subdomains: how a saved page names its venue
     needs_browser = True
     ready_selector = ("[data-testid=thumbnail-item-name], [data-testid=item-tile], [data-testid=main-price], "
                       "[data-testid=checkout-button], script[type='application/ld+json']")

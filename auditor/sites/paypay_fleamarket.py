@@ -30,6 +30,7 @@ class PaypayFleamarket(SiteProfile):
     seller_page = r"^https?://paypayfleamarket\.yahoo\.co\.jp/user/(?P<id>[A-Za-z0-9_-]+)"
     title = "Yahoo!フリマ / PayPay Flea Market"
     base_url = "https://paypayfleamarket.yahoo.co.jp"
+    domains = ("paypayfleamarket.yahoo.co.jp",)  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("search", "item (open, sold)", "removed")
 
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:

@@ -38,6 +38,7 @@ class Rakuma(SiteProfile):
     name = "rakuma"
     title = "Rakuma (ラクマ, fril.jp)"
     base_url = "https://fril.jp"
+    domains = ("fril.jp",)  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("shop (a seller's listings)", "search (same cells; no saved page: unproven)",
                   "item (JSON-LD; no saved page: unproven)", "removed")
 

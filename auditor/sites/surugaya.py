@@ -29,6 +29,7 @@ class Surugaya(SiteProfile):
     name = "surugaya"
     title = "Suruga-ya (駿河屋)"
     base_url = "https://www.suruga-ya.jp"
+    domains = ("suruga-ya.jp",)  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("search",)
 
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:

@@ -48,6 +48,7 @@ class YahooAuctions(SiteProfile):
     seller_page = r"^https?://auctions\.yahoo\.co\.jp/seller/(?P<id>[A-Za-z0-9_-]+)"
     title = "Yahoo! Auctions Japan (ヤフオク!)"
     base_url = "https://auctions.yahoo.co.jp"
+    domains = ("auctions.yahoo.co.jp",)  # its hosts, and their subdomains: how a saved page names its venue
     needs_browser = False
     page_kinds = ("search", "sold search", "seller", "item", "ended item")
     has_category = True
