@@ -245,25 +245,29 @@ def test_health_says_fresh_failed_old_or_missing_in_its_exit_status(tmp_path):
     missing = invoke("--config", str(p), "health")                                      # falls due in the test
     assert missing.exit_code == 5 and "no scheduled run has finished yet" in missing.output
 
-    def scheduled(at: datetime, status: str, error: str | None = None) -> None:
+    def scheduled(at: datetime, status: str, error: str | None = None, kind: str = "scheduled") -> None:
         with Store(tmp_path / "a.db") as store:
-            run = store.start_run(at, ["t"], [], kind="scheduled")
+            run = store.start_run(at, ["t"], [], kind=kind)
             store.finish_run(RunSummary(run, status, at, at + timedelta(minutes=5), ["t"]), error=error)
 
     now = datetime.now(timezone.utc)
-    scheduled(now - timedelta(hours=3), "failed", "rules/broken.yaml:7:1: YAML syntax")
+    scheduled(now - timedelta(hours=4), "failed", "rules/broken.yaml:7:1: YAML syntax")
     failed = invoke("--config", str(p), "health")
     assert failed.exit_code == 1 and "is failed: rules/broken.yaml:7:1" in failed.output
+    scheduled(now - timedelta(hours=3), "completed", kind="manual")  # the rule fixed, the day run again by hand
+    mended = invoke("--config", str(p), "health")
+    assert mended.exit_code == 0 and "was failed, and run #2 (manual, " in mended.output, mended.output
+    assert re.search(r"\+09:00\) read all its targets since", mended.output)  # the zone's offset as everywhere
     scheduled(now - timedelta(hours=2), "completed")
     fresh = invoke("--config", str(p), "health", "--json")
     assert fresh.exit_code == 0 and '"healthy": true' in fresh.output
     with Store(tmp_path / "a.db") as store:  # as if the scheduler had stopped two years ago
         store.db.execute("update runs set started_at = ?", [(now - timedelta(days=800)).isoformat()])
     old = invoke("--config", str(p), "health")
-    assert old.exit_code == 4 and "no scheduled run since run #2" in old.output
+    assert old.exit_code == 4 and "no scheduled run since run #3" in old.output and "+09:00" in old.output
     doctor = invoke("--config", str(p), "doctor", "--no-browser", "--json")  # doctor says the same, as a check
     checks = {c["name"]: c for c in json.loads(doctor.output)["checks"]}
-    assert doctor.exit_code == 1 and not checks["last run"]["ok"] and "since run #2" in checks["last run"]["detail"]
+    assert doctor.exit_code == 1 and not checks["last run"]["ok"] and "since run #3" in checks["last run"]["detail"]
 
 
 def test_the_systemd_units_verify(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,18 +35,37 @@ def _last_scheduled(config: Config, store: Store) -> tuple[dict | None, datetime
     return rows[0], trigger_for(config.schedule).get_next_fire_time(None, started)
 
 
+def _when(t: datetime, config: Config) -> str:
+    """A time as people read it here: in the configured zone, with its offset (2026-11-26 06:30+09:00)."""
+    return t.astimezone(config.schedule.zone).isoformat(sep=" ", timespec="minutes")
+
+
+def _made_good(store: Store, run: dict) -> dict | None:
+    """A later manual run that completed and read every target of the failed scheduled one: the day was made good."""
+    wanted = set(json.loads(run["targets"] or "[]"))
+    for later in store.db.query("select * from runs where id > ? and kind = 'manual' and status = 'completed'"
+                                " order by id desc", [run["id"]]):
+        if wanted <= set(json.loads(later["targets"] or "[]")):
+            return later
+    return None
+
+
 def check_health(config: Config, store: Store, now: datetime) -> Health:
     run, due = _last_scheduled(config, store)
     if run is None:
         return Health(MISSING, "no scheduled run has finished yet (is `auditor schedule` running?)", None)
     started = datetime.fromisoformat(run["started_at"])
     if due is not None and now > due + GRACE:
-        return Health(OLD, f"no scheduled run since run #{run['id']} ({started.astimezone(config.schedule.zone):%Y-%m-%d %H:%M%z});"
-                           f" one was due at {due:%Y-%m-%d %H:%M%z}", run)
+        return Health(OLD, f"no scheduled run since run #{run['id']} ({_when(started, config)});"
+                           f" one was due at {_when(due, config)}", run)
     if run["status"] != "completed":
+        good = _made_good(store, run)
+        if good is not None:
+            return Health(OK, f"the last scheduled run #{run['id']} was {run['status']}, and run #{good['id']} "
+                              f"(manual, {_when(datetime.fromisoformat(good['started_at']), config)}) read all its "
+                              "targets since", good)
         return Health(BAD_RUN, f"the last scheduled run #{run['id']} is {run['status']}: {run['error'] or '–'}", run)
-    return Health(OK, f"the last scheduled run #{run['id']} completed "
-                      f"({started.astimezone(config.schedule.zone):%Y-%m-%d %H:%M%z})", run)
+    return Health(OK, f"the last scheduled run #{run['id']} completed ({_when(started, config)})", run)
 
 
 def next_due(config: Config, store: Store) -> dict | None:
