@@ -141,6 +141,10 @@ def test_an_ad_hoc_query_on_one_site_audits_only_what_it_finds(tmp_path):
 
 def test_doctor_checks_everything_a_run_needs_and_names_what_is_wrong(tmp_path):
     p = write_config(tmp_path, "targets:\n  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search']}\n")
+    flagged_only = invoke("--config", str(p), "doctor", "--no-browser")
+    assert flagged_only.exit_code == 1 and re.search(r"^problem pictures: 1 rules look pictures up in a bank "
+                                                     r"\(images\.relisted_confirmed\)", flagged_only.output, re.M)
+    p.write_text(p.read_text().replace("start_urls: ['demo:/auction/search']}", "start_urls: ['demo:/auction/search'], images: all}"))
     result = invoke("--config", str(p), "doctor", "--no-browser")
     assert result.exit_code == 0, result.output
     for name in ("config", "rules", "database", "schedule", "reports", "evidence", "target demo-auction"):

@@ -32,6 +32,25 @@ def _rules(config: Config) -> Check:
     return Check("rules", True, f"{len(ruleset)} rules in {len(ruleset.files)} files ({config.rules_dir})")
 
 
+def _pictures(config: Config) -> Check | None:
+    """A rule that looks pictures up in a bank catches a confirmed picture re-listed under an innocent title only
+    where its target fetches every listing's pictures (images: all)."""
+    from auditor.rules import load_rules
+
+    try:
+        banked = [r.rule.id for r in load_rules(config.rules_dir).listing_rules
+                  if r.rule.status != "experimental" and any(s.image_bank for s in r.rule.selections.values())]
+    except AuditorError:
+        return None  # the rules check says what is wrong
+    targets = config.enabled_targets()
+    if not banked or not targets or any(t.images == "all" for t in targets):
+        return None
+    return Check("pictures", False, f"{len(banked)} rules look pictures up in a bank ({', '.join(banked[:3])}), but no "
+                                    "enabled target fetches every listing's pictures: a confirmed picture re-listed "
+                                    "under an innocent title is never seen",
+                 "set images: all on the targets where re-listings matter (its cost is in the README)")
+
+
 def _database(config: Config) -> Check:
     from auditor.store import Store
 
@@ -136,6 +155,9 @@ def diagnose(config: Config, *, browser: bool = True) -> list[Check]:
     if browser:
         checks.append(_browser(config))
     checks += _targets(config)
+    pictures = _pictures(config)
+    if pictures is not None:
+        checks.append(pictures)
     if not config.enabled_targets():
         checks.append(Check("targets", False, "no enabled target", "enable one in config.yaml, or use `auditor demo`"))
     if os.environ.get("AUDITOR_BROWSER_EXECUTABLE"):
