@@ -183,13 +183,15 @@ def test_escalation_is_a_new_or_more_severe_rule_on_a_flagged_listing(store):
 
 def test_a_failed_run_leaves_every_earlier_hit_unchecked_and_none_gone(store, tmp_path):
     audit(store, T0, [(_listing(k), [AI]) for k in ("a", "b")])
-    failed = audit(store, T0 + timedelta(days=1), [], error="rules/broken.yaml:7:1: YAML syntax")
+    failed = audit(store, T0 + timedelta(days=1), [], error="rules/broken_x.yaml:7:1: YAML syntax")
     run_dir, day_dir = write_reports(store, failed, tmp_path / "reports", TOKYO)
     report = compile_run_report(store, failed, TOKYO, run_dir)
     assert {x.item_id: x.state for x in report.listings} == {"a": "unchecked", "b": "unchecked"}
-    assert "broken.yaml" in report.listings[0].reason
+    assert "broken_x.yaml" in report.listings[0].reason
     html = (day_dir / "report.html").read_text()
-    assert 'role="alert"' in html and "broken.yaml" in html
+    assert 'role="alert"' in html and "broken.yaml" in html.replace("_x", "")
+    md = (day_dir / "report.md").read_text()
+    assert "**Run #2 failed:** `rules/broken_x.yaml:7:1: YAML syntax`" in md  # shown as it is, nothing escaped
     third = audit(store, T0 + timedelta(days=2), [(_listing("a"), [AI]), (_listing("b", "sold"), [AI])])
     states = {x.item_id: x.state for x in compile_run_report(store, third, TOKYO, Path(".")).listings}
     assert states == {"a": "active", "b": "gone"}  # compared with the last run that read them, not the failed one
