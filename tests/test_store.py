@@ -146,3 +146,22 @@ def test_a_run_across_midnight_lists_every_capture_in_its_own_days_manifest(tmp_
     assert [p.name for p in paths] == ["2026-11-25.sha256", "2026-11-26.sha256"]
     assert "demo_auction/x0/" in paths[0].read_text() and "demo_auction/x1/" in paths[1].read_text()
     assert "x1" not in paths[0].read_text()
+
+
+def test_the_documented_views_answer_a_monthly_question(store):
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    from auditor.models import Hit, Listing, Match
+
+    at = datetime(2026, 11, 20, 21, 0, tzinfo=timezone.utc)
+    hit = Hit("ai_poster.label", "AI label", "high", (), (Match("title", "AI美女", 0, 4),))
+    run = store.start_run(at, ["t"], [])
+    for i, status in enumerate(("sold", "sold", "active")):
+        store.record_listing(run, "t", Listing("demo_auction", f"x{i}", f"http://h/x{i}", f"AI美女 {i}", price=Decimal(3000 + i),
+                                               currency="JPY", seller_id="big", seller_name="AIギャラリー", status=status),
+                             [hit], at)
+    rows = list(store.db.query("select * from v_sellers_month where month = '2026-11'"))
+    assert [(r["seller_id"], r["flagged_listings"], r["sold_listings"], float(r["sold_total"])) for r in rows] == [
+        ("big", 3, 2, 6001.0)]
+    assert {r["item_id"] for r in store.db.query("select item_id from v_hits where rule_id = 'ai_poster.label'")} == {"x0", "x1", "x2"}

@@ -257,7 +257,29 @@ def _migrate_25(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("decisions_upto", int)
 
 
+VIEWS = {
+    # every hit of every run, with its listing as it reads now: for Datasette, sqlite-utils and monthly questions
+    "v_hits": """select h.run_id, r.started_at as run_started_at, r.kind as run_kind, h.site, h.item_id, h.rule_id,
+        h.rule_title, h.severity, l.title, l.price, l.currency, l.status, l.seller_id, l.seller_name, l.url
+        from hits h join runs r on r.id = h.run_id join listings l on l.site = h.site and l.item_id = h.item_id""",
+    # per seller per calendar month (UTC) of the runs: listings flagged, how many sold, for how much
+    "v_sellers_month": """select f.month, f.site, l.seller_id, max(l.seller_name) as seller_name,
+        count(*) as flagged_listings, sum(case when l.status = 'sold' then 1 else 0 end) as sold_listings,
+        sum(case when l.status = 'sold' then cast(l.price as real) else 0 end) as sold_total
+        from (select distinct substr(r.started_at, 1, 7) as month, h.site, h.item_id
+              from hits h join runs r on r.id = h.run_id) f
+        join listings l on l.site = f.site and l.item_id = f.item_id
+        where l.seller_id is not null group by f.month, f.site, l.seller_id""",
+}
+
+
+def _migrate_26(db: sqlite_utils.Database) -> None:
+    """Documented views over the tables (README: "Questions in SQL"), the same on SQLite and PostgreSQL."""
+    for name, body in VIEWS.items():
+        db.execute(f"create view {name} as {body}")
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
               _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
-              _migrate_24, _migrate_25]
+              _migrate_24, _migrate_25, _migrate_26]
