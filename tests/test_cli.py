@@ -211,6 +211,7 @@ def test_users_and_decisions_round_trip_through_the_cli(tmp_path):
     assert (row["verdict"], row["ticket"], row["user_name"], row["source"]) == ("takedown_requested", "T-42", "ana", "import")
     as_csv = invoke("--config", str(p), "decisions", "export")
     assert as_csv.output.startswith("\ufeffid,site,item_id") and "'=HYPERLINK(1)" in as_csv.output
+    assert "+09:00" in as_csv.output.splitlines()[1] and row["decided_at"].endswith("+00:00")  # people read JST
     assert invoke("--config", str(p), "users", "disable", "ana").exit_code == 0
     assert " disabled" in invoke("--config", str(p), "users", "list").output
 

@@ -125,3 +125,21 @@ def test_manifests_are_time_stamped_by_a_local_authority_and_verify_checks_the_t
             assert why is not None and why.startswith("its time-stamp does not hold")
     finally:
         authority.shutdown()
+
+
+def test_verify_of_a_day_means_the_manifests_day_in_the_configured_zone(store, tmp_path):
+    import hashlib
+    from zoneinfo import ZoneInfo
+
+    root = tmp_path / "evidence"
+    (root / "demo_auction").mkdir(parents=True)
+    body = b"a screenshot"
+    (root / "demo_auction" / "page.png").write_bytes(body)
+    run = store.start_run(datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc), ["t"], [])
+    store.db["evidence"].insert({"run_id": run, "site": "demo_auction", "item_id": "x1", "url": "http://h/x1",
+                                 "captured_at": "2026-11-25T23:30:00+00:00",  # 08:30 on the 26th in Tokyo
+                                 "folder": "demo_auction", "kind": "screenshot", "path": "demo_auction/page.png",
+                                 "sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)})
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert verify_evidence(store, root, "2026-11-26", zone=tokyo) == (1, [])
+    assert verify_evidence(store, root, "2026-11-25", zone=tokyo)[0] == 0

@@ -456,7 +456,8 @@ def evidence() -> None:
 @click.argument("day", required=False, metavar="[DAY]")
 @click.pass_context
 def evidence_verify(ctx: click.Context, day: str | None) -> None:
-    """Check every evidence file (of DAY, YYYY-MM-DD in UTC, or all) against the SHA-256 the database and the daily
+    """Check every evidence file (of DAY, a YYYY-MM-DD calendar day in schedule.timezone as the daily manifests
+    are, or all) against the SHA-256 the database and the daily
     manifests recorded when it was captured, and each manifest's RFC 3161 time-stamp against the authority's
     certificates (evidence.tsa_certs); name each file that does not hold. Exit 1 if any."""
     from auditor.evidence.verify import verify_evidence
@@ -470,7 +471,7 @@ def evidence_verify(ctx: click.Context, day: str | None) -> None:
             raise click.BadParameter(f"{day!r} is not a day (YYYY-MM-DD)", param_hint="DAY") from None
     with open_store(config) as store:
         checked, problems = verify_evidence(store, config.evidence_dir, day, config.evidence.tsa_certs,
-                                            stamped=bool(config.evidence.tsa_url))
+                                            stamped=bool(config.evidence.tsa_url), zone=config.schedule.zone)
     for p in problems:
         click.echo(str(p))
     click.echo(f"{checked} files checked, {len(problems)} do not hold" if problems else f"{checked} files checked: all hold")

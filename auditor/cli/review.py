@@ -126,8 +126,9 @@ def decisions_export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     from auditor.review.decisions import export_decisions
     from auditor.run.pipeline import open_store
 
-    with open_store(_config(ctx)) as store:
-        data = export_decisions(store, fmt)
+    config = _config(ctx)
+    with open_store(config) as store:
+        data = export_decisions(store, fmt, config.schedule.zone)
     if output:
         output.write_text(data, encoding="utf-8", newline="")
         click.echo(f"wrote {output}")

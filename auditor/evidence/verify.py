@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from auditor.evidence.files import sha256_of
@@ -35,12 +35,16 @@ class Problem:
 
 
 def verify_evidence(store: Store, root: Path, day: str | None = None, tsa_certs: Path | None = None,
-                    stamped: bool = False) -> tuple[int, list[Problem]]:
+                    stamped: bool = False, zone: tzinfo = timezone.utc) -> tuple[int, list[Problem]]:
     """(files checked, problems): the database's files, the manifests' lines (of one day, or all) and, where a
-    manifest has a time-stamp token, the token (`stamped`: a manifest without one is a problem too)."""
+    manifest has a time-stamp token, the token (`stamped`: a manifest without one is a problem too). A day is a
+    calendar day in `zone`, as the daily manifests are."""
     root = Path(root)
-    rows = list(store.db.query("select path, sha256 from evidence" + (" where substr(captured_at, 1, 10) = ?" if day else ""),
-                               [day] if day else []))
+    where, args = "", []
+    if day:
+        start = datetime.combine(date.fromisoformat(day), time(0), tzinfo=zone)
+        where, args = " where captured_at >= ? and captured_at < ?", [iso(start), iso(start + timedelta(days=1))]
+    rows = list(store.db.query("select path, sha256 from evidence" + where, args))
     pruned = {r[0] for r in store.db.execute("select path from evidence_pruned")}
     problems, checked = [], 0
     recorded = {}

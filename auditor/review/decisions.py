@@ -124,10 +124,17 @@ def suppressed(store: Store) -> dict[tuple[str, str], dict[str, int]]:
     return out
 
 
-def export_decisions(store: Store, fmt: str = "csv") -> str:
+def export_decisions(store: Store, fmt: str = "csv", zone=None) -> str:
+    """Every decision: JSON for programs (times in UTC), CSV for people (times in `zone`, with its offset)."""
     rows = [{k: r.get(k) for k in FIELDS} for r in store.all_decisions()]
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2)
+    if zone is not None:
+        for r in rows:
+            try:
+                r["decided_at"] = datetime.fromisoformat(r["decided_at"]).astimezone(zone).isoformat(sep=" ", timespec="seconds")
+            except (TypeError, ValueError):
+                pass  # a value an older import stored: shown as it is
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\r\n")
