@@ -260,6 +260,16 @@ def test_every_evidence_picture_is_served_as_a_picture_byte_for_byte_and_the_ind
     assert f"'sha256-{INDEX_HASH}'" in index.headers["content-security-policy"]  # its "no run since" script may run
 
 
+def test_the_rules_page_lists_every_loaded_rule_with_its_severity_hits_or_not(env):
+    from auditor.rules import load_rules
+
+    page = client(env, "carol").get("/rules").text
+    shown = set(re.findall(r'<tr data-rule="([^"]+)"', page))
+    loaded = {r.rule.id for r in load_rules(env["config"].rules_dir).listing_rules}
+    assert loaded <= shown  # a rule with no hit yet is there too
+    assert 'class="sev sev-critical"' in page
+
+
 def test_two_reviewers_never_decide_the_same_case_and_looking_claims_nothing(env):
     config, now = env["config"], env["clock"]()
     with Store(config.database) as store:

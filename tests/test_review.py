@@ -222,3 +222,15 @@ def test_an_imported_bank_entry_is_untouched_by_our_decisions_but_shows_them(sto
     assert store.imported_entry_verdicts("partners") == {"confirmed": 1, "false_positive": 1}
     dec.decide(store, user, [("demo_auction", "x1")], "seller_followup", T0 + timedelta(hours=2))
     assert store.imported_entry_verdicts("partners") == {"false_positive": 1, "seller_followup": 1}
+
+
+def test_every_loaded_rule_is_counted_those_without_a_hit_and_shadow_rules_too(store):
+    audit(store, T0, [(listing(1), [LABEL])])
+    loaded = [("ai_poster.label", "label", "high", False), ("new.rule", "just written", "medium", False),
+              ("trial.rule", "on trial", "low", True)]
+    stats = {s.rule_id: s for s in q.rule_stats(store, T0 + timedelta(hours=1), loaded=loaded)}
+    assert (stats["ai_poster.label"].flagged, stats["ai_poster.label"].severity) == (1, "high")
+    assert (stats["new.rule"].flagged, stats["new.rule"].severity, stats["new.rule"].shadow) == (0, "medium", False)
+    assert stats["trial.rule"].shadow and stats["trial.rule"].flagged == 0
+    gone = q.rule_stats(store, T0 + timedelta(hours=1), loaded=loaded[1:])
+    assert [s.loaded for s in gone if s.rule_id == "ai_poster.label"] == [False]  # its hits stay, marked as removed

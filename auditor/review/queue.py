@@ -189,6 +189,8 @@ class RuleStats:
     confirmed: int
     false_positive: int
     shadow: bool = False  # status: experimental: its hits are kept apart, in no queue
+    severity: str = ""  # as the rule file says now ("" for a rule no longer loaded)
+    loaded: bool = True  # in the rules folder now (a rule with hits may have been removed since)
 
     @property
     def precision(self) -> float | None:
@@ -199,8 +201,10 @@ class RuleStats:
 CONFIRMING = ("confirmed", "takedown_requested", "removal_confirmed")
 
 
-def rule_stats(store: Store, now: datetime, days: int = 30) -> list[RuleStats]:
-    """Per rule over the last days: listings flagged, decisions, and precision (confirmed over decided)."""
+def rule_stats(store: Store, now: datetime, days: int = 30, loaded: list[tuple[str, str, str, bool]] | None = None
+               ) -> list[RuleStats]:
+    """Per rule over the last days: listings flagged, decisions, and precision (confirmed over decided). `loaded`
+    (id, title, severity, shadow) are the rules in the folder now: each is listed, those with no hit yet too."""
     since = now - timedelta(days=days)
     flagged = store.flagged_by_rule_since(since)
     titles = store.rule_titles()
@@ -213,11 +217,16 @@ def rule_stats(store: Store, now: datetime, days: int = 30) -> list[RuleStats]:
         for rule in json.loads(d["rules"] or "{}"):
             counts[rule]["decided"] += 1
             counts[rule]["confirmed" if d["verdict"] in CONFIRMING else "false_positive"] += 1
-    ids = sorted(set(flagged) | set(counts))
+    now_loaded = {r[0]: r for r in loaded or ()}
     shadow = store.shadow_counts_since(since)
-    return [RuleStats(r, titles.get(r, r), flagged.get(r, 0), counts[r]["decided"], counts[r]["confirmed"],
-                      counts[r]["false_positive"]) for r in ids] + \
-        [RuleStats(r, title, n, 0, 0, 0, shadow=True) for r, (title, n) in sorted(shadow.items()) if r not in flagged]
+    ids = sorted(set(flagged) | set(counts) | {r for r, x in now_loaded.items() if not x[3]})
+    out = [RuleStats(r, (now_loaded.get(r) or (None, titles.get(r, r)))[1], flagged.get(r, 0), counts[r]["decided"],
+                     counts[r]["confirmed"], counts[r]["false_positive"], severity=(now_loaded.get(r) or ("", "", ""))[2],
+                     loaded=r in now_loaded or loaded is None) for r in ids]
+    shadows = {r: (title, n) for r, (title, n) in shadow.items() if r not in flagged}
+    shadows.update({r: (x[1], shadows.get(r, (x[1], 0))[1]) for r, x in now_loaded.items() if x[3] and r not in flagged})
+    return out + [RuleStats(r, title, n, 0, 0, 0, shadow=True, severity=(now_loaded.get(r) or ("", "", ""))[2],
+                            loaded=r in now_loaded or loaded is None) for r, (title, n) in sorted(shadows.items())]
 
 
 def reviewer_stats(store: Store, now: datetime, zone: ZoneInfo, days: int = 14) -> dict[str, dict[str, Counter]]:

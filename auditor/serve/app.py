@@ -331,7 +331,17 @@ def evidence_page(console: Console, request: Request, form) -> Response:
 
 
 def rules_page(console: Console, request: Request, form) -> Response:
-    return console.render(request, "rules.html.j2", stats=q.rule_stats(console.store, console.clock()), days=30)
+    """Every rule in the folder now (a new one with no hit yet too, shadow rules as such), and those with hits."""
+    from auditor.rules import load_rules
+
+    problem = None
+    try:
+        loaded = [(r.rule.id, r.rule.title, r.rule.severity, r.rule.status == "experimental")
+                  for r in load_rules(Path(console.config.rules_dir)).listing_rules]
+    except AuditorError as e:
+        loaded, problem = None, str(e).splitlines()[0]
+    return console.render(request, "rules.html.j2", stats=q.rule_stats(console.store, console.clock(), loaded=loaded),
+                          days=30, problem=problem)
 
 
 def reviewers_page(console: Console, request: Request, form) -> Response:
