@@ -7,6 +7,8 @@ report section and on the console's rules page, and enter no state, no queue and
 
 from __future__ import annotations
 
+import re
+
 import json
 import shutil
 from pathlib import Path
@@ -75,8 +77,14 @@ def test_a_shadow_rule_is_stored_and_shown_apart_and_enters_no_queue(audited):
 def test_promote_changes_only_the_status_word_and_the_rule_goes_into_production(audited):
     config, _, _, rules = audited
     before = (rules / "trial.yaml").read_text(encoding="utf-8")
-    result = CliRunner().invoke(cli, ["rules", "promote", "trial.poster_word", str(rules)])
+    cfg = rules.parent / "config.yaml"
+    cfg.write_text(f"database: {config.database}\nrules_dir: {rules}\nlog_file: null\n", encoding="utf-8")
+    typo = CliRunner().invoke(cli, ["--config", str(cfg), "rules", "promote", "trial.poster_wrd", str(rules)])
+    assert typo.exit_code == 2 and "did you mean 'trial.poster_word'?" in typo.output
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "rules", "promote", "trial.poster_word", str(rules)])
     assert result.exit_code == 0, result.output
+    flagged = int(re.search(r"in shadow it flagged (\d+) listings", result.output).group(1))
+    assert flagged > 0  # how it did on trial, before it goes into production
     after = (rules / "trial.yaml").read_text(encoding="utf-8")
     assert after == before.replace("status: experimental", "status: stable")  # the comment stays
     again = CliRunner().invoke(cli, ["rules", "promote", "trial.poster_word", str(rules)])

@@ -74,10 +74,20 @@ def _check_and_print(ctx: click.Context, paths: tuple[Path, ...]):
 def rules_promote(ctx: click.Context, rule_id: str, paths: tuple[Path, ...]) -> None:
     """Move a rule out of shadow mode: its `status: experimental` becomes `stable` (only that word of the
     file changes). From the next run its hits enter the states, the queue and the alerts."""
+    from datetime import datetime, timezone
+
     from auditor.rules.promote import promote
+    from auditor.run.pipeline import open_store
 
     path = promote(_rule_paths(ctx, paths), rule_id)
     out.print(f"{rule_id}: promoted to stable in {path}; the next run puts its hits into production", highlight=False)
+    try:
+        with open_store(_config(ctx)) as store:
+            done = store.shadow_counts_since(datetime(1970, 1, 1, tzinfo=timezone.utc)).get(rule_id)
+    except AuditorError:
+        done = None  # no database here: nothing to say of its trial
+    out.print(f"  in shadow it flagged {done[1] if done else 0} listings (their hits: the report's shadow section)",
+              highlight=False)
 
 
 @rules.command("validate")

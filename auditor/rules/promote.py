@@ -39,5 +39,10 @@ def promote(paths: list[Path], rule_id: str, to: str = "stable") -> Path:
                 write_atomic(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o777)
                 raise AuditorError(f"{path}: promoting {rule_id} would break the file; left as it was")
             return path
-    raise AuditorError(f"no rule {rule_id!r} in {', '.join(str(p) for p in paths)}")
+    from auditor.rules.condition import did_you_mean
+
+    known = [r.get("id") for path in rule_files(paths)
+             for r in ((load_located(path, RuleError).data or {}).get("rules") or [])
+             if isinstance(r, dict) and r.get("id")]
+    raise AuditorError(f"no rule {rule_id!r} in {', '.join(str(p) for p in paths)}" + did_you_mean(rule_id, known))
 
