@@ -3,7 +3,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# the stamp names this folder too: a checkout copied or moved elsewhere installs itself again
+STAMP  := $(VENV)/.installed-$(shell (cat pyproject.toml; echo $(CURDIR)) | cksum | cut -d' ' -f1)
 
 .PHONY: demo test unit e2e bench setup browser clean postgres lint
 
@@ -37,6 +38,8 @@ postgres:  # the [postgresql] tests' server (a throwaway cluster is started by t
 	@bash tests/ensure-postgres.sh
 
 $(STAMP):
+	@if [ -f $(BIN)/auditor ] && [ "$$(dirname "$$(head -1 $(BIN)/auditor | cut -c3-)")" != "$(CURDIR)/$(BIN)" ]; then \
+		echo "$(VENV) belongs to another folder (a copied checkout): making a new one here"; rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	rm -f $(VENV)/.installed-*
