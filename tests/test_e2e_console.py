@@ -564,3 +564,34 @@ def test_next_stays_in_the_queue_it_came_from(env):
     with Store(env["config"].database) as store:
         escalated = {c.key for c in q.queue(store, q.Filters(queue="escalated"), env["clock"]())}
     assert "queue=escalated" in nxt and tuple(re.search(r"site=([^&]+)&item=([^&]+)", nxt).groups()) in escalated
+
+
+def test_a_confirmation_overturned_in_the_browser_takes_its_pictures_out_of_the_bank_and_its_export(env, browser,
+                                                                                                  tmp_path):
+    import subprocess
+    import sys
+
+    with Store(env["config"].database) as store:
+        store.db.execute("delete from claims")
+        shown = store.images_of([c.key for c in q.queue(store, q.Filters(), env["clock"]())])
+        key = next(k for k, ims in shown.items() if any((im["quality"] or 0) >= 50 and im["pdq"] for im in ims))
+    page = sign_in(browser, env, "alice")
+    page.goto(env["url"] + f"/case?site={key[0]}&item={key[1]}")
+    page.keyboard.press("c")  # confirmed: its pictures go into the bank
+    page.wait_for_selector("#recorded")
+    ref = f"{key[0]}/{key[1]}"
+    with Store(env["config"].database) as store:
+        banked = {e["pdq"] for e in store.bank_entries(["confirmed"]) if e["ref"] == ref}
+    assert banked
+    page.goto(env["url"] + f"/case?site={key[0]}&item={key[1]}")
+    page.keyboard.press("f")  # overturned: a false positive after all
+    page.wait_for_selector("#recorded")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {env['config'].database}\nlog_file: null\n", encoding="utf-8")
+    export = subprocess.run([sys.executable, "-m", "auditor", "--config", str(config), "banks", "export", "confirmed"],
+                            capture_output=True, text=True, timeout=120)
+    assert export.returncode == 0, export.stderr
+    assert not banked & set(re.findall(r"[0-9a-f]{64}", export.stdout))  # left out of what partners receive
+    listed = subprocess.run([sys.executable, "-m", "auditor", "--config", str(config), "banks", "list"],
+                            capture_output=True, text=True, timeout=120)
+    assert re.search(r"confirmed: \d+ hashes, \d+ withdrawn \(their confirmation was replaced\)", listed.stdout)
