@@ -1,8 +1,9 @@
 """Compile a report's data from the database: plain values, no rendering.
 
-A run's report shows the states that run gave (auditor.run.states). A day's report stands for the
-day's audit: for each target, the last run of the day that read it completely (else the last that
-tried), and the states that run gave its listings. Each row quotes and highlights the text version
+A run's report shows the states that run gave (auditor.run.states). A day's report tells the day: for
+each target, every run of the day that read it (the last that read it completely stands for it), and each
+listing once, in the most telling state those runs gave it; decisions are those known before the next
+day's run began. Each row quotes and highlights the text version
 the rules matched; where the listing reads differently now, the current title is shown apart.
 """
 
