@@ -24,7 +24,7 @@ from conftest import RULES
 from test_interruptions import write_config
 
 pytestmark = pytest.mark.e2e
-LISTINGS = 90
+LISTINGS = 60  # enough for every phase (the item-page stop comes at the 40th page)
 
 STOPS = [(point, "kill") for point in ("search-page", "item-page", "evidence", "seller-rules", "report")] + [
     ("item-page", "term"), ("evidence", "term"), ("seller-rules", "term"), ("report", "int")]  # every phase killed;
