@@ -98,9 +98,19 @@ def test_a_past_day_rebuilt_shows_no_decision_made_after_it(store, tmp_path):
     # the console's clock says: what counts is that it came before the next day's run began)
     audit(store, DAY1 + timedelta(days=1), [(x("a"), [LABEL]), (x("b"), [LABEL])])
     dec.decide(store, ana, [("demo_auction", "b")], "false_positive", DAY1 - timedelta(days=30))  # after that run
-    report = compile_day_report(store, day, TOKYO, tmp_path)
+    root = tmp_path / "evidence"
+    for run_id, name in ((run, "day1.png"), (run + 1, "day2.png")):  # a capture of each day's run
+        (root / "demo_auction" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "demo_auction" / name).write_bytes(name.encode())
+        store.db["evidence"].insert({"run_id": run_id, "site": "demo_auction", "item_id": "a", "url": "http://h/a",
+                                     "captured_at": (DAY1 + timedelta(days=run_id - run)).isoformat(),
+                                     "folder": f"demo_auction/{name}", "kind": "screenshot",
+                                     "path": f"demo_auction/{name}", "sha256": "0" * 64, "bytes": 8})
+    report = compile_day_report(store, day, TOKYO, tmp_path, evidence_root=root)
     decided = {r.item_id: (r.decision or {}).get("verdict") for r in report.listings}
     assert decided == {"a": "confirmed", "b": None}  # the next day's decision is not in that day's report
+    shown = next(r for r in report.listings if r.item_id == "a").evidence
+    assert [e.name for e in shown] == ["day1.png"]  # nor the next day's capture
     today = compile_day_report(store, (DAY1 + timedelta(days=1)).astimezone(TOKYO).date(), TOKYO, tmp_path)
     assert {r.item_id: (r.decision or {}).get("verdict") for r in today.listings} == {"a": "confirmed", "b": "false_positive"}
     assert {r.item_id for r in report.listings if r.needs_decision} == {"b"}
