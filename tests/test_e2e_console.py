@@ -177,6 +177,33 @@ def test_a_post_without_the_csrf_token_is_refused(env):
         assert store.user_named("carol")["media"] == "grey"
 
 
+def test_a_form_from_another_site_is_refused_even_the_sign_in(env):
+    c = httpx.Client(base_url=env["url"], follow_redirects=False, timeout=30)
+    for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        r = c.post("/login", data={"name": "carol", "password": PASSWORD}, headers=headers)
+        assert r.status_code == 403 and "set-cookie" not in r.headers  # nobody is signed in from elsewhere
+    assert c.post("/login", data={"name": "carol", "password": PASSWORD},
+                  headers={"Origin": env["url"], "Sec-Fetch-Site": "same-origin"}).status_code == 303
+
+
+def test_a_big_body_is_refused_before_it_is_read_and_a_strangers_before_its_form(env):
+    import socket
+    from urllib.parse import urlsplit
+
+    host, port = urlsplit(env["url"]).hostname, urlsplit(env["url"]).port
+    for path, cookie, want in (("/case/decide", "", b" 413 "), ("/login", "", b" 413 ")):
+        with socket.create_connection((host, port), timeout=10) as sock:  # headers only: 100 MB promised, none sent
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/x-www-form-"
+                         f"urlencoded\r\nContent-Length: 104857600\r\n{cookie}\r\n".encode())
+            answer = sock.recv(200)  # answered at once: the server never waits for the body
+        assert want in answer.split(b"\r\n")[0] + b" ", (path, answer[:80])
+    stranger = httpx.post(env["url"] + "/case/decide", data={"site": "s", "item": "i", "verdict": "confirmed"})
+    assert stranger.status_code == 401  # no session: its form is never read
+    carol = client(env, "carol")
+    big = carol.post("/case/undo", data={"csrf": csrf_of(carol), "ids": "1" * 2_000_000})
+    assert big.status_code == 413
+
+
 def test_a_reviewer_cannot_reach_user_management_or_the_leads_pages(env):
     c = client(env, "bob")
     assert c.get("/users").status_code == 403 and c.get("/reviewers").status_code == 403

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -113,15 +113,21 @@ def page(console: Console, handler, *, role: str | None = "reviewer", public: bo
     then the handler run in a worker thread (the database is synchronous)."""
 
     async def endpoint(request: Request) -> Response:
+        if request.method == "POST":  # before a byte of the body is read
+            refused = _refuse_post(request, public)
+            if refused is not None:
+                return refused
+        found = None
+        if not public:  # the session first: nobody unknown gets their body read
+            found = await run_in_threadpool(_authenticate, console, request)
+            if found is None:
+                if request.method == "GET":
+                    return RedirectResponse("/login?" + urlencode({"next": request.url.path}), 303)
+                return PlainTextResponse("sign in first", 401)
         form = await request.form() if request.method == "POST" else None
 
         def run() -> Response:
             if not public:
-                found = _authenticate(console, request)
-                if found is None:
-                    if request.method == "GET":
-                        return RedirectResponse("/login?" + urlencode({"next": request.url.path}), 303)
-                    return PlainTextResponse("sign in first", 401)
                 request.state.user, request.state.csrf = found
                 if role and not request.state.user.can(role):
                     return console.render(request, "error.html.j2", 403, message=text(
@@ -141,6 +147,29 @@ def page(console: Console, handler, *, role: str | None = "reviewer", public: bo
         return response
 
     return endpoint
+
+
+MAX_BODY = {True: 8_000, False: 1_000_000}  # bytes a POST may carry: a sign-in form (public), any other form
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _refuse_post(request: Request, public: bool) -> Response | None:
+    """A POST from another site (a login CSRF, a forged decision), one too big or of a type no form sends, is
+    refused before its body is read: the browser's Sec-Fetch-Site and Origin name where it came from."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    hosts = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "")} - {""}  # behind a proxy
+    if (site is not None and site not in ("same-origin", "none")) or (
+            origin is not None and urlsplit(origin).netloc not in hosts):
+        return PlainTextResponse("refused: a form from another site", 403)
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        return PlainTextResponse("a form needs its Content-Length", 411)
+    if int(length) > MAX_BODY[public]:
+        return PlainTextResponse("too large", 413)
+    if not request.headers.get("content-type", "").startswith(FORM_TYPES):
+        return PlainTextResponse("not a form", 415)
+    return None
 
 
 # --- pages -----------------------------------------------------------------------------------------------
