@@ -204,6 +204,14 @@ def test_a_big_body_is_refused_before_it_is_read_and_a_strangers_before_its_form
     assert big.status_code == 413
 
 
+def test_a_huge_number_or_a_nul_in_a_parameter_is_a_bad_request_never_a_500(env):
+    carol = client(env, "carol")
+    assert carol.get("/evidence?id=" + "9" * 40).status_code == 404
+    assert carol.get("/evidence?id=-1").status_code == 404
+    assert carol.get("/case?site=demo_auction&item=x%00y").status_code == 400
+    assert carol.get("/queue?text=" + "a" * 5000).status_code == 400
+
+
 def test_a_reviewer_cannot_reach_user_management_or_the_leads_pages(env):
     c = client(env, "bob")
     assert c.get("/users").status_code == 403 and c.get("/reviewers").status_code == 403

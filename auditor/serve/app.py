@@ -113,6 +113,8 @@ def page(console: Console, handler, *, role: str | None = "reviewer", public: bo
     then the handler run in a worker thread (the database is synchronous)."""
 
     async def endpoint(request: Request) -> Response:
+        if any("\x00" in v or len(v) > 2_000 for v in (request.url.path, *request.query_params.values())):
+            return PlainTextResponse("bad request", 400)  # a NUL or a page of text in a parameter: never a 500
         if request.method == "POST":  # before a byte of the body is read
             refused = _refuse_post(request, public)
             if refused is not None:
@@ -338,10 +340,8 @@ def casefile_page(console: Console, request: Request, form) -> Response:
 
 def evidence_page(console: Console, request: Request, form) -> Response:
     """An evidence file: pictures as pictures (the pages show them blurred), HTML only as inert text."""
-    try:
-        row = console.store.evidence_file(int(request.query_params.get("id", "0")))
-    except ValueError:
-        row = None
+    raw = request.query_params.get("id", "0")
+    row = console.store.evidence_file(int(raw)) if raw.isdigit() and len(raw) <= 18 else None  # an id, not a bignum
     root = Path(console.config.evidence_dir).resolve()
     path = (root / row["path"]).resolve() if row else None
     if row is None or not path.is_relative_to(root) or not path.is_file():
