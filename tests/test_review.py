@@ -234,3 +234,20 @@ def test_every_loaded_rule_is_counted_those_without_a_hit_and_shadow_rules_too(s
     assert stats["trial.rule"].shadow and stats["trial.rule"].flagged == 0
     gone = q.rule_stats(store, T0 + timedelta(hours=1), loaded=loaded[1:])
     assert [s.loaded for s in gone if s.rule_id == "ai_poster.label"] == [False]  # its hits stay, marked as removed
+
+
+def test_every_path_that_writes_a_decision_keeps_to_who_may_decide_what(store):
+    audit(store, T0, [(listing(i), [LABEL]) for i in range(1, 5)])
+    ana = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    ben = add_user(store, "ben", "reviewer", "a long enough secret", T0)
+    lea = add_user(store, "lea", "lead", "a long enough secret", T0)
+    q.claim(store, ben, "demo_auction", "x1", T0)  # ben is working on x1
+    dec.decide(store, ana, [("demo_auction", "x2")], "escalate", T0)
+    with pytest.raises(AuditorError, match="ben is working on demo_auction/x1"):
+        dec.decide(store, ana, [("demo_auction", "x1")], "no_action", T0)
+    with pytest.raises(AuditorError, match="escalated to a lead"):
+        dec.decide(store, ana, [("demo_auction", "x2")], "no_action", T0)
+    keys = [("demo_auction", f"x{i}") for i in range(1, 5)]
+    ids = dec.decide(store, ana, keys, "no_action", T0)  # a bulk decision leaves both out
+    assert len(ids) == 2 and {d["item_id"] for d in store.all_decisions() if d["id"] in ids} == {"x3", "x4"}
+    assert len(dec.decide(store, lea, keys[:2], "confirmed", T0)) == 2  # a lead may

@@ -43,7 +43,7 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
         raise AuditorError("only a lead may reopen a decided case")
     if verdict == "takedown_requested" and not ticket.strip():
         raise AuditorError("a takedown request needs its ticket or reference")
-    keys = list(keys)
+    keys = _allowed(store, user, list(keys), now)
     ids = []
     for site, item_id in keys:
         picture = store.picture_row(site, item_id)
@@ -67,6 +67,27 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
             if added:
                 log.info("%s/%s confirmed by %s: %d picture(s) added to bank %s", site, item_id, user.name, added, bank)
     return ids
+
+
+def _allowed(store: Store, user: User, keys: list[tuple[str, str]], now: datetime) -> list[tuple[str, str]]:
+    """What this user may decide, on every path that writes a decision: not a case someone else is working on,
+    not a case escalated to a lead (a lead may do both). One such case alone is refused, saying why; in a
+    bulk decision it is left out."""
+    if user.can("lead"):
+        return keys
+    held = store.claims(now)
+    latest = store.latest_decisions(keys)
+    out = []
+    for key in keys:
+        holder = held.get(key)
+        why = (f"{holder['user_name']} is working on {key[0]}/{key[1]}" if holder and holder["user_id"] != user.id
+               else f"{key[0]}/{key[1]} is escalated to a lead: only a lead decides it"
+               if (latest.get(key) or {}).get("verdict") == "escalate" else None)
+        if why and len(keys) == 1:
+            raise AuditorError(why)
+        if why is None:
+            out.append(key)
+    return out
 
 
 UNDO_SECONDS = 120  # how long after a decision its maker can undo it from the console's notice
