@@ -251,3 +251,16 @@ def test_every_path_that_writes_a_decision_keeps_to_who_may_decide_what(store):
     ids = dec.decide(store, ana, keys, "no_action", T0)  # a bulk decision leaves both out
     assert len(ids) == 2 and {d["item_id"] for d in store.all_decisions() if d["id"] in ids} == {"x3", "x4"}
     assert len(dec.decide(store, lea, keys[:2], "confirmed", T0)) == 2  # a lead may
+
+
+def test_every_csv_export_makes_formulas_inert_even_after_a_leading_nul(store):
+    from auditor.images.banks import write_file
+
+    audit(store, T0, [(listing(1), [LABEL])])
+    ana = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    dec.decide(store, ana, [("demo_auction", "x1")], "no_action", T0, note="\x00=HYPERLINK(\"http://evil\")")
+    exported = dec.export_decisions(store, "csv")  # the NUL never reaches the record (PostgreSQL refuses it)
+    assert "'=HYPERLINK" in exported and ",=HYPERLINK" not in exported and "\x00" not in exported
+    banked = write_file([{"pdq": "a" * 64, "quality": 90, "tags": ["\x00=cmd|' /C calc'!A0"], "source": "import",
+                          "ref": " +1"}], "csv")
+    assert "'\x00=cmd" in banked and "' +1" in banked

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
+from auditor.cells import neutralize_cell
 from auditor.errors import AuditorError
 from auditor.images.index import HashIndex
 from auditor.images.pdq import MIN_QUALITY, check_hex
@@ -99,14 +100,9 @@ def write_file(entries: Iterable[dict], fmt: str) -> str:
     w.writerow(CSV_FIELDS)
     for e in entries:
         tags = json.loads(e["tags"] or "[]") if isinstance(e.get("tags"), str) else list(e.get("tags") or ())
-        w.writerow([e["pdq"], "" if e.get("quality") is None else e["quality"], ";".join(tags),
-                    _safe_cell(e.get("source") or ""), _safe_cell(e.get("ref") or "")])
+        w.writerow([e["pdq"], "" if e.get("quality") is None else e["quality"], neutralize_cell(";".join(tags)),
+                    neutralize_cell(e.get("source") or ""), neutralize_cell(e.get("ref") or "")])
     return buf.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    """A spreadsheet never runs a cell as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def add_listing_images(store: Store, bank: str, site: str, item_id: str, by: str, at: datetime,

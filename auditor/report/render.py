@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
+from auditor.cells import neutralize_cell
 from auditor.files import write_atomic
 from auditor.i18n import text
 from auditor.report.compile import Report
@@ -40,8 +41,6 @@ CSV_COLUMNS = ["day", "state", "reason", "severity", "rule_id", "rule_title", "e
                "first_seen", "last_seen", "url", "thumbnail", "screenshot", "screenshot_sha256", "html", "html_sha256",
                "captured_at"]
 CSV_TIMES = ("end_time", "first_seen", "last_seen", "captured_at", "decided_at")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-_LEADING_JUNK = re.compile(r"^[\x00-\x20\x7f\u00a0\u3000\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+")
 SCRIPT = resources.files("auditor.report").joinpath("templates/report.js").read_text(encoding="utf-8")
 SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
 INDEX_SCRIPT = resources.files("auditor.report").joinpath("templates/index.js").read_text(encoding="utf-8")
@@ -164,15 +163,6 @@ def search_text(x) -> str:
 _env.filters.update(safe_url=safe_url, money=money, md=markdown_text, code=markdown_code, duration=duration, ts=_ts,
                     search_text=search_text)
 _env.globals.update(sparkline=sparkline, t=_t, plural=plural)
-
-
-def neutralize_cell(value) -> str:
-    """A cell a spreadsheet would evaluate is prefixed with a quote: one that starts with =, +, -, @ (or their
-    full-width forms), tab or CR, also after leading control characters, spaces or invisible marks."""
-    text_ = "" if value is None else (" | ".join(map(str, value)) if isinstance(value, list) else str(value))
-    if text_.startswith(FORMULA_STARTS) or (_LEADING_JUNK.match(text_) and _LEADING_JUNK.sub("", text_).startswith(FORMULA_STARTS)):
-        return "'" + text_
-    return text_
 
 
 def _evidence_columns(hit: dict) -> dict:

@@ -15,6 +15,8 @@ import logging
 from datetime import datetime, timezone
 from typing import Iterable
 
+from auditor.cells import neutralize_cell
+from auditor.values import clean_text
 from auditor.errors import AuditorError
 from auditor.images.banks import add_listing_images, follow_decision
 from auditor.review.users import User
@@ -50,8 +52,8 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
         if picture is None:
             raise AuditorError(f"{site}/{item_id} is not a flagged listing")
         ids.append(store.add_decision({
-            "site": site, "item_id": item_id, "verdict": verdict, "note": note.strip()[:4000],
-            "ticket": ticket.strip()[:200], "user_id": user.id, "user_name": user.name,
+            "site": site, "item_id": item_id, "verdict": verdict, "note": (clean_text(note, 4000, multiline=True) or "").strip(),
+            "ticket": (clean_text(ticket, 200) or "").strip(), "user_id": user.id, "user_name": user.name,
             "decided_at": now.astimezone(timezone.utc).isoformat(timespec="seconds"),
             "rules": picture["rules"], "version_id": picture["version_id"], "state": picture["state"],
             "judged_run": picture["run_id"], "source": "console"}))
@@ -161,6 +163,5 @@ def export_decisions(store: Store, fmt: str = "csv", zone=None) -> str:
     w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\r\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("'" + v if isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")) else v)
-                    for k, v in r.items()})
+        w.writerow({k: neutralize_cell(v) if isinstance(v, str) else v for k, v in r.items()})
     return buf.getvalue()
