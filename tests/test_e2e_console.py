@@ -179,7 +179,8 @@ def test_a_post_without_the_csrf_token_is_refused(env):
 
 def test_a_form_from_another_site_is_refused_even_the_sign_in(env):
     c = httpx.Client(base_url=env["url"], follow_redirects=False, timeout=30)
-    for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+    for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"},
+                    {"Origin": env["url"], "Sec-Fetch-Site": "cross-site"}):
         r = c.post("/login", data={"name": "carol", "password": PASSWORD}, headers=headers)
         assert r.status_code == 403 and "set-cookie" not in r.headers  # nobody is signed in from elsewhere
     assert c.post("/login", data={"name": "carol", "password": PASSWORD},

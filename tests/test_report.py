@@ -167,7 +167,9 @@ def test_states_against_each_listings_own_last_state(store):
     evaded = next(x for x in report.listings if x.state == "evaded")
     assert evaded.title == "AI美女 ポスター edited" and evaded.current_title == "A1美女 ポスター edited"
     assert [s.text for s in evaded.title_segments if s.matched] == ["AI美女"]  # the matched text, highlighted where it was
-    assert report.counts["evaded"] == 1 and report.needs_decision == 3  # evaded, new, and "kept": never decided
+    assert report.counts["evaded"] == 1 and report.needs_decision == 5  # never decided: evaded, new, "kept", and
+    # the two unread today (unchecked), which the console's queue holds too
+    assert store.needs_decision_counts() == {"for_sale": 5, "sold_ended": 0}
     assert report.listings[0].item_id == "edited"  # evasions first
 
 

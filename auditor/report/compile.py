@@ -163,6 +163,19 @@ def _hit_rows(day: date, listings: list[FlaggedListing]) -> list[dict]:
     return rows
 
 
+WAITING = (*OPEN_STATES, "unchecked")  # a case the queues hold: open, or unread today but open before
+
+
+def _sold_waiting(store: Store, shown: set, upto_run: int, cut: int | None) -> int:
+    """Sold or ended cases the "for the seller" queue still holds from earlier days (a listing first seen sold
+    is not read again): counted with the day's own, as the queue counts them."""
+    rows = [r for r in store.sold_cases(upto_run) if (r["site"], r["item_id"]) not in shown]
+    decided = store.latest_decisions([(r["site"], r["item_id"]) for r in rows], upto=cut)
+    return sum(1 for r in rows if needs_decision((decided.get((r["site"], r["item_id"])) or {}).get("verdict"),
+                                                 (decided.get((r["site"], r["item_id"])) or {}).get("judged_run"),
+                                                 r["review_run"]))
+
+
 TELLING = ("evaded", "escalated", "new", "active", "gone", "cleared", "unchecked")  # a day's story: the most telling
 
 
@@ -194,13 +207,14 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
     listings = sorted((_listing(store, s, rows[(s["site"], s["item_id"])], versions) for s in states
                        if (s["site"], s["item_id"]) in rows), key=_act_first)
     _attach_evidence(store, listings, evidence_root, folder, last_run)
-    decided = store.latest_decisions(keys, upto=store.decisions_known_after(last_run, DAILY_KINDS)
-                                     if scope == "day" else None)
+    cut = store.decisions_known_after(last_run, DAILY_KINDS) if scope == "day" else None
+    decided = store.latest_decisions(keys, upto=cut)
     review_runs = store.review_runs(last_run)
     for x in listings:
         x.decision = d = decided.get(x.key)
-        x.needs_decision = x.state in OPEN_STATES and x.status != "removed" and needs_decision(
+        x.needs_decision = x.state in WAITING and x.status != "removed" and needs_decision(
             d["verdict"] if d else None, d.get("judged_run") if d else None, review_runs.get(x.key))
+    sold_waiting = _sold_waiting(store, set(keys), last_run, cut)
     run = max((r for c in covered for r in c.all_runs), key=lambda r: r["id"])
     titles = {r["id"]: r["title"] for x in listings for r in x.rules}
     trend_days, trends = _trends(store, run, zone, day, titles) if run.get("kind") in DAILY_KINDS else ([], [])
@@ -218,7 +232,7 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
               for h in store.shadow_hits_for_runs(r for r, _ in targets)
               if (h["run_id"], h["target"]) in targets]
     return Report(
-        scope=scope, day=day, zone=zone, run=run, covered=covered, hits=_hit_rows(day, listings), listings=listings,
+        sold_waiting=sold_waiting, scope=scope, day=day, zone=zone, run=run, covered=covered, hits=_hit_rows(day, listings), listings=listings,
         sellers=_sellers(earned, seller_hits), by_severity={s: sum(1 for x in now if x.severity == s) for s in reversed(SEVERITIES)},
         trends=trends, trend_days=trend_days, failures=failures, failures_by_target=dict(by_target),
         manifest_href=Path(os.path.relpath(evidence_root / "manifests" / f"{day.isoformat()}.sha256", folder)).as_posix()

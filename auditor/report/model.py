@@ -179,10 +179,12 @@ class Report:
     def flagged_now(self) -> list[FlaggedListing]:
         return [x for x in self.listings if x.state in FLAGGED_NOW]
 
+    sold_waiting: int = 0  # sold or ended cases of earlier days still waiting for a decision (not read again since)
+
     @property
     def needs_decision(self) -> int:
         """Cases needing a decision, as the console counts them (models.needs_decision): for sale and sold/ended."""
-        return sum(1 for x in self.listings if x.needs_decision)
+        return self.needs_for_sale + self.needs_sold
 
     @property
     def needs_for_sale(self) -> int:
@@ -192,7 +194,7 @@ class Report:
     @property
     def needs_sold(self) -> int:
         """Of those, the ones sold or ended: the queue "sold / ended: for the seller"."""
-        return sum(1 for x in self.listings if x.needs_decision and x.status in SOLD_OR_ENDED)
+        return sum(1 for x in self.listings if x.needs_decision and x.status in SOLD_OR_ENDED) + self.sold_waiting
 
     @property
     def counts(self) -> dict[str, int]:

@@ -127,6 +127,12 @@ class ReviewTables:
             "select site, item_id, max(run_id) as run from listing_states where run_id <= ?"
             " and state in ('new', 'escalated', 'evaded') group by site, item_id", [upto_run])}
 
+    def sold_cases(self, upto_run: int) -> list[dict]:
+        """The open cases of the picture that sold or ended, made such by a run up to this one."""
+        return list(self.db.query("select site, item_id, review_run from picture where state in ('new', 'escalated',"
+                                  " 'active', 'evaded') and status in ('sold', 'ended') and coalesce(review_run, 0) <= ?",
+                                  [upto_run]))
+
     def needs_decision_counts(self) -> dict[str, int]:
         """How many open cases need a decision now, for sale (the queue) and sold or ended (their own queue)."""
         return {"for_sale": self.queue_rows(queue="needs_decision", limit=0)[0],
