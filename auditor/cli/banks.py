@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -32,18 +31,13 @@ def _now():
     return utc_now()
 
 
-def _local_day(iso: str, ctx: click.Context) -> str:
-    """A stored UTC time as the day it was in schedule.timezone."""
-    try:
-        return datetime.fromisoformat(iso).astimezone(_config(ctx).schedule.zone).date().isoformat()
-    except (TypeError, ValueError):
-        return str(iso)[:10]
-
-
 @banks.command("list")
 @click.pass_context
 def banks_list(ctx: click.Context) -> None:
     """Each bank, how many hashes it holds, and who made it when."""
+    from auditor.times import local_time
+
+    zone = _config(ctx).schedule.zone
     with _store(ctx) as store:
         rows = store.banks()
         verdicts = {b["name"]: store.imported_entry_verdicts(b["name"]) for b in rows}
@@ -51,7 +45,7 @@ def banks_list(ctx: click.Context) -> None:
         out.print("no banks yet: `auditor banks create confirmed`, or confirm a violation in the console")
     for b in rows:
         withdrawn = f", {b['withdrawn']} withdrawn (their confirmation was replaced)" if b.get("withdrawn") else ""
-        out.print(f"{b['name']}: {b['entries']} hashes{withdrawn} (made {_local_day(b['created_at'], ctx)} by {b['created_by']})"
+        out.print(f"{b['name']}: {b['entries']} hashes{withdrawn} (made {local_time(b['created_at'], zone)[:10]} by {b['created_by']})"
                   + (f" - {b['description']}" if b["description"] else ""), highlight=False)
         judged = verdicts.get(b["name"]) or {}
         if judged:

@@ -54,7 +54,7 @@ def _config(ctx: click.Context, *, required: bool = True) -> Config:
 
 def _when(t: datetime | str | None, config: Config) -> str:
     """A time as users see it: in the configured zone, with its offset."""
-    from auditor.report.render import local_time
+    from auditor.times import local_time
 
     if t is None:
         return "–"

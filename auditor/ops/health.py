@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from auditor.config import Config
 from auditor.ops.trigger import trigger_for
 from auditor.store import Store
+from auditor.times import local_time
 
 GRACE = timedelta(hours=2)  # a run may start late and take a while before it counts as missed
 OK, BAD_RUN, OLD, MISSING = 0, 1, 4, 5  # exit codes
@@ -36,8 +37,7 @@ def _last_scheduled(config: Config, store: Store) -> tuple[dict | None, datetime
 
 
 def _when(t: datetime, config: Config) -> str:
-    """A time as people read it here: in the configured zone, with its offset (2026-11-26 06:30+09:00)."""
-    return t.astimezone(config.schedule.zone).isoformat(sep=" ", timespec="minutes")
+    return local_time(t.isoformat(), config.schedule.zone)
 
 
 def _made_good(store: Store, run: dict) -> dict | None:

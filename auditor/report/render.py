@@ -33,6 +33,7 @@ from auditor.files import write_atomic
 from auditor.i18n import text
 from auditor.report.compile import Report
 from auditor.rules.normalize import compact
+from auditor.times import local_time
 
 CSV_COLUMNS = ["day", "state", "reason", "severity", "rule_id", "rule_title", "escalated_by", "site", "item_id",
                "title", "current_title", "labels", "matched", "matched_fields", "price", "currency", "buy_now_price", "bids",
@@ -113,21 +114,6 @@ def duration(seconds: float | None) -> str:
         return "–"
     seconds = int(seconds)
     return f"{seconds // 3600}h {seconds // 60 % 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m {seconds % 60:02d}s"
-
-
-def local_time(iso: str | None, zone: ZoneInfo, *, seconds: bool = False) -> str:
-    """A stored UTC time in the configured zone, with its offset: '2026-11-26 07:24+09:00'."""
-    if not iso:
-        return "–"
-    try:
-        t = datetime.fromisoformat(iso)
-    except ValueError:
-        return str(iso)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    t = t.astimezone(zone)
-    offset = t.strftime("%z")
-    return t.strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) + f"{offset[:3]}:{offset[3:]}"
 
 
 def utc_z(iso: str | None) -> str | None:

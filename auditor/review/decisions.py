@@ -16,11 +16,12 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from auditor.cells import neutralize_cell
-from auditor.values import clean_text
 from auditor.errors import AuditorError
 from auditor.images.banks import add_listing_images, follow_decision
 from auditor.review.users import User
 from auditor.store import Store
+from auditor.times import local_time
+from auditor.values import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +155,8 @@ def export_decisions(store: Store, fmt: str = "csv", zone=None) -> str:
         return json.dumps(rows, ensure_ascii=False, indent=2)
     if zone is not None:
         for r in rows:
-            try:
-                r["decided_at"] = datetime.fromisoformat(r["decided_at"]).astimezone(zone).isoformat(sep=" ", timespec="seconds")
-            except (TypeError, ValueError):
-                pass  # a value an older import stored: shown as it is
+            if r["decided_at"]:  # a value an older import stored and no time reads is shown as it is
+                r["decided_at"] = local_time(r["decided_at"], zone, seconds=True)
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\r\n")
