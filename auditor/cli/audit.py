@@ -41,12 +41,12 @@ def _run_with_progress(config: Config, targets=None, *, kind: str = "manual", wa
 
 def _needs(config: Config) -> str:
     """Cases needing a decision now, counted as the console's queues count them."""
+    from auditor.review.queue import needs_split
     from auditor.run.pipeline import open_store
 
     with open_store(config) as store:
         n = store.needs_decision_counts()
-    return (f"{n['for_sale'] + n['sold_ended']}: {n['for_sale']} for sale (the queue), "
-            f"{n['sold_ended']} sold or ended (for the seller)")
+    return f"{n['for_sale'] + n['sold_ended']}: {needs_split(n)}"
 
 
 def _print_summary(s, config: Config) -> None:

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from auditor.images.networks import seller_networks
 from auditor.models import RunSummary
 from auditor.report.site_health import site_health
+from auditor.review.queue import needs_split
 from auditor.run.states import SEVERITY_RANK
 from auditor.store import Store
 
@@ -91,8 +92,7 @@ def _new_critical(store: Store, summary: RunSummary, min_rank: int, run: str) ->
     if not lines:
         return []
     n = store.needs_decision_counts()
-    total = (f"In all, {n['for_sale'] + n['sold_ended']} cases need a decision: {n['for_sale']} for sale (the "
-             f"queue), {n['sold_ended']} sold or ended (for the seller).")
+    total = f"In all, {n['for_sale'] + n['sold_ended']} cases need a decision: {needs_split(n)}."
     return [Alert("new_critical", f"auditor: {len(lines)} new, escalated or evaded listings need a decision ({run})",
                   total + "\n" + _listed(lines))]
 

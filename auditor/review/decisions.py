@@ -80,17 +80,18 @@ def _allowed(store: Store, user: User, keys: list[tuple[str, str]], now: datetim
         return keys
     held = store.claims(now)
     latest = store.latest_decisions(keys)
-    out = []
-    for key in keys:
+
+    def why_not(key: tuple[str, str]) -> str | None:
         holder = held.get(key)
-        why = (f"{holder['user_name']} is working on {key[0]}/{key[1]}" if holder and holder["user_id"] != user.id
-               else f"{key[0]}/{key[1]} is escalated to a lead: only a lead decides it"
-               if (latest.get(key) or {}).get("verdict") == "escalate" else None)
-        if why and len(keys) == 1:
-            raise AuditorError(why)
-        if why is None:
-            out.append(key)
-    return out
+        if holder and holder["user_id"] != user.id:
+            return f"{holder['user_name']} is working on {key[0]}/{key[1]}"
+        if (latest.get(key) or {}).get("verdict") == "escalate":
+            return f"{key[0]}/{key[1]} is escalated to a lead: only a lead decides it"
+        return None
+
+    if len(keys) == 1 and (why := why_not(keys[0])):
+        raise AuditorError(why)
+    return [key for key in keys if why_not(key) is None]
 
 
 UNDO_SECONDS = 120  # how long after a decision its maker can undo it from the console's notice

@@ -68,6 +68,12 @@ def _case(r: dict) -> Case:
                 r["decided_at"], needs, labels=stored_labels(r.get("labels")))
 
 
+def needs_split(counts: dict[str, int]) -> str:
+    """store.needs_decision_counts() as every count of it reads: "9 for sale (the queue), 3 sold or ended (for
+    the seller)"."""
+    return f"{counts['for_sale']} for sale (the queue), {counts['sold_ended']} sold or ended (for the seller)"
+
+
 def _words(store: Store, text: str) -> list[str]:
     """The filter's words folded as the rules fold text; listings stored before their folded text was kept get it."""
     words = [w for w in (compact(w) for w in text.split()) if w]
@@ -130,8 +136,8 @@ def claim(store: Store, user: User, site: str, item_id: str, now: datetime, clai
     return other["name"] if other else "someone"
 
 
-def next_case(store: Store, user: User, filters: Filters, now: datetime, after: tuple[str, str] | None = None,
-              claim_for: timedelta = CLAIM_FOR) -> Case | None:
+def next_case(store: Store, user: User, filters: Filters, now: datetime, after: tuple[str, str] | None = None
+              ) -> Case | None:
     """The first case of the queue (after `after`, round the end) that nobody else holds. Looking is not working:
     it is not claimed here; starting to decide claims it (`claim`)."""
     cases = queue(store, filters, now)
@@ -217,16 +223,20 @@ def rule_stats(store: Store, now: datetime, days: int = 30, loaded: list[tuple[s
         for rule in json.loads(d["rules"] or "{}"):
             counts[rule]["decided"] += 1
             counts[rule]["confirmed" if d["verdict"] in CONFIRMING else "false_positive"] += 1
-    now_loaded = {r[0]: r for r in loaded or ()}
-    shadow = store.shadow_counts_since(since)
-    ids = sorted(set(flagged) | set(counts) | {r for r, x in now_loaded.items() if not x[3]})
-    out = [RuleStats(r, (now_loaded.get(r) or (None, titles.get(r, r)))[1], flagged.get(r, 0), counts[r]["decided"],
-                     counts[r]["confirmed"], counts[r]["false_positive"], severity=(now_loaded.get(r) or ("", "", ""))[2],
-                     loaded=r in now_loaded or loaded is None) for r in ids]
-    shadows = {r: (title, n) for r, (title, n) in shadow.items() if r not in flagged}
-    shadows.update({r: (x[1], shadows.get(r, (x[1], 0))[1]) for r, x in now_loaded.items() if x[3] and r not in flagged})
-    return out + [RuleStats(r, title, n, 0, 0, 0, shadow=True, severity=(now_loaded.get(r) or ("", "", ""))[2],
-                            loaded=r in now_loaded or loaded is None) for r, (title, n) in sorted(shadows.items())]
+    now_loaded = {rule_id: (title, severity, trial) for rule_id, title, severity, trial in loaded or ()}
+
+    def stats(rule_id: str, title: str, n: int, shadow: bool = False) -> RuleStats:
+        title, severity, _ = now_loaded.get(rule_id, (title, "", shadow))  # the rule file's words, where loaded
+        c = counts[rule_id]
+        return RuleStats(rule_id, title, n, c["decided"], c["confirmed"], c["false_positive"], shadow=shadow,
+                         severity=severity, loaded=loaded is None or rule_id in now_loaded)
+
+    in_production = set(flagged) | set(counts) | {r for r, (_, _, trial) in now_loaded.items() if not trial}
+    shadow = store.shadow_counts_since(since)  # rule -> (title, listings flagged)
+    on_trial = {r: n for r, (_, n) in shadow.items() if r not in flagged}
+    on_trial.update({r: on_trial.get(r, 0) for r, (_, _, trial) in now_loaded.items() if trial and r not in flagged})
+    return [stats(r, titles.get(r, r), flagged.get(r, 0)) for r in sorted(in_production)] + \
+        [stats(r, shadow.get(r, (r, 0))[0], n, shadow=True) for r, n in sorted(on_trial.items())]
 
 
 def reviewer_stats(store: Store, now: datetime, zone: ZoneInfo, days: int = 14) -> dict[str, dict[str, Counter]]:

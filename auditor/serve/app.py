@@ -239,8 +239,7 @@ def queue_page(console: Console, request: Request, form) -> Response:
 def next_page(console: Console, request: Request, form) -> Response:
     filters = _filters(request)
     after = request.query_params.get("after_site"), request.query_params.get("after_item")
-    case = q.next_case(console.store, request.state.user, filters, console.clock(), after if all(after) else None,
-                       console.claim_for)
+    case = q.next_case(console.store, request.state.user, filters, console.clock(), after if all(after) else None)
     recorded = {"recorded": request.query_params["recorded"]} if request.query_params.get("recorded") else {}
     if case is None:
         return RedirectResponse("/queue?" + _query(filters) + ("&" + urlencode(recorded) if recorded else ""), 303)

@@ -18,6 +18,11 @@ DOWN = ("sold", "ended", "removed")
 JUDGED_BEFORE = "coalesce(d.judged_run, 0) < coalesce(p.review_run, 0)"
 
 
+def _for_sale_or_sold(sold: bool) -> str:
+    """The picture's cases for sale (the queue), or those flagged and then sold or ended (their own queue)."""
+    return "p.status in ('sold', 'ended')" if sold else "p.status not in ('sold', 'ended', 'removed')"
+
+
 class ReviewTables:
     """Mixed into Store."""
 
@@ -129,9 +134,9 @@ class ReviewTables:
 
     def sold_cases(self, upto_run: int) -> list[dict]:
         """The open cases of the picture that sold or ended, made such by a run up to this one."""
-        return list(self.db.query("select site, item_id, review_run from picture where state in ('new', 'escalated',"
-                                  " 'active', 'evaded') and status in ('sold', 'ended') and coalesce(review_run, 0) <= ?",
-                                  [upto_run]))
+        marks = ", ".join("?" * len(OPEN))
+        return list(self.db.query(f"select site, item_id, review_run from picture p where p.state in ({marks}) and "
+                                  f"{_for_sale_or_sold(True)} and coalesce(p.review_run, 0) <= ?", [*OPEN, upto_run]))
 
     def needs_decision_counts(self) -> dict[str, int]:
         """How many open cases need a decision now, for sale (the queue) and sold or ended (their own queue)."""
@@ -149,7 +154,7 @@ class ReviewTables:
         """Every listing open in the picture (whose folded text holds every word), with its listing and its
         latest decision: those for sale, or (sold) those flagged and sold or ended."""
         marks = ", ".join("?" * len(OPEN))
-        down = "p.status in ('sold', 'ended')" if sold else "p.status not in ('sold', 'ended', 'removed')"
+        down = _for_sale_or_sold(sold)
         text = "".join(" and instr(l.search_text, ?) > 0" for _ in words)
         return list(self.db.query(f"""
             select p.site, p.item_id, p.state, p.rules, p.review_since, p.review_run, l.title, l.price, l.currency,
@@ -177,7 +182,7 @@ class ReviewTables:
                    offset: int = 0) -> tuple[int, list[dict]]:
         """One page of a queue, ordered act first in SQL, and how many cases it has in all."""
         marks = ", ".join("?" * len(OPEN))
-        down = "p.status in ('sold', 'ended')" if queue == "sold_ended" else "p.status not in ('sold', 'ended', 'removed')"
+        down = _for_sale_or_sold(queue == "sold_ended")
         where, args = [f"p.state in ({marks})", down], list(OPEN)
         if queue in ("needs_decision", "sold_ended"):
             where.append("(d.verdict is null or d.verdict = 'reopen'"
