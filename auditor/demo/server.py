@@ -341,5 +341,5 @@ def _auction_item(x: DemoListing) -> str:
 def _flea_item(x: DemoListing) -> dict:
     return {"id": x.item_id, "name": x.title, "price": x.price, "status": "sold" if x.status != "active" else "on_sale",
             "seller": {"id": x.seller.id, "name": x.seller.name}, "category": x.category, "tags": list(x.tags),
-            "labels": list(x.labels), "description": x.description, "photos": list(x.photos),
+            "labels": [{"value": m, "text": MARK_TEXT[m]} for m in x.labels], "description": x.description, "photos": list(x.photos),
             "updated": x.end_time.isoformat()}

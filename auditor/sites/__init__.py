@@ -10,6 +10,7 @@ import re
 
 from auditor.errors import AuditorError
 from auditor.sites.base import SiteProfile
+from auditor.sites.extract import urls_in
 from auditor.sites.demo_auction import DemoAuction
 from auditor.sites.demo_fleamarket import DemoFleamarket
 
@@ -39,7 +40,6 @@ def get_profile(name: str) -> SiteProfile:
 __all__ = ["PROFILES", "SiteProfile", "get_profile"]
 
 
-_URL = re.compile(r"https?://[^\s\"'<>()（）「」、。]+")
 MAX_SELLER_LINKS = 40  # URLs looked at in one listing
 
 
@@ -49,7 +49,7 @@ def linked_sellers(listing) -> set[tuple[str, str, str]]:
     seller pages count, each read by that venue's profile."""
     if not listing.seller_id:
         return set()
-    urls = [*listing.seller_links, *_URL.findall(listing.description or "")][:MAX_SELLER_LINKS]
+    urls = [*listing.seller_links, *urls_in(listing.description, MAX_SELLER_LINKS)][:MAX_SELLER_LINKS]
     found = set()
     for url in urls:
         for profile in PROFILES.values():

@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup, Tag
 
 from auditor.crawl.blocked import block_reason
 from auditor.errors import Blocked, CrawlError, ParseError, Removed
-from auditor.models import LABELS, Listing, PageKind, SearchPage
+from auditor.models import Listing, PageKind, SearchPage
 
 
 MAX_PROOF = 2_000_000  # characters of a removed page kept as its proof
@@ -37,14 +37,13 @@ class SiteProfile(ABC):
     domains: tuple[str, ...] = ()  # the venue's hosts (a subdomain counts): `auditor parse` without --site reads them
     marks: tuple[str, ...] = ()  # words every page of the venue carries (its domain): a page naming none is not its own
     seller_page: str | None = None  # a regex whose group "id" is the seller id in a URL of the venue's seller pages
-    seller_prefix: str = ""  # what the profile puts before that id in seller_id ("shop:" for Mercari Shops)
 
     def seller_in_url(self, url: str) -> str | None:
         """The seller id (as this profile stores it) of a URL of one of this venue's seller pages, else None."""
         if not self.seller_page:
             return None
         m = _seller_pattern(self.seller_page).search(url)
-        return self.seller_prefix + m.group("id") if m else None
+        return m.group("id") if m else None
 
     def target_notes(self, start_urls: list[str], headers: dict[str, str]) -> list[tuple[str, str]]:
         """What a target of this venue must know before it runs, as (level, message): level "error" (it cannot
@@ -133,12 +132,6 @@ def soup(html: str) -> BeautifulSoup:
 @lru_cache(maxsize=64)
 def _seller_pattern(pattern: str) -> re.Pattern:
     return re.compile(pattern)
-
-
-def known_labels(marks) -> tuple[str, ...]:
-    """The venue's marks that are labels auditor knows (LABELS), in LABELS' order; anything else is dropped."""
-    have = set(m for m in marks if isinstance(m, str))
-    return tuple(x for x in LABELS if x in have)
 
 
 def text_of(node: Tag | None) -> str:

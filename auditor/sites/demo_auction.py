@@ -8,7 +8,8 @@ import lxml.html
 
 from auditor.errors import AgeGate, CrawlError, ParseError, Removed, Unrendered
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, absolute, known_labels, parse_int, parse_price, parse_time, soup, text_of
+from auditor.sites.base import SiteProfile, absolute, parse_int, parse_price, parse_time, soup, text_of
+from auditor.values import stored_labels
 
 
 class DemoAuction(SiteProfile):
@@ -86,7 +87,7 @@ class DemoAuction(SiteProfile):
             seller_name=_text(seller) or None,
             category=_text(category) or None,
             tags=tuple(_text(li) for li in main.xpath(".//ul[contains(@class, 'Tags')]/li")),
-            labels=known_labels(li.get("data-label") for li in main.xpath(".//ul[contains(@class, 'Badges')]/li")),
+            labels=stored_labels([li.get("data-label") for li in main.xpath(".//ul[contains(@class, 'Badges')]/li")]),
             image_urls=tuple(u for u in (absolute(url, i.get("src"))
                                          for i in main.xpath(".//*[contains(@class, 'ProductImage')]//img")) if u),
             end_time=parse_time(end.get("datetime") if end is not None else None),

@@ -6,7 +6,8 @@ from urllib.parse import quote, urlsplit
 
 from auditor.errors import ParseError, Removed
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, absolute, known_labels, parse_price, required, soup, text_of
+from auditor.sites.base import SiteProfile, absolute, parse_price, required, soup, text_of
+from auditor.values import stored_labels
 
 
 class DemoFleamarket(SiteProfile):
@@ -51,7 +52,7 @@ class DemoFleamarket(SiteProfile):
             seller_name=text_of(seller) or None,
             category=text_of(main.select_one("[data-testid=category]")) or None,
             tags=tuple(text_of(li) for li in main.select("[data-testid=tags] li")),
-            labels=known_labels(li.get("data-value") for li in main.select("[data-testid=labels] li")),
+            labels=stored_labels([li.get("data-value") for li in main.select("[data-testid=labels] li")]),
             image_urls=tuple(u for u in (absolute(url, i.get("src")) for i in main.select("[data-testid=images] img")) if u),
             status="sold" if status is not None and status.get("data-value") == "sold" else "active",
             seller_url=absolute(url, seller.get("href")) if seller else None,

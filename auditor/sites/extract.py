@@ -24,6 +24,14 @@ _CURRENCIES = [
     ("AU $", "AUD"), ("AUD", "AUD"), ("HK$", "HKD"), ("円", "JPY"), ("JPY", "JPY"), ("YEN", "JPY"), ("¥", "JPY"),
     ("￥", "JPY"), ("EUR", "EUR"), ("€", "EUR"), ("GBP", "GBP"), ("£", "GBP"), ("$", "USD"),
 ]
+_URL = re.compile(r"https?://[^\s\"'<>()（）「」、。]+")  # up to a space, a quote, a bracket or Japanese punctuation
+
+
+def urls_in(text: str, most: int) -> tuple[str, ...]:
+    """The first `most` web addresses written in a text (a description, a shop's profile)."""
+    return tuple(_URL.findall(text or ""))[:most]
+
+
 _AMOUNT = re.compile(r"\d[\d.,\s\u00a0\u202f]*")
 NO_DECIMALS = {"JPY", "TWD"}
 

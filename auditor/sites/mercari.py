@@ -22,7 +22,7 @@ from auditor.errors import CrawlError, Removed, Unrendered
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites import mercari_api as api
 from auditor.sites.base import SiteProfile, next_link, text_of, visible_text, web_url
-from auditor.sites.extract import flight_text, ld_first, meta, parse_money, to_decimal
+from auditor.sites.extract import flight_text, ld_first, meta, parse_money, to_decimal, urls_in
 from auditor.sites.tree import tree
 
 _ITEM = re.compile(r"/(?:items?|shops/product)/([A-Za-z0-9-]{8,})")
@@ -161,7 +161,7 @@ class Mercari(SiteProfile):
         home = canonical["href"] if canonical is not None else url
         shop_id = (re.search(r"/shops/profile/([A-Za-z0-9]+)", home) or re.search(r"/shops/profile/([A-Za-z0-9]+)", url))
         about = store.get("description") or (doc.select_one("meta[name=description]") or {}).get("content") or ""
-        links = tuple(re.findall(r"https?://[^\s\"'<>]+", about if isinstance(about, str) else ""))[:20]
+        links = urls_in(about if isinstance(about, str) else "", 20)
         listings: dict[str, Listing] = {}
         for tile in doc.select("a[data-testid=item-tile][href]"):
             m = _ITEM.search(urlsplit(tile["href"]).path)

@@ -29,7 +29,7 @@
       it.tags.forEach(function (t) { tags.appendChild(el("li", {}, t)); });
       main.appendChild(tags);
       var marks = el("ul", {"data-testid": "labels"});
-      (it.labels || []).forEach(function (m) { marks.appendChild(el("li", {"data-value": m}, m === "adult" ? "R-18" : m === "ai_generated" ? "AI生成" : m)); });
+      (it.labels || []).forEach(function (m) { marks.appendChild(el("li", {"data-value": m.value}, m.text)); });
       main.appendChild(marks);
       main.appendChild(el("p", {"data-testid": "description"}, it.description));
       var imgs = el("div", {"data-testid": "images"});
