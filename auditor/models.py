@@ -25,17 +25,17 @@ OPEN_STATES = ("new", "escalated", "active", "evaded")  # followed until they co
 NEEDS_DECISION = ("new", "escalated", "evaded")
 DOWN = ("sold", "ended", "removed")
 SOLD_OR_ENDED = ("sold", "ended")  # flagged and sold or ended: a case for the seller, in a queue of its own
+SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+DAILY_KINDS = ("scheduled", "manual", "demo")  # the kinds of run that move the picture on
 
 
 def needs_decision(verdict: str | None, judged_run: int | None, review_run: int | None) -> bool:
     """Whether an open case needs a decision: never decided, sent back (reopen), or decided on a reading older
     than the run that last moved it into a state needing one (run ids, never clocks). An escalated case is
-    with a lead. The one rule behind every count: the report, the queues, the alerts, `auditor runs`."""
+    with a lead. The one rule behind every count: the report, the queues, the alerts, `auditor run`."""
     if verdict in (None, "reopen"):
         return True
     return verdict != "escalate" and (judged_run or 0) < (review_run or 0)
-SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
-DAILY_KINDS = ("scheduled", "manual", "demo")  # the kinds of run that move the picture on
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from auditor.report.compile import compile_run_report
 from auditor.review import decisions as dec
 from auditor.review import queue as q
 from auditor.review.users import add_user
-from auditor.run.settle import settle_run
+
+from test_review import audit  # one run as the pipeline records it
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 DAY1 = datetime(2026, 11, 24, 21, 30, tzinfo=timezone.utc)  # 06:30 on the 25th in Tokyo
@@ -27,16 +28,6 @@ ADULT = Hit("adult.terms", "adult terms", "critical", (), (Match("description", 
 def x(item_id: str, title: str = "AI美女 ポスター", description: str = "", status: str = "active") -> Listing:
     return Listing("demo_auction", item_id, f"http://h/{item_id}", f"{title} {item_id}", description=description,
                    price=Decimal(3000), currency="JPY", seller_id="s1", status=status)
-
-
-def audit(store, at, listings, kind="scheduled"):
-    run = store.start_run(at, ["t"], [], kind=kind)
-    for listing, hits in listings:
-        store.record_listing(run, "t", listing, hits, at)
-    store.record_target(run, "t", complete=True, reason=None, pages_ok=len(listings), pages_failed=0, listings=len(listings))
-    settle_run(store, run, ["t"], kind, at, suppressed=dec.suppressed(store))
-    store.finish_run(RunSummary(run, "completed", at, at + timedelta(minutes=5), ["t"], pages_ok=len(listings)))
-    return run
 
 
 def day_one(store):

@@ -166,14 +166,10 @@ def _hit_rows(day: date, listings: list[FlaggedListing]) -> list[dict]:
 WAITING = (*OPEN_STATES, "unchecked")  # a case the queues hold: open, or unread today but open before
 
 
-def _sold_waiting(store: Store, shown: set, upto_run: int, cut: int | None) -> int:
-    """Sold or ended cases the "for the seller" queue still holds from earlier days (a listing first seen sold
-    is not read again): counted with the day's own, as the queue counts them."""
-    rows = [r for r in store.sold_cases(upto_run) if (r["site"], r["item_id"]) not in shown]
-    decided = store.latest_decisions([(r["site"], r["item_id"]) for r in rows], upto=cut)
-    return sum(1 for r in rows if needs_decision((decided.get((r["site"], r["item_id"])) or {}).get("verdict"),
-                                                 (decided.get((r["site"], r["item_id"])) or {}).get("judged_run"),
-                                                 r["review_run"]))
+def _needs(decision: dict | None, review_run: int | None) -> bool:
+    """models.needs_decision of a case whose latest decision (a decisions row, or None) is this."""
+    return needs_decision(decision["verdict"] if decision else None, decision.get("judged_run") if decision else None,
+                          review_run)
 
 
 TELLING = ("evaded", "escalated", "new", "active", "gone", "cleared", "unchecked")  # a day's story: the most telling
@@ -208,13 +204,17 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
                        if (s["site"], s["item_id"]) in rows), key=_act_first)
     _attach_evidence(store, listings, evidence_root, folder, last_run)
     cut = store.decisions_known_after(last_run, DAILY_KINDS) if scope == "day" else None
-    decided = store.latest_decisions(keys, upto=cut)
+    # sold or ended cases the "for the seller" queue still holds from earlier days (a listing first seen sold is
+    # not read again): counted with the day's own, as the queue counts them
+    shown = set(keys)
+    earlier_sold = {(r["site"], r["item_id"]): r["review_run"] for r in store.sold_cases(last_run)
+                    if (r["site"], r["item_id"]) not in shown}
+    decided = store.latest_decisions([*keys, *earlier_sold], upto=cut)
     review_runs = store.review_runs(last_run)
     for x in listings:
-        x.decision = d = decided.get(x.key)
-        x.needs_decision = x.state in WAITING and x.status != "removed" and needs_decision(
-            d["verdict"] if d else None, d.get("judged_run") if d else None, review_runs.get(x.key))
-    sold_waiting = _sold_waiting(store, set(keys), last_run, cut)
+        x.decision = decided.get(x.key)
+        x.needs_decision = x.state in WAITING and x.status != "removed" and _needs(x.decision, review_runs.get(x.key))
+    sold_waiting = sum(1 for key, review_run in earlier_sold.items() if _needs(decided.get(key), review_run))
     run = max((r for c in covered for r in c.all_runs), key=lambda r: r["id"])
     titles = {r["id"]: r["title"] for x in listings for r in x.rules}
     trend_days, trends = _trends(store, run, zone, day, titles) if run.get("kind") in DAILY_KINDS else ([], [])
