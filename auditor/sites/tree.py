@@ -2,8 +2,9 @@
 find_parent), so a profile reads a venue's page at lxml's speed.
 
 BeautifulSoup builds a Python object for every node: on the venues' 100 KB–600 KB pages that costs 10 to 30
-times lxml's own parse, and a daily crawl reads thousands of them (bench/sites.py measures it). CSS selectors
-are compiled once (lxml.cssselect, the cssselect package) and kept.
+times lxml's own parse, and a daily crawl reads thousands of them (bench/sites.py measures it). The selectors
+the profiles write are answered by css.py over an index of the page, made once; any other selector by lxml's
+compiled XPath (lxml.cssselect, the cssselect package), compiled once and kept.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Iterator
 import lxml.etree
 import lxml.html
 from lxml.cssselect import CSSSelector
+
+from auditor.sites.css import Index, compile_css
 
 _SKIPPED = {"script", "style", "template"}  # BeautifulSoup's get_text leaves their text out too
 
@@ -31,22 +34,29 @@ def _in_template(el) -> bool:
 class Node:
     """One element of the page."""
 
-    __slots__ = ("el", "templates")
+    __slots__ = ("el", "page")
 
-    def __init__(self, el, templates: bool = True) -> None:
+    def __init__(self, el, page: "_Page") -> None:
         self.el = el
-        self.templates = templates  # whether the page has <template>s at all (most have none: no ancestor walk)
+        self.page = page
 
     @property
     def name(self) -> str:
         return self.el.tag if isinstance(self.el.tag, str) else ""
 
+    def _found(self, css: str, first: bool = False) -> list:
+        selector = compile_css(css)
+        if selector is None:  # outside the subset css.py reads: lxml's compiled XPath
+            found = (e for e in _compiled(css)(self.el) if not (self.page.templates and _in_template(e)))
+            return list(found)[: 1 if first else None]
+        return self.page.index.find(selector, self.el, first)
+
     def select(self, css: str) -> list["Node"]:
-        return [Node(e, self.templates) for e in _compiled(css)(self.el) if not (self.templates and _in_template(e))]
+        return [Node(e, self.page) for e in self._found(css)]
 
     def select_one(self, css: str) -> "Node | None":
-        found = next((e for e in _compiled(css)(self.el) if not (self.templates and _in_template(e))), None)
-        return Node(found, self.templates) if found is not None else None
+        found = self._found(css, first=True)
+        return Node(found[0], self.page) if found else None
 
     def get(self, key: str, default=None):
         return self.el.get(key, default)
@@ -80,7 +90,7 @@ class Node:
                 continue
             if href and up.get("href") is None:
                 continue
-            return Node(up, self.templates)
+            return Node(up, self.page)
         return None
 
     def __str__(self) -> str:
@@ -101,4 +111,19 @@ def tree(html: str) -> Node:
             root = lxml.html.document_fromstring("<html><body></body></html>")
     except lxml.etree.ParserError:
         root = lxml.html.document_fromstring("<html><body></body></html>")
-    return Node(root, "<template" in html)
+    return Node(root, _Page(root, "<template" in html))
+
+
+class _Page:
+    """What the nodes of one page share: whether it has <template>s, and its index, made at the first select."""
+
+    __slots__ = ("root", "templates", "_index")
+
+    def __init__(self, root, templates: bool) -> None:
+        self.root, self.templates, self._index = root, templates, None
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            self._index = Index(self.root, self.templates)
+        return self._index
