@@ -2,13 +2,13 @@
 
 lxml's compiled XPath (cssselect) costs 20–40 µs a call on a 30-element search card, most of it setting up the
 evaluation and testing `normalize-space(@class)` on every node; a profile asks a card 6 to 10 questions, so
-reading a 50-card page cost several times its parse (bench/sites.py). Here a scope's elements are listed once
-with their tag and classes, and each selector is a plain test over that list.
+reading a 50-card page cost several times its parse (bench/sites.py). Here the page's elements are listed once
+with their tags and classes (Index), and a selector's candidates are looked up by key within a card's range.
 
 The subset: type, `#id`, `.class`, `[attr]`, `[attr=v]`, `[attr~=v]`, `[attr^=v]`, `[attr$=v]`, `[attr*=v]`,
 `[attr|=v]` (values bare or quoted), the descendant and child (`>`) combinators, and `,` groups. A selector
 outside it (pseudo-classes, `+`, `~`) gives None, and the caller uses cssselect. The meaning is cssselect's, so
-both answer alike (tests/test_tree.py compares them on every saved page): the leftmost part may match the scope
+both answer alike (tests/test_css.py compares them on every saved page): the leftmost part may match the scope
 itself, and no part matches above the scope.
 """
 

@@ -10,6 +10,7 @@ compiled XPath (lxml.cssselect, the cssselect package), compiled once and kept.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import islice
 from typing import Iterator
 
 import lxml.etree
@@ -48,7 +49,7 @@ class Node:
         selector = compile_css(css)
         if selector is None:  # outside the subset css.py reads: lxml's compiled XPath
             found = (e for e in _compiled(css)(self.el) if not (self.page.templates and _in_template(e)))
-            return list(found)[: 1 if first else None]
+            return list(islice(found, 1) if first else found)
         return self.page.index.find(selector, self.el, first)
 
     def select(self, css: str) -> list["Node"]:
