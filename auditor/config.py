@@ -117,6 +117,10 @@ class CrawlSettings(_Model):
     max_run_minutes: float = Field(240, gt=0, description="a run still going after this is stopped and recorded")
     user_agent: str = DEFAULT_USER_AGENT
     max_retry_after_seconds: float = Field(120, ge=0, description="a longer Retry-After gives the page up for the run")
+    refresh_days: int = Field(7, ge=0, le=365, description=(
+        "a listing whose search card shows nothing new has its item page read again after this many days, the "
+        "re-reads spread evenly over the days (followed listings are read on every run); 0: every item page on "
+        "every run, as `auditor run --full`"))
     partial_failure_share: float = Field(0.2, ge=0, le=1, description=(
         "a target with a larger share of its pages failed is not read completely: the run is partial"))
     allow_addresses: list[str] = Field([], description=(

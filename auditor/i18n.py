@@ -110,6 +110,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.health.parse": "Unparsed pages",
         "report.health.ok": "as usual",
         "report.health.drift": "Check the site profile: {why}",
+        "report.health.spent": "Requests",
+        "report.health.spent_line": ("{requests} ({not_modified} answered 304 unchanged); {spared} item pages spared: "
+                                     "{share} of a full read; {waited} s waiting for the pace"),
         "index.no_run_since": "No scheduled run since {when}: {why}",
         "report.networks_help": ("Accounts whose listings show the same picture (the same file or hash, or a picture "
                                  "matched to a confirmed one of another listing: re-encoded, resized, stickered, "
@@ -356,6 +359,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.health.parse": "解析できないページ",
         "report.health.ok": "通常どおり",
         "report.health.drift": "サイトプロファイルを確認してください：{why}",
+        "report.health.spent": "リクエスト",
+        "report.health.spent_line": ("{requests} 件（うち 304・変更なし {not_modified} 件）、省いた商品ページ {spared} 件："
+                                     "全件読みの {share}、間隔待ち {waited} 秒"),
         "index.no_run_since": "{when} 以降、定時実行がありません：{why}",
         "report.networks_help": ("同じ画像（同じファイル・同じハッシュ、または別の出品で確認済みの画像に一致したもの："
                                  "再圧縮・縮小・ステッカー・左右反転を含む）を使う出品者のつながり。アカウントやサイトを"

@@ -180,6 +180,11 @@ class ListingFound:
     target: str
     listing: Listing
     source: str = "item"  # item | card: only what the search result card showed
+    card: str | None = None  # the digest of the listing's search card this run (auditor.values.card_digest)
+    etag: str | None = None  # the item page's validators, for the next run's conditional request
+    last_modified: str | None = None
+    not_modified: bool = False  # the venue answered 304: the listing is the one stored, no page was parsed
+    unchanged: bool = False  # a card with nothing new: its item page was not requested (the stored listing)
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,7 @@ class RunSummary:
     seller_flags: int = 0
     evidence_captured: int = 0
     evidence_failed: int = 0  # captures owed and not taken: the run is partial, and says so
+    pages_spared: int = 0  # item pages not requested: their search cards showed nothing new (the crawl budget)
     failures: list[PageFailure] = field(default_factory=list)
     target_pages: dict[str, int] = field(default_factory=dict)  # pages read per target (this process)
     report_dir: str | None = None

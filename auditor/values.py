@@ -11,12 +11,15 @@ reports) ever sees a value it cannot handle.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import unicodedata
 from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from auditor.errors import ParseError
 from auditor.models import LABELS, Listing
@@ -155,3 +158,15 @@ def stored_labels(value) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)):
         return ()
     return tuple(x for x in LABELS if x in value)
+
+
+def card_digest(card: Listing) -> str:
+    """What a search result card shows of a listing, as one digest: two equal digests mean the card has nothing
+    new to tell (title, prices, bids, end time, status, first picture; the picture by its path, so a marketplace
+    served from another address tomorrow, the demo on another port, reads the same)."""
+    first = urlsplit(card.image_urls[0]) if card.image_urls else None
+    shown = [card.title, str(card.price) if card.price is not None else None,
+             str(card.buy_now_price) if card.buy_now_price is not None else None, card.bids,
+             card.end_time.isoformat() if card.end_time else None, card.status,
+             f"{first.path}?{first.query}" if first else None]
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:32]

@@ -20,7 +20,7 @@ def _targets_without_pages(summary) -> list[str]:
 
 
 def _run_with_progress(config: Config, targets=None, *, kind: str = "manual", wait: bool = False, resume: bool = False,
-                       hosts=None, store=None, clock=None) -> "RunSummary":  # noqa: F821
+                       hosts=None, store=None, clock=None, full: bool = False) -> "RunSummary":  # noqa: F821
     from auditor.demo.hosting import demo_hosts
     from auditor.ops.audit import start_audit
     from auditor.run.pipeline import AuditOptions, open_store
@@ -36,7 +36,8 @@ def _run_with_progress(config: Config, targets=None, *, kind: str = "manual", wa
 
         with open_store(config) as store:
             return start_audit(config, store, AuditOptions(targets=targets, kind=kind, on_progress=show, wait=wait,
-                                                         resume=resume, hosts=hosts or demo_hosts(config)))
+                                                         resume=resume, hosts=hosts or demo_hosts(config),
+                                                         full=full))
 
 
 def _needs(config: Config) -> str:
@@ -57,6 +58,8 @@ def _print_summary(s, config: Config) -> None:
     states = s.states
     for k, v in (("targets", ", ".join(s.targets)), ("started", _when(s.started_at, config)), ("time", f"{seconds:.1f} s"),
                  ("pages read", s.pages_ok), ("pages failed", s.pages_failed),
+                 ("pages spared", f"{s.pages_spared} item pages whose search cards showed nothing new"
+                                  + (" (`auditor run --full` reads them)" if s.pages_spared else "")),
                  ("listings seen", f"{s.listings_seen} ({s.listings_new} new, {s.listings_changed} changed)"),
                  ("need a decision", _needs(config) if s.kind != "adhoc" else "– (an ad hoc run changes no queue)"),
                  ("flagged now", f"{s.flagged_now} ({states.get('new', 0)} new, {states.get('escalated', 0)} escalated, "
@@ -87,14 +90,17 @@ def _print_summary(s, config: Config) -> None:
                                                 "`auditor schedule`; `auditor health` watches scheduled runs).")
 @click.option("--resume", is_flag=True, help="Carry on the latest run, which was interrupted or killed, "
                                              "skipping the item pages it had done.")
+@click.option("--full", is_flag=True, help="Read every listing's item page, also those whose search card shows "
+                                           "nothing new since the last run (see crawl.refresh_days).")
 @click.pass_context
 def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, queries: tuple[str, ...],
-        urls: tuple[str, ...], base_url: str | None, wait: bool, scheduled: bool, resume: bool) -> None:
+        urls: tuple[str, ...], base_url: str | None, wait: bool, scheduled: bool, resume: bool, full: bool) -> None:
     """Run one audit now: crawl the enabled targets (or one ad hoc search), match, store, write the reports.
 
     A run over the config's targets (all, or --target ones) is a manual run: it moves the daily picture
     on for the targets it read completely. An ad hoc run (--site) gets a report of its own and changes
-    no baseline. Exit status: 0 completed; 1 partial or failed, or a target had no page read; 2 a
+    no baseline. A daily run reads the item pages of new and followed listings, of those whose search card
+    changed, and of the rest once every crawl.refresh_days; --full reads them all. Exit status: 0 completed; 1 partial or failed, or a target had no page read; 2 a
     usage or config error; 3 another run holds the database; 130 interrupted.
 
     \b
@@ -123,7 +129,7 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
         kind = "scheduled"
     if resume and (targets is not None):
         raise AuditorError("--resume carries on the interrupted run with its own targets: give it alone")
-    summary = _run_with_progress(config, targets, kind=kind, wait=wait, resume=resume)
+    summary = _run_with_progress(config, targets, kind=kind, wait=wait, resume=resume, full=full)
     _print_summary(summary, config)
     if summary.report_dir:
         click.echo(f"run report: {Path(summary.report_dir) / 'report.html'}")

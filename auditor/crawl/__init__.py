@@ -5,7 +5,7 @@ May import the shared vocabulary only (config, models, errors, values); never si
 """
 
 from auditor.crawl.browser import BrowserFetcher, FetchedPage
-from auditor.crawl.crawler import CrawlJob, CrawlPolicy, ItemLink, SearchPageRead, crawl
+from auditor.crawl.crawler import CrawlJob, CrawlPolicy, ItemLink, Memory, SearchPageRead, Spent, crawl
 from auditor.crawl.install import install_browser
 
-__all__ = ["BrowserFetcher", "CrawlJob", "CrawlPolicy", "FetchedPage", "ItemLink", "SearchPageRead", "crawl", "install_browser"]
+__all__ = ["BrowserFetcher", "CrawlJob", "CrawlPolicy", "FetchedPage", "ItemLink", "Memory", "SearchPageRead", "Spent", "crawl", "install_browser"]

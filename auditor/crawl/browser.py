@@ -45,6 +45,8 @@ class FetchedPage:
     status: int
     html: str
     retry_after: str | None = None  # the Retry-After header, if any
+    etag: str | None = None  # validators for a conditional request next time (plain HTTP only)
+    last_modified: str | None = None
 
 
 @dataclass

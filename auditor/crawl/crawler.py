@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import AsyncIterator, Protocol
@@ -20,7 +21,7 @@ from auditor.errors import (BadStatus, Blocked, BrowserCrashed, CrawlError, Fetc
 from auditor.models import Listing, ListingFound, PageFailure, PageKind, SearchPage, TargetNote
 from auditor.crawl.politeness import HostLimiter
 from auditor.crawl.robots import RobotsCache
-from auditor.values import clean_listing, web_url
+from auditor.values import card_digest, clean_listing, web_url
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,20 @@ class Fetcher(Protocol):
     async def fetch(self, url: str, *, ready_selector: str | None, timeout: float): ...
 
 
+class Memory(Protocol):
+    """What the store knows of a target's listings, so that a run asks only for pages that can tell something new
+    (auditor.run.budget keeps it)."""
+
+    def unchanged(self, card: Listing) -> Listing | None:
+        """The stored listing, when this search card shows nothing new and its item page is not due: not read."""
+
+    def validators(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for an item page read before (empty: none known)."""
+
+    def stored(self, url: str) -> Listing | None:
+        """The listing stored for an item page (what a 304 confirms)."""
+
+
 @dataclass(frozen=True)
 class CrawlJob:
     target: str
@@ -54,6 +69,7 @@ class CrawlJob:
     mode: str = "auto"  # auto | http | browser (with an AdaptiveFetcher)
     follow_urls: tuple[str, ...] = ()  # item pages of listings already followed: checked on every run
     discover_only: bool = False  # search pages only: each item page found is yielded as an ItemLink (workers)
+    memory: Memory | None = None  # with it, unchanged cards and 304s spare item pages (None: read everything)
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,14 @@ class SearchPageRead:
 
 
 @dataclass(frozen=True)
+class Spent:
+    """What a target cost the venue in this crawl: requests by kind, pages spared, seconds waited for the pace."""
+
+    target: str
+    counts: dict[str, float]  # search, item, not_modified (304s among the item requests), unchanged, waited_s
+
+
+@dataclass(frozen=True)
 class CrawlPolicy:
     retries: int = 2
     backoff_seconds: float = 1.0
@@ -88,7 +112,7 @@ class CrawlPolicy:
         return self.page_timeout * 2 + 5
 
 
-CrawlEvent = ListingFound | PageFailure | SearchPageRead | TargetNote | ItemLink
+CrawlEvent = ListingFound | PageFailure | SearchPageRead | TargetNote | ItemLink | Spent
 MAX_BARREN_PAGES = 5  # then "next" is not followed: endless pagination
 MAX_LINKS = 1_000  # item links and cards taken from one search page
 # pages the venue would not show us (a bot wall, a skeleton, an age gate): the listing stays unchecked, its
@@ -132,6 +156,7 @@ class _Crawl:
         self.capped: set[str] = set()
         self.barren = Counter()  # search pages in a row with no new listing, per target
         self.cards: dict[str, Listing] = {}  # item URL -> what its search result card showed
+        self.spent: dict[str, Counter] = {}  # target -> requests by kind, pages spared, time waited for the pace
 
     def enqueue(self, job: CrawlJob, url: str, kind: PageKind | None) -> bool:
         """Queue a page (kind None: read it as what its content shows); False when the target's cap refused it."""
@@ -166,7 +191,8 @@ class _Crawl:
                 raise asyncio.CancelledError
 
     async def process(self, job: CrawlJob, url: str, kind: PageKind) -> None:
-        attempt, crash_forgiven = 0, False
+        attempt, crash_forgiven, ask_if_changed = 0, False, True
+        spent = self.spent.setdefault(job.target, Counter())
         while True:
             attempt += 1
             try:
@@ -176,10 +202,25 @@ class _Crawl:
                     delay = await self.robots.crawl_delay(url)
                     rate = min(rate, 1 / delay) if delay else rate
                 fetcher = await self._fetcher_for(job)
+                headers = self._validators(job, url, kind, fetcher) if ask_if_changed else {}
+                waiting = time.monotonic()
                 async with self.limiter.slot(url, rate):
+                    spent["waited_s"] += time.monotonic() - waiting
+                    spent["item" if (kind or job.reader.page_kind(url)) is PageKind.ITEM else "search"] += 1
                     page = await asyncio.wait_for(
-                        fetcher.fetch(url, ready_selector=job.reader.ready_selector, timeout=self.policy.page_timeout),
+                        fetcher.fetch(url, ready_selector=job.reader.ready_selector, timeout=self.policy.page_timeout,
+                                      **({"headers": headers} if headers else {})),
                         self.policy.hard_deadline)
+                if page.status == 304 and headers:
+                    stored = job.memory.stored(url)
+                    if stored is not None:  # unchanged since it was stored: no body, no parse, the stored listing
+                        spent["not_modified"] += 1
+                        self.cards.pop(url, None)
+                        await self.out.put(ListingFound(job.target, replace(stored, url=url), "item", etag=page.etag,
+                                                        last_modified=page.last_modified, not_modified=True))
+                        return
+                    ask_if_changed, attempt = False, attempt - 1  # nothing stored to stand for it: asked again in full
+                    continue
                 _check_response(url, page, kind)
                 try:
                     parsed = self._parse(job, page.html, page.final_url or url, kind)
@@ -195,7 +236,7 @@ class _Crawl:
             except CrawlError as e:
                 err = e
             else:
-                await self._emit(job, url, parsed)
+                await self._emit(job, url, parsed, page)
                 return
             if isinstance(err, BrowserCrashed) and not crash_forgiven:
                 crash_forgiven = True  # the browser, not the page, failed: once, the attempt is given back
@@ -227,6 +268,13 @@ class _Crawl:
         if card is not None and page_kind is PageKind.ITEM and err.kind not in REFUSED:
             await self.out.put(ListingFound(job.target, card, "card"))
 
+    @staticmethod
+    def _validators(job: CrawlJob, url: str, kind: PageKind | None, fetcher) -> dict[str, str]:
+        """Conditional-request headers for an item page read before, where the fetcher can send them (plain HTTP)."""
+        if kind is not PageKind.ITEM or job.memory is None or not getattr(fetcher, "conditional", False):
+            return {}
+        return job.memory.validators(url)
+
     async def _fetcher_for(self, job: CrawlJob):
         if hasattr(self.fetcher, "fetcher_for"):
             return await self.fetcher.fetcher_for(job.target, job.mode, getattr(job.reader, "needs_browser", False))
@@ -255,12 +303,14 @@ class _Crawl:
             raise ParseError(url, f"{job.reader.name} could not read the page: {type(e).__name__}: {e}") from None
         return checked(parsed, url)
 
-    async def _emit(self, job: CrawlJob, url: str, parsed) -> None:
+    async def _emit(self, job: CrawlJob, url: str, parsed, page=None) -> None:
         if isinstance(parsed, SearchPage):
             fresh = [u for u in parsed.item_urls if u not in self.seen]
             cards = {c.url: c for c in parsed.listings if c.url}
             self.cards.update(cards)
             for item_url in parsed.item_urls:
+                if await self._spared(job, item_url, cards.get(item_url)):
+                    continue
                 if not self.enqueue(job, item_url, PageKind.ITEM) and item_url in cards:
                     await self.out.put(ListingFound(job.target, cards[item_url], "card"))  # capped: the card is all we have
             self.barren[job.target] = 0 if fresh else self.barren[job.target] + 1
@@ -274,8 +324,24 @@ class _Crawl:
                                               "not rendered: the search was read in part"))
             await self.out.put(SearchPageRead(job.target, url, len(parsed.item_urls), parsed.next_url is not None))
         else:
-            self.cards.pop(url, None)  # read from its own page: its card is no longer needed (memory stays flat)
-            await self.out.put(ListingFound(job.target, parsed))
+            card = self.cards.pop(url, None)  # read from its own page: its card is no longer needed (memory stays flat)
+            await self.out.put(ListingFound(job.target, parsed, card=card_digest(card) if card else None,
+                                            etag=getattr(page, "etag", None),
+                                            last_modified=getattr(page, "last_modified", None)))
+
+    async def _spared(self, job: CrawlJob, url: str, card: Listing | None) -> bool:
+        """A card that shows nothing new of a listing not due for a read: recorded from what is stored, no request."""
+        if card is None or job.memory is None or url in self.seen or url in job.skip_urls:
+            return False
+        stored = job.memory.unchanged(card)
+        if stored is None:
+            return False
+        self.seen.add(url)
+        self.cards.pop(url, None)
+        self.spent.setdefault(job.target, Counter())["unchanged"] += 1
+        await self.out.put(ListingFound(job.target, replace(stored, url=url), "card", card=card_digest(card),
+                                        unchanged=True))
+        return True
 
 
 def checked(parsed: SearchPage | Listing, url: str) -> SearchPage | Listing:
@@ -321,6 +387,8 @@ async def crawl(jobs: list[CrawlJob], fetcher: Fetcher, policy: CrawlPolicy,
                 yield c.out.get_nowait()
                 continue
             if all_done.done():
+                for target, counts in c.spent.items():
+                    yield Spent(target, dict(counts))
                 break
             getter = asyncio.create_task(c.out.get())
             await asyncio.wait({getter, all_done}, return_when=asyncio.FIRST_COMPLETED)

@@ -42,10 +42,13 @@ class HttpFetcher:
         """The checked client, or the client of the target this URL belongs to (its proxy, session, headers)."""
         return self._clients.get(self.routes.for_url(url))
 
-    async def fetch(self, url: str, *, ready_selector: str | None, timeout: float) -> FetchedPage:
+    conditional = True  # sends If-None-Match / If-Modified-Since when asked; a 304 comes back as it is
+
+    async def fetch(self, url: str, *, ready_selector: str | None, timeout: float,
+                    headers: dict[str, str] | None = None) -> FetchedPage:
         try:
             self.policy.check_url(url)
-            async with self.client_for(url).stream("GET", url, timeout=timeout) as r:
+            async with self.client_for(url).stream("GET", url, timeout=timeout, headers=headers) as r:
                 raw = r.headers.get("content-length") or "0"
                 declared = int(raw) if raw.isdigit() else 0
                 if declared > self._max_bytes:
@@ -66,4 +69,12 @@ class HttpFetcher:
         except httpx.HTTPError as e:
             raise NetworkError(url, f"{type(e).__name__}: {e}") from None
         return FetchedPage(url, str(r.url), r.status_code, decode_html(bytes(body), r.charset_encoding),
-                           r.headers.get("retry-after"))
+                           r.headers.get("retry-after"), _validator(r.headers.get("etag")),
+                           _validator(r.headers.get("last-modified")))
+
+
+def _validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified worth sending back: short, printable ASCII (never a header of the venue's making)."""
+    if value and len(value) <= 200 and value.isascii() and value.isprintable():
+        return value
+    return None

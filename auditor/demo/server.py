@@ -3,6 +3,7 @@ flea-market section rendered in the browser from a JSON API. Faults can be injec
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import sys
@@ -40,6 +41,7 @@ class DemoServer(ThreadingHTTPServer):
         self.clients: list[tuple[str, str]] = []  # (path, "browser" or "http"): every request, and who asked
         self.robots_txt = "User-agent: *\nAllow: /\n"
         self.fault_hits: dict[str, int] = {}
+        self.not_modified: list[str] = []  # paths answered 304 (the client's ETag still held)
 
     def handle_error(self, request, client_address) -> None:
         """A client that hung up (a run stopped mid-page) is no error of the server's: not logged."""
@@ -154,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._html(self._auction_search(query))
                 case ["auction", "item", item_id]:
                     listing = catalog.get("auction", item_id)
-                    return self._html(_auction_item(listing)) if listing else self._not_found()
+                    return self._html(_auction_item(listing), validate=True) if listing else self._not_found()
                 case ["auction", "seller", seller_id]:
                     return self._html(self._auction_seller(seller_id))
                 case ["flea", "search"] | ["flea", "item", _]:
@@ -296,18 +298,31 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_found(self) -> None:
         self._send(404, "text/html; charset=utf-8", _page("Not found", "<p>ページが見つかりません</p>").encode())
 
-    def _html(self, body: str) -> None:
+    def _html(self, body: str, validate: bool = False) -> None:
+        """A page; with `validate`, with an ETag, and a 304 without the body when the client's still holds."""
         if getattr(self, "redesigned", False):
             body = body.replace('class="', 'class="v2-').replace("data-", "data-v2-")
-        self._send(200, "text/html; charset=utf-8", body.encode("utf-8"))
+        data = body.encode("utf-8")
+        if not validate:
+            return self._send(200, "text/html; charset=utf-8", data)
+        etag = f'"{hashlib.sha256(data).hexdigest()[:20]}"'
+        if self.headers.get("If-None-Match") == etag:
+            self.server.not_modified.append(self.path)
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return None
+        self._send(200, "text/html; charset=utf-8", data, {"ETag": etag})
 
     def _json(self, data: dict) -> None:
         self._send(200, "application/json; charset=utf-8", json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
-    def _send(self, status: int, ctype: str, body: bytes) -> None:
+    def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 

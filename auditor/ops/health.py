@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from auditor.config import Config
@@ -20,11 +20,13 @@ class Health:
     code: int
     message: str
     last_run: dict | None
+    spent: dict | None = None  # per target of that run: requests by kind, item pages spared, seconds waited
 
     def as_json(self) -> dict:
         r = self.last_run or {}
         return {"healthy": self.code == OK, "code": self.code, "message": self.message, "run_id": r.get("id"),
-                "status": r.get("status"), "started_at": r.get("started_at"), "finished_at": r.get("finished_at")}
+                "status": r.get("status"), "started_at": r.get("started_at"), "finished_at": r.get("finished_at"),
+                "spent": self.spent or {}}
 
 
 def _last_scheduled(config: Config, store: Store) -> tuple[dict | None, datetime | None]:
@@ -51,6 +53,11 @@ def _made_good(store: Store, run: dict) -> dict | None:
 
 
 def check_health(config: Config, store: Store, now: datetime) -> Health:
+    health = _check(config, store, now)
+    return replace(health, spent=store.spent_of_run(health.last_run["id"])) if health.last_run else health
+
+
+def _check(config: Config, store: Store, now: datetime) -> Health:
     run, due = _last_scheduled(config, store)
     if run is None:
         return Health(MISSING, "no scheduled run has finished yet (is `auditor schedule` running?)", None)

@@ -4,7 +4,7 @@ A profile that quietly reads nothing after a marketplace changed its markup is t
 sees: the run completes, the report is empty. Each run's line per target says the listings read,
 the pages read and failed, how many failures were blocks (403 / 429 / captcha and bot walls) and
 how many were pages the profile could not parse, with the listings of the target's earlier runs of
-the last 7 days as a trend. A target *drifts* when it read no listing, or fewer than half the
+the last 7 days as a trend, and what the target cost the venue (requests, 304s, item pages spared). A target *drifts* when it read no listing, or fewer than half the
 median of those earlier runs: its line goes red in the report and the `drift` alert is sent.
 """
 
@@ -31,6 +31,17 @@ class TargetHealth:
     unrendered: int = 0  # pages JavaScript had not drawn (skeletons, shells)
     down: int = 0  # pages the site answered with HTTP 5xx or not at all (an outage, not a redesign)
     age_gate: int = 0  # pages behind an age confirmation
+    spent: dict = field(default_factory=dict)  # what the venue was asked: requests by kind, pages spared, pace waited
+
+    @property
+    def budget(self) -> dict[str, str | int]:
+        """The requests the target cost, the item pages its unchanged cards spared, and that as a share of a
+        full read (every search page and every item page)."""
+        s = self.spent
+        requests = int(s.get("search", 0) + s.get("item", 0))
+        full = requests + int(s.get("unchanged", 0))
+        return {"requests": requests, "not_modified": int(s.get("not_modified", 0)), "spared": int(s.get("unchanged", 0)),
+                "share": f"{requests / full:.0%}" if full else "–", "waited": f"{s.get('waited_s', 0):.0f}"}
 
     @property
     def cause(self) -> str | None:
@@ -71,6 +82,7 @@ def site_health(store: Store, run_id: int) -> list[TargetHealth]:
         " when kind in ('unrendered', 'age_gate') then kind"
         " when (kind = 'http_status' and error like '%HTTP 5%') or kind in ('network', 'timeout') then 'down'"
         " else 'other' end as what, count(*) as n from page_failures where run_id = ? group by target, what", [run_id])}
+    spent = store.spent_of_run(run_id)
     out = []
     for target, row in done.items():
         earlier = [r["listings"] or 0 for r in store.db.query(
@@ -79,5 +91,6 @@ def site_health(store: Store, run_id: int) -> list[TargetHealth]:
         out.append(TargetHealth(
             target, row["listings"] or 0, row["pages_ok"] or 0, row["pages_failed"] or 0,
             failures.get((target, "blocked"), 0), failures.get((target, "parse"), 0), earlier,
-            failures.get((target, "unrendered"), 0), failures.get((target, "down"), 0), failures.get((target, "age_gate"), 0)))
+            failures.get((target, "unrendered"), 0), failures.get((target, "down"), 0), failures.get((target, "age_gate"), 0),
+            spent.get(target, {})))
     return out

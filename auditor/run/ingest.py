@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Callable
 
 from auditor import failpoints
-from auditor.crawl import ItemLink, SearchPageRead, crawl
+from auditor.crawl import ItemLink, SearchPageRead, Spent, crawl
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.robots import RobotsCache
 from auditor.crawl.routes import Routes
@@ -55,6 +55,7 @@ class Tally:
     failed: Counter = field(default_factory=Counter)
     listings: Counter = field(default_factory=Counter)
     incomplete: dict[str, str] = field(default_factory=dict)
+    spent: dict[str, Counter] = field(default_factory=dict)  # target -> requests by kind, pages spared, pace waited
 
 
 async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher, progress: Progress, clock: Clock,
@@ -78,7 +79,8 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                 try:
                     hits, shadow = matcher.split(matcher.match_listing(x))
                     recorded = store.record_listing(s.run_id, event.target, x, hits, clock(), source=event.source,
-                                                    search_text=search_text(x), once=once, linked=linked_sellers(x))
+                                                    search_text=search_text(x), once=once, linked=linked_sellers(x),
+                                                    card=event.card, validators=_validators(event))
                     if recorded is None:  # stored by an earlier delivery of the same job
                         continue
                     store.record_shadow_hits(s.run_id, x.site, x.item_id, shadow, clock())
@@ -103,6 +105,7 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                     s.pages_ok += 1
                     tally.ok[event.target] += 1
                 s.listings_seen += 1
+                s.pages_spared += event.unchanged
                 tally.listings[event.target] += 1
                 s.listings_new += recorded.new
                 s.listings_changed += bool(recorded.changes)
@@ -127,6 +130,9 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                 tally.ok[event.target] += 1
                 progress.discovered += event.items + event.has_next
                 failpoints.reached("search-page")
+            elif isinstance(event, Spent):
+                tally.spent.setdefault(event.target, Counter()).update(event.counts)
+                continue
             elif isinstance(event, ItemLink):
                 if links is not None:
                     links.append(event)
@@ -135,3 +141,10 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                 tally.incomplete.setdefault(event.target, event.detail)
             progress.done += 1
             progress.tick()
+
+
+def _validators(event: ListingFound) -> tuple[str | None, str | None] | None:
+    """The item page's ETag and Last-Modified to keep; None keeps the stored ones (a card, a 304 without new ones)."""
+    if event.source != "item" or (event.not_modified and not (event.etag or event.last_modified)):
+        return None
+    return event.etag, event.last_modified

@@ -31,6 +31,7 @@ from auditor.report import write_reports
 from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
 from auditor.rules.sellers import FlaggedRow, judge_sellers
+from auditor.run.budget import StoredMemory
 from auditor.run.ingest import Progress, Tally, crawl_into_store
 from auditor.run.plan import address_policy, build_jobs, moved, policy_from, resolve
 from auditor.run.runlock import run_lock
@@ -71,6 +72,7 @@ class AuditOptions:
     after: After | None = None  # called once the run has ended, however it ended (the starter's alerts)
     due: Due | None = None  # the next due time, shown in the reports' index
     crawl_by_workers: Callable | None = None  # with workers.enabled: how the workers read the run's pages
+    full: bool = False  # read every item page, whatever its search card shows (`auditor run --full`)
 
 
 def run_audit(config: Config, store: Store, options: AuditOptions | None = None) -> RunSummary:
@@ -147,15 +149,16 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             url = moved(row["url"], earlier, aliases)
             followed[url] = (row["site"], row["item_id"])
             follow.setdefault(row["target"], []).append(url)
+        memory = _memory(config, store, opts, kind, targets, set(followed.values()), earlier, aliases)
         if resumed:
             run_id = resumed["id"]
             done = frozenset(u2 for u in store.done_item_urls(run_id) for u2 in (u, moved(u, earlier, aliases)))
-            jobs = [replace(j, skip_urls=done) for j in build_jobs(config, targets, aliases, follow)]
+            jobs = [replace(j, skip_urls=done) for j in build_jobs(config, targets, aliases, follow, memory)]
             store.reopen_run(run_id)
             summary = _summary_of(resumed, store.run_counts(run_id))
             log.info("resuming run %d: %d item pages already done", run_id, len(done))
         else:
-            jobs = build_jobs(config, targets, aliases, follow)
+            jobs = build_jobs(config, targets, aliases, follow, memory)
             notes = [f"target {t.name} ignores robots.txt (ignore_robots: true in the config)" for t in targets
                      if t.ignore_robots]
             run_id = store.start_run(opts.clock(), names, [str(p) for p in ruleset.files], notes, kind=kind,
@@ -241,6 +244,17 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
     return summary
 
 
+def _memory(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],
+            followed: set[tuple[str, str]], earlier, aliases) -> StoredMemory | None:
+    """What the store knows, so a daily run reads only item pages that can tell something new; None (read them
+    all) for `--full`, ad hoc runs, `crawl.refresh_days: 0`, and runs read by workers."""
+    if opts.full or kind not in DAILY_KINDS or not config.crawl.refresh_days or \
+            (config.workers.enabled and opts.fetcher is None):
+        return None
+    return StoredMemory(store, {t.site for t in targets}, opts.clock(), config.crawl.refresh_days,
+                        config.schedule.zone, followed, earlier, aliases)
+
+
 def _after(opts: AuditOptions, store: Store, summary: RunSummary, at: datetime) -> None:
     if opts.after is not None:
         opts.after(store, summary, at)
@@ -309,6 +323,8 @@ def _settle(store: Store, summary: RunSummary, targets: list[Target], tally: Tal
         store.record_target(summary.run_id, t.name, complete=t.name not in tally.incomplete,
                             reason=tally.incomplete.get(t.name), pages_ok=ok, pages_failed=failed,
                             listings=tally.listings[t.name])
+        if t.name in tally.spent:
+            store.record_spent(summary.run_id, t.name, dict(tally.spent[t.name]))
     summary.incomplete = dict(tally.incomplete)
     summary.states = dict(settle_run(store, summary.run_id, [t.name for t in targets], kind, opts.clock(),
                                      incomplete=tally.incomplete, suppressed=suppressed(store)))

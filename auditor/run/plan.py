@@ -6,7 +6,7 @@ import asyncio
 from urllib.parse import urlsplit
 
 from auditor.config import Config, Target
-from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy
+from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, Memory
 from auditor.crawl.adaptive import AdaptiveFetcher
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.http import HttpFetcher
@@ -42,7 +42,8 @@ def resolve(url: str, aliases: dict[str, str]) -> str:
 
 
 def build_jobs(config: Config, targets: list[Target], aliases: dict[str, str],
-               follow: dict[str, tuple[str, ...]] | None = None) -> list[CrawlJob]:
+               follow: dict[str, tuple[str, ...]] | None = None, memory: Memory | None = None) -> list[CrawlJob]:
+    """The targets as crawl jobs; with a `memory`, item pages that can tell nothing new are spared."""
     jobs = []
     for t in targets:
         profile = get_profile(t.site)
@@ -55,7 +56,7 @@ def build_jobs(config: Config, targets: list[Target], aliases: dict[str, str],
             raise AuditorError(f"target {t.name}: give start_urls or queries")
         jobs.append(CrawlJob(t.name, profile, tuple(urls), config.crawl.max_pages_per_target,
                              t.requests_per_second or config.crawl.requests_per_second, obey_robots=not t.ignore_robots,
-                             mode=t.fetch, follow_urls=tuple((follow or {}).get(t.name, ()))))
+                             mode=t.fetch, follow_urls=tuple((follow or {}).get(t.name, ())), memory=memory))
     return jobs
 
 

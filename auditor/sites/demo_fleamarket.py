@@ -28,9 +28,18 @@ class DemoFleamarket(SiteProfile):
         items = doc.select_one("ul#items")
         if items is None:
             raise ParseError(url, f"not a rendered search page of {self.name}: no item list (needs a browser)")
-        links = [absolute(url, a.get("href")) for a in items.select("li.item-card a[href]")]
+        links, cards = [], []
+        for li in items.select("li.item-card"):
+            a = li.select_one("a[href]")
+            link = absolute(url, a.get("href")) if a is not None else None
+            if not link:
+                continue
+            links.append(link)
+            price = parse_price(text_of(li.select_one(".price")))
+            cards.append(Listing(site=self.name, item_id=li.get("data-id") or link.rsplit("/", 1)[-1], url=link,
+                                 title=text_of(a), price=price, currency="JPY" if price is not None else None))
         nxt = doc.select_one("a#next")
-        return SearchPage(tuple(dict.fromkeys(u for u in links if u)), absolute(url, nxt.get("href")) if nxt else None)
+        return SearchPage(tuple(dict.fromkeys(links)), absolute(url, nxt.get("href")) if nxt else None, tuple(cards))
 
     def parse_item(self, html: str, url: str) -> Listing:
         doc = soup(html)

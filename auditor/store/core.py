@@ -24,6 +24,7 @@ import sqlite_utils
 from auditor.databases import is_postgres_url, redacted
 from auditor.errors import StoreError
 from auditor.models import Hit, Listing, PageFailure, RunSummary, SellerHit
+from auditor.store.budget import BudgetTables
 from auditor.store.evidence import EvidenceTables
 from auditor.store.picture import PictureTables
 from auditor.store.review import ReviewTables
@@ -85,7 +86,7 @@ def version_of(listing: Listing) -> dict:
     return row
 
 
-class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables, WorkTables):
+class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables, WorkTables, BudgetTables):
     """The audit database."""
 
     def __init__(self, path: Path | str):
@@ -308,13 +309,16 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
     # --- pages -----------------------------------------------------------------------------------
     def record_listing(self, run_id: int, target: str, listing: Listing, hits: Iterable[Hit], seen_at: datetime,
                        source: str = "item", search_text: str | None = None, once: bool = False,
-                       linked: Iterable[tuple[str, str, str]] = ()) -> Recorded | None:
+                       linked: Iterable[tuple[str, str, str]] = (), card: str | None = None,
+                       validators: tuple[str | None, str | None] | None = None) -> Recorded | None:
         """Store one listing, its observation, its text version, its seller and its hits, in one transaction.
 
         A listing read only from its search card (source "card") updates what the card shows and keeps
         the rest of what its item page said before. With `once`, a listing this run already observed is left
         as it is and None returned (a queue's job delivered twice stores each listing once). `linked` are the
-        seller's accounts on other venues the listing links, as (site, seller id, the link's URL)."""
+        seller's accounts on other venues the listing links, as (site, seller id, the link's URL). `card` is the
+        digest of its search card this run; an item page read (source "item") is the listing's last full read,
+        with its `validators` (ETag, Last-Modified; None: keep the stored ones) for the next conditional request."""
         key = (listing.site, listing.item_id)
         now = iso(seen_at)
         row = {
@@ -330,6 +334,12 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
             "item_condition": listing.condition,
             "published_at": iso(listing.published_at) if listing.published_at else None,
         }
+        if card is not None:
+            row["card_digest"] = card
+        if source == "item":
+            row.update(item_read_at=now, item_read_run=run_id)
+            if validators is not None:
+                row["etag"], row["last_modified"] = validators
         version = version_of(listing)
         tracked = ", ".join(TRACKED)
         with self.write():  # plain SQL here: this runs for every page, sqlite-utils' introspection does not pay

@@ -279,7 +279,16 @@ def _migrate_26(db: sqlite_utils.Database) -> None:
         db.execute(f"create view {name} as {body}")
 
 
+def _migrate_27(db: sqlite_utils.Database) -> None:
+    """The crawl budget: what a listing's search card last showed, when its item page was last read in full, and
+    the page's validators for a conditional request; and what each run spent per target."""
+    for column, kind in (("card_digest", str), ("item_read_at", str), ("item_read_run", int), ("etag", str),
+                         ("last_modified", str)):
+        db["listings"].add_column(column, kind)
+    db["run_targets"].add_column("spent", str)  # JSON: requests by kind, pages spared, seconds waited for the pace
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
               _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
-              _migrate_24, _migrate_25, _migrate_26]
+              _migrate_24, _migrate_25, _migrate_26, _migrate_27]
