@@ -303,7 +303,7 @@ class _Crawl:
             raise ParseError(url, f"{job.reader.name} could not read the page: {type(e).__name__}: {e}") from None
         return checked(parsed, url)
 
-    async def _emit(self, job: CrawlJob, url: str, parsed, page=None) -> None:
+    async def _emit(self, job: CrawlJob, url: str, parsed, page) -> None:
         if isinstance(parsed, SearchPage):
             fresh = [u for u in parsed.item_urls if u not in self.seen]
             cards = {c.url: c for c in parsed.listings if c.url}

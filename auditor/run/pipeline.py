@@ -149,7 +149,9 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             url = moved(row["url"], earlier, aliases)
             followed[url] = (row["site"], row["item_id"])
             follow.setdefault(row["target"], []).append(url)
-        memory = _memory(config, store, opts, kind, targets, set(followed.values()), earlier, aliases)
+        by_workers = config.workers.enabled and opts.fetcher is None  # the run's pages are read by `auditor worker`s
+        memory = None if by_workers else _memory(config, store, opts, kind, targets, set(followed.values()), earlier,
+                                                 aliases)
         if resumed:
             run_id = resumed["id"]
             done = frozenset(u2 for u in store.done_item_urls(run_id) for u2 in (u, moved(u, earlier, aliases)))
@@ -178,11 +180,9 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
         addresses = address_policy(config, aliases)
         routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir, default_headers)
 
-        by_workers = config.workers.enabled and opts.fetcher is None
-
         async def go() -> None:
             stopper.attach(asyncio.current_task())
-            if by_workers:  # the run's pages are read by `auditor worker`s
+            if by_workers:
                 await _unless_stopped(asyncio.ensure_future(asyncio.wait_for(
                     opts.crawl_by_workers(config, store, run_id, jobs, progress, tally, opts.clock), limit)), opts.stop)
                 if not (config.evidence.enabled and opts.evidence and store.owed_evidence(names)):
@@ -247,9 +247,8 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
 def _memory(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],
             followed: set[tuple[str, str]], earlier, aliases) -> StoredMemory | None:
     """What the store knows, so a daily run reads only item pages that can tell something new; None (read them
-    all) for `--full`, ad hoc runs, `crawl.refresh_days: 0`, and runs read by workers."""
-    if opts.full or kind not in DAILY_KINDS or not config.crawl.refresh_days or \
-            (config.workers.enabled and opts.fetcher is None):
+    all) for `--full`, ad hoc runs and `crawl.refresh_days: 0` (runs read by workers are not handed one)."""
+    if opts.full or kind not in DAILY_KINDS or not config.crawl.refresh_days:
         return None
     return StoredMemory(store, {t.site for t in targets}, opts.clock(), config.crawl.refresh_days,
                         config.schedule.zone, followed, earlier, aliases)
