@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, PrivateAttr, field_validator, model_validator
 
+from auditor.channels import NoticeSettings
 from auditor.databases import is_postgres_url, redacted
 from auditor.errors import ConfigError, Location, Problem
 from auditor.yamlsource import load_located
@@ -253,6 +254,8 @@ class Target(_Model):
 
     headers: dict[str, str] = Field(default_factory=dict, description="extra HTTP headers on every request of this target")
     locale: str | None = Field(None, description="the browser's locale and Accept-Language for this target (default ja-JP)")
+    notices: list[str] = Field([], description="the notice channels (notices.channels) that apply to this target, in "
+                                               "order: the first when a takedown is requested, the next when it is due")
 
     @field_validator("proxy")
     @classmethod
@@ -291,11 +294,12 @@ class Config(_Model):
     workers: WorkerSettings = WorkerSettings()
     notify: list[NotifySettings] = []
     targets: list[Target] = []
-    _notices: list[str] = PrivateAttr(default_factory=list)  # what load_config found worth a warning, located
+    notices: NoticeSettings = NoticeSettings()
+    _warnings: list[str] = PrivateAttr(default_factory=list)  # what load_config found worth a warning, located
 
     @property
-    def notices(self) -> list[str]:
-        return list(self._notices)
+    def warnings(self) -> list[str]:
+        return list(self._warnings)
 
     @field_validator("database", mode="before")
     @classmethod
@@ -391,7 +395,14 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | No
         ]
         if problems:
             raise ConfigError(problems)
-    notices, problems = [], []
+    known = ", ".join(c.name for c in config.notices.channels) or "none configured in notices.channels"
+    problems = [Problem(located.location(("targets", i, "notices", j)),
+                        f"targets[{i}].notices: unknown channel {name!r} (known: {known})")
+                for i, t in enumerate(config.targets) for j, name in enumerate(t.notices)
+                if config.notices.channel(name) is None]
+    if problems:
+        raise ConfigError(problems)
+    notices = []
     for i, t in enumerate(config.targets if check_target else ()):
         for level, message in check_target(t) if t.enabled else ():
             where = located.location(("targets", i, "start_urls" if level == "error" else "name"))
@@ -399,8 +410,13 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | No
     if problems:
         raise ConfigError(problems)
     resolved = config.resolved(path.resolve().parent)
-    resolved._notices = [f"{p.location}: warning: {p.message}" for p in notices]  # noqa: SLF001
+    resolved._warnings = [f"{p.location}: warning: {p.message}" for p in notices]  # noqa: SLF001
     return resolved
+
+
+def environment_secret(name: str) -> str | None:
+    """A secret the file names but never holds (notices' SMTP password): read from the environment when used."""
+    return os.environ.get(name)
 
 
 def _apply_environment(data: dict) -> dict:

@@ -22,7 +22,7 @@ SHARED = ROOT.parent / "shared"
 LOCAL = AddressPolicy.allowing("127.0.0.1")  # the tests' servers; every other private address stays refused
 
 
-POSTGRES_TOO = {"test_store", "test_review", "test_shadow", "test_e2e_audit", "test_workers", "test_day_story"}
+POSTGRES_TOO = {"test_store", "test_review", "test_notices", "test_shadow", "test_e2e_audit", "test_workers", "test_day_story"}
 
 
 @pytest.fixture(scope="session")

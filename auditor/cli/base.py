@@ -43,7 +43,7 @@ def _config(ctx: click.Context, *, required: bool = True) -> Config:
     else:
         config = load_config(path, known_sites=set(PROFILES), check_target=target_notes)
         if not ctx.obj.get("notices_shown"):
-            for notice in config.notices:
+            for notice in config.warnings:
                 click.echo(notice, err=True)
             ctx.obj["notices_shown"] = True
     set_zone(config.schedule.zone)

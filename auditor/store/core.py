@@ -26,6 +26,7 @@ from auditor.errors import StoreError
 from auditor.models import Hit, Listing, PageFailure, RunSummary, SellerHit
 from auditor.store.budget import BudgetTables
 from auditor.store.evidence import EvidenceTables
+from auditor.store.notices import NoticeTables
 from auditor.store.picture import PictureTables
 from auditor.store.review import ReviewTables
 from auditor.store.schema import MIGRATIONS
@@ -86,7 +87,8 @@ def version_of(listing: Listing) -> dict:
     return row
 
 
-class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables, WorkTables, BudgetTables):
+class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables, WorkTables, BudgetTables,
+            NoticeTables):
     """The audit database."""
 
     def __init__(self, path: Path | str):

@@ -288,7 +288,23 @@ def _migrate_27(db: sqlite_utils.Database) -> None:
     db["run_targets"].add_column("spent", str)  # JSON: requests by kind, pages spared, seconds waited for the pace
 
 
+def _migrate_28(db: sqlite_utils.Database) -> None:
+    """Takedown notices: each drafted from a decision for one channel, the listings it covers, and its states
+    (draft, sent, acknowledged, removed, ended, rejected, no_response; a failed send), appended, never changed."""
+    db["notices"].create({"id": int, "channel": str, "kind": str, "language": str, "target": str, "site": str,
+                          "seller_id": str, "subject": str, "body": str, "fields": str, "document": str,
+                          "created_by": str, "created_at": str, "decision_id": int, "follows": int,
+                          "due_told_at": str}, pk="id")
+    db["notice_listings"].create({"notice_id": int, "site": str, "item_id": str, "url": str, "title": str},
+                                 pk=("notice_id", "site", "item_id"), foreign_keys=[("notice_id", "notices", "id")])
+    db["notice_listings"].create_index(["site", "item_id"])
+    db["notice_events"].create({"id": int, "notice_id": int, "state": str, "at": str, "user_name": str,
+                                "receipt": str, "error": str, "run_id": int, "proof": str, "hours": float}, pk="id",
+                               foreign_keys=[("notice_id", "notices", "id")])
+    db["notice_events"].create_index(["notice_id"])
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
               _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
-              _migrate_24, _migrate_25, _migrate_26, _migrate_27]
+              _migrate_24, _migrate_25, _migrate_26, _migrate_27, _migrate_28]
