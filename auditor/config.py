@@ -209,7 +209,7 @@ class ServeSettings(_Model):
 
 
 EVENTS = ("run_failed", "run_partial", "target_empty", "new_critical", "seller_rule", "network_grew", "rule_flood", "drift",
-          "unreviewed", "no_run")
+          "unreviewed", "no_run", "notice_due")
 
 
 class NotifySettings(_Model):

@@ -27,6 +27,7 @@ from auditor.review.users import add_user
 from auditor.run.settle import settle_run
 
 from smtp import Mailbox
+from test_notify import hook  # noqa: F401 - a local JSON webhook that records the alerts
 
 T0 = datetime(2026, 11, 24, 21, 30, tzinfo=timezone.utc)  # 06:30 on the 25th in Tokyo
 LABEL = Hit("ai_poster.label", "AI label", "high", (), (Match("title", "AI美女", 0, 4),))
@@ -232,3 +233,25 @@ def test_a_seller_notice_covers_all_the_sellers_open_confirmed_listings(store, t
     assert notice["seller_id"] == "s1" and "posters_jp (s1)" in notice["subject"]
     with pytest.raises(AuditorError, match="not a confirmed violation"):
         draft_notice(store, config, [("demo_auction", "a2")], "ana", T0)
+
+
+def test_a_notice_with_no_removal_raises_notice_due_once(store, tmp_path, world, hook):
+    from auditor.config import NotifySettings
+    from auditor.ops.notify import send
+
+    config = make_config(tmp_path, store, channels=("yahoo-form", "ihc")).model_copy(
+        update={"notify": [NotifySettings(url=hook.url, on=["notice_due"])]})
+    notice_id = draft_notice(store, config, [("demo_auction", "a1")], "ana", T0)
+    mark(store, config, notice_id, "sent", "ana", T0, receipt="YA-1")
+    day = T0 + timedelta(days=1)
+    run = audit(store, day, [listing("a1")])  # still up
+    summary = RunSummary(run, "completed", day, day, ["t"], kind="scheduled")
+    assert send(config, store, summary, day) == []  # not due yet
+    later = T0 + timedelta(days=8)
+    run = audit(store, later, [listing("a1")])
+    summary = RunSummary(run, "completed", later, later, ["t"], kind="scheduled")
+    assert [e for e, _, ok in send(config, store, summary, later) if ok] == ["notice_due"]
+    [told] = hook.received
+    assert f"notice #{notice_id} (yahoo-form" in told["message"] and "next, ihc" in told["message"]
+    assert send(config, store, summary, later + timedelta(days=1)) == []  # once
+    assert len(hook.received) == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from auditor.channels import Channel
 from auditor.config import Config
@@ -34,8 +35,9 @@ def follow_removals(store: Store, run_id: int) -> list[int]:
             continue
         removed = [x for x, g in zip(items, gone) if g["reason"] == "removed"]
         proof = {"run_id": run_id, "pages": []}
+        pages = store.removed_pages_of_run(run_id) if removed else []
         for x in removed:
-            page = next((p for p in reversed(store.removed_pages(x["url"])) if p["run_id"] == run_id), None)
+            page = next((p for p in reversed(pages) if _same_page(p["url"], x["url"])), None)
             proof["pages"].append({"url": x["url"], "sha256": page["sha256"] if page else None})
         hours = (seen - _when(notice["sent_at"])).total_seconds() / 3600 if notice["sent_at"] else None
         state = "removed" if removed else "ended"
@@ -43,6 +45,12 @@ def follow_removals(store: Store, run_id: int) -> list[int]:
                                hours=round(hours, 2) if hours is not None else None)
         out.append(notice["id"])
     return out
+
+
+def _same_page(a: str, b: str) -> bool:
+    """The same listing page, wherever the venue was reached (a mirror, a proxy, the demo on another port)."""
+    x, y = urlsplit(a), urlsplit(b)
+    return (x.path, x.query) == (y.path, y.query)
 
 
 def due_notices(store: Store, now: datetime, days: float) -> list[dict]:

@@ -12,9 +12,11 @@ import apprise
 
 from auditor.config import Config, NotifySettings
 from auditor.models import RunSummary
+from auditor.notices.track import due_notices, next_channel
 from auditor.ops.alerts import Alert, run_alerts
 from auditor.run.states import SEVERITY_RANK
 from auditor.store import Store
+from auditor.times import local_time
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,11 @@ def send(config: Config, store: Store, summary: RunSummary, at: datetime) -> lis
         if key not in worked_out:
             worked_out[key] = run_alerts(store, summary, key[0], at, target.unreviewed_hours)
         results += send_alerts(store, target, worked_out[key], at)
-    return results
+    due, ids = notice_due_alerts(config, store, at)
+    told = [r for target in config.notify for r in send_alerts(store, target, due, at)]
+    if any(ok for _, _, ok in told):  # once per notice; a notice no destination took is told again after the next run
+        store.mark_notice_told(ids, at)
+    return results + told
 
 
 def send_alerts(store: Store, target: NotifySettings, alerts: list[Alert], at: datetime) -> list[tuple[str, str, bool]]:
@@ -45,7 +51,24 @@ def send_alerts(store: Store, target: NotifySettings, alerts: list[Alert], at: d
     return results
 
 
-KIND_OF = {"run_failed": "failure", "run_partial": "warning", "target_empty": "warning", "drift": "warning",
+def notice_due_alerts(config: Config, store: Store, at: datetime) -> tuple[list[Alert], list[int]]:
+    """One notice_due alert for the notices due again (no removal `notices.renotice_days` after sending) that no
+    alert has named yet, with the channel to try next."""
+    fresh = [n for n in due_notices(store, at, config.notices.renotice_days) if not n["due_told_at"]]
+    if not fresh:
+        return [], []
+    lines = []
+    for n in fresh[:20]:
+        after = next_channel(config, n)
+        lines.append(f"notice #{n['id']} ({n['channel']}, {n['site']}, {n['listings']} listing(s)), sent "
+                     f"{local_time(n['sent_at'], config.schedule.zone)}" + (f": next, {after.label}" if after else ""))
+    more = f"\n… and {len(fresh) - 20} more (auditor notices list --due)" if len(fresh) > 20 else ""
+    return ([Alert("notice_due", f"auditor: {len(fresh)} takedown notice(s) due again",
+                   f"No removal {config.notices.renotice_days:g} days after sending:\n" + "\n".join(lines) + more)],
+            [n["id"] for n in fresh])
+
+
+KIND_OF = {"notice_due": "warning", "run_failed": "failure", "run_partial": "warning", "target_empty": "warning", "drift": "warning",
            "rule_flood": "warning", "new_critical": "warning", "unreviewed": "warning"}  # Apprise's notify types
 
 

@@ -24,17 +24,18 @@ __all__ = ["Report", "compile_day_report", "compile_run_report", "publish", "wri
 
 
 def write_reports(store: Store, run_id: int, reports_dir: Path, zone: ZoneInfo, evidence_dir: Path | None = None,
-                  language: str = "en", due: dict | None = None) -> tuple[Path, Path | None]:
+                  language: str = "en", due: dict | None = None, renotice_days: float = 7) -> tuple[Path, Path | None]:
     """A run's own report and, for a run that feeds the daily picture, its day's report; then the index."""
     reports_dir = Path(reports_dir)
     run = store.run(run_id)
     runs = reports_dir / "runs"
-    run_folder = publish(compile_run_report(store, run_id, zone, runs / str(run_id), evidence_dir, language), runs, str(run_id))
+    run_folder = publish(compile_run_report(store, run_id, zone, runs / str(run_id), evidence_dir, language, renotice_days), runs, str(run_id))
     failpoints.reached("report")
     day_folder = None
     if (run.get("kind") or "manual") in DAILY_KINDS:
         day = run_day(run, zone)
-        report = compile_day_report(store, day, zone, reports_dir / day.isoformat(), evidence_dir, language)
+        report = compile_day_report(store, day, zone, reports_dir / day.isoformat(), evidence_dir, language,
+                                    renotice_days)
         if report is not None:
             day_folder = publish(report, reports_dir, day.isoformat())
     write_index(reports_dir, zone, language, due)

@@ -192,7 +192,7 @@ def _day_states(store: Store, covered: list[Covered]) -> list[dict]:
 
 
 def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[Covered], folder: Path,
-             evidence_root: Path | None, language: str) -> Report:
+             evidence_root: Path | None, language: str, renotice_days: float = 7) -> Report:
     """A day's report knows the decisions made before the next day's run began (a past day rebuilt shows that
     day, not today's record), and the captures of its own runs."""
     states = _day_states(store, covered)
@@ -238,7 +238,9 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
         manifest_href=Path(os.path.relpath(evidence_root / "manifests" / f"{day.isoformat()}.sha256", folder)).as_posix()
         if evidence_root else None, language=language, shadow=shadow, networks=seller_networks(store)[:50],
         health=[h for run_id in sorted({c.run["id"] for c in covered}) for h in site_health(store, run_id)
-                if (run_id, h.target) in {(c.run["id"], c.target) for c in covered}])
+                if (run_id, h.target) in {(c.run["id"], c.target) for c in covered}],
+        removals=store.notice_removals_of_runs(sorted({r["id"] for c in covered for r in c.all_runs})),
+        notices_due=store.notices_sent_before(datetime.fromisoformat(run["started_at"]) - timedelta(days=renotice_days)))
 
 
 def run_day(run: dict, zone: ZoneInfo) -> date:
@@ -246,18 +248,18 @@ def run_day(run: dict, zone: ZoneInfo) -> date:
 
 
 def compile_run_report(store: Store, run_id: int, zone: ZoneInfo, folder: Path, evidence_root: Path | None = None,
-                       language: str = "en") -> Report:
+                       language: str = "en", renotice_days: float = 7) -> Report:
     """The report of one run, whatever its kind: the states it gave, its failures."""
     run = store.run(run_id)
     done = store.run_targets(run_id)
     covered = [Covered(t, run, bool(done.get(t, {}).get("complete")) and run["status"] != "failed",
                        (done.get(t) or {}).get("reason") or (run["error"] if run["status"] == "failed" else None))
                for t in json.loads(run["targets"] or "[]")]
-    return _compile(store, "run", run_day(run, zone), zone, covered, folder, evidence_root, language)
+    return _compile(store, "run", run_day(run, zone), zone, covered, folder, evidence_root, language, renotice_days)
 
 
 def compile_day_report(store: Store, day: date, zone: ZoneInfo, folder: Path, evidence_root: Path | None = None,
-                       language: str = "en") -> Report | None:
+                       language: str = "en", renotice_days: float = 7) -> Report | None:
     """The day's report: per target, the run of the day that stands for it (None: no such run that day)."""
     start = datetime.combine(day, time(0), tzinfo=zone)
     end = start + timedelta(days=1)
@@ -265,7 +267,7 @@ def compile_day_report(store: Store, day: date, zone: ZoneInfo, folder: Path, ev
                for c in store.day_coverage(start, end, DAILY_KINDS)]
     if not covered:
         return None
-    return _compile(store, "day", day, zone, covered, folder, evidence_root, language)
+    return _compile(store, "day", day, zone, covered, folder, evidence_root, language, renotice_days)
 
 
 def _sellers(listings: list[FlaggedListing], seller_hits: list[dict]) -> list[SellerRow]:

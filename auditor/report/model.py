@@ -151,6 +151,8 @@ class Report:
     shadow: list[ShadowRow] = field(default_factory=list)
     networks: list = field(default_factory=list)  # images.networks.Network: sellers linked by shared pictures
     health: list = field(default_factory=list)  # site_health.TargetHealth: per target, read and blocked, 7-day trend
+    removals: list = field(default_factory=list)  # notices whose listings these runs saw gone, with the hours
+    notices_due: list = field(default_factory=list)  # notices still out renotice_days after they were sent
 
     @property
     def runs(self) -> list[dict]:

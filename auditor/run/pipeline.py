@@ -35,6 +35,7 @@ from auditor.run.budget import StoredMemory
 from auditor.run.ingest import Progress, Tally, crawl_into_store
 from auditor.run.plan import address_policy, build_jobs, moved, policy_from, resolve
 from auditor.run.runlock import run_lock
+from auditor.notices.track import follow_removals
 from auditor.run.settle import settle_run
 from auditor.run.stopping import Stopper, signals_stop_the_run
 from auditor.run.tools import open_tools
@@ -293,6 +294,9 @@ def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary,
         summary.states = dict(Counter(r["state"] for r in store.states_of_run(summary.run_id)))
     else:
         _settle(store, summary, targets, tally, kind, opts, config.crawl.partial_failure_share)
+    if kind in DAILY_KINDS:  # the notices whose listings this run saw gone (again on a resume: once, as they are closed)
+        for notice_id in follow_removals(store, summary.run_id):
+            log.info("notice #%s: its listings are gone", notice_id)
     seller_hits = judge_all_sellers(ruleset, store, opts.clock())
     failpoints.reached("seller-rules")
     store.record_seller_hits(summary.run_id, seller_hits)
@@ -361,7 +365,7 @@ def write_run_reports(config: Config, store: Store, run_id: int, due: Due | None
     zone = config.schedule.zone
     write_run_manifests(store, config.evidence_dir, run_id, zone, config.evidence.tsa_url)
     return write_reports(store, run_id, config.reports_dir, zone, config.evidence_dir, language=config.report.language,
-                         due=due(store) if due else None)
+                         due=due(store) if due else None, renotice_days=config.notices.renotice_days)
 
 
 def _record_failed_start(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],

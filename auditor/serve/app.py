@@ -36,6 +36,8 @@ from auditor.review import queue as q
 from auditor.review.casefile import case_file
 from auditor.review.users import LoginError, User, login, open_session, session_user, token_hash
 from auditor.store import Store
+from auditor.serve import notices
+from auditor.serve.notices import case_notices, draft_after_takedown, first_channel, notice_choices, takedown_ticket
 from auditor.values import stored_labels
 
 COOKIE = "auditor_session"
@@ -260,7 +262,9 @@ def case_page(console: Console, request: Request, form) -> Response:
                           claimed_until=holder["expires_at"] if holder and not theirs else None,
                           verdicts=_verdicts(detail, request.state.user),
                           filters=_filters(request), query=_query(_filters(request)),
-                          takedown=q.takedown_hours(console.store, site, item))
+                          takedown=q.takedown_hours(console.store, site, item),
+                          notices=case_notices(console, site, item), notice_channel=first_channel(console, site, item),
+                          **notice_choices(console, site, item))
 
 
 def _verdicts(detail: dict, user: User) -> list[str]:
@@ -288,8 +292,14 @@ def decide_page(console: Console, request: Request, form) -> Response:
         keys = [c.key for c in cases if f"{c.site}/{c.item_id}" in chosen]
         if not keys:
             return RedirectResponse("/case?" + urlencode({"site": site, "item": item}), 303)
+    ticket, channel = str(form.get("ticket", "")), None
+    if verdict == "takedown_requested" and len(keys) == 1:
+        ticket, channel = takedown_ticket(console, site, item, ticket)
     ids = dec.decide(console.store, user, keys, verdict, now, note=str(form.get("note", "")),
-                     ticket=str(form.get("ticket", "")), bank=console.config.images.confirm_bank)
+                     ticket=ticket, bank=console.config.images.confirm_bank)
+    if channel:  # the request's notice, to send or file from the case
+        draft_after_takedown(console, user, site, item, channel)
+        return RedirectResponse("/case?" + urlencode({"site": site, "item": item}) + "#notices", 303)
     return RedirectResponse("/queue/next?" + urlencode({"after_site": site, "after_item": item,
                                                         "recorded": ",".join(map(str, ids))}) + _back(form), 303)
 
@@ -455,6 +465,10 @@ def create_app(config: Config, *, clock: Callable[[], datetime] = utc_now) -> St
         Route("/case/take", p(take_page), methods=["POST"]),
         Route("/case/release", p(release_page), methods=["POST"]),
         Route("/casefile", p(casefile_page)),
+        Route("/notice/draft", p(notices.draft_page), methods=["POST"]),
+        Route("/notice/send", p(notices.send_page), methods=["POST"]),
+        Route("/notice/mark", p(notices.mark_page), methods=["POST"]),
+        Route("/notices", p(notices.notices_page, role="lead")),
         Route("/evidence", p(evidence_page)),
         Route("/rules", p(rules_page)),
         Route("/reviewers", p(reviewers_page, role="lead")),

@@ -97,6 +97,27 @@ class NoticeTables:
             for i in notice_ids:
                 self.db.execute("update notices set due_told_at = ? where id = ?", [iso(at), i])
 
+    def notice_removals_of_runs(self, run_ids: list[int]) -> list[dict]:
+        """The notices these runs closed (removed, or sold/ended first), with the hours from sending and a listing."""
+        if not run_ids:
+            return []
+        marks = ", ".join("?" * len(run_ids))
+        return list(self.db.query(
+            "select e.notice_id, e.state, e.hours, e.run_id, n.channel, n.site, l.item_id, l.url, l.title,"
+            " (select count(*) from notice_listings c where c.notice_id = n.id) as listings"
+            " from notice_events e join notices n on n.id = e.notice_id join notice_listings l on l.notice_id = n.id"
+            " and l.item_id = (select min(item_id) from notice_listings m where m.notice_id = n.id)"
+            f" where e.run_id in ({marks}) and e.state in ('removed', 'ended') order by e.id", run_ids))
+
+    def notices_sent_before(self, cut: datetime) -> list[dict]:
+        """The notices still out (sent or acknowledged) that were sent before `cut`: due again."""
+        rows = [r for r in self.notices(states=FOLLOWED) if r["sent_at"] and r["sent_at"] <= iso(cut)]
+        return sorted(rows, key=lambda r: r["sent_at"])
+
+    def removed_pages_of_run(self, run_id: int) -> list[dict]:
+        """The URLs and SHA-256 of the removed pages a run kept (not the pages themselves)."""
+        return list(self.db.query("select id, url, sha256 from removed_pages where run_id = ? order by id", [run_id]))
+
     def gone_state(self, run_id: int, site: str, item_id: str) -> dict | None:
         """The run's state row of a listing, when that run saw it gone (with the reason: removed, sold, ended)."""
         rows = list(self.db.query("select * from listing_states where run_id = ? and site = ? and item_id = ?"

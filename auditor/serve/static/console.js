@@ -56,7 +56,8 @@
       e.preventDefault();
       if (e.key === "t") {
         var ticket = document.getElementById("ticket");
-        if (!ticket.value) { take(); ticket.focus(); return; }  // a takedown request needs its ticket: Enter sends it
+        // a takedown request needs its ticket (Enter sends it), unless the target's notice channel drafts the notice
+        if (!ticket.value && !decide.hasAttribute("data-notices")) { take(); ticket.focus(); return; }
       }
       take().then(function (ok) { if (ok) button.click(); });
     }

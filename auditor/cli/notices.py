@@ -1,0 +1,152 @@
+"""`auditor notices`: draft, send, record and list takedown notices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from auditor.cli.base import AuditorError, _config, _when, cli, out
+
+
+@cli.group()
+def notices() -> None:
+    """Takedown notices: from a confirmed case to the venue, the hotline or an Art. 16 DSA notice, to removal."""
+
+
+def _key(case: str) -> tuple[str, str]:
+    site, _, item_id = case.partition("/")
+    if not site or not item_id:
+        raise AuditorError(f"{case!r}: a case is SITE/ITEM_ID (as `auditor case` and the console name it)")
+    return site, item_id
+
+
+def _user(store, name: str) -> str:
+    if store.user_named(name) is None:
+        raise AuditorError(f"no user {name!r} (see `auditor users list`)")
+    return name
+
+
+@notices.command("draft")
+@click.argument("cases", nargs=-1)
+@click.option("--seller", default=None, metavar="SITE/SELLER_ID", help="All the seller's open confirmed listings in one notice.")
+@click.option("--channel", default=None, help="A channel of notices.channels (default: the target's first).")
+@click.option("--as", "as_user", required=True, help="Who drafts it (a console user).")
+@click.pass_context
+def notices_draft(ctx: click.Context, cases: tuple[str, ...], seller: str | None, channel: str | None, as_user: str) -> None:
+    """Draft a notice for confirmed CASES (SITE/ITEM_ID, one venue) or a --seller; prints its number."""
+    from auditor.notices.draft import draft_notice, draft_seller_notice
+    from auditor.run.pipeline import open_store, utc_now
+
+    if bool(cases) == bool(seller):
+        raise AuditorError("name the confirmed cases (SITE/ITEM_ID …) or --seller SITE/SELLER_ID, one of the two")
+    config = _config(ctx)
+    with open_store(config) as store:
+        by = _user(store, as_user)
+        if seller:
+            notice_id = draft_seller_notice(store, config, *_key(seller), by, utc_now(), channel=channel)
+        else:
+            notice_id = draft_notice(store, config, [_key(c) for c in cases], by, utc_now(), channel=channel)
+        n = store.notice(notice_id)
+    click.echo(f"notice #{notice_id} drafted for {n['channel']} ({len(n['items'])} listing(s)): {n['subject']}")
+
+
+@notices.command("send")
+@click.argument("notice_id", type=int)
+@click.option("--as", "as_user", required=True, help="Who sends it (a console user).")
+@click.pass_context
+def notices_send(ctx: click.Context, notice_id: int, as_user: str) -> None:
+    """Mail a drafted notice through its channel's SMTP server (a form channel is filed by a person: `mark`)."""
+    from auditor.notices.send import send_notice
+    from auditor.run.pipeline import open_store, utc_now
+
+    config = _config(ctx)
+    with open_store(config) as store:
+        sent = send_notice(store, config, notice_id, _user(store, as_user), utc_now())
+    if not sent.ok:
+        raise AuditorError(f"notice #{notice_id} was not sent (it stays a draft): {sent.error}")
+    click.echo(f"notice #{notice_id} sent: {sent.receipt}")
+
+
+@notices.command("mark")
+@click.argument("notice_id", type=int)
+@click.argument("state", type=click.Choice(["sent", "acknowledged", "rejected", "no_response", "removed"]))
+@click.option("--receipt", default="", help="The venue's receipt or reference number (needed for sent).")
+@click.option("--as", "as_user", required=True, help="Who records it (a console user).")
+@click.pass_context
+def notices_mark(ctx: click.Context, notice_id: int, state: str, receipt: str, as_user: str) -> None:
+    """Record what became of a notice: filed through the form (sent, with --receipt), acknowledged, rejected, …"""
+    from auditor.notices.send import mark
+    from auditor.run.pipeline import open_store, utc_now
+
+    config = _config(ctx)
+    with open_store(config) as store:
+        mark(store, config, notice_id, state, _user(store, as_user), utc_now(), receipt=receipt)
+    click.echo(f"notice #{notice_id}: {state}")
+
+
+@notices.command("list")
+@click.option("--due", is_flag=True, help="Only the notices due again (no removal notices.renotice_days after sending).")
+@click.pass_context
+def notices_list(ctx: click.Context, due: bool) -> None:
+    """Every notice, newest first: number, state, channel, venue, listings, when sent."""
+    from auditor.notices.track import due_notices, next_channel
+    from auditor.run.pipeline import open_store, utc_now
+
+    config = _config(ctx)
+    with open_store(config) as store:
+        rows = due_notices(store, utc_now(), config.notices.renotice_days) if due else store.notices()
+        for n in rows:
+            after = next_channel(config, n) if due else None
+            out.print(f"#{n['id']:<5} {n['state']:<12} {n['channel']:<16} {n['site']:<18} {n['listings']:>3} listing(s)  "
+                      f"sent {_when(n['sent_at'], config)}" + (f"  next: {after.name}" if after else ""),
+                      markup=False, highlight=False, soft_wrap=True)
+    if not rows:
+        click.echo("no notice is due" if due else "no notice yet")
+
+
+@notices.command("show")
+@click.argument("notice_id", type=int)
+@click.pass_context
+def notices_show(ctx: click.Context, notice_id: int) -> None:
+    """A notice in full: subject, each form field to paste, the text, and its states."""
+    from auditor.notices.send import notice_or_fail
+    from auditor.run.pipeline import open_store
+
+    config = _config(ctx)
+    with open_store(config) as store:
+        n = notice_or_fail(store, notice_id)
+    channel = config.notices.channel(n["channel"])
+    lines = [f"notice #{n['id']}: {n['state']} — {channel.label if channel else n['channel']} ({n['kind']})"]
+    if channel is not None and channel.url:
+        lines.append(f"form: {channel.url}")
+    if n["error"]:
+        lines.append(f"last send failed: {n['error']}")
+    lines += ["", f"Subject: {n['subject']}", ""]
+    for label, value in n["fields"].items():
+        lines += [f"--- {label} ---", value]
+    lines += ["", "--- text ---", n["body"], "", "--- states ---"]
+    for e in n["events"]:
+        lines.append(f"{_when(e['at'], config)}  {e['state']}" + (f" by {e['user_name']}" if e["user_name"] else "")
+                     + (f"  receipt {e['receipt']}" if e["receipt"] else "") + (f"  {e['error']}" if e["error"] else "")
+                     + (f"  {e['hours']:g} h after sending" if e["hours"] is not None else ""))
+    out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+
+
+@notices.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default: standard output.")
+@click.pass_context
+def notices_export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Every notice with its state, receipt and hours to removal (CSV times in schedule.timezone, JSON in UTC)."""
+    from auditor.notices.export import export_notices
+    from auditor.run.pipeline import open_store
+
+    config = _config(ctx)
+    with open_store(config) as store:
+        data = export_notices(store, fmt, config.schedule.zone)
+    if output:
+        output.write_text(data, encoding="utf-8", newline="")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(data, nl=False)
