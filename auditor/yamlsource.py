@@ -94,6 +94,8 @@ class Located:
                     msg += _did_you_mean(loc[-1], field_names(model, loc[len(prefix):-1]))
             elif e["type"] == "missing":
                 msg = "required key is missing"
+            elif e["type"] == "value_error":  # our own validators' words, without pydantic's prefix
+                msg = msg.removeprefix("Value error, ")
             elif e["type"] == "literal_error" and isinstance(e.get("input"), str):
                 msg += _did_you_mean(e["input"], re.findall(r"'([^']*)'", str((e.get("ctx") or {}).get("expected", ""))))
             problems.append(Problem(where, f"{format_path(loc)}: {msg}"))

@@ -59,6 +59,8 @@ def empty_team(tmp_path):
     (("runs",), {0}), (("sites",), {0}), (("users", "list"), {0}), (("decisions", "export"), {0}),
     (("banks", "list"), {0}), (("evidence", "verify"), {0}), (("evidence", "prune", "--dry-run", "--older-than", "30"), {0}),
     (("rules", "validate"), {0}), (("rules", "test"), {0}), (("rules", "schema"), {0}),
+    (("notices", "list"), {0}), (("notices", "list", "--due"), {0}), (("notices", "export"), {0}),
+    (("notices", "show", "1"), {2}),  # 2: no such notice, said in one line
     (("health",), {5}),  # 5: no scheduled run has finished yet, as a monitoring system reads it
     (("report",), {0, 1, 2}),
 ], ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -255,3 +256,31 @@ def test_a_notice_with_no_removal_raises_notice_due_once(store, tmp_path, world,
     assert f"notice #{notice_id} (yahoo-form" in told["message"] and "next, ihc" in told["message"]
     assert send(config, store, summary, later + timedelta(days=1)) == []  # once
     assert len(hook.received) == 1
+
+
+def test_an_incomplete_channel_is_refused_when_the_file_is_read_naming_its_line_and_key(tmp_path):
+    from auditor.config import load_config
+    from auditor.errors import ConfigError
+
+    path = tmp_path / "config.yaml"
+    path.write_text("notices:\n"
+                    "  channels:\n"
+                    "    - name: ihc\n"                       # line 3: a hotline without its category
+                    "      kind: hotline\n"
+                    "      url: https://example.jp/hotline\n"
+                    "    - name: mail\n"                      # line 6: addresses without a server
+                    "      kind: email\n"
+                    "      to: [abuse@example.jp]\n"
+                    "    - name: relay\n"                     # line 9: a sign-in without a password's variable
+                    "      kind: email\n"
+                    "      to: [abuse@example.jp]\n"
+                    "      smtp: {host: 127.0.0.1, user: auditor, sender: a@example.org}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    said = str(e.value)
+    assert re.search(r"config\.yaml:3:.*category", said), said
+    assert re.search(r"config\.yaml:6:.*smtp", said), said
+    assert re.search(r"config\.yaml:(9|12):.*password_env", said), said
+    path.write_text("targets:\n  - name: t\n    site: demo_auction\n    notices: [nowhere]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"config\.yaml:4:.*unknown channel 'nowhere'"):
+        load_config(path)

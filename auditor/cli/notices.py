@@ -125,7 +125,12 @@ def notices_show(ctx: click.Context, notice_id: int) -> None:
     lines += ["", f"Subject: {n['subject']}", ""]
     for label, value in n["fields"].items():
         lines += [f"--- {label} ---", value]
-    lines += ["", "--- text ---", n["body"], "", "--- states ---"]
+    lines += ["", "--- text ---", n["body"]]
+    if n["document"]:  # a DSA notice's Art. 16 elements, for a venue's API or form that takes JSON
+        import json
+
+        lines += ["", "--- Art. 16 DSA (JSON) ---", json.dumps(n["document"], ensure_ascii=False, indent=2)]
+    lines += ["", "--- states ---"]
     for e in n["events"]:
         lines.append(f"{_when(e['at'], config)}  {e['state']}" + (f" by {e['user_name']}" if e["user_name"] else "")
                      + (f"  receipt {e['receipt']}" if e["receipt"] else "") + (f"  {e['error']}" if e["error"] else "")
