@@ -197,6 +197,9 @@ def test_users_and_decisions_round_trip_through_the_cli(tmp_path):
     assert short.exit_code == 2 and "at least 10 characters" in short.output
     listed = invoke("--config", str(p), "users", "list")
     assert re.search(r"^ana\s+lead\s*$", listed.output, re.M)
+    easy = runner.invoke(cli, ["--config", str(p), "users", "add", "cy", "--password-stdin"], input="password1234\n")
+    assert easy.exit_code == 2 and "too easy to guess" in easy.output
+    assert invoke("--config", str(p), "users", "unlock", "ana").output.strip() == "unlocked ana"
     with Store(tmp_path / "a.db") as store:  # a flagged listing, as a run leaves it
         store.db["listings"].insert({"site": "demo_auction", "item_id": "x1", "title": "AI美女", "url": "http://h/x1"})
         store.db["picture"].insert({"site": "demo_auction", "item_id": "x1", "target": "t", "state": "new",

@@ -224,7 +224,7 @@ def test_a_reviewer_cannot_reach_user_management_or_the_leads_pages(env):
     assert admin.get("/users").status_code == 200 and client(env, "lena").get("/reviewers").status_code == 200
 
 
-def test_the_tenth_failed_login_in_a_row_locks_the_account(env):
+def test_the_tenth_failed_login_in_a_row_makes_that_place_wait(env):
     with Store(env["config"].database) as store:
         add_user(store, "dave", "reviewer", PASSWORD, T1)
     c = client(env)
@@ -233,9 +233,11 @@ def test_the_tenth_failed_login_in_a_row_locks_the_account(env):
     assert c.post("/login", data={"name": "dave", "password": PASSWORD}).status_code == 303  # nine: not yet
     for _ in range(10):
         r = c.post("/login", data={"name": "dave", "password": "wrong password"})
-    assert r.status_code == 401 and "locked" in r.text
+    assert r.status_code == 401 and "waits 15 minutes" in r.text
     refused = c.post("/login", data={"name": "dave", "password": PASSWORD})
-    assert refused.status_code == 401 and "locked" in refused.text  # the right password too, for a while
+    assert refused.status_code == 401 and "waits 15 minutes" in refused.text  # the right password too, for a while
+    unknown = c.post("/login", data={"name": "no-such-person", "password": "wrong password"})
+    assert unknown.status_code == 401 and unknown.text.replace("no-such-person", "dave") == r.text  # names look alike
 
 
 def test_hostile_text_runs_nothing_in_the_queue_the_case_and_the_case_file(env, browser, tmp_path):

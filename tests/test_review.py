@@ -34,15 +34,70 @@ def listing(i, title="AI美女 ポスター", status="active", hours=None):
                    seller_id=f"s{i % 3}", status=status, end_time=T0 + timedelta(hours=hours) if hours else None)
 
 
-def test_the_tenth_failed_login_locks_the_account_even_for_the_right_password(store):
+def test_the_tenth_failed_login_from_a_place_makes_it_wait_even_for_the_right_password(store):
     add_user(store, "ana", "reviewer", "a long enough secret", T0)
     for n in range(10):
         with pytest.raises(LoginError):
-            login(store, "ana", "wrong", T0 + timedelta(seconds=n))
-    with pytest.raises(LoginError, match="locked"):
-        login(store, "ana", "a long enough secret", T0 + timedelta(minutes=1))
-    assert login(store, "ana", "a long enough secret", T0 + timedelta(minutes=16)).name == "ana"  # it wears off
+            login(store, "ana", "wrong", T0 + timedelta(seconds=n), address="10.0.0.9")
+    with pytest.raises(LoginError, match="waits 15 minutes"):
+        login(store, "ana", "a long enough secret", T0 + timedelta(minutes=1), address="10.0.0.9")
+    assert login(store, "ana", "a long enough secret", T0 + timedelta(minutes=1), address="10.0.0.7").name == "ana"
+    assert login(store, "ana", "a long enough secret", T0 + timedelta(minutes=16), address="10.0.0.9").name == "ana"
     assert store.user_named("ana")["password_hash"].startswith("$argon2id$")
+
+
+def test_guesses_sent_at_once_are_each_counted(store, database):
+    """Twenty wrong passwords in twenty threads, each with its own connection as the console's threads have:
+    at most ten are checked, the place then waits, and the right password is refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auditor.store import Store
+
+    add_user(store, "ana", "reviewer", "a long enough secret", T0)
+
+    def guess(n):
+        with Store(database) as own:
+            try:
+                login(own, "ana", f"wrong {n}", T0, address="10.0.0.9")
+            except LoginError:
+                return "refused"
+            return "in"
+
+    with ThreadPoolExecutor(20) as pool:
+        assert set(pool.map(guess, range(20))) == {"refused"}
+    with pytest.raises(LoginError):
+        login(store, "ana", "a long enough secret", T0 + timedelta(minutes=1), address="10.0.0.9")
+    from auditor.review.users import unlock
+
+    assert unlock(store, "ana") == 1  # an admin lets that place try again at once
+    assert login(store, "ana", "a long enough secret", T0 + timedelta(minutes=1), address="10.0.0.9").name == "ana"
+
+
+def test_every_failure_says_the_same_whatever_the_name(store):
+    add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    add_user(store, "old", "reviewer", "a long enough secret", T0)
+    from auditor.review.users import disable
+
+    disable(store, "old")
+    said = set()
+    for name, password in (("ana", "wrong"), ("nobody", "wrong"), ("old", "a long enough secret")):
+        with pytest.raises(LoginError) as e:
+            login(store, name, password, T0, address="10.0.0.1")
+        said.add(str(e.value))
+    for _ in range(10):  # and a place that must wait
+        with pytest.raises(LoginError):
+            login(store, "nobody", "wrong", T0, address="10.0.0.2")
+    with pytest.raises(LoginError) as e:
+        login(store, "nobody", "wrong", T0, address="10.0.0.2")
+    said.add(str(e.value))
+    assert len(said) == 1
+
+
+def test_a_password_easy_to_guess_or_made_of_the_name_is_refused(store):
+    for password in ("aaaaaaaaaaaa", "password123", "anastasia2026", "qwertyuiop", "1234567890"):
+        with pytest.raises(AuditorError, match="too easy to guess"):
+            add_user(store, "anastasia", "reviewer", password, T0)
+    assert add_user(store, "anastasia", "reviewer", "violet tram ledger", T0).name == "anastasia"
 
 
 def test_sessions_expire_and_end_when_the_user_is_disabled(store):

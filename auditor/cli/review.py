@@ -98,6 +98,19 @@ def users_enable(ctx: click.Context, name: str) -> None:
     click.echo(f"enabled {name}")
 
 
+@users.command("unlock")
+@click.argument("name")
+@click.pass_context
+def users_unlock(ctx: click.Context, name: str) -> None:
+    """Let every place try NAME's sign-in again now (after 10 failures, a place waits 15 minutes)."""
+    from auditor.review.users import unlock
+    from auditor.run.pipeline import open_store
+
+    with open_store(_config(ctx)) as store:
+        waiting = unlock(store, name)
+    click.echo(f"unlocked {name}" + (f" ({waiting} place(s) were waiting)" if waiting else ""))
+
+
 @users.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")

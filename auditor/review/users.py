@@ -1,4 +1,11 @@
-"""People and roles: Argon2id password hashes, sessions, and logins that slow down and lock."""
+"""People and roles: Argon2id password hashes, a password policy, sessions, and sign-ins that slow a place down.
+
+Every attempt is counted for its (name, client address) before the password is checked, in one transaction:
+guesses sent at once are each counted. After LOCK_AFTER failures that place waits LOCK_FOR (the right
+password is refused too), while the person signing in from elsewhere is not locked out. Every failure (an
+unknown name, a wrong password, a disabled account, a place that must wait) gets the same answer after the
+same work (one Argon2 operation), so names cannot be told apart. `auditor users unlock NAME` lets every
+place try again at once."""
 
 from __future__ import annotations
 
@@ -23,7 +30,12 @@ _hasher = PasswordHasher()  # Argon2id, the library's current parameters
 
 
 class LoginError(AuditorError):
-    """Wrong name or password, a disabled or locked account: said the same way to the client."""
+    """Wrong name or password, a disabled account, a place that must wait: said the same way to the client."""
+
+
+REFUSED = f"wrong name or password (after {LOCK_AFTER} failed attempts, sign-in from the same place waits " \
+          f"{LOCK_FOR.seconds // 60} minutes)"
+_DUMMY = _hasher.hash("auditor: the same work for a name nobody has")
 
 
 @dataclass(frozen=True)
@@ -42,9 +54,18 @@ def _user(row: dict) -> User:
     return User(row["id"], row["name"], row["role"], row.get("media") or "blurred", row.get("language"))
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, name: str) -> None:
+    """At least MIN_PASSWORD characters, and not easy to guess (zxcvbn: common passwords, repeats, keyboard
+    patterns, dates, and the user's own name all count against it)."""
     if len(password) < MIN_PASSWORD:
         raise AuditorError(f"a password needs at least {MIN_PASSWORD} characters")
+    from zxcvbn import zxcvbn
+
+    judged = zxcvbn(password[:200], user_inputs=[name, "auditor"])
+    if judged["score"] < 3:
+        why = judged["feedback"].get("warning") or "it is close to common passwords or to the user's name"
+        raise AuditorError(f"this password is too easy to guess: {why.rstrip('.')}. A few unrelated words, "
+                           "or a password manager's, are both fine")
 
 
 def add_user(store: Store, name: str, role: str, password: str, now: datetime) -> User:
@@ -54,14 +75,15 @@ def add_user(store: Store, name: str, role: str, password: str, now: datetime) -
         raise AuditorError(f"user name {name!r}: letters, digits, '-', '_' and '.' only")
     if store.user_named(name):
         raise AuditorError(f"user {name!r} exists already")
-    _check_password(password)
+    _check_password(password, name)
     return _user(store.user(store.add_user(name, role, _hasher.hash(password), now)))
 
 
 def set_password(store: Store, name: str, password: str) -> None:
     row = _named(store, name)
-    _check_password(password)
+    _check_password(password, name)
     store.update_user(row["id"], password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
+    store.unlock_logins(name)
     store.end_sessions(user_id=row["id"])
 
 
@@ -79,6 +101,7 @@ def enable(store: Store, name: str) -> None:
     """Let a disabled person sign in again (with the password they had; `users passwd` sets a new one)."""
     row = _named(store, name)
     store.update_user(row["id"], disabled=0, failed_logins=0, locked_until=None)
+    store.unlock_logins(name)
 
 
 def _named(store: Store, name: str) -> dict:
@@ -88,33 +111,29 @@ def _named(store: Store, name: str) -> dict:
     return row
 
 
-def login(store: Store, name: str, password: str, now: datetime) -> User:
-    """The user, if the password is right and the account neither disabled nor locked.
-
-    Ten failed logins in a row lock the account for 15 minutes (the right password is refused too)."""
-    row = store.user_named(name)
-    if row is None:
-        _hasher.hash(password)  # the same work as a real check: no timing tells names apart
-        raise LoginError("wrong name or password")
-    if row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
-        raise LoginError("this account is locked for a while after too many failed logins")
+def login(store: Store, name: str, password: str, now: datetime, address: str = "") -> User:
+    """The user, if the password is right, the account enabled, and this place (`address`, the client's) is
+    not waiting after LOCK_AFTER failures. Every failure is the same LoginError after the same work."""
+    name, address = name[:200], address[:100]
+    allowed = store.count_login_attempt(name, address, now, LOCK_AFTER)
+    row = store.user_named(name) if allowed else None
     try:
-        _hasher.verify(row["password_hash"], password)
+        _hasher.verify(row["password_hash"] if row else _DUMMY, password)
+        right = row is not None and not row["disabled"]
     except (VerificationError, InvalidHashError):
-        failed = (row["failed_logins"] or 0) + 1
-        locked = (now + LOCK_FOR).isoformat() if failed >= LOCK_AFTER else None
-        store.update_user(row["id"], failed_logins=failed, locked_until=locked)
-        raise LoginError("wrong name or password" if not locked else
-                         "this account is locked for a while after too many failed logins") from None
-    if row["disabled"]:
-        raise LoginError("wrong name or password")
-    store.update_user(row["id"], failed_logins=0, locked_until=None)
+        right = False
+    if not right:
+        if allowed:
+            store.login_failed(name, address, now, LOCK_AFTER, LOCK_FOR)
+        raise LoginError(REFUSED)
+    store.login_succeeded(name, address)
     return _user(row)
 
 
-def failed_logins(store: Store, name: str) -> int:
-    row = store.user_named(name)
-    return (row["failed_logins"] or 0) if row else 0
+def unlock(store: Store, name: str) -> int:
+    """`auditor users unlock`: every place may try this name again now; how many places were waiting."""
+    store.update_user(_named(store, name)["id"], failed_logins=0, locked_until=None)
+    return store.unlock_logins(name)
 
 
 def token_hash(token: str) -> str:

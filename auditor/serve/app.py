@@ -178,6 +178,18 @@ def _refuse_post(request: Request, public: bool) -> Response | None:
     return None
 
 
+FAILED_LOGIN_DELAY = 0.3  # seconds every failed sign-in waits before its answer
+
+
+def client_address(request: Request, console: Console) -> str:
+    """Where a sign-in comes from: the client, or behind a trusted reverse proxy the address it forwards."""
+    host = request.client.host if request.client else ""
+    if host in console.config.serve.trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
+        return forwarded[:100] or host
+    return host
+
+
 # --- pages -----------------------------------------------------------------------------------------------
 def login_page(console: Console, request: Request, form) -> Response:
     nxt = request.query_params.get("next", "/queue")
@@ -186,10 +198,9 @@ def login_page(console: Console, request: Request, form) -> Response:
         return console.render(request, "login.html.j2", next=nxt, error=None)
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     try:
-        user = login(console.store, name, password, console.clock())
+        user = login(console.store, name, password, console.clock(), address=client_address(request, console))
     except LoginError as e:
-        failed = (console.store.user_named(name) or {}).get("failed_logins") or 0
-        time.sleep(min(0.1 * failed, 1.0))  # each failure in a row answers more slowly
+        time.sleep(FAILED_LOGIN_DELAY)  # the same for every failure, whatever the name
         return console.render(request, "login.html.j2", 401, next=nxt, error=str(e))
     token, _ = open_session(console.store, user, console.clock())
     response = RedirectResponse(nxt, 303)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable
 
+from auditor.store import sql
 from auditor.store.times import iso
 
 OPEN = ("new", "escalated", "active", "evaded")
@@ -68,6 +69,39 @@ class ReviewTables:
                 self.db.execute("delete from sessions where token_hash = ?", [token_hash])
             if user_id is not None:
                 self.db.execute("delete from sessions where user_id = ?", [user_id])
+
+    def count_login_attempt(self, name: str, address: str, now: datetime, limit: int) -> bool:
+        """Count one sign-in attempt of (name, address) before its password is checked, in one transaction (guesses
+        sent at once are each counted); False when that place must wait (blocked, or `limit` attempts unresolved)."""
+        with self.write():
+            self.db.execute("delete from login_failures where last_at < ?", [iso(now - timedelta(days=1))])
+            row = self.db.execute("select failures, blocked_until from login_failures where name = ? and address = ?",
+                                  [name, address]).fetchone()
+            failures, blocked = (row[0] or 0, row[1]) if row else (0, None)
+            if blocked and blocked <= iso(now):
+                failures, blocked = 0, None  # it wore off
+            if blocked or failures >= limit:
+                return False
+            self.db.execute(sql.upsert("login_failures", ["name", "address", "failures", "last_at", "blocked_until"],
+                                       ("name", "address")), [name, address, failures + 1, iso(now), None])
+            return True
+
+    def login_failed(self, name: str, address: str, now: datetime, limit: int, block_for: timedelta) -> None:
+        """The attempt's password was wrong (or its name unknown): at `limit`, the place waits `block_for`."""
+        with self.write():
+            self.db.execute("update login_failures set blocked_until = ? where name = ? and address = ?"
+                            " and failures >= ? and blocked_until is null", [iso(now + block_for), name, address, limit])
+
+    def login_succeeded(self, name: str, address: str) -> None:
+        with self.write():
+            self.db.execute("delete from login_failures where name = ? and address = ?", [name, address])
+
+    def unlock_logins(self, name: str) -> int:
+        """An admin lets every place try this name again; how many were waiting."""
+        with self.write():
+            waiting = self.db.execute("select count(*) from login_failures where name = ?", [name]).fetchone()[0]
+            self.db.execute("delete from login_failures where name = ?", [name])
+            return waiting
 
     # --- claims ------------------------------------------------------------------------------------
     def claim(self, site: str, item_id: str, user_id: int, now: datetime, until: datetime) -> int:

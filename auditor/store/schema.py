@@ -304,7 +304,14 @@ def _migrate_28(db: sqlite_utils.Database) -> None:
     db["notice_events"].create_index(["notice_id"])
 
 
+def _migrate_29(db: sqlite_utils.Database) -> None:
+    """Failed sign-ins per (name, client address), counted before the password is checked: guesses from one
+    place slow that place down instead of locking the account for everyone."""
+    db["login_failures"].create({"name": str, "address": str, "failures": int, "last_at": str, "blocked_until": str},
+                                pk=("name", "address"))
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
               _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
-              _migrate_24, _migrate_25, _migrate_26, _migrate_27, _migrate_28]
+              _migrate_24, _migrate_25, _migrate_26, _migrate_27, _migrate_28, _migrate_29]
