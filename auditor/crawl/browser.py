@@ -156,16 +156,28 @@ class BrowserFetcher:
     def _context_options(self) -> dict:
         a = self.access
         proxy = {"server": self.egress.url, "username": "auditor", "password": self._egress_password}
-        return {"locale": a.locale or "ja-JP", **({"proxy": proxy} if self.endpoint else {}), **({"storage_state": a.session} if a.session else {}),
-                **({"extra_http_headers": dict(a.headers)} if a.headers else {})}
+        return {"locale": a.locale or "ja-JP", **({"proxy": proxy} if self.endpoint else {}), **({"storage_state": a.session} if a.session else {})}
 
     async def _new_context(self) -> None:
         self._context = await self._browser.new_context(user_agent=self._user_agent, service_workers="block",
                                                         **self._context_options())
         await self._context.add_init_script(NO_DIALOGS)
+        # the target's headers only on requests to its own origins (never extra_http_headers): a Cookie header as
+        # cookies of those origins (Chromium keeps them to their hosts), the rest added to each such request
+        if cookies := self.access.cookie_jar():
+            await self._context.add_cookies(cookies)
+        if any(name.lower() != "cookie" for name, _ in self.access.headers):
+            await self._context.route("**/*", self._own_headers)
         self._generation += 1
         self._context_loads = 0
         self.contexts_opened += 1
+
+    async def _own_headers(self, route, request) -> None:
+        extra = {k: v for k, v in self.access.headers_for(request.url).items() if k.lower() != "cookie"}
+        try:
+            await (route.fallback(headers={**request.headers, **extra}) if extra else route.fallback())
+        except PlaywrightError:  # the page was closed meanwhile
+            pass
 
     async def _ready(self) -> None:
         """Relaunch a browser that is gone; move to a fresh context when this one has loaded enough."""

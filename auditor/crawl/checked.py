@@ -72,6 +72,14 @@ def proxied_client(proxy: str, policy: AddressPolicy, *, max_connections: int = 
     return httpx.AsyncClient(transport=_RefusingInternal(transport, policy), trust_env=False, **kwargs)
 
 
+def _own_headers(access: Access):
+    async def add(request: httpx.Request) -> None:
+        for name, value in access.headers:
+            request.headers.pop(name, None)
+        request.headers.update(access.headers_for(str(request.url)))
+    return add
+
+
 class Clients:
     """The checked client, and one client per target Access (its upstream proxy, session cookies, headers), made when
     first asked for; `aclose` closes them all."""
@@ -85,8 +93,10 @@ class Clients:
             if access is None:
                 self._made[access] = checked_client(self.policy, **self.kwargs)
             else:
-                kwargs = {**self.kwargs, "headers": {**(self.kwargs.get("headers") or {}), **dict(access.headers),
+                kwargs = {**self.kwargs, "headers": {**(self.kwargs.get("headers") or {}),
                                                      **({"Accept-Language": access.locale} if access.locale else {})}}
+                if access.headers:  # each request, each hop of a redirect: only to the target's own origins
+                    kwargs["event_hooks"] = {"request": [_own_headers(access)]}
                 jar = httpx.Cookies()
                 for c in access.cookies():
                     jar.set(c["name"], c["value"], domain=c.get("domain", ""), path=c.get("path", "/"))

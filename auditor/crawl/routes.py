@@ -4,7 +4,9 @@ A target's `proxy:` (an http:// forward proxy, say one in Japan for a marketplac
 visitors from abroad) carries every request of that target: its pages over plain HTTP and in the
 browser, robots.txt, listing images and evidence captures. A signed-in session (`auditor login
 TARGET`: a Playwright storage-state file under <database folder>/sessions/) gives its cookies to
-both paths and its local storage to the browser; `headers:` and `locale:` go with every request.
+both paths and its local storage to the browser; `locale:` goes with every request, and `headers:` (a
+partner token, a session cookie) only with requests to the target's own origins (its start URLs' and
+base URL's): never to a host a redirect, a page's images and scripts or a listing's pictures point at.
 Plain HTTP requests are matched to a target by the origins of its start URLs; the browser, images
 and captures by the target itself. Targets with none of these share the default clients and browser.
 
@@ -56,6 +58,18 @@ class Access:
     session: str | None = None  # a Playwright storage-state file
     headers: tuple[tuple[str, str], ...] = ()
     locale: str | None = None
+    origins: tuple[str, ...] = ()  # where its headers may go (scheme://host[:port], lower-case)
+
+    def cookie_jar(self) -> list[dict]:
+        """A `Cookie:` header of the target as browser cookies of each of its origins (Playwright's form)."""
+        raw = "; ".join(v for k, v in self.headers if k.lower() == "cookie")
+        pairs = [p.strip().partition("=") for p in raw.split(";") if "=" in p]
+        return [{"name": name.strip(), "value": value.strip(), "url": own} for own in self.origins
+                for name, _, value in pairs if name.strip()]
+
+    def headers_for(self, url: str) -> dict[str, str]:
+        """The target's headers, for a request to one of its own origins; none for any other."""
+        return dict(self.headers) if self.headers and origin(url) in self.origins else {}
 
     def cookies(self) -> list[dict]:
         """The session's cookies (Playwright's storage-state form)."""
@@ -77,8 +91,10 @@ class Routes:
         by_target = {}
         for t in targets:
             session = session_path(sessions_dir, t.name) if sessions_dir else None
+            extra = tuple(sorted(headers(t).items()))
+            own = tuple(sorted({origin(resolve(u)) for u in [*t.start_urls, *([t.base_url] if t.base_url else [])]}))
             access = Access(getattr(t, "proxy", None), str(session) if session and session.is_file() else None,
-                            tuple(sorted(headers(t).items())), getattr(t, "locale", None))
+                            extra, getattr(t, "locale", None), own if extra else ())
             if access != Access():
                 by_target[t.name] = access
         by_origin = {origin(resolve(u)): by_target[t.name] for t in targets if t.name in by_target
