@@ -116,3 +116,31 @@ def test_the_egress_proxy_a_remote_browser_uses_asks_for_its_password():
         assert b"403 auditor-refused" in ask(proxy.url, "http://127.0.0.2:9/", "s3cret")
     with EgressProxy(AddressPolicy(), listen="127.0.0.1", announce="worker-3.internal") as proxy:
         assert proxy.url.startswith("http://worker-3.internal:")  # what a browser on another machine is given
+
+
+@pytest.mark.e2e
+def test_the_egress_proxy_of_a_local_browser_is_no_open_proxy_for_other_local_processes():
+    """The local Chromium's egress proxy listens on 127.0.0.1: another process of the machine asking through it,
+    without the per-process password, gets 407 (it could otherwise reach the internal addresses the config
+    allows); the browser itself reads pages through it."""
+    import asyncio
+    import socket
+
+    from auditor.crawl import BrowserFetcher
+    from auditor.demo import generate, serve_demo
+
+    from conftest import LOCAL
+
+    async def go(server):
+        async with BrowserFetcher(concurrency=1, policy=LOCAL) as fetcher:
+            host, port = fetcher.egress.url.split("//")[1].split(":")
+            with socket.create_connection((host, int(port)), timeout=10) as s:
+                s.sendall(f"GET {server.url}/robots.txt HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                refused = s.recv(200)
+            page = await fetcher.fetch(server.url + "/auction/search", ready_selector=None, timeout=15)
+            return refused, page
+
+    with serve_demo(generate(seed=1, size=10)) as server:
+        refused, page = asyncio.run(go(server))
+    assert refused.startswith(b"HTTP/1.1 407 ")
+    assert page.status == 200 and "Product" in page.html

@@ -73,8 +73,9 @@ class BrowserFetcher:
         self.endpoint = endpoint  # ws://host:port/ of a `playwright run-server`: its browser, not one of ours
         self.access = access or Access()  # a target's upstream proxy, signed-in session, headers, locale
         # every request of the browser goes through the egress proxy, and on through the target's upstream proxy when
-        # it has one; a remote browser reaches it over the network, so it listens where told and asks for a password
-        self._egress_password = secrets.token_urlsafe(24) if endpoint else None
+        # it has one; it asks for a password made afresh by this process, local browser or remote, so no other
+        # process on the machine (or the network) can ride it to the addresses the config allows
+        self._egress_password = secrets.token_urlsafe(24)
         self.egress = EgressProxy(policy or AddressPolicy(), upstream=self.access.proxy, listen=egress_listen,
                                   announce=egress_host, password=self._egress_password)
         self._executable = executable
@@ -135,8 +136,9 @@ class BrowserFetcher:
                 self._browser = await self._connect()
             else:
                 # Playwright also sends loopback addresses through the proxy (it adds `<-loopback>`).
-                self._browser = await self._pw.chromium.launch(executable_path=self._exe, headless=self._headless,
-                                                               args=LAUNCH_ARGS, proxy={"server": self.egress.url})
+                self._browser = await self._pw.chromium.launch(
+                    executable_path=self._exe, headless=self._headless, args=LAUNCH_ARGS,
+                    proxy={"server": self.egress.url, "username": "auditor", "password": self._egress_password})
         except PlaywrightError as e:
             where = f"the browser server at {self.endpoint}" if self.endpoint else self._exe or "Playwright default"
             raise BrowserError(f"Chromium did not start ({where}): {e.message.splitlines()[0]}") from None
