@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import re
 from datetime import datetime, timezone, tzinfo
 from logging.handlers import RotatingFileHandler
@@ -48,14 +49,31 @@ class _RunId(logging.Filter):
         return True
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+
+
+def without_credentials(text: str) -> str:
+    """Text with the user:password of every URL in it taken out (`https://u:p@host/` reads `https://host/`)."""
+    return _USERINFO.sub(r"\1", text)
+
+
+class _PrivateLog(RotatingFileHandler):
+    """The log file, and each one rotation starts, readable by the team's account alone (0600), whatever the umask."""
+
+    def _open(self):
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def log_to_file(path: Path, level: int = logging.INFO, max_bytes: int = 5_000_000, backups: int = 5) -> None:
     """Add the rotating log file (once per path); the file always gets INFO and up."""
     root = logging.getLogger()
     path = Path(path)
     if any(isinstance(h, RotatingFileHandler) and Path(h.baseFilename) == path.resolve() for h in root.handlers):
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO line per request names every URL, credentials too
+    handler = _PrivateLog(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
     handler.setLevel(level)
     handler.setFormatter(_Formatter(FORMAT))
     handler.addFilter(_RunId())

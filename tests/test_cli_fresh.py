@@ -68,3 +68,22 @@ def test_commands_that_need_no_server_run_on_a_new_database_without_a_traceback(
     done = fresh(*command, config=empty_team)
     assert done.returncode in codes, (done.returncode, done.stdout[-500:], done.stderr[-500:])
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
+
+
+def test_the_database_and_the_log_a_command_creates_are_the_teams_alone_whatever_the_umask(tmp_path):
+    import os
+    import stat
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {tmp_path}/data/a.db\nlog_file: {tmp_path}/logs/auditor.log\nreports_dir: "
+                      f"{tmp_path}/reports\nrules_dir: {RULES}\n", encoding="utf-8")
+    old = os.umask(0o022)  # the usual umask: files 0644 and folders 0755 unless auditor says otherwise
+    try:
+        done = fresh("users", "list", config=config)
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stderr
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert mode(tmp_path / "data") == 0o700 and mode(tmp_path / "data" / "a.db") == 0o600
+    assert mode(tmp_path / "logs") == 0o700 and mode(tmp_path / "logs" / "auditor.log") == 0o600
+    assert all(mode(p) == 0o600 for p in (tmp_path / "data").glob("a.db-*"))  # the WAL and its index too

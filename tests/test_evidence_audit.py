@@ -143,3 +143,29 @@ def test_verify_of_a_day_means_the_manifests_day_in_the_configured_zone(store, t
     tokyo = ZoneInfo("Asia/Tokyo")
     assert verify_evidence(store, root, "2026-11-26", zone=tokyo) == (1, [])
     assert verify_evidence(store, root, "2026-11-25", zone=tokyo)[0] == 0
+
+
+def test_a_time_stamping_authoritys_credentials_never_reach_the_log(tmp_path, caplog):
+    import logging
+    import socket
+
+    from auditor.evidence.timestamps import stamp
+    from auditor.logs import log_to_file
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    manifest = tmp_path / "2026-11-25.sha256"
+    manifest.write_text("0" * 64 + "  a/b\n", encoding="utf-8")
+    log_to_file(tmp_path / "auditor.log")
+    with caplog.at_level(logging.INFO):
+        assert stamp(manifest, f"http://stamper:t0ken-secret@127.0.0.1:{port}/tsr") is None
+    logging.getLogger("httpx").info("HTTP Request: POST http://stamper:t0ken-secret@127.0.0.1/ (as httpx logs)")
+    root = logging.getLogger()
+    for h in [h for h in root.handlers if getattr(h, "baseFilename", "").startswith(str(tmp_path))]:
+        h.flush()
+        root.removeHandler(h)
+        h.close()
+    said = caplog.text + (tmp_path / "auditor.log").read_text(encoding="utf-8")
+    assert "no time-stamp for 2026-11-25.sha256 from http://127.0.0.1" in said
+    assert "t0ken-secret" not in said

@@ -9,7 +9,11 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import json
+
 import pytest
+from urllib.parse import quote
+from pathlib import Path
 
 from auditor.config import Target
 from auditor.demo import serve_demo
@@ -88,6 +92,10 @@ def test_every_request_of_a_proxied_target_goes_through_its_proxy(config, small_
     assert sorted(p for p in direct if p.startswith("/auction/")) == sorted(pages)  # none reached it any other way
     expected = "Basic " + base64.b64encode("tanaka:sécret".encode()).decode()
     assert proxy.auth == {expected}  # the credentials of the proxy URL, on every request
+    kept = [p for p in [*Path(config.database).parent.glob("auditor.db*"), *Path(config.reports_dir).rglob("*")]
+            if p.is_file()]
+    assert kept and not [p for p in kept if any(secret in p.read_bytes() for secret in (
+        "sécret".encode(), quote("sécret").encode(), "sécret".encode("latin-1")))]  # no password in the record
 
 
 def test_the_egress_proxy_a_remote_browser_uses_asks_for_its_password():
@@ -144,3 +152,17 @@ def test_the_egress_proxy_of_a_local_browser_is_no_open_proxy_for_other_local_pr
         refused, page = asyncio.run(go(server))
     assert refused.startswith(b"HTTP/1.1 407 ")
     assert page.status == 200 and "Product" in page.html
+
+
+def test_a_resumed_run_or_a_worker_takes_the_targets_secrets_from_its_own_config_never_the_database():
+    from auditor.config import Config
+    from auditor.run.plan import plan_of, targets_of_plan
+
+    team = Target(name="jp", site="demo_auction", proxy="http://team:p%40ss@proxy.example:3128",
+                  headers={"X-Partner-Token": "tok-123", "Cookie": "adult=t"})
+    recorded = json.dumps(plan_of([team]))
+    assert "p%40ss" not in recorded and "tok-123" not in recorded and "adult=t" not in recorded
+    [again] = targets_of_plan(json.loads(recorded), Config(targets=[team]))
+    assert again.proxy == team.proxy and again.headers == team.headers
+    [gone] = targets_of_plan(json.loads(recorded), Config())  # the config no longer has it: no secret at all
+    assert gone.proxy == "http://team@proxy.example:3128" and gone.headers == {}

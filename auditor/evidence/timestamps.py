@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from auditor.files import write_atomic
+from auditor.logs import without_credentials
 
 log = logging.getLogger(__name__)
 TOKEN_SUFFIX = ".tsr"
@@ -46,7 +47,8 @@ def stamp(manifest: Path, tsa_url: str) -> datetime | None:
         r.raise_for_status()
         response = decode_timestamp_response(r.content)
     except (httpx.HTTPError, ValueError) as e:
-        log.error("no time-stamp for %s from %s: %s", manifest.name, tsa_url, str(e)[:200])
+        log.error("no time-stamp for %s from %s: %s", manifest.name, without_credentials(tsa_url),
+                  without_credentials(str(e))[:200])
         return None
     if response.status not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
         log.error("the TSA refused to time-stamp %s (status %s)", manifest.name, response.status)

@@ -33,7 +33,7 @@ from auditor.rules import Matcher, RuleSet, load_rules
 from auditor.rules.sellers import FlaggedRow, judge_sellers
 from auditor.run.budget import StoredMemory
 from auditor.run.ingest import Progress, Tally, crawl_into_store
-from auditor.run.plan import address_policy, build_jobs, moved, policy_from, resolve
+from auditor.run.plan import address_policy, build_jobs, moved, plan_of, policy_from, resolve, targets_of_plan
 from auditor.run.runlock import run_lock
 from auditor.notices.track import follow_removals
 from auditor.run.settle import settle_run
@@ -97,7 +97,7 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
 
 
 def _plan(targets: list[Target]) -> list[dict]:
-    return [t.model_dump(mode="json") for t in targets]
+    return plan_of(targets)
 
 
 def _resumable(store: Store, opts: AuditOptions) -> dict | None:
@@ -125,7 +125,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
         return _finish_reports(config, store, unreported, opts)
     resumed = _resumable(store, opts)
     if resumed:
-        targets = [Target.model_validate(t) for t in json.loads(resumed["plan"] or "[]")]
+        targets = targets_of_plan(json.loads(resumed["plan"] or "[]"), config)
         if not targets:
             raise AuditorError(f"run {resumed['id']} was recorded before runs kept their targets: cannot resume it")
         kind = resumed["kind"] or "manual"

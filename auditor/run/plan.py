@@ -31,6 +31,48 @@ def adhoc_target(site: str | None, queries: tuple[str, ...] | list[str], urls: t
                   base_url=base if queries else None)
 
 
+SECRET = "(kept in the config, not in the database)"
+
+
+def plan_of(targets: list[Target]) -> list[dict]:
+    """The targets as a run records them (so a resumed run, or a worker, audits the same), without a secret:
+    a proxy's password and the values of a target's headers stay in the config and the environment."""
+    out = []
+    for t in targets:
+        row = t.model_dump(mode="json")
+        if t.proxy:
+            row["proxy"] = _without_password(t.proxy)
+        if t.headers:
+            row["headers"] = {name: SECRET for name in t.headers}
+        out.append(row)
+    return out
+
+
+def targets_of_plan(plan: list[dict], config: Config) -> list[Target]:
+    """A recorded run's targets, their secrets taken again from this process's config (the target of the same
+    name, with the same proxy); a target the config no longer has goes without them."""
+    known = {t.name: t for t in config.targets}
+    out = []
+    for row in plan:
+        t = Target.model_validate(row)
+        mine = known.get(t.name)
+        same_proxy = mine is not None and mine.proxy and t.proxy and _without_password(mine.proxy) == t.proxy
+        proxy = mine.proxy if same_proxy else t.proxy
+        headers = {k: (mine.headers[k] if mine and k in mine.headers else v) for k, v in t.headers.items()}
+        out.append(t.model_copy(update={"proxy": proxy,
+                                        "headers": {k: v for k, v in headers.items() if v != SECRET}}))
+    return out
+
+
+def _without_password(proxy: str) -> str:
+    parts = urlsplit(proxy)
+    if parts.password is None:
+        return proxy
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else (parts.hostname or "")
+    netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
+
+
 def resolve(url: str, aliases: dict[str, str]) -> str:
     """A configured URL with its alias (e.g. `demo:`) replaced by the address serving it in this run."""
     for prefix, address in aliases.items():

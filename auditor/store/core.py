@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -116,8 +117,10 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
 
     @staticmethod
     def _open_sqlite(path: Path) -> sqlite_utils.Database:
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != ":memory:":  # a new database is the team's alone (0600 in a 0700 folder), whatever the umask
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # its -wal and -shm take its mode
         db = sqlite_utils.Database(str(path))
         db.execute("PRAGMA busy_timeout = 10000")
         db.execute("PRAGMA foreign_keys = ON")

@@ -29,7 +29,7 @@ from auditor.models import RunSummary
 from auditor.rules import Matcher, load_rules
 from auditor.rules.loader import write_rule_files
 from auditor.run.ingest import Progress, Tally, crawl_into_store
-from auditor.run.plan import address_policy, build_jobs, policy_from, resolve
+from auditor.run.plan import address_policy, build_jobs, policy_from, resolve, targets_of_plan
 from auditor.run.tools import CrawlTools, open_tools
 from auditor.sites import default_headers
 from auditor.store import Store
@@ -79,7 +79,7 @@ class Worker:
 
     async def _open(self, row: dict) -> RunContext:
         config, store = self.config, self.store
-        targets = [Target.model_validate(t) for t in json.loads(row["plan"] or "[]")]
+        targets = targets_of_plan(json.loads(row["plan"] or "[]"), config)
         aliases = json.loads(row["aliases"] or "{}")
         files = store.rule_set_of(row["id"])
         with tempfile.TemporaryDirectory() as tmp:  # the rules the run was started with, not today's folder
