@@ -206,6 +206,17 @@ class ServeSettings(_Model):
     secure_cookies: bool = Field(False, description="mark cookies Secure (always, when served over https)")
     trusted_proxy_header: str | None = Field(None, description="a header a trusted reverse proxy sets to the user's name")
     trusted_proxies: list[str] = Field([], description="the proxy addresses that header is taken from")
+    allowed_hosts: list[str] = Field([], description="the names the console is reached by (the Host header; "
+                                     "a reverse proxy's public name); empty: only 127.0.0.1 and localhost when "
+                                     "it listens on a loopback address, any name otherwise")
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host names a request may carry: a page of another site whose name resolves to 127.0.0.1 (DNS
+        rebinding) is refused."""
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        return ["127.0.0.1", "localhost"] if self.host in ("127.0.0.1", "localhost", "::1") else ["*"]
 
 
 EVENTS = ("run_failed", "run_partial", "target_empty", "new_critical", "seller_rule", "network_grew", "rule_flood", "drift",

@@ -11,6 +11,8 @@ LANGUAGES = ("ja", "en")
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "nav.notices": 'Notices',
+        "case.imported": 'imported from {file}',
+        "case.per_file": 'per the file: {name}',
         "notice.draft": 'Draft a notice',
         "notice.hint": 'with no ticket, a takedown request drafts a notice for {channel}',
         "notice.title": 'Takedown notices',
@@ -300,6 +302,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "ja": {
         "nav.notices": '通報',
+        "case.imported": '{file} から取り込み',
+        "case.per_file": 'ファイル上の判断者: {name}',
         "notice.draft": '通報を下書き',
         "notice.hint": 'チケットなしで削除を依頼すると {channel} 宛ての通報を下書きします',
         "notice.title": '削除依頼の通報',

@@ -187,6 +187,15 @@ def test_a_form_from_another_site_is_refused_even_the_sign_in(env):
                   headers={"Origin": env["url"], "Sec-Fetch-Site": "same-origin"}).status_code == 303
 
 
+def test_a_request_for_another_name_is_refused_so_a_rebound_dns_name_reaches_nothing(env):
+    c = client(env, "carol")
+    assert c.get("/queue").status_code == 200
+    for host in ("rebind.evil.example", "evil.example:80", "127.0.0.1.evil.example"):
+        r = c.get("/queue", headers={"Host": host})  # a page of another site, whose name now resolves to 127.0.0.1
+        assert r.status_code == 400 and "queue" not in r.text.lower(), host
+    assert c.get("/queue", headers={"Host": "localhost"}).status_code == 200
+
+
 def test_a_big_body_is_refused_before_it_is_read_and_a_strangers_before_its_form(env):
     import socket
     from urllib.parse import urlsplit
@@ -263,6 +272,14 @@ def test_hostile_text_runs_nothing_in_the_queue_the_case_and_the_case_file(env, 
     page.wait_for_timeout(300)
     assert seen["dialogs"] == [] and seen["errors"] == []
     assert [u for u in seen["requests"] if not u.startswith((env["url"], summary.as_uri()))] == []
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    pages = [n for n in names if n.startswith("evidence/") and ".html" in n]
+    assert pages and all(n.endswith(".html.txt") for n in pages)  # the seller's HTML, as inert text
+    captured = tmp_path / "captured.html.txt"
+    captured.write_bytes(zipfile.ZipFile(io.BytesIO(data)).read(pages[0]))
+    page.goto(captured.as_uri())
+    assert "<html" in page.inner_text("body").lower()  # its source, shown
+    assert page.evaluate("document.scripts.length") == 0 and seen["dialogs"] == []
 
 
 def test_the_venues_labels_stand_beside_the_title_in_the_queue_and_on_the_case(env, browser):

@@ -161,7 +161,7 @@ def test_a_mailed_notice_arrives_with_its_case_file_and_the_crawl_marks_its_remo
     [attached] = [p for p in message.iter_attachments()]
     assert attached.get_filename() == "case-demo_auction-a1.zip"
     with zipfile.ZipFile(io.BytesIO(attached.get_content())) as z:
-        assert "summary.txt" in z.namelist() and any(n.endswith("page.html") for n in z.namelist())
+        assert "summary.txt" in z.namelist() and any(n.endswith("page.html.txt") for n in z.namelist())
     assert store.notice(notice_id)["state"] == "sent"
     with pytest.raises(AuditorError, match="not a draft"):
         send_notice(store, config, notice_id, "ana", T0)  # never sent twice by accident

@@ -215,18 +215,49 @@ def test_an_import_reads_spreadsheet_times_and_both_languages_skips_duplicates_a
     sheet = ("site,item_id,verdict,decided_at,note\r\n"
              "demo_auction,x1,違反を確認,2026/11/25 9:00,spreadsheet\r\n"      # Japanese label, no zone: JST
              "demo_auction,x2,False positive,2026-11-25T10:30+00:00,\r\n")    # English label, its own zone
-    first = import_decisions(store, sheet, "csv", user, T0, jst)
-    again = import_decisions(store, sheet, "csv", user, T0, jst)
+    now = T0 + timedelta(days=2)  # the import, after the decisions it records
+    first = import_decisions(store, sheet, "csv", user, now, jst)
+    again = import_decisions(store, sheet, "csv", user, now, jst)
     assert (first.added, first.duplicates, again.added, again.duplicates) == (2, 0, 0, 2)
     rows = {d["item_id"]: d for d in store.all_decisions()}
     assert (rows["x1"]["verdict"], rows["x1"]["decided_at"]) == ("confirmed", "2026-11-25T00:00:00+00:00")
     assert (rows["x2"]["verdict"], rows["x2"]["decided_at"]) == ("false_positive", "2026-11-25T10:30:00+00:00")
     bad = "site,item_id,verdict,decided_at\r\ndemo_auction,x1,confirmed,2026-11-26\r\ndemo_auction,x2,confirmed,next tuesday\r\n"
     with pytest.raises(AuditorError, match=r"^line 3, column decided_at: 'next tuesday' is not a time"):
-        import_decisions(store, bad, "csv", user, T0, jst)
+        import_decisions(store, bad, "csv", user, now, jst)
     with pytest.raises(AuditorError, match=r"^line 2, column verdict: 'ok' is not a verdict \(one of: confirmed / 違反を確認"):
-        import_decisions(store, "site,item_id,verdict\r\ndemo_auction,x1,ok\r\n", "csv", user, T0, jst)
+        import_decisions(store, "site,item_id,verdict\r\ndemo_auction,x1,ok\r\n", "csv", user, now, jst)
     assert len(store.all_decisions()) == 2  # the refused files stored nothing, not even their good first rows
+
+
+def test_an_import_cannot_forge_the_record(store):
+    """A name of the file's choosing, a date after the import, a lead's verdict, an escalated case, a file that is
+    not CSV: each refuses the whole file, naming the line; what is stored names the account that imported it."""
+    from zoneinfo import ZoneInfo
+
+    from auditor.review.imports import import_decisions
+
+    ana = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    lea = add_user(store, "lea", "lead", "a long enough secret", T0)
+    audit(store, T0, [(listing(1), [LABEL]), (listing(2), [LABEL])])
+    dec.decide(store, lea, [("demo_auction", "x2")], "escalate", T0)
+    jst, now = ZoneInfo("Asia/Tokyo"), T0 + timedelta(hours=1)
+    head = "site,item_id,verdict,decided_at,user_name\r\n"
+    ok = "demo_auction,x1,confirmed,2026-11-25 06:10,lea\r\n"  # 21:10 UTC on the 24th: before the import
+    refusals = {
+        "demo_auction,x1,confirmed,2099-01-01 00:00,ana\r\n": r"line 3, column decided_at: .* after this import",
+        "demo_auction,x1,reopen,,ana\r\n": r"line 3, column verdict: only a lead may reopen",
+        "demo_auction,x2,false_positive,,ana\r\n": r"line 3: demo_auction/x2 is escalated to a lead",
+        "demo_auction,x1,confirmed,," + "x" * 200_000 + "\r\n": r"line 3: not CSV \(field larger than field limit",
+    }
+    for row, said in refusals.items():
+        with pytest.raises(AuditorError, match=said):
+            import_decisions(store, head + ok + row, "csv", ana, now, jst, file_name="sheet.csv")
+    assert [d["verdict"] for d in store.all_decisions()] == ["escalate"]  # nothing of any of them, not even line 2
+    assert import_decisions(store, head + ok, "csv", ana, now, jst, file_name="sheet.csv").added == 1
+    [row] = [d for d in store.all_decisions() if d["source"] == "import"]
+    assert (row["user_name"], row["user_id"], row["file_user"], row["import_file"]) == ("ana", ana.id, "lea", "sheet.csv")
+    assert import_decisions(store, head + "demo_auction,x2,false_positive,,ana\r\n", "csv", lea, now, jst).added == 1
 
 
 def test_a_bad_time_stored_by_an_older_import_never_breaks_the_reviewers_page(store):

@@ -170,8 +170,12 @@ def decisions_import(ctx: click.Context, file: Path, as_user: str) -> None:
         if row is None:
             raise AuditorError(f"no user {as_user!r} (see `auditor users list`)")
         fmt = "json" if file.suffix.lower() == ".json" else "csv"
-        done = import_decisions(store, file.read_text(encoding="utf-8"), fmt, User(row["id"], row["name"], row["role"]),
-                                utc_now(), config.schedule.zone)
+        try:
+            content = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise AuditorError(f"{file}: not UTF-8 text (byte {e.start}); save the sheet as CSV UTF-8") from None
+        done = import_decisions(store, content, fmt, User(row["id"], row["name"], row["role"]), utc_now(),
+                                config.schedule.zone, file_name=file.name)
     click.echo(f"imported {done.added} decisions" + (f"; {done.duplicates} already recorded, skipped" if done.duplicates else ""))
 
 

@@ -1,6 +1,10 @@
 """A case file for legal: one zip with the listing's data and history, every evidence file with its SHA-256
 and the manifest lines that cover it, the decisions with their authors and times, and a short summary
-(plain text and HTML, scraped text escaped)."""
+(plain text and HTML, scraped text escaped).
+
+A captured page is the seller's HTML: in the zip it is named `….html.txt` (an SVG `….svg.txt`), so
+opened from disk it shows its source and runs nothing, as the console serves it; its bytes and SHA-256
+are the capture's own (evidence.sha256 names it as it is in the zip)."""
 
 from __future__ import annotations
 
@@ -40,12 +44,22 @@ def summary_lines(case: dict, zone: ZoneInfo) -> list[str]:
         lines.append(f"  {r['id']} ({r['severity']}): {quoted}")
     lines += ["", "Decisions:"]
     for d in case["decisions"]:
-        lines.append(f"  {_local(d['decided_at'], zone)} {d['user_name']}: {d['verdict']}"
+        imported = (f" (imported from {d.get('import_file') or '–'}" + (f"; per the file: {d['file_user']}" if d.get("file_user")
+                    else "") + ")") if d.get("source") == "import" else ""
+        lines.append(f"  {_local(d['decided_at'], zone)} {d['user_name']}{imported}: {d['verdict']}"
                      + (f" [{d['ticket']}]" if d["ticket"] else "") + (f" — {d['note']}" if d["note"] else ""))
     lines += ["", "Evidence (SHA-256):"]
     for e in case["evidence"]:
         lines.append(f"  {e['sha256']}  {e['path']}  ({e['kind']}, captured {_local(e['captured_at'], zone)})")
     return lines
+
+
+ACTIVE = (".html", ".htm", ".xhtml", ".svg", ".xml", ".mhtml")  # what a browser would run if opened
+
+
+def in_zip(rel: str) -> str:
+    """An evidence file's name in the zip: a page or an SVG made inert text."""
+    return f"evidence/{rel}.txt" if rel.lower().endswith(ACTIVE) else f"evidence/{rel}"
 
 
 def case_file(store: Store, site: str, item_id: str, evidence_root: Path, zone: ZoneInfo) -> bytes:
@@ -67,10 +81,10 @@ def case_file(store: Store, site: str, item_id: str, evidence_root: Path, zone: 
                                                                      "observations", "rules")},
                                                ensure_ascii=False, indent=2, default=str))
         z.writestr("decisions.json", json.dumps(case["decisions"], ensure_ascii=False, indent=2))
-        z.writestr("evidence.sha256", "".join(f"{e['sha256']}  evidence/{e['path']}\n" for e in case["evidence"]))
+        z.writestr("evidence.sha256", "".join(f"{e['sha256']}  {in_zip(e['path'])}\n" for e in case["evidence"]))
         z.writestr("manifest-lines.txt", "\n".join(manifests) + ("\n" if manifests else ""))
         for e in case["evidence"]:
             path = _inside(evidence_root, e["path"])
             if path is not None:
-                z.write(path, f"evidence/{e['path']}")
+                z.write(path, in_zip(e["path"]))
     return buf.getvalue()

@@ -31,7 +31,7 @@ LEAD_ONLY = ("reopen",)  # a lead sends a decided case back to the queue
 CLOSING = ("confirmed", "false_positive", "takedown_requested", "removal_confirmed", "no_action", "seller_followup")
 SOLD_VERDICTS = ("seller_followup", "no_action", "false_positive", "escalate")  # a sold or ended listing: the seller is the case
 FIELDS = ("id", "site", "item_id", "verdict", "note", "ticket", "user_name", "decided_at", "rules", "version_id",
-          "state", "replaces", "source")
+          "state", "replaces", "source", "import_file", "file_user")
 
 
 def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: str, now: datetime, *,

@@ -6,6 +6,11 @@ Every row is checked before any is stored: a verdict in the console's words in e
 (schedule.timezone) when it gives none, and stored in UTC. A row that is wrong is refused with its line and
 column, and nothing of the file is stored. A row already in the record exactly (same listing, verdict, time,
 person, note and ticket) is skipped and counted, so importing a file twice doubles nothing.
+
+An import cannot forge the record: each decision is recorded under the account that imports it, with the
+file's name and the name the file gives ("per the file") beside it; a row dated after the import, a verdict
+the importer may not give (reopen is a lead's) or a case escalated to a lead (for a reviewer) refuses the
+file, naming the line; the rows are written in one transaction, all or none.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from zoneinfo import ZoneInfo
 from auditor.errors import AuditorError
 from auditor.i18n import LANGUAGES, text
 from auditor.images.banks import follow_decision
-from auditor.review.decisions import VERDICTS
+from auditor.review.decisions import LEAD_ONLY, VERDICTS
 from auditor.review.users import User
 from auditor.store import Store
 
@@ -69,23 +74,33 @@ def time_of(value: str, zone: ZoneInfo) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=zone)
 
 
-def import_decisions(store: Store, content: str, fmt: str, user: User, now: datetime, zone: ZoneInfo) -> Imported:
+def import_decisions(store: Store, content: str, fmt: str, user: User, now: datetime, zone: ZoneInfo,
+                     file_name: str = "") -> Imported:
     """Append a file's decisions (CSV or JSON) after checking every row; skip the ones the record already has."""
     rows = _rows(content, fmt)
-    checked = [_checked(r, where, zone, now) for where, r in rows]
+    checked = [(where, _checked(r, where, zone, now)) for where, r in rows]
+    latest = store.latest_decisions({(row["site"], row["item_id"]) for _, row in checked})
+    for where, row in checked:
+        if row["verdict"] in LEAD_ONLY and not user.can("lead"):
+            raise AuditorError(f"{where}, column verdict: only a lead may {row['verdict']} a decided case "
+                               f"({user.name} is a {user.role}); nothing was imported")
+        if not user.can("lead") and (latest.get((row["site"], row["item_id"])) or {}).get("verdict") == "escalate":
+            raise AuditorError(f"{where}: {row['site']}/{row['item_id']} is escalated to a lead: only a lead decides "
+                               "it; nothing was imported")
     added = duplicates = 0
-    for row in checked:
-        if store.has_decision(row):
-            duplicates += 1
-            continue
-        picture = store.picture_row(row["site"], row["item_id"])
-        decision_id = store.add_decision({**row, "user_id": user.id, "user_name": row["user_name"] or user.name,
-                            "rules": picture["rules"] if picture else "{}",
-                            "version_id": picture["version_id"] if picture else None,
-                            "state": picture["state"] if picture else None,
-                            "judged_run": picture["run_id"] if picture else None, "source": "import"})
-        follow_decision(store, row["site"], row["item_id"], row["verdict"], decision_id, now)
-        added += 1
+    with store.write():  # all or none
+        for _, row in checked:
+            if store.has_decision(row):
+                duplicates += 1
+                continue
+            picture = store.picture_row(row["site"], row["item_id"])
+            decision_id = store.add_decision({
+                **row, "user_id": user.id, "user_name": user.name, "import_file": file_name[:300] or None,
+                "rules": picture["rules"] if picture else "{}", "version_id": picture["version_id"] if picture else None,
+                "state": picture["state"] if picture else None, "judged_run": picture["run_id"] if picture else None,
+                "source": "import"})
+            follow_decision(store, row["site"], row["item_id"], row["verdict"], decision_id, now)
+            added += 1
     return Imported(added, duplicates)
 
 
@@ -99,7 +114,10 @@ def _rows(content: str, fmt: str) -> list[tuple[str, dict]]:
             raise AuditorError("a JSON import is a list of objects, one per decision")
         return [(f"entry {i}", r) for i, r in enumerate(data)]
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
-    return [(f"line {i}", r) for i, r in enumerate(reader, start=2)]
+    try:
+        return [(f"line {i}", r) for i, r in enumerate(reader, start=2)]
+    except csv.Error as e:  # a NUL byte, an unclosed quote at the end
+        raise AuditorError(f"line {reader.line_num + 1}: not CSV ({e}); nothing was imported") from None
 
 
 def _checked(r: dict, where: str, zone: ZoneInfo, now: datetime) -> dict:
@@ -119,5 +137,11 @@ def _checked(r: dict, where: str, zone: ZoneInfo, now: datetime) -> dict:
     if when is None:
         raise AuditorError(f"{where}, column decided_at: {raw_time!r} is not a time (2026-11-25 09:00, 2026/11/25 9:00, "
                            f"2026-11-25T09:00+09:00; without a zone it is read as {zone.key})")
+    if when > now:
+        raise AuditorError(f"{where}, column decided_at: {raw_time!r} is after this import: a decision is dated when it "
+                           "was made, never later; nothing was imported")
+    if verdict == "takedown_requested" and not cell("ticket", 200):
+        raise AuditorError(f"{where}, column ticket: a takedown request needs its ticket or reference")
     return {"site": site, "item_id": item_id, "verdict": verdict, "note": cell("note", 4000), "ticket": cell("ticket", 200),
-            "user_name": cell("user_name", 200), "decided_at": when.astimezone(timezone.utc).isoformat(timespec="seconds")}
+            "file_user": cell("user_name", 200) or None,
+            "decided_at": when.astimezone(timezone.utc).isoformat(timespec="seconds")}

@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -487,7 +489,7 @@ def create_app(config: Config, *, clock: Callable[[], datetime] = utc_now) -> St
         Route("/settings", p(settings_page), methods=["GET", "POST"]),
         Route("/reports/{path:path}", p(reports_page)),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=config.serve.hosts)])
     app.state.console = console
     return app
 
@@ -495,4 +497,5 @@ def create_app(config: Config, *, clock: Callable[[], datetime] = utc_now) -> St
 def serve(config: Config, host: str, port: int) -> None:
     import uvicorn
 
+    config = config.model_copy(update={"serve": config.serve.model_copy(update={"host": host})})  # --host decides
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning", proxy_headers=False)

@@ -130,9 +130,10 @@ class ReviewTables:
         """Whether the record already holds this decision exactly (an import of the same file again)."""
         return self.db.execute(
             "select 1 from decisions where site = ? and item_id = ? and verdict = ? and decided_at = ?"
-            " and coalesce(note, '') = ? and coalesce(ticket, '') = ? and (? = '' or user_name = ?) limit 1",
+            " and coalesce(note, '') = ? and coalesce(ticket, '') = ? and (? = '' or coalesce(file_user, user_name) = ?)"
+            " limit 1",
             [row["site"], row["item_id"], row["verdict"], row["decided_at"], row.get("note") or "",
-             row.get("ticket") or "", row.get("user_name") or "", row.get("user_name") or ""]).fetchone() is not None
+             row.get("ticket") or "", row.get("file_user") or "", row.get("file_user") or ""]).fetchone() is not None
 
     def add_decision(self, row: dict) -> int:
         with self.write():

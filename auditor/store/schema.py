@@ -311,7 +311,14 @@ def _migrate_29(db: sqlite_utils.Database) -> None:
                                 pk=("name", "address"))
 
 
+def _migrate_30(db: sqlite_utils.Database) -> None:
+    """An imported decision says which file it came from and the name that file gave (its user_name is the
+    account that imported it)."""
+    db["decisions"].add_column("import_file", str)
+    db["decisions"].add_column("file_user", str)
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
               _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
-              _migrate_24, _migrate_25, _migrate_26, _migrate_27, _migrate_28, _migrate_29]
+              _migrate_24, _migrate_25, _migrate_26, _migrate_27, _migrate_28, _migrate_29, _migrate_30]
