@@ -350,3 +350,20 @@ def test_every_csv_export_makes_formulas_inert_even_after_a_leading_nul(store):
     banked = write_file([{"pdq": "a" * 64, "quality": 90, "tags": ["\x00=cmd|' /C calc'!A0"], "source": "import",
                           "ref": " +1"}], "csv")
     assert "'\x00=cmd" in banked and "' +1" in banked
+
+
+def test_a_reviewer_cannot_change_another_reviewers_decision_until_the_case_needs_one_again(store):
+    ana = add_user(store, "ana", "reviewer", "a long enough secret", T0)
+    ben = add_user(store, "ben", "reviewer", "a long enough secret", T0)
+    lea = add_user(store, "lea", "lead", "a long enough secret", T0)
+    audit(store, T0, [(listing(1), [LABEL]), (listing(2), [LABEL])])
+    dec.decide(store, ana, [("demo_auction", "x1"), ("demo_auction", "x2")], "confirmed", T0)
+    with pytest.raises(AuditorError, match="was decided by ana: only a lead changes"):
+        dec.decide(store, ben, [("demo_auction", "x1")], "false_positive", T0)
+    assert dec.decide(store, ben, [("demo_auction", "x1"), ("demo_auction", "x2")], "no_action", T0) == []  # bulk: skipped
+    dec.decide(store, ana, [("demo_auction", "x1")], "no_action", T0)  # her own, she may
+    dec.decide(store, lea, [("demo_auction", "x2")], "false_positive", T0)  # a lead may
+    later = T0 + timedelta(days=1)  # x1 escalates: a new, more severe rule; it needs a decision again
+    audit(store, later, [(listing(1), [LABEL, PRINT]), (listing(2), [LABEL])])
+    dec.decide(store, ben, [("demo_auction", "x1")], "confirmed", later)
+    assert [d["user_name"] for d in store.decisions_for("demo_auction", "x1")] == ["ana", "ana", "ben"]

@@ -80,13 +80,19 @@ def _allowed(store: Store, user: User, keys: list[tuple[str, str]], now: datetim
         return keys
     held = store.claims(now)
     latest = store.latest_decisions(keys)
+    pictures = store.picture_rows([], keys)
 
     def why_not(key: tuple[str, str]) -> str | None:
         holder = held.get(key)
         if holder and holder["user_id"] != user.id:
             return f"{holder['user_name']} is working on {key[0]}/{key[1]}"
-        if (latest.get(key) or {}).get("verdict") == "escalate":
+        last = latest.get(key) or {}
+        if last.get("verdict") == "escalate":
             return f"{key[0]}/{key[1]} is escalated to a lead: only a lead decides it"
+        again = (last.get("judged_run") or 0) < ((pictures.get(key) or {}).get("review_run") or 0)
+        if last and last["verdict"] != "reopen" and last["user_id"] != user.id and not again:
+            return (f"{key[0]}/{key[1]} was decided by {last['user_name']}: only a lead changes another reviewer's "
+                    "decision (until the listing needs a decision again)")
         return None
 
     if len(keys) == 1 and (why := why_not(keys[0])):
