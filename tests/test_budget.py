@@ -126,7 +126,7 @@ def test_an_unchanged_item_page_is_answered_304_and_stands_for_the_stored_listin
     assert spent["demo-auction"]["unchanged"] == second.pages_spared - spent["demo-fleamarket"].get("unchanged", 0)
 
 
-def test_a_rule_added_between_two_days_has_the_listings_it_flags_read_that_day_with_their_evidence(small, tmp_path):
+def test_a_rule_added_between_two_days_flags_stored_listings_without_reading_them_and_captures_them(small, tmp_path):
     rules = tmp_path / "rules"
     rules.mkdir()
     for f in small.rules_dir.glob("*.yaml"):
@@ -146,17 +146,17 @@ def test_a_rule_added_between_two_days_has_the_listings_it_flags_read_that_day_w
         f"      this:\n        fields: [item_id]\n        keywords: [{target.item_id}]\n", encoding="utf-8")
     second, states = audit(config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": True})}),
                            market, clock)  # and today's captures taken
-    assert states.get(target.key) == "new"  # flagged the day the rule came
+    assert states.get(target.key) == "new"  # flagged the day the rule came, from the stored listing
     with Store(config.database) as store:
         hits = {(r["site"], r["item_id"]) for r in store.db.query(
             "select site, item_id from hits where run_id = ? and rule_id = 'added.new_rule'", [second.run_id])}
         sources = {r["source"] for r in store.db.query(
             "select source from observations where run_id = ? and site = ? and item_id = ?", [second.run_id, *target.key])}
         captured = store.has_evidence(*target.key)
-    assert hits == {target.key} and sources == {"item"}  # its page was read after all: what the venue shows today
-    assert f"/auction/item/{target.item_id}" in market.servers[1][-1].requests
-    assert captured
-    assert second.pages_spared > 0  # the others, unflagged, stay spared
+    assert hits == {target.key} and sources == {"card"}
+    asked = [who for path, who in market.servers[1][-1].clients if path == f"/auction/item/{target.item_id}"]
+    assert "http" not in asked  # the crawl did not read its page again
+    assert captured and "browser" in asked  # its evidence was captured: what the venue shows today
 
 
 def test_auditor_run_spares_unchanged_item_pages_and_full_reads_them_all(tmp_path):

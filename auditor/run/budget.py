@@ -5,9 +5,8 @@ last card did (title, prices, bids, end time, status marks, first picture), when
 the picture: read on every run), and when its last full read is `crawl.refresh_days` old. The refreshes are
 spread over the days: each listing has its own day in the cycle (from a hash of its id), so a cycle's
 re-reads cost the same every day instead of a spike on the seventh. Every other listing on a card is
-recorded from what is stored (`source: card`) and matched again; one that today's rules flag anew (a rule
-added today, a rule now matching what was stored) has its item page read after all, so it is flagged from
-what the venue shows today, with its evidence. An item page read before is asked for with its validators (ETag / Last-Modified): a
+recorded from what is stored (`source: card`) and matched again, so a rule added today flags it today
+without a request. An item page read before is asked for with its validators (ETag / Last-Modified): a
 304 stands for the stored listing.
 """
 
@@ -19,7 +18,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from auditor.models import Listing
-from auditor.rules.matcher import Matcher
 from auditor.run.plan import moved
 from auditor.store import Store
 from auditor.store.core import listing_from_row
@@ -46,10 +44,8 @@ class StoredMemory:
     """auditor.crawl.Memory over the store, as it stood when the run began."""
 
     def __init__(self, store: Store, sites: set[str], now: datetime, refresh_days: int, zone: ZoneInfo,
-                 followed: set[tuple[str, str]], earlier: list[dict[str, str]], aliases: dict[str, str], *,
-                 matcher: Matcher | None = None, known: dict[tuple[str, str], set[str]] | None = None):
+                 followed: set[tuple[str, str]], earlier: list[dict[str, str]], aliases: dict[str, str]):
         self.store, self.now, self.days, self.followed = store, now, refresh_days, followed
-        self.matcher, self.known = matcher, known or {}
         self.day = now.astimezone(zone).date().toordinal()
         self._by_key: dict[tuple[str, str], _Seen] = {}
         self._by_url: dict[str, _Seen] = {}
@@ -73,16 +69,7 @@ class StoredMemory:
         seen = self._by_key.get((card.site, card.item_id))
         if seen is None or seen.key in self.followed or seen.card != card_digest(card) or self.due(seen):
             return None
-        stored = self._listing(seen.key)
-        if stored is not None and self._flags_anew(stored):
-            return None  # today's rules flag it where the picture had no such rule: read what the venue shows now
-        return stored
-
-    def _flags_anew(self, listing: Listing) -> bool:
-        if self.matcher is None:
-            return False
-        hits, _ = self.matcher.split(self.matcher.match_listing(listing))
-        return bool({h.rule_id for h in hits} - self.known.get((listing.site, listing.item_id), set()))
+        return self._listing(seen.key)
 
     def validators(self, url: str) -> dict[str, str]:
         seen = self._by_url.get(url)

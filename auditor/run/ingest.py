@@ -95,7 +95,9 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                     tally.failed[event.target] += 1
                     s.failures.append(failure)
                     continue
-                if evidence and event.source == "item" and (hits or (x.site, x.item_id) in watched) \
+                # a page read, or a card spared as unchanged whose stored listing today's rules flag (a rule added
+                # today): captured as evidence either way; a card standing in for a page that failed is not
+                if evidence and (event.source == "item" or event.unchanged) and (hits or (x.site, x.item_id) in watched) \
                         and evidence.wanted(x, recorded):
                     evidence.take(event.target, x, ready[event.target])
                 if images and event.source == "item" and images.wants(event.target, hits):

@@ -152,7 +152,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             follow.setdefault(row["target"], []).append(url)
         by_workers = config.workers.enabled and opts.fetcher is None  # the run's pages are read by `auditor worker`s
         memory = None if by_workers else _memory(config, store, opts, kind, targets, set(followed.values()), earlier,
-                                                 aliases, matcher)
+                                                 aliases)
         if resumed:
             run_id = resumed["id"]
             done = frozenset(u2 for u in store.done_item_urls(run_id) for u2 in (u, moved(u, earlier, aliases)))
@@ -246,15 +246,13 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
 
 
 def _memory(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],
-            followed: set[tuple[str, str]], earlier, aliases, matcher: Matcher) -> StoredMemory | None:
+            followed: set[tuple[str, str]], earlier, aliases) -> StoredMemory | None:
     """What the store knows, so a daily run reads only item pages that can tell something new; None (read them
     all) for `--full`, ad hoc runs and `crawl.refresh_days: 0` (runs read by workers are not handed one)."""
     if opts.full or kind not in DAILY_KINDS or not config.crawl.refresh_days:
         return None
     return StoredMemory(store, {t.site for t in targets}, opts.clock(), config.crawl.refresh_days,
-                        config.schedule.zone, followed, earlier, aliases, matcher=matcher,
-                        known={k: set(json.loads(r["rules"] or "{}")) for k, r in
-                               store.picture_rows([t.name for t in targets]).items()})
+                        config.schedule.zone, followed, earlier, aliases)
 
 
 def _after(opts: AuditOptions, store: Store, summary: RunSummary, at: datetime) -> None:
