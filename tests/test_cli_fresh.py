@@ -87,3 +87,14 @@ def test_the_database_and_the_log_a_command_creates_are_the_teams_alone_whatever
     assert mode(tmp_path / "data") == 0o700 and mode(tmp_path / "data" / "a.db") == 0o600
     assert mode(tmp_path / "logs") == 0o700 and mode(tmp_path / "logs" / "auditor.log") == 0o600
     assert all(mode(p) == 0o600 for p in (tmp_path / "data").glob("a.db-*"))  # the WAL and its index too
+
+
+def test_scraped_text_with_markup_brackets_reaches_the_terminal_as_text(empty_team):
+    """A URL or message holding "[/]" or "[bold]" (Rich's markup) is printed as it is: no MarkupError, no traceback,
+    no control character."""
+    url = "http://127.0.0.1:9/item/[/]x[bold]y\x1b[31m"
+    done = fresh("run", "--site", "demo_auction", "--url", url, config=empty_team)
+    assert "Traceback" not in done.stderr and "MarkupError" not in done.stderr, done.stderr[-800:]
+    assert "/item/[/]x[bold]y" in done.stderr and "\x1b[31m" not in done.stderr
+    missing = fresh("parse", "/tmp/[/]no-such[bold].html", config=empty_team)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr and "[/]no-such[bold]" in missing.stderr

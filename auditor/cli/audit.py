@@ -12,7 +12,9 @@ import click
 
 from auditor.cli.base import AuditorError, Config, _config, _when, cli, console, out
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 def _targets_without_pages(summary) -> list[str]:
     """Targets of which not one page was read: whatever the others did, this target was not audited."""
@@ -67,13 +69,13 @@ def _print_summary(s, config: Config) -> None:
                  ("evaded", states.get("evaded", 0)), ("gone", states.get("gone", 0)),
                  ("unchecked", states.get("unchecked", 0)),
                  ("evidence", f"{s.evidence_captured} captured" + (f", {s.evidence_failed} FAILED" if s.evidence_failed else ""))):
-        table.add_row(k, visible(str(v)))
+        table.add_row(k, Text(visible(str(v))))  # Text: a scraped URL's "[/]" is text, never markup
     console.print(table, highlight=False)
     for target, why in s.incomplete.items():
-        console.print(f"  [bold red]not read completely[/] {visible(target)}: {visible(why)}", highlight=False)
+        console.print(f"  [bold red]not read completely[/] {escape(visible(target))}: {escape(visible(why))}", highlight=False)
     for f in s.failures[:10]:
         attempts = f"{f.attempts} attempt{'s' * (f.attempts != 1)}"
-        console.print(f"  [yellow]failed[/] {f.kind}: {visible(f.url)} ({visible(f.error)}, {attempts})",
+        console.print(f"  [yellow]failed[/] {escape(f.kind)}: {escape(visible(f.url))} ({escape(visible(f.error))}, {attempts})",
                       highlight=False, soft_wrap=True)
     if len(s.failures) > 10:
         console.print(f"  … and {len(s.failures) - 10} more failed pages (see the report)")
@@ -137,7 +139,7 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
         click.echo(f"report: {Path(summary.day_report_dir) / 'report.html'}")
     dead = _targets_without_pages(summary)
     if dead:
-        console.print(f"[bold red]every page failed for:[/] {', '.join(dead)}", highlight=False)
+        console.print(f"[bold red]every page failed for:[/] {escape(', '.join(dead))}", highlight=False)
     if summary.status != "completed" or dead:
         ctx.exit(1)
 

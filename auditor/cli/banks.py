@@ -46,7 +46,7 @@ def banks_list(ctx: click.Context) -> None:
     for b in rows:
         withdrawn = f", {b['withdrawn']} withdrawn (their confirmation was replaced)" if b.get("withdrawn") else ""
         out.print(f"{b['name']}: {b['entries']} hashes{withdrawn} (made {local_time(b['created_at'], zone)[:10]} by {b['created_by']})"
-                  + (f" - {b['description']}" if b["description"] else ""), highlight=False)
+                  + (f" - {b['description']}" if b["description"] else ""), markup=False, highlight=False)
         judged = verdicts.get(b["name"]) or {}
         if judged:
             out.print("  its imported entries, as our decisions judged listings showing them (the entries stay as "
@@ -65,7 +65,7 @@ def banks_create(ctx: click.Context, name: str, description: str, mirrors: bool)
 
     with _store(ctx) as store:
         made = store.create_bank(check_name(name), description, getpass.getuser(), _now(), mirrors)
-    out.print(f"bank {name} created" if made else f"bank {name} already exists", highlight=False)
+    out.print(f"bank {name} created" if made else f"bank {name} already exists", markup=False, highlight=False)
 
 
 @banks.command("add")
@@ -91,7 +91,7 @@ def banks_add(ctx: click.Context, name: str, images: tuple[Path, ...], tags: tup
         added = store.add_to_bank(require(store, name), entries, getpass.getuser(), _now())
     held = len(entries) - added
     out.print(f"{added} of {len(entries)} added to {name}" + (f" ({held} were in it already)" if held else ""),
-              highlight=False)
+              markup=False, highlight=False)
 
 
 @banks.command("remove")
@@ -109,7 +109,7 @@ def banks_remove(ctx: click.Context, name: str, hashes: tuple[str, ...]) -> None
         raise click.ClickException(str(e)) from None
     with _store(ctx) as store:
         removed = store.remove_from_bank(require(store, name), wanted)
-    out.print(f"{removed} removed from {name}", highlight=False)
+    out.print(f"{removed} removed from {name}", markup=False, highlight=False)
 
 
 @banks.command("import")
@@ -127,7 +127,7 @@ def banks_import(ctx: click.Context, name: str, file: Path, fmt: str | None, cre
         if create:
             store.create_bank(check_name(name), f"imported from {file.name}", getpass.getuser(), _now())
         added = store.add_to_bank(require(store, name), entries, getpass.getuser(), _now())
-    out.print(f"{added} of {len(entries)} hashes added to {name}", highlight=False)
+    out.print(f"{added} of {len(entries)} hashes added to {name}", markup=False, highlight=False)
 
 
 @banks.command("export")
@@ -146,4 +146,4 @@ def banks_export(ctx: click.Context, name: str, fmt: str, output: Path | None) -
         click.echo(text, nl=False)
     else:
         write_atomic(output, text.encode("utf-8"), 0o644)
-        out.print(f"{output}: {text.count(chr(10)) - (fmt == 'csv')} hashes", highlight=False)
+        out.print(f"{output}: {text.count(chr(10)) - (fmt == 'csv')} hashes", markup=False, highlight=False)

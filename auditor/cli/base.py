@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.logging import RichHandler
 
 from auditor import __version__
 from auditor.config import DEFAULT_CONFIG, Config, load_config
 from auditor.errors import AuditorError, SourceError
+from auditor.logs import visible
 
 console = Console(stderr=True)
 out = Console()
@@ -25,7 +27,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except AuditorError as e:
-            console.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True) if not isinstance(e, SourceError) \
+            console.print(f"[bold red]error:[/] {escape(visible(str(e)))}", markup=True, highlight=False, soft_wrap=True) if not isinstance(e, SourceError) \
                 else click.echo("\n".join(f"error: {p}" for p in e.problems), err=True)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
