@@ -223,6 +223,7 @@ class RunSummary:
     states: dict[str, int] = field(default_factory=dict)  # listings per state, as the report counts them
     incomplete: dict[str, str] = field(default_factory=dict)  # target -> why it was not read completely
     day_report_dir: str | None = None
+    reports_only: bool = False  # a resume that found the run finished, its reports owed: it wrote them, nothing else
 
     @property
     def flagged_now(self) -> int:

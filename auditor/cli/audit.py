@@ -132,6 +132,12 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
     if resume and (targets is not None):
         raise AuditorError("--resume carries on the interrupted run with its own targets: give it alone")
     summary = _run_with_progress(config, targets, kind=kind, wait=wait, resume=resume, full=full)
+    if summary.reports_only:  # the run itself was over: its status is in `auditor runs`; writing them succeeded
+        click.echo(f"run #{summary.run_id} had finished ({summary.status}) and only its reports were left: written now")
+        for label, folder in (("run report", summary.report_dir), ("report", summary.day_report_dir)):
+            if folder:
+                click.echo(f"{label}: {Path(folder) / 'report.html'}")
+        return
     _print_summary(summary, config)
     if summary.report_dir:
         click.echo(f"run report: {Path(summary.report_dir) / 'report.html'}")

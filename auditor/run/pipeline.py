@@ -117,6 +117,7 @@ def _finish_reports(config: Config, store: Store, row: dict, opts: AuditOptions)
     summary.states = dict(Counter(r["state"] for r in store.states_of_run(row["id"])))
     log.info("run %d had finished without its reports: writing them now", row["id"])
     summary.report_dir, summary.day_report_dir = _write_reports(config, store, row["id"], summary.kind, opts)
+    summary.reports_only = True
     return summary
 
 
