@@ -149,6 +149,7 @@ def test_doctor_checks_everything_a_run_needs_and_names_what_is_wrong(tmp_path):
     assert result.exit_code == 0, result.output
     for name in ("config", "rules", "database", "schedule", "reports", "evidence", "target demo-auction"):
         assert re.search(rf"^ok\s+{name}:", result.output, re.M), name
+    assert re.search(r"next run \d{4}-\d\d-\d\d \d\d:\d\d\+09:00$", result.output, re.M)  # as every time reads
     bad_rules = tmp_path / "rules"
     bad_rules.mkdir()
     (bad_rules / "x.yaml").write_text("rules:\n  - id: x.a\n    severity: dreadful\n", encoding="utf-8")

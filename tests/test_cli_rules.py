@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -131,6 +132,7 @@ def test_backtest_of_a_file_edited_in_place_compares_with_the_rules_the_last_run
         assert result.exit_code == 0, result.output
         data = json.loads(result.output)
         assert data["listings"] == count and data["baseline"].startswith("the rules of run #1 (")
+        assert re.search(r"^the rules of run #1 \(\d{4}-\d\d-\d\d \d\d:\d\d\+09:00\)$", data["baseline"])  # JST
         assert data["added"] == [] and data["removed"]  # the edit's effect shows: not "0 removed"
         from auditor.rules.normalize import compact
 

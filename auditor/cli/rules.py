@@ -238,7 +238,7 @@ def rules_backtest(ctx: click.Context, file: Path | None, since: str, as_json: b
     config = _config(ctx)
     window = parse_since(since)
     with open_store(config) as store:
-        result = backtest(store, config.rules_dir, file, window, utc_now())
+        result = backtest(store, config.rules_dir, file, window, utc_now(), config.schedule.zone)
     if as_json:
         click.echo(json.dumps({"listings": result.listings, "baseline": result.baseline, "added": [asdict(c) for c in result.added],
                                "removed": [asdict(c) for c in result.removed]}, ensure_ascii=False, indent=2))

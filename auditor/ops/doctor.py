@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from auditor.times import local_time
 from auditor.config import Config
 from auditor.errors import AuditorError
 
@@ -126,7 +127,7 @@ def _schedule(config: Config) -> Check:
         nxt = next_fire(config.schedule, datetime.now(config.schedule.zone))
     except AuditorError as e:
         return Check("schedule", False, str(e), "fix schedule.cron in config.yaml (minute 0-59, hour 0-23, ...)")
-    return Check("schedule", True, f"'{config.schedule.cron}' ({config.schedule.timezone}); next run {nxt:%Y-%m-%d %H:%M%z}")
+    return Check("schedule", True, f"'{config.schedule.cron}' ({config.schedule.timezone}); next run {local_time(nxt.isoformat(), config.schedule.zone)}")
 
 
 def _last_run(config: Config) -> Check:

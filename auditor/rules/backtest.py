@@ -7,11 +7,13 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
 from auditor.rules import Matcher, load_rules
 from auditor.rules.loader import rule_files, write_rule_files
 from auditor.store import Store, listing_from_row
+from auditor.times import local_time
 
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
@@ -43,7 +45,8 @@ class Backtest:
     baseline: str = "the rules folder"  # what the candidate was compared with
 
 
-def backtest(store: Store, rules_dir: Path, candidate: Path | None, since: timedelta, now: datetime) -> Backtest:
+def backtest(store: Store, rules_dir: Path, candidate: Path | None, since: timedelta, now: datetime,
+             zone: ZoneInfo | None = None) -> Backtest:
     """Stored listings matched with the rules the last run used, and with the candidate: FILE in place of its
     namesake (or added), or, with no FILE, the rules folder as it is now. So a file edited in place shows
     what the edit changes. Without a recorded run, the rules folder is the baseline."""
@@ -52,7 +55,7 @@ def backtest(store: Store, rules_dir: Path, candidate: Path | None, since: timed
         if last is not None:
             run, files = last
             base_files = write_rule_files(Path(tmp) / "base", files)
-            baseline = f"the rules of run #{run['id']} ({run['started_at'][:16]} UTC)"
+            baseline = f"the rules of run #{run['id']} ({local_time(run['started_at'], zone or ZoneInfo('UTC'))})"
         else:
             base_files = rule_files([rules_dir])
             baseline = f"the rules folder ({rules_dir})"
