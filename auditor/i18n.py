@@ -10,7 +10,42 @@ LANGUAGES = ("ja", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
+        "severity.critical": 'critical',
+        "severity.high": 'high',
+        "severity.medium": 'medium',
+        "severity.low": 'low',
+        "severity.info": 'info',
+        "status.active": 'active',
+        "status.sold": 'sold',
+        "status.ended": 'ended',
+        "status.removed": 'removed',
+        "role.reviewer": 'reviewer',
+        "role.lead": 'lead',
+        "role.admin": 'admin',
+        "match.title": 'title',
+        "match.description": 'description',
+        "match.tags": 'tags',
+        "match.category": 'category',
+        "match.seller_name": 'seller_name',
+        "match.seller_id": 'seller_id',
+        "match.item_id": 'item_id',
+        "match.condition": 'condition',
+        "match.labels": "venue's marks",
+        "match.image_text": 'image_text',
+        "reason.removed": 'removed',
+        "reason.sold": 'sold',
+        "reason.ended": 'ended',
+        "reason.card_only": 'only its search card could be read',
+        "reason.more_severe": 'new or more severe rules',
+        "reason.edited": 'edited; no rule matches any more',
+        "reason.unchanged_cleared": 'unchanged; no rule flags it any more',
+        "reason.not_reached": 'its page was not reached in this run',
+        "reason.not_read": 'not read: {why}',
+        "reason.page_failed": 'its page failed: {why}',
+        "reason.run_failed": 'the run failed: {why}',
+        "reason.already": 'already {status}',
         "nav.notices": 'Notices',
+        "index.last_run": 'run #{run} was the last; is `auditor schedule` running?',
         "case.imported": 'imported from {file}',
         "case.per_file": 'per the file: {name}',
         "notice.draft": 'Draft a notice',
@@ -301,7 +336,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.csrf": "The form was stale or not from this console: reload the page and try again.",
     },
     "ja": {
+        "severity.critical": '重大',
+        "severity.high": '高',
+        "severity.medium": '中',
+        "severity.low": '低',
+        "severity.info": '情報',
+        "status.active": '出品中',
+        "status.sold": '売却済み',
+        "status.ended": '終了',
+        "status.removed": '削除済み',
+        "role.reviewer": '審査担当',
+        "role.lead": 'リーダー',
+        "role.admin": '管理者',
+        "match.title": 'タイトル',
+        "match.description": '説明',
+        "match.tags": 'タグ',
+        "match.category": 'カテゴリ',
+        "match.seller_name": '出品者',
+        "match.seller_id": '出品者ID',
+        "match.item_id": '商品ID',
+        "match.condition": '状態',
+        "match.labels": 'サイトの表示',
+        "match.image_text": '画像内の文字',
+        "reason.removed": '削除された',
+        "reason.sold": '売却済み',
+        "reason.ended": '終了',
+        "reason.card_only": '検索結果のカードしか読めなかった',
+        "reason.more_severe": '新しい、またはより重大なルール',
+        "reason.edited": '編集され、どのルールにも一致しなくなった',
+        "reason.unchanged_cleared": '変更なし。どのルールにも該当しなくなった',
+        "reason.not_reached": 'この実行ではページに到達しなかった',
+        "reason.not_read": '未読: {why}',
+        "reason.page_failed": 'ページの取得に失敗: {why}',
+        "reason.run_failed": '実行が失敗: {why}',
+        "reason.already": 'すでに{status}',
         "nav.notices": '通報',
+        "index.last_run": '最後の実行は #{run} です。`auditor schedule` は動いていますか？',
         "case.imported": '{file} から取り込み',
         "case.per_file": 'ファイル上の判断者: {name}',
         "notice.draft": '通報を下書き',
@@ -590,6 +660,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.csrf": "フォームが古いか、このコンソールからのものではありません。再読み込みしてやり直してください。",
     },
 }
+
+
+def word(lang: str, kind: str, value: object) -> str:
+    """One of the tool's own words (a severity, a status, a role, a run kind, a field) in this language; a value
+    the table does not know is shown as it is."""
+    key = f"{kind}.{value}"
+    return text(lang, key) if key in MESSAGES["en"] else str(value if value is not None else "")
+
+
+_REASONS = {"removed": "reason.removed", "sold": "reason.sold", "ended": "reason.ended",
+            "only its search card could be read": "reason.card_only", "new or more severe rules": "reason.more_severe",
+            "edited; no rule matches any more": "reason.edited",
+            "unchanged; no rule flags it any more": "reason.unchanged_cleared",
+            "its page was not reached in this run": "reason.not_reached"}
+_PREFIXED = (("not read: ", "reason.not_read"), ("its page failed: ", "reason.page_failed"),
+             ("the run failed: ", "reason.run_failed"))
+
+
+def reason(lang: str, value: str | None) -> str:
+    """Why a listing is in its state (auditor.run.states, auditor.run.settle), in this language; the details it
+    carries (an error, a target's reason) stay as they are."""
+    if not value:
+        return ""
+    if value in _REASONS:
+        return text(lang, _REASONS[value])
+    for prefix, key in _PREFIXED:
+        if value.startswith(prefix):
+            return text(lang, key, why=reason(lang, value[len(prefix):]))
+    if value.startswith("already ") and f"status.{value[8:]}" in MESSAGES["en"]:
+        return text(lang, "reason.already", status=word(lang, "status", value[8:]))
+    return value
 
 
 def text(lang: str, key: str, **values) -> str:

@@ -100,6 +100,8 @@ def test_a_run_prints_its_times_in_the_configured_zone(tmp_path):
     assert f"**{printed} flagged listing" in md  # the run's summary and its report count alike
     runs = invoke("--config", str(p), "runs")
     assert re.search(r"^\s+1\s+manual\s+completed\s+\d{4}-\d\d-\d\d \d\d:\d\d\+09:00", runs.output, re.M), runs.output
+    row = re.search(r"^\s+1\s+manual.*$", runs.output, re.M).group(0).split()
+    assert int(row[-1]) > 0 and int(row[-2]) == printed  # flagged, as the run's summary and its report count it
     for when in ("today", "yesterday"):
         again = invoke("--config", str(p), "report", "--date", when)
         assert again.exit_code in (0, 2), again.output  # today has the run; yesterday may have none

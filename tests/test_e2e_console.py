@@ -282,6 +282,44 @@ def test_hostile_text_runs_nothing_in_the_queue_the_case_and_the_case_file(env, 
     assert page.evaluate("document.scripts.length") == 0 and seen["dialogs"] == []
 
 
+def test_in_japanese_every_page_of_the_console_and_the_reports_reads_japanese(env):
+    """Every page a lead reads, with her language set to Japanese: no message of the table shows in English, and
+    the tool's own words (severities, states, statuses, roles, run kinds, reasons) are the Japanese ones."""
+    from bs4 import BeautifulSoup
+
+    from auditor.i18n import MESSAGES
+
+    with Store(env["config"].database) as store:
+        add_user(store, "kenji", "admin", PASSWORD, T1)
+        store.update_user(store.user_named("kenji")["id"], language="ja")
+        cases = [(r["site"], r["item_id"]) for r in store.db.query("select site, item_id from picture limit 4")]
+    c = client(env, "kenji")
+    reports = sorted(p.relative_to(env["config"].reports_dir).as_posix()
+                     for p in Path(env["config"].reports_dir).rglob("report.html"))
+    pages = ["/queue", "/queue?queue=all", "/queue?queue=escalated", "/queue?queue=sold_ended", "/queue?queue=followed",
+             "/rules", "/reviewers", "/users", "/settings", "/notices", *[f"/case?site={s}&item={i}" for s, i in cases],
+             *[f"/reports/{r}" for r in reports[:2]], "/reports/index.html"]
+    en, ja = MESSAGES["en"], MESSAGES["ja"]
+    pieces = {piece: key for key, v in en.items() if ja.get(key) != v for piece in
+              (p.strip(" .,:;()·–-") for p in re.split(r"\{[^}]*\}", v)) if len(piece) >= 10 and " " in piece}
+    own = {en[k] for k in en if k.split(".")[0] in ("severity", "status", "role", "reason") and ja.get(k) != en[k]}
+    own |= {en[k] for k in en if k.startswith("state.") and k.endswith(".short") and ja.get(k) != en[k]}
+    leaks = []
+    for path in pages:
+        r = c.get(path)
+        assert r.status_code == 200, path
+        soup = BeautifulSoup(r.text, "lxml")
+        for scraped in soup.find_all(["bdi", "pre", "code", "script", "style"]):
+            scraped.decompose()  # scraped or staff-written text, shown as it is
+        text = re.sub(r"\s+", " ", soup.get_text(" "))
+        leaks += [(path, key) for piece, key in pieces.items() if piece in text]
+        for tag in soup.select(".sev, .state, .reason, td.muted"):
+            said = tag.get_text(" ").strip()
+            if said in own:
+                leaks.append((path, said))
+    assert leaks == [], leaks[:20]
+
+
 def test_the_venues_labels_stand_beside_the_title_in_the_queue_and_on_the_case(env, browser):
     marked = [x for x in env["catalogs"][1].listings if x.labels and x.status == "active"]
     assert marked, "the demo's day 1 has listings the venue marks R-18 and AI生成"

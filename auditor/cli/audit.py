@@ -304,13 +304,15 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool, rebuild: 
 @click.option("--limit", "-n", type=int, default=20, show_default=True, help="How many recent runs to list.")
 @click.pass_context
 def runs(ctx: click.Context, limit: int) -> None:
-    """List recent runs: status, start, duration, pages read / failed, flagged listings, hits."""
+    """List recent runs: status, start, duration, pages read / failed, listings flagged now (as the run's summary
+    and report count them: new, escalated, still active), hits."""
     from auditor.run.pipeline import open_store
 
     config = _config(ctx)
     with open_store(config) as store:
         rows = store.runs(limit)
         store_counts = {r["id"]: store.run_counts(r["id"]) for r in rows if r["status"] == "running"}
+        now = store.flagged_now_of_runs([r["id"] for r in rows])
     if not rows:
         click.echo("no runs yet: run `auditor run` first")
         return
@@ -318,6 +320,8 @@ def runs(ctx: click.Context, limit: int) -> None:
 
     click.echo(f"{'run':>5}  {'kind':<9} {'status':<11} {'started':<22} {'duration':>8} "
                f"{'pages ok':>8} {'failed':>6} {'listings':>8} {'flagged':>7} {'hits':>6}  error")
+    # flagged: flagged now (new, escalated, still active), as the run's own summary and report count it; an ad hoc
+    # run, which keeps no states, counts the listings its rules flagged
     for r in rows:
         started = datetime.fromisoformat(r["started_at"])
         live = r["status"] == "running"
@@ -326,7 +330,7 @@ def runs(ctx: click.Context, limit: int) -> None:
         duration = (datetime.fromisoformat(r["finished_at"]) - started).total_seconds() if r["finished_at"] else None
         click.echo(f"{r['id']:>5}  {(r.get('kind') or 'manual'):<9} {r['status']:<11} {_when(r['started_at'], config):<22} "
                    f"{(f'{duration:.0f} s' if duration is not None else '–'):>8} {r['pages_ok']:>8} {r['pages_failed']:>6} "
-                   f"{r['listings_seen']:>8} {r['flagged']:>7} {r['hits']:>6}  {visible((r['error'] or '')[:80])}")
+                   f"{r['listings_seen']:>8} {now.get(r['id'], r['flagged']):>7} {r['hits']:>6}  {visible((r['error'] or '')[:80])}")
 
 
 @cli.group()

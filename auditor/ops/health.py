@@ -83,4 +83,4 @@ def next_due(config: Config, store: Store) -> dict | None:
         return None
     started = datetime.fromisoformat(run["started_at"]).astimezone(config.schedule.zone)
     return {"at": (due + GRACE).isoformat(), "since": f"{started:%Y-%m-%d %H:%M}",
-            "why": f"run #{run['id']} was the last; is `auditor schedule` running?"}
+            "run": run["id"]}

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from auditor.cells import neutralize_cell
 from auditor.files import write_atomic
-from auditor.i18n import text
+from auditor.i18n import reason, text, word
 from auditor.report.compile import Report
 from auditor.rules.normalize import compact
 from auditor.times import local_time
@@ -139,6 +139,16 @@ def _t(ctx, key: str, **values) -> str:
     return text(ctx["lang"], key, **values)
 
 
+@pass_context
+def _w(ctx, kind: str, value) -> str:
+    return word(ctx["lang"], kind, value)
+
+
+@pass_context
+def _why(ctx, value) -> str:
+    return reason(ctx["lang"], value)
+
+
 def search_text(x) -> str:
     """What the report's filter searches in a row, in the form the rules compare text (auditor.rules.normalize)."""
     parts = [x.title, x.current_title or "", x.description, *x.tags, x.seller_name or "", x.seller_id or "",
@@ -148,7 +158,7 @@ def search_text(x) -> str:
 
 _env.filters.update(safe_url=safe_url, money=money, md=markdown_text, code=markdown_code, duration=duration, ts=_ts,
                     search_text=search_text)
-_env.globals.update(sparkline=sparkline, t=_t, plural=plural)
+_env.globals.update(sparkline=sparkline, t=_t, w=_w, why=_why, plural=plural)
 
 
 def _evidence_columns(hit: dict) -> dict:

@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from auditor.config import Config
 from auditor.errors import AuditorError
-from auditor.i18n import LANGUAGES, text
+from auditor.i18n import LANGUAGES, reason, text, word
 from auditor.models import SOLD_OR_ENDED
 from auditor.report.render import CSP as REPORT_CSP
 from auditor.report.render import INDEX_HASH, SCRIPT_HASH, local_time, money, safe_url
@@ -83,7 +83,8 @@ class Console:
                                                      self.clock()), undone=request.query_params.get("undone"))
         body = self.env.get_template(name).render(
             user=user, csrf=getattr(request.state, "csrf", ""), lang=lang,
-            t=lambda key, **kw: text(lang, key, **kw), media=(user.media if user else "blurred"), **context)
+            t=lambda key, **kw: text(lang, key, **kw), w=lambda kind, value: word(lang, kind, value),
+            why=lambda value: reason(lang, value), media=(user.media if user else "blurred"), **context)
         return HTMLResponse(body, status_code=status)
 
 

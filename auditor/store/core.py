@@ -409,6 +409,15 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
             self.db.execute("insert into observations (run_id, site, item_id, seen_at, status, changes, source)"
                             " values (?, ?, ?, ?, 'removed', '[\"status\"]', 'removed')", [run_id, site, item_id, now])
 
+    def flagged_now_of_runs(self, run_ids: list[int]) -> dict[int, int]:
+        """Per run that recorded states: its listings flagged now (new, escalated, still active)."""
+        if not run_ids:
+            return {}
+        marks = ", ".join("?" * len(run_ids))
+        return {r[0]: r[1] for r in self.db.execute(
+            f"select run_id, sum(case when state in ('new', 'escalated', 'active') then 1 else 0 end) from listing_states"
+            f" where run_id in ({marks}) group by run_id", list(run_ids))}
+
     def record_target(self, run_id: int, target: str, *, complete: bool, reason: str | None, pages_ok: int,
                       pages_failed: int, listings: int) -> None:
         with self.write():
