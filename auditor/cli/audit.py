@@ -63,7 +63,7 @@ def _print_summary(s, config: Config) -> None:
                  ("pages spared", f"{s.pages_spared} item pages whose search cards showed nothing new"
                                   + (" (`auditor run --full` reads them)" if s.pages_spared else "")),
                  ("listings seen", f"{s.listings_seen} ({s.listings_new} new, {s.listings_changed} changed)"),
-                 ("need a decision", _needs(config) if s.kind != "adhoc" else "– (an ad hoc run changes no queue)"),
+                 ("need a decision", _needs(config) if s.kind != "adhoc" else "– (an ad hoc run changes no queue; the console lists its hits under Ad hoc runs)"),
                  ("flagged now", f"{s.flagged_now} ({states.get('new', 0)} new, {states.get('escalated', 0)} escalated, "
                                  f"{states.get('active', 0)} still active)"),
                  ("evaded", states.get("evaded", 0)), ("gone", states.get("gone", 0)),

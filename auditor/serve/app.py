@@ -39,6 +39,7 @@ from auditor.review.casefile import case_file
 from auditor.review.users import LoginError, User, login, open_session, session_user, token_hash
 from auditor.store import Store
 from auditor.serve import notices
+from auditor.serve.adhoc import adhoc_page
 from auditor.serve.notices import case_notices, draft_after_takedown, first_channel, notice_choices, takedown_ticket
 from auditor.values import stored_labels
 
@@ -483,6 +484,7 @@ def create_app(config: Config, *, clock: Callable[[], datetime] = utc_now) -> St
         Route("/notice/send", p(notices.send_page), methods=["POST"]),
         Route("/notice/mark", p(notices.mark_page), methods=["POST"]),
         Route("/notices", p(notices.notices_page, role="lead")),
+        Route("/adhoc", p(adhoc_page)),
         Route("/evidence", p(evidence_page)),
         Route("/rules", p(rules_page)),
         Route("/reviewers", p(reviewers_page, role="lead")),
