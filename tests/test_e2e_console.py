@@ -320,6 +320,22 @@ def test_in_japanese_every_page_of_the_console_and_the_reports_reads_japanese(en
     assert leaks == [], leaks[:20]
 
 
+def test_a_served_report_reads_in_each_readers_language_with_pictures_as_they_chose(env, browser):
+    with Store(env["config"].database) as store:
+        add_user(store, "emma", "reviewer", PASSWORD, T1)
+        store.update_user(store.user_named("emma")["id"], language="en", media="clear")
+        add_user(store, "yui", "reviewer", PASSWORD, T1)
+        store.update_user(store.user_named("yui")["id"], language="ja")
+    [day] = sorted(p.parent.name for p in Path(env["config"].reports_dir).glob("20*/report.html"))[:1]
+    english, japanese = client(env, "emma").get(f"/reports/{day}/"), client(env, "yui").get(f"/reports/{day}/report.html")
+    assert '<html lang="en">' in english.text and '<html lang="ja">' in japanese.text
+    assert '<body class="media-clear">' in english.text and '<body class="media-blurred">' in japanese.text
+    page = sign_in(browser, env, "emma")
+    page.goto(env["url"] + f"/reports/{day}/report.html")
+    assert page.evaluate("document.body.className") == "media-clear"  # the report's own script keeps her choice
+    assert page.locator("#f-media").input_value() == "clear"
+
+
 def test_the_venues_labels_stand_beside_the_title_in_the_queue_and_on_the_case(env, browser):
     marked = [x for x in env["catalogs"][1].listings if x.labels and x.status == "active"]
     assert marked, "the demo's day 1 has listings the venue marks R-18 and AI生成"

@@ -80,7 +80,10 @@ def test_report_files_are_written_and_scraped_text_cannot_run(store, tmp_path):
     run_dir, day_dir = write_reports(store, fill(store), tmp_path / "reports", TOKYO)
     assert run_dir == tmp_path / "reports" / "runs" / "1" and day_dir == tmp_path / "reports" / "2026-11-25"
     for folder in (run_dir, day_dir):
-        assert sorted(p.name for p in folder.iterdir()) == ["hits.csv", "hits.json", "report.html", "report.md", "summary.json"]
+        assert sorted(p.name for p in folder.iterdir()) == ["hits.csv", "hits.json", "report.html", "report.ja.html",
+                                                            "report.md", "summary.json"]  # and the report in Japanese
+    japanese = (day_dir / "report.ja.html").read_text()
+    assert '<html lang="ja">' in japanese and "<script>alert(1)</script>" not in japanese
     html = (day_dir / "report.html").read_text()
     assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+from dataclasses import replace
 import os
 import re
 import shutil
@@ -30,7 +31,7 @@ from markupsafe import Markup
 
 from auditor.cells import neutralize_cell
 from auditor.files import write_atomic
-from auditor.i18n import reason, text, word
+from auditor.i18n import LANGUAGES, reason, text, word
 from auditor.report.compile import Report
 from auditor.rules.normalize import compact
 from auditor.times import local_time
@@ -235,9 +236,15 @@ def _write_text(path: Path, text_: str) -> None:
 
 
 def _files_of(report: Report) -> dict[str, bytes]:
-    return {"report.html": render_html(report).encode("utf-8"), "report.md": render_markdown(report).encode("utf-8"),
-            "hits.csv": render_csv(report).encode("utf-8"), "hits.json": render_json(report).encode("utf-8"),
-            "summary.json": json.dumps(summary_of(report), ensure_ascii=False, indent=2).encode("utf-8")}
+    """The report's files; report.html in the report's language, and report.LANG.html in each other one (the
+    console serves each reader their own)."""
+    files = {"report.html": render_html(report).encode("utf-8"), "report.md": render_markdown(report).encode("utf-8"),
+             "hits.csv": render_csv(report).encode("utf-8"), "hits.json": render_json(report).encode("utf-8"),
+             "summary.json": json.dumps(summary_of(report), ensure_ascii=False, indent=2).encode("utf-8")}
+    for lang in LANGUAGES:
+        if lang != report.language:
+            files[f"report.{lang}.html"] = render_html(replace(report, language=lang)).encode("utf-8")
+    return files
 
 
 def _same(folder: Path, files: dict[str, bytes], thumbs: set[str]) -> bool:
@@ -245,6 +252,8 @@ def _same(folder: Path, files: dict[str, bytes], thumbs: set[str]) -> bool:
         path = folder / name
         if name == "summary.json":
             continue  # it carries the version number
+        if name.count(".") == 2 and not path.is_file():
+            continue  # written before reports came in every language: the same report, in its own language
         if not path.is_file() or path.read_bytes() != data:
             return False
     have = {p.relative_to(folder).as_posix() for sub in ("thumbs", "media") if (folder / sub).is_dir()

@@ -444,7 +444,15 @@ def reports_page(console: Console, request: Request, form) -> Response:
     ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if ctype == "text/html" and not evidence:  # a report, or the index: each runs its own one script
         pinned = INDEX_HASH if path.name == "index.html" else SCRIPT_HASH
-        return Response(path.read_bytes(), media_type="text/html; charset=utf-8",
+        user = request.state.user
+        if path.name == "report.html":  # in the reader's language, where the report was written in it too
+            own = path.with_name(f"report.{language_of(request, user)}.html")
+            path = own if own.is_file() else path
+        body = path.read_bytes()
+        if path.name.startswith("report.") and user.media in ("grey", "clear"):  # and pictures as the reader chose
+            body = body.replace(b'<body class="media-blurred">', f'<body class="media-{user.media}">'.encode(), 1).replace(
+                f'<option value="{user.media}">'.encode(), f'<option value="{user.media}" selected>'.encode(), 1)
+        return Response(body, media_type="text/html; charset=utf-8",
                         headers={"Content-Security-Policy": REPORT_CSP.format(h=pinned)})
     if not ctype.startswith("image/") or ctype == "image/svg+xml":
         ctype = "text/plain; charset=utf-8"
