@@ -140,3 +140,19 @@ def test_report_open_shows_the_day_as_written_and_only_a_rebuild_writes_a_new_ve
     assert sorted(p.name for p in reports.iterdir() if p.name.startswith(day)) == [day, f"{day}.v2"]
     subprocess.run([*cli, "--open"], capture_output=True, text=True, timeout=120, env=env, check=True)
     assert opened.read_text().split()[-1].endswith(f"/{day}.v2/report.html")  # the newest version
+
+
+def test_an_evasion_caught_again_by_an_updated_rule_keeps_its_edited_marker(store, tmp_path):
+    day_one(store)
+    day2 = DAY1 + timedelta(days=1)
+    audit(store, day2, [(x("a", title="生成美人 ポスター"), []), (x("b"), [LABEL]), (x("c", title="ピエロ"), [])])
+    day3 = day2 + timedelta(days=1)  # staff add 生成美人 to the label rule: the same rule id matches again
+    run = audit(store, day3, [(x("a", title="生成美人 ポスター"), [LABEL]), (x("b"), [LABEL]), (x("c", title="ピエロ"), [])])
+    states = {s["item_id"]: s["state"] for s in store.states_of_run(run)}
+    assert states["a"] == "active"  # the same rules as when first flagged: no escalation
+    report = compile_day_report(store, day3.astimezone(TOKYO).date(), TOKYO, tmp_path)
+    told = {r.item_id: r for r in report.listings}
+    assert told["a"].evaded_at == day2.isoformat() and told["b"].evaded_at is None
+    _, day_dir = write_reports(store, run, tmp_path / "reports", TOKYO)
+    html = (Path(day_dir) / "report.html").read_text(encoding="utf-8")
+    assert html.count('class="edited"') == 1 and "edited to evade (seen 2026-11-26 06:30+09:00), caught again" in html

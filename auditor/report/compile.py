@@ -211,8 +211,11 @@ def _compile(store: Store, scope: str, day: date, zone: ZoneInfo, covered: list[
                     if (r["site"], r["item_id"]) not in shown}
     decided = store.latest_decisions([*keys, *earlier_sold], upto=cut)
     review_runs = store.review_runs(last_run)
+    evaded = store.evaded_before(keys, last_run)
     for x in listings:
         x.decision = decided.get(x.key)
+        if x.state in FLAGGED_NOW and x.key in evaded:  # caught again, by an updated rule: it was edited to evade
+            x.evaded_at = evaded[x.key]
         x.needs_decision = x.state in WAITING and x.status != "removed" and _needs(x.decision, review_runs.get(x.key))
     sold_waiting = sum(1 for key, review_run in earlier_sold.items() if _needs(decided.get(key), review_run))
     run = max((r for c in covered for r in c.all_runs), key=lambda r: r["id"])

@@ -73,6 +73,7 @@ class FlaggedListing:
     captures: int = 0
     thumb: str | None = None  # relative to the report's folder (copied into thumbs/)
     thumb_source: Path | None = None
+    evaded_at: str | None = None  # flagged again after it was edited to evade: when it was seen evading
 
     @property
     def key(self) -> tuple[str, str]:

@@ -147,6 +147,21 @@ class PictureTables:
             "select s.*, r.started_at, r.kind from listing_states s join runs r on r.id = s.run_id"
             " where s.site = ? and s.item_id = ? order by s.run_id", [site, item_id]))
 
+    def evaded_before(self, keys: Iterable[tuple[str, str]], run_id: int) -> dict[tuple[str, str], str]:
+        """Of these listings, those some run before this one saw evading (edited, no rule matching), with when."""
+        wanted = sorted(set(keys))
+        out: dict[tuple[str, str], str] = {}
+        for i in range(0, len(wanted), 400):
+            chunk = wanted[i:i + 400]
+            values = ", ".join("(?, ?)" for _ in chunk)
+            for row in self.db.query(
+                    f"with k (site, item_id) as (values {values}) select s.site, s.item_id, max(r.started_at) as at"
+                    " from k join listing_states s on s.site = k.site and s.item_id = k.item_id join runs r"
+                    " on r.id = s.run_id where s.state = 'evaded' and s.run_id < ? group by s.site, s.item_id",
+                    [v for key in chunk for v in key] + [run_id]):
+                out[(row["site"], row["item_id"])] = row["at"]
+        return out
+
     def matched_hits(self, site: str, item_id: str, version_id: int | None, up_to_run: int) -> list[dict]:
         """The hits (rules and spans) of a listing's text version, from the last run up to this one that matched it."""
         rows = list(self.db.query("select * from hits where site = ? and item_id = ? and run_id <= ?"
