@@ -143,12 +143,15 @@ class CrawlSettings(_Model):
 class ScheduleSettings(_Model):
     cron: str = "0 6 * * *"
     timezone: str = "Asia/Tokyo"
+    followups: str | None = Field(None, description="a cron for follow-up runs between the daily ones (e.g. "
+                                  "'0 */6 * * *'): each reads only the followed listings, so a removal after a "
+                                  "takedown request is seen within that interval")
 
-    @field_validator("cron")
+    @field_validator("cron", "followups")
     @classmethod
-    def _cron_has_five_fields(cls, v: str) -> str:
-        if len(v.split()) != 5:
-            raise ValueError("cron needs five fields: minute hour day month weekday")
+    def _cron_has_five_fields(cls, v: str | None) -> str | None:
+        if v is not None and len(v.split()) != 5:
+            raise ValueError("a cron needs five fields: minute hour day month weekday")
         return v
 
     @field_validator("timezone")

@@ -27,6 +27,7 @@ DOWN = ("sold", "ended", "removed")
 SOLD_OR_ENDED = ("sold", "ended")  # flagged and sold or ended: a case for the seller, in a queue of its own
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 DAILY_KINDS = ("scheduled", "manual", "demo")  # the kinds of run that move the picture on
+FOLLOWUP = "followup"  # reads only the followed listings between daily runs: moves their states on, nothing else
 
 
 def needs_decision(verdict: str | None, judged_run: int | None, review_run: int | None) -> bool:

@@ -58,9 +58,9 @@ def card_of(x) -> tuple:
     return (x.title, x.price, x.bids if x.section == "auction" else None)
 
 
-def audit(config: Config, market: Marketplace, clock, **options):
+def audit(config: Config, market: Marketplace, clock, kind: str = "demo", **options):
     with Store(config.database) as store:
-        s = run_audit(config, store, AuditOptions(targets=demo_targets(), kind="demo", hosts=market.hosts, clock=clock,
+        s = run_audit(config, store, AuditOptions(targets=demo_targets(), kind=kind, hosts=market.hosts, clock=clock,
                                                   **options))
         states = {(r["site"], r["item_id"]): r["state"] for r in store.states_of_run(s.run_id)}
         return s, states
@@ -195,3 +195,25 @@ def test_auditor_run_spares_unchanged_item_pages_and_full_reads_them_all(tmp_pat
     assert json.loads(health[:health.rindex("}") + 1])["spent"]["demo-auction"]["unchanged"] == spared(second)
     code, full = auditor("run", "--full")
     assert code == 0 and spared(full) == 0, full
+
+
+def test_a_follow_up_run_reads_only_followed_listings_and_records_a_removal_between_daily_runs(small):
+    world = DemoWorld(7, 40, epoch=START)  # a world whose day 2 deletes a flagged listing (its page says so)
+    market, clock = Marketplace(world), FixedClock(START)
+    first, _ = audit(small, market, clock)
+    with Store(small.database) as store:
+        confirm_true_hits(small, store, world, 1, first.run_id, clock())
+        followed = {(r["site"], r["item_id"]) for r in store.followed([t.name for t in demo_targets()])}
+    market.day, clock.now = 2, clock.now + timedelta(hours=6)  # the venue deleted one of them since the morning
+    [removed] = [k for k, kind in world.refusals(2).items() if kind == "removed"]
+    assert removed in followed
+    later, states = audit(small, market, clock, kind="followup")
+    assert later.kind == "followup" and later.status in ("completed", "partial"), later.incomplete
+    assert all("pages failed" in why for why in later.incomplete.values())  # the bot wall and the age gate, if any
+    asked = [p.split("?")[0] for p in market.servers[2][-1].requests]
+    assert any(ITEM_PAGE.match(p) for p in asked) and not [p for p in asked if "search" in p]  # no search page
+    assert market.item_requests(2) <= followed  # only the followed listings' pages
+    assert set(states) <= followed and states[removed] == "gone"  # its removal, seen hours after the morning
+    with Store(small.database) as store:
+        assert store.picture_row(*removed)["state"] == "gone"  # the picture moved on
+        assert store.run(later.run_id)["kind"] == "followup"

@@ -98,3 +98,15 @@ def test_scraped_text_with_markup_brackets_reaches_the_terminal_as_text(empty_te
     assert "/item/[/]x[bold]y" in done.stderr and "\x1b[31m" not in done.stderr
     missing = fresh("parse", "/tmp/[/]no-such[bold].html", config=empty_team)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr and "[/]no-such[bold]" in missing.stderr
+
+
+def test_a_follow_up_run_with_nothing_followed_yet_says_so_and_succeeds(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {tmp_path}/a.db\nreports_dir: {tmp_path}/reports\nrules_dir: {RULES}\ntargets:\n"
+                      "  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search']}\n",
+                      encoding="utf-8")
+    done = fresh("run", "--followup", config=config)
+    assert done.returncode == 0 and "no listing is followed yet" in done.stdout, (done.stdout, done.stderr[-500:])
+    assert "Traceback" not in done.stderr
+    clash = fresh("run", "--followup", "--full", config=config)
+    assert clash.returncode == 2 and "--followup reads the followed listings" in clash.stderr

@@ -22,6 +22,18 @@ def test_the_job_never_overlaps_and_catches_up_once():
     assert job.args == ("config.yaml",)
 
 
+def test_follow_ups_between_the_daily_runs_are_a_job_of_their_own_on_their_cron():
+    settings = ScheduleSettings(cron="0 6 * * *", followups="0 */6 * * *", timezone="Asia/Tokyo")
+    scheduler = build_scheduler("config.yaml", settings, job=print, followup=repr)
+    jobs = {j.id: j for j in scheduler.get_jobs()}
+    assert set(jobs) == {"daily-audit", "followups"} and jobs["followups"].func is repr
+    fires = [jobs["followups"].trigger.get_next_fire_time(None, datetime(2026, 11, 25, 1, tzinfo=timezone.utc))]
+    assert fires[0].isoformat() == "2026-11-25T12:00:00+09:00"  # the next six-hourly slot, in Tokyo
+    assert len(build_scheduler("config.yaml", ScheduleSettings(), job=print).get_jobs()) == 1  # none unless asked
+    with pytest.raises(ValueError, match="five fields"):
+        ScheduleSettings(followups="every 6 hours")
+
+
 def test_a_bad_cron_is_a_clear_error():
     with pytest.raises(AuditorError, match="schedule.cron '61 \\* \\* \\* \\*'"):
         next_fire(ScheduleSettings(cron="61 * * * *"), datetime(2026, 11, 25, tzinfo=timezone.utc))

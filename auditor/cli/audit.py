@@ -94,9 +94,12 @@ def _print_summary(s, config: Config) -> None:
                                              "skipping the item pages it had done.")
 @click.option("--full", is_flag=True, help="Read every listing's item page, also those whose search card shows "
                                            "nothing new since the last run (see crawl.refresh_days).")
+@click.option("--followup", is_flag=True, help="A follow-up run: only the followed listings' item pages (flagged, "
+                                               "confirmed, takedown requested), no search; see schedule.followups.")
 @click.pass_context
 def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, queries: tuple[str, ...],
-        urls: tuple[str, ...], base_url: str | None, wait: bool, scheduled: bool, resume: bool, full: bool) -> None:
+        urls: tuple[str, ...], base_url: str | None, wait: bool, scheduled: bool, resume: bool, full: bool,
+        followup: bool) -> None:
     """Run one audit now: crawl the enabled targets (or one ad hoc search), match, store, write the reports.
 
     A run over the config's targets (all, or --target ones) is a manual run: it moves the daily picture
@@ -129,9 +132,20 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
         if kind == "adhoc":
             raise AuditorError("an ad hoc run (--site) cannot be a scheduled one")
         kind = "scheduled"
+    if followup:
+        if kind != "manual" or full:
+            raise AuditorError("--followup reads the followed listings of the config's targets: give it alone "
+                               "(or with --target)")
+        kind = "followup"
     if resume and (targets is not None):
         raise AuditorError("--resume carries on the interrupted run with its own targets: give it alone")
-    summary = _run_with_progress(config, targets, kind=kind, wait=wait, resume=resume, full=full)
+    from auditor.run.pipeline import NothingToFollow
+
+    try:
+        summary = _run_with_progress(config, targets, kind=kind, wait=wait, resume=resume, full=full)
+    except NothingToFollow as e:
+        click.echo(str(e))
+        return
     if summary.reports_only:  # the run itself was over: its status is in `auditor runs`; writing them succeeded
         click.echo(f"run #{summary.run_id} had finished ({summary.status}) and only its reports were left: written now")
         for label, folder in (("run report", summary.report_dir), ("report", summary.day_report_dir)):

@@ -16,7 +16,8 @@ from auditor.demo.hosting import demo_hosts
 from auditor.errors import AuditorError
 from auditor.ops.audit import start_audit
 from auditor.ops.trigger import trigger_for
-from auditor.run.pipeline import AuditOptions, open_store
+from auditor.models import FOLLOWUP
+from auditor.run.pipeline import AuditOptions, NothingToFollow, open_store
 from auditor.sites import PROFILES
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,37 @@ def scheduled_run(config_path: str) -> None:
         log.exception("scheduled run crashed")
 
 
+def followup_run(config_path: str) -> None:
+    """The follow-up job (schedule.followups): only the followed listings, between the daily runs."""
+    if STOP.is_set():
+        return
+    try:
+        config = load_config(Path(config_path), known_sites=set(PROFILES))
+        with open_store(config) as store:
+            summary = start_audit(config, store, AuditOptions(kind=FOLLOWUP, wait=True, hosts=demo_hosts(config),
+                                                            stop=STOP))
+        log.info("follow-up run %d %s: %s", summary.run_id, summary.status, summary.states)
+    except KeyboardInterrupt as e:
+        log.warning("follow-up run interrupted: %s", e)
+    except NothingToFollow as e:
+        log.info("follow-up: %s", e)
+    except AuditorError as e:
+        log.error("follow-up run failed: %s", e)
+    except Exception:
+        log.exception("follow-up run crashed")
+
+
 def build_scheduler(config_path: Path, settings: ScheduleSettings, job: Callable[[str], None] = scheduled_run,
-                    trigger=None) -> BlockingScheduler:
-    """The scheduler with the daily job (`trigger` replaces the config's cron, for tests)."""
+                    trigger=None, followup: Callable[[str], None] = followup_run) -> BlockingScheduler:
+    """The scheduler with the daily job (`trigger` replaces the config's cron, for tests) and, with
+    schedule.followups, the follow-up job; one run at a time either way (the run lock: a follow-up due while the
+    daily run goes waits for it)."""
     scheduler = BlockingScheduler(timezone=settings.zone)
     scheduler.add_job(job, trigger or trigger_for(settings), args=[str(config_path)], id="daily-audit",
                       max_instances=1, coalesce=True, misfire_grace_time=MISFIRE_GRACE_SECONDS)
+    if settings.followups:
+        scheduler.add_job(followup, trigger_for(settings, followups=True), args=[str(config_path)], id="followups",
+                          max_instances=1, coalesce=True, misfire_grace_time=3600)
     return scheduler
 
 

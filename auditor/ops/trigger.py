@@ -8,9 +8,11 @@ from auditor.config import ScheduleSettings
 from auditor.errors import AuditorError
 
 
-def trigger_for(settings: ScheduleSettings) -> CronTrigger:
-    """The cron trigger; the time zone is passed to the trigger itself (APScheduler ignores the scheduler's)."""
+def trigger_for(settings: ScheduleSettings, *, followups: bool = False) -> CronTrigger:
+    """The cron trigger (of the daily runs, or of the follow-ups); the time zone is passed to the trigger itself
+    (APScheduler ignores the scheduler's)."""
+    cron, key = (settings.followups, "schedule.followups") if followups else (settings.cron, "schedule.cron")
     try:
-        return CronTrigger.from_crontab(settings.cron, timezone=settings.zone)
+        return CronTrigger.from_crontab(cron, timezone=settings.zone)
     except ValueError as e:
-        raise AuditorError(f"schedule.cron {settings.cron!r}: {e}") from None
+        raise AuditorError(f"{key} {cron!r}: {e}") from None

@@ -26,7 +26,7 @@ from auditor.crawl.routes import Routes
 from auditor.errors import AuditorError, RuleError
 from auditor.evidence.capture import EvidenceTaker, write_run_manifests
 from auditor.logs import current_run
-from auditor.models import DAILY_KINDS, RunSummary, SellerHit
+from auditor.models import DAILY_KINDS, FOLLOWUP, RunSummary, SellerHit
 from auditor.report import write_reports
 from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
@@ -50,7 +50,7 @@ Clock = Callable[[], datetime]
 Hosts = Callable[[list[Target]], ContextManager[dict[str, str]]]
 After = Callable[[Store, RunSummary, datetime], object]  # what the run's starter does once it has ended
 Due = Callable[[Store], "dict | None"]  # the next scheduled run, for the report index's "no run since" banner
-KINDS = ("scheduled", "manual", "adhoc", "demo")
+KINDS = ("scheduled", "manual", "adhoc", "demo", FOLLOWUP)
 
 
 def utc_now() -> datetime:
@@ -147,22 +147,28 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
         earlier = store.alias_addresses()
         followed: dict[str, tuple[str, str]] = {}  # item URL -> listing, for every listing the run checks
         follow: dict[str, list[str]] = {}  # target -> those URLs
-        for row in store.followed(names) if kind in DAILY_KINDS else []:
+        for row in store.followed(names) if kind in (*DAILY_KINDS, FOLLOWUP) else []:
             url = moved(row["url"], earlier, aliases)
             followed[url] = (row["site"], row["item_id"])
             follow.setdefault(row["target"], []).append(url)
+        if kind == FOLLOWUP:  # only the targets with listings to follow, and only those listings
+            targets = [t for t in targets if follow.get(t.name)]
+            names = [t.name for t in targets]
+            if not targets:
+                raise NothingToFollow("no listing is followed yet: a follow-up run has nothing to read")
         by_workers = config.workers.enabled and opts.fetcher is None  # the run's pages are read by `auditor worker`s
         memory = None if by_workers else _memory(config, store, opts, kind, targets, set(followed.values()), earlier,
                                                  aliases)
         if resumed:
             run_id = resumed["id"]
             done = frozenset(u2 for u in store.done_item_urls(run_id) for u2 in (u, moved(u, earlier, aliases)))
-            jobs = [replace(j, skip_urls=done) for j in build_jobs(config, targets, aliases, follow, memory)]
+            jobs = [replace(j, skip_urls=done) for j in build_jobs(config, targets, aliases, follow, memory,
+                                                                   followup=kind == FOLLOWUP)]
             store.reopen_run(run_id)
             summary = _summary_of(resumed, store.run_counts(run_id))
             log.info("resuming run %d: %d item pages already done", run_id, len(done))
         else:
-            jobs = build_jobs(config, targets, aliases, follow, memory)
+            jobs = build_jobs(config, targets, aliases, follow, memory, followup=kind == FOLLOWUP)
             notes = [f"target {t.name} ignores robots.txt (ignore_robots: true in the config)" for t in targets
                      if t.ignore_robots]
             run_id = store.start_run(opts.clock(), names, [str(p) for p in ruleset.files], notes, kind=kind,
@@ -246,6 +252,12 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
     return summary
 
 
+class NothingToFollow(AuditorError):
+    """A follow-up run found no followed listing (nothing was recorded)."""
+
+    exit_code = 0
+
+
 def _memory(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],
             followed: set[tuple[str, str]], earlier, aliases) -> StoredMemory | None:
     """What the store knows, so a daily run reads only item pages that can tell something new; None (read them
@@ -295,7 +307,7 @@ def _finish(config: Config, store: Store, ruleset: RuleSet, summary: RunSummary,
         summary.states = dict(Counter(r["state"] for r in store.states_of_run(summary.run_id)))
     else:
         _settle(store, summary, targets, tally, kind, opts, config.crawl.partial_failure_share)
-    if kind in DAILY_KINDS:  # the notices whose listings this run saw gone (again on a resume: once, as they are closed)
+    if kind in (*DAILY_KINDS, FOLLOWUP):  # the notices whose listings this run saw gone (again on a resume: once, as they are closed)
         for notice_id in follow_removals(store, summary.run_id):
             log.info("notice #%s: its listings are gone", notice_id)
     seller_hits = judge_all_sellers(ruleset, store, opts.clock())

@@ -84,11 +84,20 @@ def resolve(url: str, aliases: dict[str, str]) -> str:
 
 
 def build_jobs(config: Config, targets: list[Target], aliases: dict[str, str],
-               follow: dict[str, tuple[str, ...]] | None = None, memory: Memory | None = None) -> list[CrawlJob]:
-    """The targets as crawl jobs; with a `memory`, item pages that can tell nothing new are spared."""
+               follow: dict[str, tuple[str, ...]] | None = None, memory: Memory | None = None, *,
+               followup: bool = False) -> list[CrawlJob]:
+    """The targets as crawl jobs; with a `memory`, item pages that can tell nothing new are spared. A follow-up
+    run's jobs read no search page: only the item pages of the listings followed (a target with none: no job)."""
     jobs = []
     for t in targets:
         profile = get_profile(t.site)
+        if followup:
+            if (follow or {}).get(t.name):
+                jobs.append(CrawlJob(t.name, profile, (), config.crawl.max_pages_per_target,
+                                     t.requests_per_second or config.crawl.requests_per_second,
+                                     obey_robots=not t.ignore_robots, mode=t.fetch,
+                                     follow_urls=tuple(follow[t.name])))
+            continue
         urls = [resolve(u, aliases) for u in t.start_urls]
         if t.queries:
             if not t.base_url:

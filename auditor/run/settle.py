@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from datetime import datetime
 
-from auditor.models import DAILY_KINDS
+from auditor.models import DAILY_KINDS, FOLLOWUP
 from auditor.run.states import Known, Read, next_state, remember
 from auditor.store import Store
 
@@ -44,9 +44,10 @@ def settle_run(store: Store, run_id: int, targets: list[str], kind: str, at: dat
     rules decided false positive on a text version (they do not flag that version)."""
     incomplete = incomplete or {}
     suppressed = suppressed or {}
-    adhoc = kind not in DAILY_KINDS
+    adhoc = kind not in (*DAILY_KINDS, FOLLOWUP)
     read_keys = set() if failed else store.run_read_keys(run_id)
-    keys = sorted(read_keys | (set() if adhoc else store.picture_keys(targets)))
+    # a daily run settles every listing of the picture; a follow-up run only those it read (it read nothing else)
+    keys = sorted(read_keys | (set() if adhoc or kind == FOLLOWUP else store.picture_keys(targets)))
     failures = {f["url"]: f for f in store.failures_for_run(run_id) if f["page_kind"] == "item"
                 and f["kind"] not in ("evidence", "image", "removed")}
     counts = Counter()
