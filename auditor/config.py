@@ -122,6 +122,9 @@ class CrawlSettings(_Model):
         "a listing whose search card shows nothing new has its item page read again after this many days, the "
         "re-reads spread evenly over the days (followed listings are read on every run); 0: every item page on "
         "every run, as `auditor run --full`"))
+    known_pages_stop: int = Field(2, ge=0, le=100, description=(
+        "a search sorted newest first (a target's `queries`, on a profile that sorts them so) stops paging after "
+        "this many pages in a row whose every listing is known and unchanged; 0: page to the end"))
     partial_failure_share: float = Field(0.2, ge=0, le=1, description=(
         "a target with a larger share of its pages failed is not read completely: the run is partial"))
     allow_addresses: list[str] = Field([], description=(

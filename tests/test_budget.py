@@ -217,3 +217,55 @@ def test_a_follow_up_run_reads_only_followed_listings_and_records_a_removal_betw
     with Store(small.database) as store:
         assert store.picture_row(*removed)["state"] == "gone"  # the picture moved on
         assert store.run(later.run_id)["kind"] == "followup"
+
+
+class Catalogs:
+    """A marketplace whose catalogue per day the test decides (no faults)."""
+
+    def __init__(self, catalogs: dict):
+        self.catalogs = catalogs
+
+    def catalog(self, day: int):
+        return self.catalogs[day]
+
+    def faults(self, day: int):
+        return {}
+
+
+def test_a_newest_first_search_stops_paging_when_only_known_unchanged_listings_are_left(small):
+    from dataclasses import replace as changed
+
+    from auditor.config import Target
+    from auditor.demo import generate
+
+    first = generate(seed=3, size=200)
+    auctions = first.section("auction")
+    assert len(auctions) > 4 * 20  # five search pages and more
+    newest = max(int(x.item_id[1:]) for x in first.listings)
+    second = first
+    for n in (1, 2):  # two new auctions today: newest first, they open page 1
+        second = second.with_listing(changed(auctions[-n], item_id=f"x{newest + n}", title=f"新作ポスター {n}"))
+    market, clock = Marketplace(Catalogs({1: first, 2: second})), FixedClock(START)
+    target = Target(name="auction-new", site="demo_auction", queries=[""], base_url=SCHEME, images="none")
+
+    def run(day: int, **options):
+        market.day = day
+        with Store(small.database) as store:
+            return run_audit(small, store, AuditOptions(targets=[target], kind="manual", hosts=market.hosts, clock=clock,
+                                                        **options))
+
+    def pages(day: int) -> list[int]:
+        return sorted(int(re.search(r"[?&]p=(\d+)", p).group(1)) for p in market.servers[day][-1].requests
+                      if p.startswith("/auction/search"))
+
+    run(1)
+    assert pages(1) == list(range(1, len(pages(1)) + 1)) and len(pages(1)) >= 5  # day 1: every page, all news
+    clock.now += timedelta(hours=6)
+    today = run(2)
+    assert pages(2) == [1, 2, 3]  # page 1 holds the news; pages 2 and 3 only known, unchanged listings: stop
+    with Store(small.database) as store:
+        seen = {r["item_id"] for r in store.db.query("select item_id from observations where run_id = ?", [today.run_id])}
+        spent = store.spent_of_run(today.run_id)["auction-new"]
+    assert {f"x{newest + 1}", f"x{newest + 2}"} <= seen and spent["paging_stopped"] == 1
+    run(2, full=True)  # --full pages to the end
+    assert len(pages(2)) == len(pages(1)) + (1 if len(auctions) + 2 > len(pages(1)) * 20 else 0)

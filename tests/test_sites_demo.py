@@ -81,7 +81,7 @@ def test_page_kinds_and_search_urls():
     assert auction.page_kind("http://h/auction/item/x1") is PageKind.ITEM
     assert auction.page_kind("http://h/auction/search?q=a") is PageKind.SEARCH
     assert flea.page_kind("http://h/flea/item/m1") is PageKind.ITEM
-    assert auction.search_url("http://h/", "AI美女 ポスター") == "http://h/auction/search?q=AI%E7%BE%8E%E5%A5%B3%20%E3%83%9D%E3%82%B9%E3%82%BF%E3%83%BC&p=1"
+    assert auction.search_url("http://h/", "AI美女 ポスター") == "http://h/auction/search?q=AI%E7%BE%8E%E5%A5%B3%20%E3%83%9D%E3%82%B9%E3%82%BF%E3%83%BC&p=1&sort=new"  # newest first
 
 
 def test_unknown_profile_names_the_known_ones():

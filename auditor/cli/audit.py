@@ -432,7 +432,9 @@ def sites() -> None:
 
     for p in PROFILES.values():
         how = "needs a browser" if p.needs_browser else "plain HTTP"
-        extra = [how, "search by keyword" + (" and category" if p.has_category else "")] + ([p.base_url] if p.base_url else [])
+        extra = [how, "search by keyword" + (" and category" if p.has_category else "")
+                 + (", newest first (queries stop paging when the news runs out)" if p.newest_first else "")] \
+            + ([p.base_url] if p.base_url else [])
         click.echo(f"{p.name:<18} {p.title}")
         click.echo(f"{'':<18} reads: {', '.join(p.page_kinds)}; {'; '.join(extra)}")
         if p.labels:

@@ -50,6 +50,9 @@ class Memory(Protocol):
     def unchanged(self, card: Listing) -> Listing | None:
         """The stored listing, when this search card shows nothing new and its item page is not due: not read."""
 
+    def known(self, card: Listing) -> bool:
+        """Whether this card is of a stored listing and shows what its last card showed (no news, read or not)."""
+
     def validators(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for an item page read before (empty: none known)."""
 
@@ -70,6 +73,7 @@ class CrawlJob:
     follow_urls: tuple[str, ...] = ()  # item pages of listings already followed: checked on every run
     discover_only: bool = False  # search pages only: each item page found is yielded as an ItemLink (workers)
     memory: Memory | None = None  # with it, unchanged cards and 304s spare item pages (None: read everything)
+    known_stop: int = 0  # a newest-first search stops paging after this many pages of only known, unchanged cards
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,8 @@ class _Crawl:
         self.pages = Counter()
         self.capped: set[str] = set()
         self.barren = Counter()  # search pages in a row with no new listing, per target
+        self.known = Counter()  # per newest-first search (its first page's URL): pages in a row of known listings only
+        self.chain: dict[str, str] = {}  # a next page's URL -> its search's first page
         self.cards: dict[str, Listing] = {}  # item URL -> what its search result card showed
         self.spent: dict[str, Counter] = {}  # target -> requests by kind, pages spared, time waited for the pace
 
@@ -308,16 +314,26 @@ class _Crawl:
             fresh = [u for u in parsed.item_urls if u not in self.seen]
             cards = {c.url: c for c in parsed.listings if c.url}
             self.cards.update(cards)
+            known = job.memory is not None and bool(parsed.item_urls) and all(
+                item_url in cards and job.memory.known(cards[item_url]) for item_url in parsed.item_urls)
             for item_url in parsed.item_urls:
                 if await self._spared(job, item_url, cards.get(item_url)):
                     continue
                 if not self.enqueue(job, item_url, PageKind.ITEM) and item_url in cards:
                     await self.out.put(ListingFound(job.target, cards[item_url], "card"))  # capped: the card is all we have
             self.barren[job.target] = 0 if fresh else self.barren[job.target] + 1
+            search = self.chain.pop(url, url)
+            if job.known_stop:  # newest first: a page of only known, unchanged listings says the news has run out
+                self.known[search] = self.known[search] + 1 if known else 0
             if parsed.next_url and self.barren[job.target] >= MAX_BARREN_PAGES:
                 log.warning("target %s: %d search pages in a row without a new listing; not following 'next' "
                             "further (endless pagination?)", job.target, MAX_BARREN_PAGES)
+            elif parsed.next_url and job.known_stop and self.known[search] >= job.known_stop:
+                self.spent.setdefault(job.target, Counter())["paging_stopped"] += 1
+                log.info("target %s: %d pages in a row of %s held only known, unchanged listings (newest first): "
+                         "not paging further", job.target, self.known[search], search)
             elif parsed.next_url:
+                self.chain[parsed.next_url] = search
                 self.enqueue(job, parsed.next_url, PageKind.SEARCH)
             if parsed.unrendered:
                 await self.out.put(TargetNote(job.target, "unrendered", f"{parsed.unrendered} result cells of {url} had "

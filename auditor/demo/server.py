@@ -181,6 +181,9 @@ class _Handler(BaseHTTPRequestHandler):
         keyword = query.get("q", "")
         page = max(1, int(query.get("p", "1") or 1))
         items = self._filtered("auction", keyword)
+        newest = query.get("sort") == "new"
+        if newest:  # newest first, as a venue's 新着順
+            items = sorted(items, key=lambda x: x.item_id, reverse=True)
         chunk = items[(page - 1) * PER_PAGE: page * PER_PAGE]
         rows = "".join(
             f'<li class="Product" data-item-id="{escape(x.item_id)}"><a class="Product__titleLink" '
@@ -191,7 +194,8 @@ class _Handler(BaseHTTPRequestHandler):
             for x in chunk)
         pager = ""
         if page * PER_PAGE < len(items):
-            pager = f'<a class="Pager__link" rel="next" href="/auction/search?p={page + 1}&amp;q={escape(quote(keyword))}">次へ</a>'
+            pager = (f'<a class="Pager__link" rel="next" href="/auction/search?p={page + 1}&amp;q={escape(quote(keyword))}'
+                     + ('&amp;sort=new' if newest else '') + '">次へ</a>')
         return _page(f"検索結果 {keyword}", f'<p class="Result__count">{len(items)}件</p>'
                                              f'<ul class="Products__items">{rows}</ul>{pager}')
 

@@ -41,7 +41,8 @@ class TargetHealth:
         requests = int(s.get("search", 0) + s.get("item", 0))
         full = requests + int(s.get("unchanged", 0))
         return {"requests": requests, "not_modified": int(s.get("not_modified", 0)), "spared": int(s.get("unchanged", 0)),
-                "share": f"{requests / full:.0%}" if full else "–", "waited": f"{s.get('waited_s', 0):.0f}"}
+                "share": f"{requests / full:.0%}" if full else "–", "waited": f"{s.get('waited_s', 0):.0f}",
+                "stopped": int(s.get("paging_stopped", 0))}
 
     @property
     def cause(self) -> str | None:

@@ -71,6 +71,10 @@ class StoredMemory:
             return None
         return self._listing(seen.key)
 
+    def known(self, card: Listing) -> bool:
+        seen = self._by_key.get((card.site, card.item_id))
+        return seen is not None and seen.card == card_digest(card)
+
     def validators(self, url: str) -> dict[str, str]:
         seen = self._by_url.get(url)
         if seen is None:

@@ -105,9 +105,11 @@ def build_jobs(config: Config, targets: list[Target], aliases: dict[str, str],
             urls += [profile.search_url(resolve(t.base_url, aliases), q) for q in t.queries]
         if not urls:
             raise AuditorError(f"target {t.name}: give start_urls or queries")
+        newest = memory is not None and t.queries and not t.start_urls and getattr(profile, "newest_first", False)
         jobs.append(CrawlJob(t.name, profile, tuple(urls), config.crawl.max_pages_per_target,
                              t.requests_per_second or config.crawl.requests_per_second, obey_robots=not t.ignore_robots,
-                             mode=t.fetch, follow_urls=tuple((follow or {}).get(t.name, ())), memory=memory))
+                             mode=t.fetch, follow_urls=tuple((follow or {}).get(t.name, ())), memory=memory,
+                             known_stop=config.crawl.known_pages_stop if newest else 0))
     return jobs
 
 

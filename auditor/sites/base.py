@@ -31,6 +31,7 @@ class SiteProfile(ABC):
     page_kinds: tuple[str, ...] = ("search", "item")  # what it reads, for `auditor sites`
     labels: tuple[str, ...] = ()  # the venue's own marks it reads (auditor.models.LABELS)
     has_category: bool = False  # search_url takes a category
+    newest_first: bool = False  # search_url sorts newest first: a `queries` search stops paging once the news runs out
     headers: dict[str, str] = {}  # what the venue needs on every request (FANBOX's Origin); a target's own win
     age_cookie: str | None = None  # the documented age confirmation ("adult=t"), set by a target's headers
 

@@ -18,8 +18,10 @@ class DemoAuction(SiteProfile):
     title = "Demo marketplace: auctions (server-rendered)"
     needs_browser = False
 
+    newest_first = True  # its search takes sort=new
+
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
-        return f"{base_url.rstrip('/')}/auction/search?q={quote(query)}&p={page}"
+        return f"{base_url.rstrip('/')}/auction/search?q={quote(query)}&p={page}&sort=new"
 
     def page_kind(self, url: str) -> PageKind:
         return PageKind.ITEM if urlsplit(url).path.startswith("/auction/item/") else PageKind.SEARCH
