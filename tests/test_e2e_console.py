@@ -247,6 +247,12 @@ def test_the_tenth_failed_login_in_a_row_makes_that_place_wait(env):
     assert refused.status_code == 401 and "waits 15 minutes" in refused.text  # the right password too, for a while
     unknown = c.post("/login", data={"name": "no-such-person", "password": "wrong password"})
     assert unknown.status_code == 401 and unknown.text.replace("no-such-person", "dave") == r.text  # names look alike
+    admin = client(env, "ada")  # from elsewhere: an admin sees the place waiting, and lets it try again
+    row = lambda: admin.get("/users").text.split("<td>dave</td>", 1)[1].split("</tr>", 1)[0]  # noqa: E731
+    assert 'class="waiting"' in row() and 'class="unlock"' in row()
+    assert admin.post("/users", data={"csrf": csrf_of(admin), "action": "unlock", "name": "dave"}).status_code == 303
+    assert 'class="waiting"' not in row()
+    assert c.post("/login", data={"name": "dave", "password": PASSWORD}).status_code == 303
 
 
 def test_hostile_text_runs_nothing_in_the_queue_the_case_and_the_case_file(env, browser, tmp_path):

@@ -405,10 +405,12 @@ def reviewers_page(console: Console, request: Request, form) -> Response:
 
 
 def users_page(console: Console, request: Request, form) -> Response:
-    from auditor.review.users import add_user, disable, enable
+    from auditor.review.users import LOCK_AFTER, add_user, disable, enable, unlock
 
     if form is not None:
-        if form.get("action") == "disable":
+        if form.get("action") == "unlock":  # every place may try this name's sign-in again now
+            unlock(console.store, str(form.get("name", "")))
+        elif form.get("action") == "disable":
             disable(console.store, str(form.get("name", "")), by=request.state.user.name)
         elif form.get("action") == "enable":
             enable(console.store, str(form.get("name", "")))
@@ -416,7 +418,8 @@ def users_page(console: Console, request: Request, form) -> Response:
             add_user(console.store, str(form.get("name", "")), str(form.get("role", "")), str(form.get("password", "")),
                      console.clock())
         return RedirectResponse("/users", 303)
-    return console.render(request, "users.html.j2", users=console.store.users())
+    return console.render(request, "users.html.j2", users=console.store.users(),
+                          waiting=console.store.waiting_logins(console.clock(), LOCK_AFTER))
 
 
 def settings_page(console: Console, request: Request, form) -> Response:

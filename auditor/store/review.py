@@ -96,6 +96,12 @@ class ReviewTables:
         with self.write():
             self.db.execute("delete from login_failures where name = ? and address = ?", [name, address])
 
+    def waiting_logins(self, now: datetime, limit: int) -> dict[str, int]:
+        """Per name: the places whose sign-in waits now (blocked, or `limit` attempts unresolved)."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "select name, count(*) from login_failures where blocked_until > ? or (blocked_until is null and"
+            " failures >= ?) group by name", [iso(now), limit])}
+
     def unlock_logins(self, name: str) -> int:
         """An admin lets every place try this name again; how many were waiting."""
         with self.write():
