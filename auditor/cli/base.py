@@ -54,6 +54,15 @@ def _config(ctx: click.Context, *, required: bool = True) -> Config:
     return config
 
 
+def _write_out(data: str, output: Path | None) -> None:
+    """An export to its file (saying so), or to standard output."""
+    if output:
+        output.write_text(data, encoding="utf-8", newline="")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(data, nl=False)
+
+
 def _when(t: datetime | str | None, config: Config) -> str:
     """A time as users see it: in the configured zone, with its offset."""
     from auditor.times import local_time

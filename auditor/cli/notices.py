@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from auditor.cli.base import AuditorError, _config, _when, cli, out
+from auditor.cli.base import AuditorError, _config, _when, _write_out, cli, out
 
 
 @cli.group()
@@ -150,8 +150,4 @@ def notices_export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     config = _config(ctx)
     with open_store(config) as store:
         data = export_notices(store, fmt, config.schedule.zone)
-    if output:
-        output.write_text(data, encoding="utf-8", newline="")
-        click.echo(f"wrote {output}")
-    else:
-        click.echo(data, nl=False)
+    _write_out(data, output)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auditor.cli.base import AuditorError, _config, _when, cli, out
+from auditor.cli.base import AuditorError, _config, _when, _write_out, cli, out
 
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default: serve.host, 127.0.0.1).")
@@ -142,11 +142,7 @@ def decisions_export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     config = _config(ctx)
     with open_store(config) as store:
         data = export_decisions(store, fmt, config.schedule.zone)
-    if output:
-        output.write_text(data, encoding="utf-8", newline="")
-        click.echo(f"wrote {output}")
-    else:
-        click.echo(data, nl=False)
+    _write_out(data, output)
 
 
 @decisions.command("import")

@@ -16,17 +16,16 @@ FIELDS = ("id", "channel", "kind", "site", "target", "seller_id", "state", "crea
 
 
 def notice_rows(store: Store) -> list[dict]:
-    notices = list(reversed(store.notices()))  # oldest first
-    items = store.notice_items(n["id"] for n in notices)
     rows = []
-    for n in notices:
-        events = (store.notice(n["id"]) or {}).get("events") or []
+    for n in reversed(store.notices()):  # oldest first
+        full = store.notice(n["id"]) or {}
+        events = full.get("events") or []
         receipt = next((e["receipt"] for e in events if e["state"] == "sent"), "")
         hours = next((e["hours"] for e in reversed(events) if e["state"] in ("removed", "ended")), None)
         rows.append({"id": n["id"], "channel": n["channel"], "kind": n["kind"], "site": n["site"], "target": n["target"],
                      "seller_id": n["seller_id"], "state": n["state"], "created_at": n["created_at"],
                      "created_by": n["created_by"], "sent_at": n["sent_at"], "receipt": receipt,
-                     "hours_to_removal": hours, "listings": [x["url"] for x in items[n["id"]]], "subject": n["subject"]})
+                     "hours_to_removal": hours, "listings": [x["url"] for x in full.get("items") or []], "subject": n["subject"]})
     return rows
 
 

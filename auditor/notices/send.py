@@ -23,7 +23,7 @@ from pathlib import Path
 from auditor.channels import Channel
 from auditor.config import Config, environment_secret
 from auditor.errors import AuditorError
-from auditor.notices.text import FIELD_LIMIT, block, one_line
+from auditor.notices.text import block, one_line
 from auditor.review.casefile import case_file
 from auditor.store import Store
 
@@ -144,7 +144,3 @@ def _mail(channel: Channel, notice: dict, attachments: list[tuple[str, str, byte
         raise AuditorError("the server refused " + ", ".join(sorted(refused)))
     return receipt
 
-
-def form_text(notice: dict, channel: Channel) -> list[tuple[str, str]]:
-    """What a person pastes into the form, field by field."""
-    return [(label, block(value, FIELD_LIMIT)) for label, value in notice["fields"].items()]

@@ -26,42 +26,34 @@ MISFIRE_GRACE_SECONDS = 6 * 3600  # a run missed while the machine slept still r
 STOP = threading.Event()  # set when the scheduler is told to stop: its run in flight ends as interrupted
 
 
-def scheduled_run(config_path: str) -> None:
-    """The scheduled job: re-reads config and rules each time, records failures instead of dying."""
+def _job(config_path: str, kind: str, label: str) -> None:
+    """One run the scheduler starts: re-reads config and rules each time, records failures instead of dying."""
     if STOP.is_set():
         return  # the scheduler is stopping: no new run
     try:
         config = load_config(Path(config_path), known_sites=set(PROFILES))
         with open_store(config) as store:  # after an on-demand run, not instead of it
-            summary = start_audit(config, store, AuditOptions(kind="scheduled", wait=True, hosts=demo_hosts(config),
+            summary = start_audit(config, store, AuditOptions(kind=kind, wait=True, hosts=demo_hosts(config),
                                                             stop=STOP))
-        log.info("scheduled run %d %s; report in %s", summary.run_id, summary.status, summary.report_dir)
+        log.info("%s run %d %s; report in %s", label, summary.run_id, summary.status, summary.report_dir)
     except KeyboardInterrupt as e:
-        log.warning("scheduled run interrupted: %s; `auditor run --resume` carries it on", e)
+        log.warning("%s run interrupted: %s; `auditor run --resume` carries it on", label, e)
+    except NothingToFollow as e:  # a follow-up with no listing followed yet: nothing was recorded
+        log.info("%s: %s", label, e)
     except AuditorError as e:
-        log.error("scheduled run failed: %s", e)
+        log.error("%s run failed: %s", label, e)
     except Exception:
-        log.exception("scheduled run crashed")
+        log.exception("%s run crashed", label)
+
+
+def scheduled_run(config_path: str) -> None:
+    """The daily job."""
+    _job(config_path, "scheduled", "scheduled")
 
 
 def followup_run(config_path: str) -> None:
     """The follow-up job (schedule.followups): only the followed listings, between the daily runs."""
-    if STOP.is_set():
-        return
-    try:
-        config = load_config(Path(config_path), known_sites=set(PROFILES))
-        with open_store(config) as store:
-            summary = start_audit(config, store, AuditOptions(kind=FOLLOWUP, wait=True, hosts=demo_hosts(config),
-                                                            stop=STOP))
-        log.info("follow-up run %d %s: %s", summary.run_id, summary.status, summary.states)
-    except KeyboardInterrupt as e:
-        log.warning("follow-up run interrupted: %s", e)
-    except NothingToFollow as e:
-        log.info("follow-up: %s", e)
-    except AuditorError as e:
-        log.error("follow-up run failed: %s", e)
-    except Exception:
-        log.exception("follow-up run crashed")
+    _job(config_path, FOLLOWUP, "follow-up")
 
 
 def build_scheduler(config_path: Path, settings: ScheduleSettings, job: Callable[[str], None] = scheduled_run,

@@ -40,7 +40,7 @@ from auditor.review.users import LoginError, User, login, open_session, session_
 from auditor.store import Store
 from auditor.serve import notices
 from auditor.serve.adhoc import adhoc_page
-from auditor.serve.notices import case_notices, draft_after_takedown, first_channel, notice_choices, takedown_ticket
+from auditor.serve.notices import case_notices, draft_after_takedown, notice_choices, takedown_ticket
 from auditor.values import stored_labels
 
 COOKIE = "auditor_session"
@@ -278,8 +278,7 @@ def case_page(console: Console, request: Request, form) -> Response:
                           verdicts=_verdicts(detail, request.state.user),
                           filters=_filters(request), query=_query(_filters(request)),
                           takedown=q.takedown_hours(console.store, site, item),
-                          notices=case_notices(console, site, item), notice_channel=first_channel(console, site, item),
-                          **notice_choices(console, site, item))
+                          notices=case_notices(console, site, item), **notice_choices(console, site, item))
 
 
 def _verdicts(detail: dict, user: User) -> list[str]:

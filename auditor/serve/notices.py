@@ -27,17 +27,13 @@ def takedown_ticket(console, site: str, item: str, ticket: str) -> tuple[str, st
     return f"notice: {chosen[0].name}", chosen[0].name
 
 
-def first_channel(console, site: str, item: str) -> str | None:
-    """The channel a takedown request of this case drafts its notice for (the label staff read), if any."""
-    chosen = channels_for(console.config, target_of(console.store, site, item))
-    return chosen[0].label if chosen else None
-
-
 def notice_choices(console, site: str, item: str) -> dict:
-    """What the case's "draft a notice" form offers: the target's channels, once the case is confirmed."""
+    """What the case offers: the channel a takedown request drafts its notice for (the label staff read), and the
+    "draft a notice" form's channels, once the case is confirmed."""
     latest = console.store.latest_decisions([(site, item)]).get((site, item)) or {}
     chosen = channels_for(console.config, target_of(console.store, site, item))
-    return {"channels": [(c.name, c.label) for c in chosen], "confirmed": latest.get("verdict") in CONFIRMING}
+    return {"notice_channel": chosen[0].label if chosen else None, "channels": [(c.name, c.label) for c in chosen],
+            "confirmed": latest.get("verdict") in CONFIRMING}
 
 
 def draft_after_takedown(console, user, site: str, item: str, channel: str) -> int:
