@@ -26,9 +26,10 @@ _PART = re.compile(r"([#.])([\w-]+)")
 _TAG = re.compile(r"[a-zA-Z][\w-]*|\*")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Compound:
-    """One element's test: tag, id, classes, attribute tests."""
+    """One element's test: tag, id, classes, attribute tests. Compared by identity (compile_css keeps each
+    selector's compounds), so an index keeps each one's candidates under it at the cost of a pointer's hash."""
 
     tag: str | None
     id: str | None
@@ -73,47 +74,54 @@ class Selector:
 
 
 class Index:
-    """A page's elements in document order, with each one's tag and classes, and where each tag, class, id and
-    attribute occurs: a selector's candidates are found by key, in a scope as a range of positions (a subtree
-    is the run of positions from its root to its last descendant). Built once per page; the page never changes.
+    """A page's elements in document order, with each one's tag and class attribute, and where each tag, class,
+    id and attribute occurs: a selector's candidates are found by key, in a scope as a range of positions (a
+    subtree is the run of positions from its root to its last descendant). The lists of positions are made the
+    first time a selector asks for their key (a profile asks for a dozen keys of a page's hundreds), so listing
+    the page costs two passes lxml mostly does in C. Built once per page; the page never changes.
     Elements inside a <template> (markup a script may stamp out later) are listed but never found."""
 
     def __init__(self, root, templates: bool) -> None:
-        self.order = list(root.iter(lxml.etree.Element))
-        self.pos = {el: i for i, el in enumerate(self.order)}
-        self.tags = [el.tag for el in self.order]
-        self.classes: list[frozenset[str]] = []
+        self.order = order = list(root.iter(lxml.etree.Element))
+        self.pos = pos = dict(zip(order, range(len(order))))
+        self.tags = [el.tag for el in order]
+        self.raw = [el.get("class") for el in order]  # each element's class attribute, as written
+        self.parent = parent = [pos.get(el.getparent(), -1) for el in order]  # -1: the root's
+        self.end = end = list(range(1, len(order) + 1))  # one past each subtree's last position
+        for i in range(len(order) - 1, 0, -1):
+            up = parent[i]
+            if up >= 0 and end[i] > end[up]:
+                end[up] = end[i]
+        self._sets: dict[int, frozenset[str]] = {}
         hidden = set()
         if templates:
             for t in root.iter("template"):
-                hidden.update(self.pos[e] for e in t.iterdescendants(lxml.etree.Element))
+                hidden.update(pos[e] for e in t.iterdescendants(lxml.etree.Element))
         self.hidden = hidden
-        self.by_tag: dict[str, list[int]] = {}
         self.by_class: dict[str, list[int]] = {}
+        for i, value in enumerate(self.raw):
+            if value and i not in hidden:
+                for name in value.split():
+                    found = self.by_class.get(name)
+                    if found is None:
+                        self.by_class[name] = [i]
+                    elif found[-1] != i:  # class="a a"
+                        found.append(i)
+        self.by_tag: dict[str, list[int]] = {}
         self.by_attr: dict[str, list[int]] = {}
-        self.ends: dict[int, int] = {}
-        for i, el in enumerate(self.order):
-            value = el.get("class")
-            found = frozenset(value.split()) if value else _NONE
-            self.classes.append(found)
-            if i in hidden:
-                continue
-            self.by_tag.setdefault(self.tags[i], []).append(i)
-            for c in found:
-                self.by_class.setdefault(c, []).append(i)
+        self._candidates_of: dict[Compound, list[int]] = {}
+
+    def classes(self, i: int) -> frozenset[str]:
+        found = self._sets.get(i)
+        if found is None:
+            value = self.raw[i]
+            found = self._sets[i] = frozenset(value.split()) if value else _NONE
+        return found
 
     def span(self, el) -> tuple[int, int]:
         """The positions of el's subtree: [its own, one past its last descendant)."""
         first = self.pos[el]
-        if first in self.ends:
-            return first, self.ends[first]
-        last = el
-        while True:
-            child = next((c for c in reversed(last) if isinstance(c.tag, str)), None)
-            if child is None:
-                self.ends[first] = self.pos[last] + 1
-                return first, self.ends[first]
-            last = child
+        return first, self.end[first]
 
     def _with_attr(self, name: str) -> list[int]:
         if name not in self.by_attr:
@@ -121,50 +129,64 @@ class Index:
         return self.by_attr[name]
 
     def _candidates(self, compound: Compound) -> list[int]:
+        found = self._candidates_of.get(compound)
+        if found is None:
+            found = self._candidates_of[compound] = self._find_candidates(compound)
+        return found
+
+    def _find_candidates(self, compound: Compound) -> list[int]:
         if compound.classes:
-            return min((self.by_class.get(c, _EMPTY) for c in compound.classes), key=len)
+            return min((self.by_class.get(c, []) for c in compound.classes), key=len)
         if compound.id is not None:
             return [i for i in self._with_attr("id") if self.order[i].get("id") == compound.id]
         if compound.tag is not None:
-            return self.by_tag.get(compound.tag, _EMPTY)
+            if compound.tag not in self.by_tag:
+                self.by_tag[compound.tag] = [i for i, t in enumerate(self.tags) if t == compound.tag and i not in self.hidden]
+            return self.by_tag[compound.tag]
         if compound.attrs:
             return self._with_attr(compound.attrs[0][0])
         return [i for i in range(len(self.order)) if i not in self.hidden]
 
     def find(self, selector: Selector, scope, first: bool = False) -> list:
         """The elements of scope's subtree (scope included) that the selector matches, in document order."""
-        lo, hi = self.span(scope)
+        lo = self.pos[scope]
+        hi = self.end[lo]
+        if len(selector.chains) == 1:  # the common case: no set, no sort
+            chain = selector.chains[0]
+            last = len(chain) - 1
+            positions = self._candidates(chain[last][1])
+            out = []
+            for i in positions[bisect_left(positions, lo):bisect_left(positions, hi)]:
+                if self._chain(chain, last, i, lo):
+                    out.append(self.order[i])
+                    if first:
+                        break
+            return out
         found: set[int] = set()
         for chain in selector.chains:
             positions = self._candidates(chain[-1][1])
             for i in positions[bisect_left(positions, lo):bisect_left(positions, hi)]:
                 if i not in found and self._chain(chain, len(chain) - 1, i, lo):
                     found.add(i)
-                    if first and len(selector.chains) == 1:
-                        break
         return [self.order[i] for i in sorted(found)][: 1 if first else None]
 
     def _chain(self, chain, k: int, i: int, lo: int) -> bool:
         combinator, compound = chain[k]
-        if not compound.matches(self.order[i], self.tags[i], self.classes[i]):
+        if not compound.matches(self.order[i], self.tags[i], self.classes(i) if compound.classes else _NONE):
             return False
         if k == 0:
             return True
-        up = self.order[i].getparent()
-        while up is not None:
-            j = self.pos[up]
-            if j < lo:
-                return False  # the parts to the left would have to match above the scope
+        j = self.parent[i]
+        while j >= lo:  # the parts to the left may not match above the scope
             if self._chain(chain, k - 1, j, lo):
                 return True
             if combinator == ">":
                 return False
-            up = up.getparent()
+            j = self.parent[j]
         return False
 
 
 _NONE: frozenset[str] = frozenset()
-_EMPTY: list[int] = []
 
 
 def _compound(text: str) -> Compound | None:

@@ -119,17 +119,22 @@ def dig(data: Any, *path: str | int) -> Any:
     return data
 
 
-_FLIGHT = re.compile(r"self\.__next_f\.push\(\[1,\s*(\"(?:[^\"\\]|\\.)*\")\]\)")
+_FLIGHT = re.compile(r"self\.__next_f\.push\(\[1,\s*(?=\")")
+_JSON = json.JSONDecoder(strict=False)  # as the regex it replaced, a raw control character is taken
 
 
 def flight_text(html: str) -> str:
-    """The app router's flight chunks as one unescaped text (data is found in it with regexes)."""
+    """The app router's flight chunks as one unescaped text (data is found in it with regexes). Each chunk's
+    string literal is read by json's C decoder where it starts (a regex walking it character by character cost
+    ten times the page's parse on a 350 KB item page)."""
     out = []
     for m in _FLIGHT.finditer(html):
         try:
-            out.append(json.loads(m.group(1)))
+            chunk, end = _JSON.raw_decode(html, m.end())
         except ValueError:
             continue
+        if isinstance(chunk, str) and html.startswith("])", end):
+            out.append(chunk)
     return "".join(out)
 
 

@@ -98,20 +98,31 @@ class Node:
         return lxml.html.tostring(self.el, encoding="unicode")
 
 
+_PARSER = lxml.etree.HTMLParser()  # lxml.html's parser with plain elements: its class lookup ran Python code for
+# every element a profile touched, and the profiles use none of HtmlElement's methods
+
+
+def _parse(text: str | bytes):
+    root = lxml.etree.fromstring(text, _PARSER)
+    if root is None:
+        raise lxml.etree.ParserError("Document is empty")
+    return root
+
+
 @lru_cache(maxsize=4)
 def tree(html: str) -> Node:
     """The page's root element (an empty document for a text lxml cannot take). The last few pages' trees are
     kept: a profile asks what the page is, reads its JSON-LD and its visible text, then reads it, from one parse.
     The trees are shared, so nothing may change them."""
     try:
-        root = lxml.html.document_fromstring(html)
+        root = _parse(html)
     except ValueError:  # a str with an XML encoding declaration: lxml wants bytes for those
         try:
-            root = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"))
+            root = _parse(html.encode("utf-8", "surrogatepass"))
         except (ValueError, lxml.etree.ParserError):
-            root = lxml.html.document_fromstring("<html><body></body></html>")
+            root = _parse("<html><body></body></html>")
     except lxml.etree.ParserError:
-        root = lxml.html.document_fromstring("<html><body></body></html>")
+        root = _parse("<html><body></body></html>")
     return Node(root, _Page(root, "<template" in html))
 
 
