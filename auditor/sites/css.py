@@ -176,12 +176,20 @@ class Index:
             return False
         if k == 0:
             return True
+        if combinator == ">":
+            j = self.parent[i]
+            return j >= lo and self._chain(chain, k - 1, j, lo)
+        # a descendant: of the elements the left part may match between the scope and i (a card holds one
+        # `.item-card__title`), those whose subtree holds i; or, where they are many, i's ancestors one by one
+        candidates = self._candidates(chain[k - 1][1])
+        start, stop = bisect_left(candidates, lo), bisect_left(candidates, i)
+        if stop - start <= 8:
+            end = self.end
+            return any(end[j] > i and self._chain(chain, k - 1, j, lo) for j in candidates[start:stop])
         j = self.parent[i]
         while j >= lo:  # the parts to the left may not match above the scope
             if self._chain(chain, k - 1, j, lo):
                 return True
-            if combinator == ">":
-                return False
             j = self.parent[j]
         return False
 
