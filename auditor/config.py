@@ -237,6 +237,8 @@ class NotifySettings(_Model):
     min_severity: Literal["info", "low", "medium", "high", "critical"] = Field(
         "critical", description="new hits, seller rules and unreviewed listings at or above this severity are told")
     unreviewed_hours: float = Field(24, gt=0, description="flagged listings with no decision for longer are told (unreviewed)")
+    language: Literal["ja", "en"] | None = Field(None, description="the alerts' language (ja, en); unset: the reports' "
+                                                 "(report.language)")
 
 
 class WorkerSettings(_Model):

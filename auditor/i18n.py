@@ -6,6 +6,8 @@ English is a bug (tests check every key has both).
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES = ("ja", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -196,6 +198,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.health.blocked": "Blocked (403, 429, captcha)",
         "report.health.parse": "Unparsed pages",
         "report.health.ok": "as usual",
+        "problem.no_page": "no page could be read",
+        "problem.pages_failed": "{failed} of {total} pages failed (more than crawl.partial_failure_share, {share})",
+        "problem.evidence": "{failed} of {owed} evidence captures failed (see the failed pages, kind evidence)",
+        "problem.max_minutes": "stopped after crawl.max_run_minutes ({minutes}); `auditor run --resume` carries it on",
+        "problem.interrupted": "interrupted ({why}); `auditor run --resume` carries it on",
+        "alert.run": "run #{id} ({kind})",
+        "alert.more": "… and {n} more in the report",
+        "alert.run_failed.title": "auditor: {run} FAILED",
+        "alert.run_failed.body": "see `auditor runs`",
+        "alert.run_partial.title": "auditor: {run} was partial",
+        "alert.target_empty.title": "auditor: target {target} read nothing in {run}",
+        "alert.cause": "cause: {why}",
+        "alert.target_empty.unknown": "every page failed, was blocked or was not reached: check the site and its profile",
+        "alert.new_critical.title": "auditor: {n} new, escalated or evaded listings need a decision ({run})",
+        "alert.new_critical.total": "In all, {n} cases need a decision: {split}.",
+        "alert.new_critical.line": "[{state}] {rules}: {title} — seller {seller}, {price} {currency} — {url}",
+        "alert.needs_split": "{sale} for sale (the queue), {sold} sold or ended (for the seller)",
+        "alert.seller_rule.title": "auditor: {n} sellers crossed a seller rule ({run})",
+        "alert.seller_rule.line": "{rule} ({severity}): seller {name} ({site}/{seller_id}) — {listings} listings, ¥{total} within {days} days",
+        "alert.network_grew.title": "auditor: {n} seller networks formed or grew ({run})",
+        "alert.network_grew.line": "{n} sellers ({new} new), {flagged} flagged listings: {members}",
+        "alert.network_grew.new": "NEW",
+        "alert.rule_flood.title": "auditor: {n} rules flood ({run}) — check them before deciding",
+        "alert.rule_flood.line": "{rule}: {n} hits, against {base} a run over the last 30 days",
+        "alert.drift.title": "auditor: {n} targets read far fewer listings than usual ({run})",
+        "alert.drift.line": "{target}: {drift} (pages read {ok}, blocked {blocked}, parse failures {parse})",
+        "alert.drift.redesign": "The marketplace may have changed its pages: check the site profile.",
+        "alert.drift.other": "Not a change of the pages: see each cause above.",
+        "alert.unreviewed.title": "auditor: {n} flagged listings have waited over {hours} hours for a decision",
+        "alert.unreviewed.line": "{site}/{item_id}: {title} — waiting since {since}",
+        "alert.notice_due.title": "auditor: {n} takedown notice(s) due again",
+        "alert.notice_due.body": "No removal {days} days after sending:",
+        "alert.notice_due.line": "notice #{id} ({channel}, {site}, {listings} listing(s)), sent {sent}",
+        "alert.notice_due.next": ": next, {channel}",
+        "alert.notice_due.more": "… and {n} more (auditor notices list --due)",
+        "alert.no_run.title": "auditor: the daily audit did not run",
+        "alert.test.title": "auditor: test message",
+        "alert.test.body": "This is a test of auditor's alerts. No action is needed.",
+        "health.drift.none": "read no listing",
+        "health.drift.under": "read {n} listings, under half its 7-day median of {median}",
+        "health.cause.blocked": "blocked: {n} pages answered by a bot wall or captcha",
+        "health.cause.age_gate": "age gate: {n} pages asked for age confirmation (the target's cookie)",
+        "health.cause.unrendered": "unrendered: {n} pages JavaScript had not drawn",
+        "health.cause.down": "down: {n} pages answered HTTP 5xx or nothing (an outage)",
+        "health.cause.redesign": "redesign? {n} pages the profile could not read: check the site profile",
         "report.health.drift": "Check the site profile: {why}",
         "report.health.spent": "Requests",
         "report.health.spent_line": ("{requests} ({not_modified} answered 304 unchanged); {spared} item pages spared: "
@@ -533,6 +580,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.health.blocked": "ブロック（403・429・CAPTCHA）",
         "report.health.parse": "解析できないページ",
         "report.health.ok": "通常どおり",
+        "problem.no_page": "1 ページも読めませんでした",
+        "problem.pages_failed": "{total} ページ中 {failed} ページが失敗しました（crawl.partial_failure_share の {share} を超えています）",
+        "problem.evidence": "証拠の取得 {owed} 件中 {failed} 件が失敗しました（失敗したページの種類 evidence を参照）",
+        "problem.max_minutes": "crawl.max_run_minutes（{minutes} 分）で停止しました。`auditor run --resume` で続きを実行できます",
+        "problem.interrupted": "中断されました（{why}）。`auditor run --resume` で続きを実行できます",
+        "alert.run": "実行 #{id}（{kind}）",
+        "alert.more": "… ほか {n} 件はレポートにあります",
+        "alert.run_failed.title": "auditor: {run} が失敗しました",
+        "alert.run_failed.body": "`auditor runs` で確認してください",
+        "alert.run_partial.title": "auditor: {run} は一部だけ完了しました",
+        "alert.target_empty.title": "auditor: {run} でターゲット {target} は何も読めませんでした",
+        "alert.cause": "原因：{why}",
+        "alert.target_empty.unknown": "すべてのページが失敗したか、ブロックされたか、届きませんでした：サイトとそのプロファイルを確認してください",
+        "alert.new_critical.title": "auditor: 新規・エスカレート・回避の出品 {n} 件が要判断です（{run}）",
+        "alert.new_critical.total": "要判断は全部で {n} 件：{split}。",
+        "alert.new_critical.line": "［{state}］{rules}：{title} — 出品者 {seller}、{price} {currency} — {url}",
+        "alert.needs_split": "販売中 {sale} 件（キュー）、売却・終了済み {sold} 件（出品者対応）",
+        "alert.seller_rule.title": "auditor: 出品者 {n} 人が出品者ルールに該当しました（{run}）",
+        "alert.seller_rule.line": "{rule}（{severity}）：出品者 {name}（{site}/{seller_id}）— {days} 日以内に {listings} 件、¥{total}",
+        "alert.network_grew.title": "auditor: 出品者ネットワーク {n} 件が形成・拡大しました（{run}）",
+        "alert.network_grew.line": "出品者 {n} 人（新規 {new} 人）、フラグ付き出品 {flagged} 件：{members}",
+        "alert.network_grew.new": "新規",
+        "alert.rule_flood.title": "auditor: ルール {n} 件のヒットが急増しています（{run}）— 判断の前に確認してください",
+        "alert.rule_flood.line": "{rule}：ヒット {n} 件（過去 30 日は 1 回あたり平均 {base} 件）",
+        "alert.drift.title": "auditor: ターゲット {n} 件で読めた出品がいつもよりずっと少なくなっています（{run}）",
+        "alert.drift.line": "{target}：{drift}（読んだページ {ok}、ブロック {blocked}、解析失敗 {parse}）",
+        "alert.drift.redesign": "マーケットプレイスのページが変わった可能性があります：サイトプロファイルを確認してください。",
+        "alert.drift.other": "ページの変更ではありません：上の各原因を確認してください。",
+        "alert.unreviewed.title": "auditor: フラグ付き出品 {n} 件が {hours} 時間以上判断を待っています",
+        "alert.unreviewed.line": "{site}/{item_id}：{title} — {since} から待機中",
+        "alert.notice_due.title": "auditor: 削除依頼 {n} 件が再送の時期です",
+        "alert.notice_due.body": "送信から {days} 日たっても削除されていません：",
+        "alert.notice_due.line": "依頼 #{id}（{channel}、{site}、出品 {listings} 件）、送信 {sent}",
+        "alert.notice_due.next": "：次は {channel}",
+        "alert.notice_due.more": "… ほか {n} 件（auditor notices list --due）",
+        "alert.no_run.title": "auditor: 日次監査が実行されませんでした",
+        "alert.test.title": "auditor: テストメッセージ",
+        "alert.test.body": "auditor のアラートのテストです。対応は不要です。",
+        "health.drift.none": "出品を 1 件も読めませんでした",
+        "health.drift.under": "読めた出品は {n} 件で、過去 7 日の中央値 {median} 件の半分未満です",
+        "health.cause.blocked": "ブロック：{n} ページがボット対策の壁または CAPTCHA を返しました",
+        "health.cause.age_gate": "年齢確認：{n} ページが年齢確認を求めました（ターゲットの Cookie を設定）",
+        "health.cause.unrendered": "未描画：{n} ページは JavaScript が描画していませんでした",
+        "health.cause.down": "停止：{n} ページが HTTP 5xx を返したか応答しませんでした（障害）",
+        "health.cause.redesign": "デザイン変更？ プロファイルが読めないページ {n} 件：サイトプロファイルを確認してください",
         "report.health.drift": "サイトプロファイルを確認してください：{why}",
         "report.health.spent": "リクエスト",
         "report.health.spent_line": ("{requests} 件（うち 304・変更なし {not_modified} 件）、省いた商品ページ {spared} 件："
@@ -713,6 +805,32 @@ def reason(lang: str, value: str | None) -> str:
     if value.startswith("already ") and f"status.{value[8:]}" in MESSAGES["en"]:
         return text(lang, "reason.already", status=word(lang, "status", value[8:]))
     return value
+
+
+_PROBLEMS = [(re.compile(p), key) for p, key in (
+    (r"no page could be read", "problem.no_page"),
+    (r"(?P<failed>\d+) of (?P<total>\d+) pages failed \(more than crawl\.partial_failure_share, (?P<share>[\d.]+%)\)",
+     "problem.pages_failed"),
+    (r"(?P<failed>\d+) of (?P<owed>\d+) evidence captures failed \(see the failed pages, kind evidence\)", "problem.evidence"),
+    (r"stopped after crawl\.max_run_minutes \((?P<minutes>[\d.]+)\)", "problem.max_minutes"),
+    (r"interrupted \((?P<why>[^;]*)\)", "problem.interrupted"))]
+_RESUME = "; `auditor run --resume` carries it on"
+_TARGET = re.compile(r"(?P<target>[a-z0-9][a-z0-9_\-]*): (?P<why>.+)")
+
+
+def problem(lang: str, value: str | None) -> str:
+    """Why a run or a target was not complete, as the run stored it (auditor.run.pipeline: "auction: 3 of 9 pages
+    failed (...); 2 of 5 evidence captures failed (...)"), in this language; what it does not know (an exception's
+    text) stays as it is."""
+    if not value:
+        return ""
+    out = []
+    for part in value.removesuffix(_RESUME).split("; "):
+        target = _TARGET.fullmatch(part)
+        why = target.group("why") if target else part
+        said = next((text(lang, key, **m.groupdict()) for pattern, key in _PROBLEMS if (m := pattern.fullmatch(why))), why)
+        out.append(f"{target.group('target')}: {said}" if target else said)
+    return "; ".join(out)
 
 
 def text(lang: str, key: str, **values) -> str:

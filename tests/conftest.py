@@ -6,6 +6,7 @@ SQLite only. Where PostgreSQL is not installed, the [postgresql] runs skip, sayi
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,6 +19,18 @@ from auditor.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
+
+
+def untranslated(text: str) -> list[str]:
+    """The keys of the message table whose English wording (a phrase of ten characters or more, between its
+    placeholders) shows in this text, which should be Japanese: a message someone forgot to translate."""
+    from auditor.i18n import MESSAGES
+
+    en, ja = MESSAGES["en"], MESSAGES["ja"]
+    pieces = {piece: key for key, v in en.items() if ja.get(key) != v for piece in
+              (p.strip(" .,:;()·–-") for p in re.split(r"\{[^}]*\}", v)) if len(piece) >= 10 and " " in piece}
+    text = re.sub(r"\s+", " ", text)
+    return sorted({key for piece, key in pieces.items() if piece in text})
 SHARED = ROOT.parent / "shared"
 LOCAL = AddressPolicy.allowing("127.0.0.1")  # the tests' servers; every other private address stays refused
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from dataclasses import replace
@@ -19,7 +20,7 @@ from auditor.ops.audit import start_audit
 from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
 
-from conftest import RULES
+from conftest import RULES, untranslated
 from test_notify import hook  # noqa: F401 - the webhook fixture
 
 SELLER_RULE = """rules:
@@ -34,7 +35,9 @@ def test_each_alert_is_sent_once_and_a_redesigned_site_drifts(config, clock, hoo
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
     (rules / "few.yaml").write_text(SELLER_RULE, encoding="utf-8")
-    config = config.model_copy(update={"rules_dir": rules, "notify": [NotifySettings(url=hook.url)],
+    japanese = hook.url.replace("/hook", "/ja")  # the same hook, told in each destination's language
+    config = config.model_copy(update={"rules_dir": rules, "notify": [NotifySettings(url=hook.url, language="en"),
+                                                                      NotifySettings(url=japanese)],
                                        "evidence": config.evidence.model_copy(update={"enabled": False})})
     small = generate(seed=11, size=40)
     flagged = [x for x in small.section("auction") if x.expected_rules]
@@ -48,7 +51,7 @@ def test_each_alert_is_sent_once_and_a_redesigned_site_drifts(config, clock, hoo
         with serve_demo(catalog, faults=faults) as server, Store(config.database) as store:
             target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"])
             summary = start_audit(config, store, AuditOptions(targets=[target], clock=clock))
-        sent.append([m["title"] for m in hook.received[before:]])
+        sent.append([m["title"] for m in hook.received[before:] if m["path"] == "/hook"])
         return summary
 
     run(small)                                   # 1: new hits, a seller crossing a seller rule
@@ -65,12 +68,23 @@ def test_each_alert_is_sent_once_and_a_redesigned_site_drifts(config, clock, hoo
     assert [t for t in events[4] if "rules flood" in t] and not [t for t in events[5] if "rules flood" in t]
     with Store(config.database) as store:
         told = Counter(r["event"] for r in store.db.query("select event from notifications where sent = 1"))
-    assert told["rule_flood"] == 1 and told["drift"] == 1 and told["unreviewed"] == 1, told
-    assert told["seller_rule"] >= 1 and told["new_critical"] >= 2  # run 5's new listings are new hits too
+    # once to each of the two destinations
+    assert told["rule_flood"] == 2 and told["drift"] == 2 and told["unreviewed"] == 2, told
+    assert told["seller_rule"] >= 2 and told["new_critical"] >= 4  # run 5's new listings are new hits too
     assert all("/img/" not in m["message"] and "<img" not in m["message"] for m in hook.received)
+    # the destination with no language of its own is told in the reports' (Japanese): every event, no English left
+    english = Counter(m["type"] for m in hook.received if m["path"] == "/hook")
+    ja = [m for m in hook.received if m["path"] == "/ja"]
+    assert Counter(m["type"] for m in ja) == english and len(ja) >= 7
+    assert [t for t in (m["title"] for m in ja) if "要判断" in t] and [t for t in (m["title"] for m in ja) if "急増" in t]
+    assert untranslated(" ".join(m["title"] + " " + m["message"] for m in ja)) == []
+    [waiting] = [m for m in ja if "時間以上判断を待っています" in m["title"]]
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d[+-]\d\d:\d\d から待機中", waiting["message"])  # a time with its zone
     doc = BeautifulSoup((Path(third.report_dir) / "report.html").read_text(encoding="utf-8"), "lxml")
     row = doc.select_one("section#health tr[data-target=auction]")
-    assert row is not None and "drift" in row["class"] and "read no listing" in row.text
+    assert row is not None and "drift" in row["class"] and "出品を 1 件も読めませんでした" in row.text  # the reports' language
+    english = BeautifulSoup((Path(third.report_dir) / "report.en.html").read_text(encoding="utf-8"), "lxml")
+    assert "read no listing" in english.select_one("section#health tr[data-target=auction]").text
     auction = str(len(small.section("auction")))
     assert row.select("td")[2].text.split(" · ") == [auction, auction]  # the trend: the two runs before
 
@@ -81,12 +95,12 @@ def test_health_notify_tells_of_a_missing_run_once(tmp_path, hook):  # noqa: F81
     first = CliRunner().invoke(cli, ["--config", str(p), "health", "--notify"])
     again = CliRunner().invoke(cli, ["--config", str(p), "health", "--notify"])
     assert (first.exit_code, again.exit_code) == (5, 5)  # no scheduled run has finished yet
-    assert [m["title"] for m in hook.received] == ["auditor: the daily audit did not run"]
+    assert [m["title"] for m in hook.received] == ["auditor: 日次監査が実行されませんでした"]  # the reports' language: ja
     assert "auditor schedule" in hook.received[0]["message"]
 
 
 def test_a_partial_run_and_a_target_that_read_nothing_are_each_told_once(config, small_catalog, hook):  # noqa: F811
-    config = config.model_copy(update={"notify": [NotifySettings(url=hook.url, on=["run_partial", "target_empty"])],
+    config = config.model_copy(update={"notify": [NotifySettings(url=hook.url, on=["run_partial", "target_empty"], language="en")],
                                        "evidence": config.evidence.model_copy(update={"enabled": False}),
                                        "crawl": config.crawl.model_copy(update={"retries": 0, "page_timeout_seconds": 3})})
     with serve_demo(small_catalog) as server, Store(config.database) as store:

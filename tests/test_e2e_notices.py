@@ -75,7 +75,7 @@ def test_a_takedown_request_goes_out_and_the_next_days_run_marks_the_removal(tmp
     config = Config(database=tmp_path / "a.db", reports_dir=tmp_path / "reports", rules_dir=RULES, log_file=None,
                     browser=BrowserSettings(concurrency=4), demo=DemoSettings(listings=LISTINGS), targets=targets,
                     crawl=CrawlSettings(requests_per_second=500, retries=1, backoff_seconds=0.05, page_timeout_seconds=10),
-                    notices=notices(mailbox["port"]), notify=[NotifySettings(url=hook.url, on=["notice_due"])])
+                    notices=notices(mailbox["port"]), notify=[NotifySettings(url=hook.url, on=["notice_due"], language="en")])
     world = DemoWorld(7, LISTINGS, epoch=T1)
     clock = FixedClock(T1)
 

@@ -273,7 +273,7 @@ def test_confirmed_pictures_catch_their_re_listings_and_the_seller_networks(conf
     from auditor.config import NotifySettings
 
     cfg = config.model_copy(update={"demo": config.demo.model_copy(update={"listings": 90}),
-                                    "notify": [NotifySettings(url=hook.url, on=["network_grew"])]})
+                                    "notify": [NotifySettings(url=hook.url, on=["network_grew"], language="en")]})
     days = list(run_days(cfg, 2, today=date(2026, 11, 26), audit=start_audit))  # the CLI's starter: alerts too
     world = DemoWorld(cfg.demo.seed, 90)
     relisted = {k for k, e in world.day(2).events.items() if e == "relisted"}

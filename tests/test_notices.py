@@ -241,7 +241,7 @@ def test_a_notice_with_no_removal_raises_notice_due_once(store, tmp_path, world,
     from auditor.ops.notify import send
 
     config = make_config(tmp_path, store, channels=("yahoo-form", "ihc")).model_copy(
-        update={"notify": [NotifySettings(url=hook.url, on=["notice_due"])]})
+        update={"notify": [NotifySettings(url=hook.url, on=["notice_due"], language="en")]})
     notice_id = draft_notice(store, config, [("demo_auction", "a1")], "ana", T0)
     mark(store, config, notice_id, "sent", "ana", T0, receipt="YA-1")
     day = T0 + timedelta(days=1)

@@ -38,7 +38,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.received.append(json.loads(body))
+        self.server.received.append({**json.loads(body), "path": self.path})
         self.send_response(500 if self.server.failing else 200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -60,7 +60,7 @@ def audit(config, server, **opts):
 
 def test_new_critical_hits_are_sent_once_as_a_digest_without_any_image(config, small_catalog, hook):
     config = config.model_copy(update={"evidence": config.evidence.model_copy(update={"enabled": False}),
-                                       "notify": [NotifySettings(url=hook.url)]})
+                                       "notify": [NotifySettings(url=hook.url, language="en")]})
     with serve_demo(small_catalog) as server:
         summary = audit(config, server)
     assert summary.status == "completed"
@@ -80,7 +80,7 @@ def test_a_failed_run_is_sent_and_a_failing_webhook_is_recorded_as_failed(config
     rules = tmp_path / "rules"
     shutil.copytree(config.rules_dir, rules)
     (rules / "broken.yaml").write_text("rules:\n  - {id: broken.x, title: x\n", encoding="utf-8")
-    config = config.model_copy(update={"rules_dir": rules, "notify": [NotifySettings(url=hook.url, on=["run_failed"])]})
+    config = config.model_copy(update={"rules_dir": rules, "notify": [NotifySettings(url=hook.url, on=["run_failed"], language="en")]})
     hook.failing = True
     with serve_demo(small_catalog) as server, pytest.raises(RuleError):
         audit(config, server)
@@ -95,7 +95,7 @@ def test_a_failed_run_is_sent_and_a_failing_webhook_is_recorded_as_failed(config
 def test_notify_test_says_which_urls_worked(tmp_path, hook, monkeypatch):
     monkeypatch.setenv("HOOK_PORT", str(hook.server_address[1]))
     p = tmp_path / "config.yaml"
-    p.write_text(f"database: {tmp_path}/a.db\nnotify:\n  - url: json://127.0.0.1:${{HOOK_PORT}}/hook\n"
+    p.write_text(f"database: {tmp_path}/a.db\nnotify:\n  - url: json://127.0.0.1:${{HOOK_PORT}}/hook\n    language: en\n"
                  "  - url: json://127.0.0.1:9/nothing-listens\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--config", str(p), "notify", "test"])
     assert result.exit_code == 1

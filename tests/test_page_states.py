@@ -74,7 +74,7 @@ def test_a_removed_page_makes_the_listing_gone_and_keeps_the_page_as_proof(quiet
 
 
 def test_a_bot_wall_leaves_the_listing_unchecked_and_says_blocked(quiet, catalog, site, clock, hook):  # noqa: F811
-    config = quiet.model_copy(update={"notify": [NotifySettings(url=hook.url)]})
+    config = quiet.model_copy(update={"notify": [NotifySettings(url=hook.url, language="en")]})
     audit(config, site, clock)
     walled = flagged(catalog)[0].item_id
     _, states, failures, _ = audit(config, site, clock, faults={f"/auction/item/{walled}": "botwall"})

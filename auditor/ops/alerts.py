@@ -12,7 +12,8 @@ Events (the names `notify.on` takes):
 - unreviewed: critical listings with no decision for longer than `unreviewed_hours`;
 - no_run: no finished scheduled run for longer than the schedule allows (`auditor health --notify`).
 
-Messages are text only (rule, matched text, seller, price, a link): never an image.
+Messages are text only (rule, matched text, seller, price, a link): never an image. They are written in the
+destination's language (`notify[].language`, else the reports'), times in the team's zone.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from zoneinfo import ZoneInfo
+
+from auditor.i18n import problem, text, word
 from auditor.images.networks import seller_networks
 from auditor.models import RunSummary
 from auditor.report.site_health import site_health
-from auditor.review.queue import needs_split
 from auditor.run.states import SEVERITY_RANK
 from auditor.store import Store
+from auditor.times import local_time
 
 MAX_LISTED = 20
 FLOOD_FACTOR, FLOOD_FLOOR, FLOOD_WINDOW, FLOOD_MIN_RUNS = 3.0, 10, timedelta(days=30), 3
@@ -45,40 +49,43 @@ def _worst(rules_json: str | None) -> int:
     return max((SEVERITY_RANK.get(v, 0) for v in json.loads(rules_json or "{}").values()), default=0)
 
 
-def _listed(lines: list[str]) -> str:
-    more = f"\n… and {len(lines) - MAX_LISTED} more in the report" if len(lines) > MAX_LISTED else ""
+def _listed(lines: list[str], lang: str) -> str:
+    more = "\n" + text(lang, "alert.more", n=len(lines) - MAX_LISTED) if len(lines) > MAX_LISTED else ""
     return "\n".join(lines[:MAX_LISTED]) + more
 
 
-def run_alerts(store: Store, summary: RunSummary, min_rank: int, now: datetime, unreviewed_hours: float = 24) -> list[Alert]:
-    """Every alert a finished run gives, for a destination that takes hits at or above min_rank."""
-    run = f"run #{summary.run_id} ({summary.kind})"
+def run_alerts(store: Store, summary: RunSummary, min_rank: int, now: datetime, unreviewed_hours: float = 24,
+               lang: str = "en", zone: ZoneInfo = ZoneInfo("UTC")) -> list[Alert]:
+    """Every alert a finished run gives, for a destination that takes hits at or above min_rank, in its language."""
+    run = text(lang, "alert.run", id=summary.run_id, kind=word(lang, "kind", summary.kind))
     out = []
     if summary.status == "failed":
-        out.append(Alert("run_failed", f"auditor: {run} FAILED", store.run(summary.run_id)["error"] or "see `auditor runs`"))
+        out.append(Alert("run_failed", text(lang, "alert.run_failed.title", run=run),
+                         problem(lang, store.run(summary.run_id)["error"]) or text(lang, "alert.run_failed.body")))
     elif summary.status == "partial":
-        out.append(Alert("run_partial", f"auditor: {run} was partial", store.run(summary.run_id)["error"] or "–"))
-    causes = {h.target: h.cause for h in site_health(store, summary.run_id)}
+        out.append(Alert("run_partial", text(lang, "alert.run_partial.title", run=run),
+                         problem(lang, store.run(summary.run_id)["error"]) or "–"))
+    causes = {h.target: h.cause_in(lang) for h in site_health(store, summary.run_id)}
     for target in summary.targets:
         if not summary.target_pages.get(target) and summary.status != "failed":
             why = causes.get(target)
-            out.append(Alert("target_empty", f"auditor: target {target} read nothing in {run}",
-                             f"cause: {why}" if why else
-                             "every page failed, was blocked or was not reached: check the site and its profile"))
-    out += _drift(store, summary, run)  # a failed run included: a redesigned site fails its search pages
+            out.append(Alert("target_empty", text(lang, "alert.target_empty.title", target=target, run=run),
+                             text(lang, "alert.cause", why=why) if why else text(lang, "alert.target_empty.unknown")))
+    out += _drift(store, summary, run, lang)  # a failed run included: a redesigned site fails its search pages
     if summary.status == "failed":
         return out
-    out += _new_critical(store, summary, min_rank, run)
-    out += _seller_rules(store, summary, min_rank, run)
-    out += _networks(store, summary, run, now)
-    out += _floods(store, summary, run)
+    out += _new_critical(store, summary, min_rank, run, lang)
+    out += _seller_rules(store, summary, min_rank, run, lang)
+    out += _networks(store, summary, run, now, lang)
+    out += _floods(store, summary, run, lang)
     previous = store.db.execute("select started_at from runs where id < ? order by id desc limit 1",
                                 [summary.run_id]).fetchone()
-    out += _unreviewed(store, min_rank, now, unreviewed_hours, datetime.fromisoformat(previous[0]) if previous else None)
+    out += _unreviewed(store, min_rank, now, unreviewed_hours, datetime.fromisoformat(previous[0]) if previous else None,
+                       lang, zone)
     return out
 
 
-def _new_critical(store: Store, summary: RunSummary, min_rank: int, run: str) -> list[Alert]:
+def _new_critical(store: Store, summary: RunSummary, min_rank: int, run: str, lang: str) -> list[Alert]:
     fresh = [s for s in store.states_of_run(summary.run_id) if s["state"] in ("new", "escalated", "evaded")]
     rows = store.listings_by_key([(s["site"], s["item_id"]) for s in fresh])
     lines = []
@@ -87,39 +94,44 @@ def _new_critical(store: Store, summary: RunSummary, min_rank: int, run: str) ->
         x = rows.get((s["site"], s["item_id"]))
         if _worst(s["rules"]) < min_rank or x is None:
             continue
-        lines.append(f"[{s['state']}] {', '.join(sorted(rules))}: {x['title']} — seller {x['seller_id'] or '–'}, "
-                     f"{x['price'] or '–'} {x['currency'] or ''} — {x['url']}")
+        lines.append(text(lang, "alert.new_critical.line", state=text(lang, f"state.{s['state']}.short"),
+                          rules=", ".join(sorted(rules)), title=x["title"], seller=x["seller_id"] or "–",
+                          price=x["price"] or "–", currency=x["currency"] or "", url=x["url"]))
     if not lines:
         return []
     n = store.needs_decision_counts()
-    total = f"In all, {n['for_sale'] + n['sold_ended']} cases need a decision: {needs_split(n)}."
-    return [Alert("new_critical", f"auditor: {len(lines)} new, escalated or evaded listings need a decision ({run})",
-                  total + "\n" + _listed(lines))]
+    total = text(lang, "alert.new_critical.total", n=n["for_sale"] + n["sold_ended"],
+                 split=text(lang, "alert.needs_split", sale=n["for_sale"], sold=n["sold_ended"]))
+    return [Alert("new_critical", text(lang, "alert.new_critical.title", n=len(lines), run=run),
+                  total + "\n" + _listed(lines, lang))]
 
 
-def _seller_rules(store: Store, summary: RunSummary, min_rank: int, run: str) -> list[Alert]:
+def _seller_rules(store: Store, summary: RunSummary, min_rank: int, run: str, lang: str) -> list[Alert]:
     crossed = [h for h in store.db.query(
         "select * from seller_hits s where run_id = ? and not exists (select 1 from seller_hits p where p.run_id < s.run_id"
         " and p.site = s.site and p.seller_id = s.seller_id and p.rule_id = s.rule_id) order by site, seller_id",
         [summary.run_id]) if SEVERITY_RANK.get(h["severity"], 0) >= min_rank]
     if not crossed:
         return []
-    lines = [f"{h['rule_id']} ({h['severity']}): seller {h['seller_name'] or h['seller_id']} ({h['site']}/{h['seller_id']})"
-             f" — {h['listings']} listings, ¥{h['total']} within {h['within_days']} days" for h in crossed]
-    return [Alert("seller_rule", f"auditor: {len(crossed)} sellers crossed a seller rule ({run})", _listed(lines))]
+    lines = [text(lang, "alert.seller_rule.line", rule=h["rule_id"], severity=word(lang, "severity", h["severity"]),
+                  name=h["seller_name"] or h["seller_id"], site=h["site"], seller_id=h["seller_id"],
+                  listings=h["listings"], total=h["total"], days=h["within_days"]) for h in crossed]
+    return [Alert("seller_rule", text(lang, "alert.seller_rule.title", n=len(crossed), run=run), _listed(lines, lang))]
 
 
-def _networks(store: Store, summary: RunSummary, run: str, now: datetime) -> list[Alert]:
+def _networks(store: Store, summary: RunSummary, run: str, now: datetime, lang: str) -> list[Alert]:
     """Networks with a seller first seen in a network in this run (recorded, so a network is told once per growth)."""
     nets = seller_networks(store)
     joined = store.record_network_members({s for n in nets for s in n.sellers}, summary.run_id, now)
     grown = [n for n in nets if n.sellers & joined]
     if not grown:
         return []
-    lines = [f"{len(n.sellers)} sellers ({len(n.sellers & joined)} new), {n.flagged} flagged listings: "
-             + ", ".join(f"{n.names[s]} ({s[0]}/{s[1]}){' NEW' if s in joined else ''}" for s in sorted(n.sellers))
+    new = text(lang, "alert.network_grew.new")
+    lines = [text(lang, "alert.network_grew.line", n=len(n.sellers), new=len(n.sellers & joined), flagged=n.flagged,
+                  members=", ".join(f"{n.names[s]} ({s[0]}/{s[1]}){' ' + new if s in joined else ''}"
+                                    for s in sorted(n.sellers)))
              for n in grown]
-    return [Alert("network_grew", f"auditor: {len(grown)} seller networks formed or grew ({run})", _listed(lines))]
+    return [Alert("network_grew", text(lang, "alert.network_grew.title", n=len(grown), run=run), _listed(lines, lang))]
 
 
 def rule_counts(store: Store, run_id: int) -> dict[str, int]:
@@ -145,7 +157,7 @@ def flooding(store: Store, run: dict) -> dict[str, tuple[int, float]]:
     return out
 
 
-def _floods(store: Store, summary: RunSummary, run_name: str) -> list[Alert]:
+def _floods(store: Store, summary: RunSummary, run_name: str, lang: str) -> list[Alert]:
     run = store.run(summary.run_id)
     now = flooding(store, run)
     if not now:
@@ -156,25 +168,24 @@ def _floods(store: Store, summary: RunSummary, run_name: str) -> list[Alert]:
     started = {r: v for r, v in now.items() if r not in already}
     if not started:
         return []
-    lines = [f"{rule}: {n} hits, against {base:.1f} a run over the last 30 days" for rule, (n, base) in sorted(started.items())]
-    return [Alert("rule_flood", f"auditor: {len(started)} rules flood ({run_name}) — check them before deciding",
-                  _listed(lines))]
+    lines = [text(lang, "alert.rule_flood.line", rule=rule, n=n, base=f"{base:.1f}") for rule, (n, base) in sorted(started.items())]
+    return [Alert("rule_flood", text(lang, "alert.rule_flood.title", n=len(started), run=run_name), _listed(lines, lang))]
 
 
-def _drift(store: Store, summary: RunSummary, run: str) -> list[Alert]:
+def _drift(store: Store, summary: RunSummary, run: str, lang: str) -> list[Alert]:
     drifting = [h for h in site_health(store, summary.run_id) if h.drift]
     if not drifting:
         return []
-    lines = [f"{h.target}: {h.drift} (pages read {h.pages_ok}, blocked {h.blocked}, parse failures {h.parse_failures})"
-             + (f"; cause: {h.cause}" if h.cause else "") for h in drifting]
-    causes = {h.cause.split(":")[0] for h in drifting if h.cause}
-    advice = ("The marketplace may have changed its pages: check the site profile." if not causes or "redesign?" in causes
-              else "Not a change of the pages: see each cause above.")
-    return [Alert("drift", f"auditor: {len(drifting)} targets read far fewer listings than usual ({run})",
-                  _listed(lines) + "\n" + advice)]
+    lines = [text(lang, "alert.drift.line", target=h.target, drift=h.drift_in(lang), ok=h.pages_ok, blocked=h.blocked,
+                  parse=h.parse_failures) + ("; " + text(lang, "alert.cause", why=h.cause_in(lang)) if h.cause else "")
+             for h in drifting]
+    redesign = all(h.cause is None for h in drifting) or any(h.cause and h.redesign for h in drifting)
+    advice = text(lang, "alert.drift.redesign" if redesign else "alert.drift.other")
+    return [Alert("drift", text(lang, "alert.drift.title", n=len(drifting), run=run), _listed(lines, lang) + "\n" + advice)]
 
 
-def _unreviewed(store: Store, min_rank: int, now: datetime, hours: float, told_until: datetime | None) -> list[Alert]:
+def _unreviewed(store: Store, min_rank: int, now: datetime, hours: float, told_until: datetime | None,
+                lang: str = "en", zone: ZoneInfo = ZoneInfo("UTC")) -> list[Alert]:
     """Listings flagged and still up that came to wait longer than `hours` with no decision since the last run (each
     listing is told once, not at every run)."""
     cutoff = (now - timedelta(hours=hours)).isoformat()
@@ -191,7 +202,7 @@ def _unreviewed(store: Store, min_rank: int, now: datetime, hours: float, told_u
     if not waiting:
         return []
     rows = store.listings_by_key([(r["site"], r["item_id"]) for r in waiting])
-    lines = [f"{r['site']}/{r['item_id']}: {(rows.get((r['site'], r['item_id'])) or {}).get('title', '')}"
-             f" — waiting since {r['waiting_since'][:16]}" for r in waiting]
-    return [Alert("unreviewed", f"auditor: {len(waiting)} flagged listings have waited over {hours:g} hours for a decision",
-                  _listed(lines))]
+    lines = [text(lang, "alert.unreviewed.line", site=r["site"], item_id=r["item_id"],
+                  title=(rows.get((r["site"], r["item_id"])) or {}).get("title", ""),
+                  since=local_time(r["waiting_since"], zone)) for r in waiting]
+    return [Alert("unreviewed", text(lang, "alert.unreviewed.title", n=len(waiting), hours=f"{hours:g}"), _listed(lines, lang))]

@@ -11,6 +11,7 @@ from datetime import datetime
 import apprise
 
 from auditor.config import Config, NotifySettings
+from auditor.i18n import text
 from auditor.models import RunSummary
 from auditor.notices.track import due_notices, next_channel
 from auditor.ops.alerts import Alert, run_alerts
@@ -26,12 +27,18 @@ def send(config: Config, store: Store, summary: RunSummary, at: datetime) -> lis
     min_severity); record each attempt; returns (event, url, sent)."""
     results, worked_out = [], {}
     for target in config.notify:
-        key = (SEVERITY_RANK[target.min_severity], target.unreviewed_hours)
+        key = (SEVERITY_RANK[target.min_severity], target.unreviewed_hours, language(config, target))
         if key not in worked_out:
-            worked_out[key] = run_alerts(store, summary, key[0], at, target.unreviewed_hours)
+            worked_out[key] = run_alerts(store, summary, key[0], at, target.unreviewed_hours, key[2], config.schedule.zone)
         results += send_alerts(store, target, worked_out[key], at)
-    due, ids = notice_due_alerts(config, store, at)
-    told = [r for target in config.notify for r in send_alerts(store, target, due, at)]
+    due: dict[str, tuple[list[Alert], list[int]]] = {}
+    told = []
+    for target in config.notify:
+        lang = language(config, target)
+        if lang not in due:
+            due[lang] = notice_due_alerts(config, store, at, lang)
+        told += send_alerts(store, target, due[lang][0], at)
+    ids = next(iter(due.values()))[1] if due else []
     if any(ok for _, _, ok in told):  # once per notice; a notice no destination took is told again after the next run
         store.mark_notice_told(ids, at)
     return results + told
@@ -51,7 +58,12 @@ def send_alerts(store: Store, target: NotifySettings, alerts: list[Alert], at: d
     return results
 
 
-def notice_due_alerts(config: Config, store: Store, at: datetime) -> tuple[list[Alert], list[int]]:
+def language(config: Config, target: NotifySettings) -> str:
+    """A destination's language: its own, else the reports'."""
+    return target.language or config.report.language
+
+
+def notice_due_alerts(config: Config, store: Store, at: datetime, lang: str = "en") -> tuple[list[Alert], list[int]]:
     """One notice_due alert for the notices due again (no removal `notices.renotice_days` after sending) that no
     alert has named yet, with the channel to try next."""
     fresh = [n for n in due_notices(store, at, config.notices.renotice_days) if not n["due_told_at"]]
@@ -60,11 +72,13 @@ def notice_due_alerts(config: Config, store: Store, at: datetime) -> tuple[list[
     lines = []
     for n in fresh[:20]:
         after = next_channel(config, n)
-        lines.append(f"notice #{n['id']} ({n['channel']}, {n['site']}, {n['listings']} listing(s)), sent "
-                     f"{local_time(n['sent_at'], config.schedule.zone)}" + (f": next, {after.label}" if after else ""))
-    more = f"\n… and {len(fresh) - 20} more (auditor notices list --due)" if len(fresh) > 20 else ""
-    return ([Alert("notice_due", f"auditor: {len(fresh)} takedown notice(s) due again",
-                   f"No removal {config.notices.renotice_days:g} days after sending:\n" + "\n".join(lines) + more)],
+        lines.append(text(lang, "alert.notice_due.line", id=n["id"], channel=n["channel"], site=n["site"],
+                          listings=n["listings"], sent=local_time(n["sent_at"], config.schedule.zone))
+                     + (text(lang, "alert.notice_due.next", channel=after.label) if after else ""))
+    more = "\n" + text(lang, "alert.notice_due.more", n=len(fresh) - 20) if len(fresh) > 20 else ""
+    return ([Alert("notice_due", text(lang, "alert.notice_due.title", n=len(fresh)),
+                   text(lang, "alert.notice_due.body", days=f"{config.notices.renotice_days:g}") + "\n"
+                   + "\n".join(lines) + more)],
             [n["id"] for n in fresh])
 
 
@@ -107,7 +121,8 @@ def test_message(config: Config, store: Store, at: datetime) -> list[tuple[str, 
     """`auditor notify test`: one test message to each configured URL; which worked."""
     out = []
     for target in config.notify:
-        ok = deliver(target, "auditor: test message", "This is a test of auditor's alerts. No action is needed.")
+        lang = language(config, target)
+        ok = deliver(target, text(lang, "alert.test.title"), text(lang, "alert.test.body"))
         store.record_notification("test", _redacted(target.url), ok, at)
         out.append((_redacted(target.url), ok))
     return out
@@ -123,5 +138,5 @@ def notify_health(config: Config, store: Store, health, at: datetime) -> list[tu
     since = (health.last_run or {}).get("finished_at") or ""
     if store.db.execute("select 1 from notifications where event = 'no_run' and sent = 1 and at > ?", [since]).fetchone():
         return []  # already told for this outage
-    alert = Alert("no_run", "auditor: the daily audit did not run", health.message)
-    return [r for target in config.notify for r in send_alerts(store, target, [alert], at)]
+    return [r for target in config.notify for r in send_alerts(
+        store, target, [Alert("no_run", text(language(config, target), "alert.no_run.title"), health.message)], at)]

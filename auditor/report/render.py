@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from auditor.cells import neutralize_cell
 from auditor.files import write_atomic
-from auditor.i18n import LANGUAGES, reason, text, word
+from auditor.i18n import LANGUAGES, problem, reason, text, word
 from auditor.report.compile import Report
 from auditor.rules.normalize import compact
 from auditor.times import local_time
@@ -150,6 +150,11 @@ def _why(ctx, value) -> str:
     return reason(ctx["lang"], value)
 
 
+@pass_context
+def _problem(ctx, value) -> str:
+    return problem(ctx["lang"], value)
+
+
 def search_text(x) -> str:
     """What the report's filter searches in a row, in the form the rules compare text (auditor.rules.normalize)."""
     parts = [x.title, x.current_title or "", x.description, *x.tags, x.seller_name or "", x.seller_id or "",
@@ -159,7 +164,7 @@ def search_text(x) -> str:
 
 _env.filters.update(safe_url=safe_url, money=money, md=markdown_text, code=markdown_code, duration=duration, ts=_ts,
                     search_text=search_text)
-_env.globals.update(sparkline=sparkline, t=_t, w=_w, why=_why, plural=plural)
+_env.globals.update(sparkline=sparkline, t=_t, w=_w, why=_why, problem=_problem, plural=plural)
 
 
 def _evidence_columns(hit: dict) -> dict:

@@ -14,6 +14,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from auditor.i18n import text
 from auditor.store import Store
 
 WINDOW = timedelta(days=7)
@@ -47,15 +48,20 @@ class TargetHealth:
     @property
     def cause(self) -> str | None:
         """What stood in the way, in the words an operator acts on: blocked, unrendered, age gate, down or a
-        redesign (pages the profile could not read); None when nothing did."""
-        causes = [(self.blocked, f"blocked: {self.blocked} pages answered by a bot wall or captcha"),
-                  (self.age_gate, f"age gate: {self.age_gate} pages asked for age confirmation (the target's cookie)"),
-                  (self.unrendered, f"unrendered: {self.unrendered} pages JavaScript had not drawn"),
-                  (self.down, f"down: {self.down} pages answered HTTP 5xx or nothing (an outage)"),
-                  (self.parse_failures, f"redesign? {self.parse_failures} pages the profile could not read: "
-                                        "check the site profile")]
-        worst = max(causes, key=lambda c: c[0])
-        return worst[1] if worst[0] else None
+        redesign (pages the profile could not read); None when nothing did. In English (logs, JSON)."""
+        return self.cause_in("en")
+
+    def cause_in(self, lang: str) -> str | None:
+        causes = [(self.blocked, "blocked"), (self.age_gate, "age_gate"), (self.unrendered, "unrendered"),
+                  (self.down, "down"), (self.parse_failures, "redesign")]
+        n, key = max(causes, key=lambda c: c[0])
+        return text(lang, f"health.cause.{key}", n=n) if n else None
+
+    @property
+    def redesign(self) -> bool:
+        """The worst of what stood in the way was pages the profile could not read (or nothing was said)."""
+        cause = self.cause
+        return cause is None or cause.startswith("redesign?")
 
     @property
     def median(self) -> float | None:
@@ -63,12 +69,25 @@ class TargetHealth:
 
     @property
     def drift(self) -> str | None:
-        """Why the target looks broken, or None."""
+        """Why the target looks broken, or None. In English (logs, JSON)."""
+        return self.drift_in("en")
+
+    def drift_in(self, lang: str) -> str | None:
         if self.listings == 0:
-            return "read no listing"
+            return text(lang, "health.drift.none")
         if self.median and self.listings < self.median / 2:
-            return f"read {self.listings} listings, under half its 7-day median of {self.median:g}"
+            return text(lang, "health.drift.under", n=self.listings, median=f"{self.median:g}")
         return None
+
+    def said(self, lang: str) -> str | None:
+        """The report's words for a drifting target: what stood in the way where something did (a site that is
+        down says down), else "check the site profile"."""
+        drift = self.drift_in(lang)
+        if drift is None:
+            return None
+        if self.redesign:
+            return text(lang, "report.health.drift", why=drift)
+        return f"{drift}; {self.cause_in(lang)}"
 
 
 def site_health(store: Store, run_id: int) -> list[TargetHealth]:
