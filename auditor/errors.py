@@ -56,6 +56,16 @@ class RuleError(SourceError):
     """A rule file is unreadable or invalid."""
 
 
+class NotWritable(AuditorError):
+    """A folder auditor must write (the database's, the reports', the evidence's) refuses it: read-only, not this
+    user's, or full. Said before anything is written."""
+
+    def __init__(self, folder, role: str, key: str, why: str):
+        self.folder, self.role = folder, role
+        super().__init__(f"cannot write the {role} folder {folder}: {why}. Make it writable for this user (or free "
+                         f"space), or point `{key}` in config.yaml at another folder, then run again; nothing was written")
+
+
 class StoreError(AuditorError):
     """The database cannot be opened or written."""
 

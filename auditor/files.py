@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from auditor.errors import NotWritable
+
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write through a temporary file of a random name in the same folder (created exclusively, so a link
@@ -21,3 +23,15 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def writable(folder: Path, role: str, key: str) -> None:
+    """Make sure auditor can write in `folder` (made 0700 where it is missing): a file is created there and
+    removed. Raises NotWritable naming the folder, its role and the config key that sets it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, probe = tempfile.mkstemp(prefix=".auditor-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise NotWritable(folder, role, key, e.strerror or str(e)) from None

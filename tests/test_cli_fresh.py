@@ -7,6 +7,7 @@ The commands are found by walking the CLI itself, so a command added later is co
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -110,3 +111,42 @@ def test_a_follow_up_run_with_nothing_followed_yet_says_so_and_succeeds(tmp_path
     assert "Traceback" not in done.stderr
     clash = fresh("run", "--followup", "--full", config=config)
     assert clash.returncode == 2 and "--followup reads the followed listings" in clash.stderr
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """A read-only file system (a tmpfs mounted ro), as a folder on a full or remounted disk is: root writes through
+    folder permissions, not through that."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here: {mounted.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("folder, key", [("database", "database"), ("reports", "reports_dir"),
+                                         ("evidence", "evidence.dir")])
+def test_a_read_only_folder_is_said_in_one_line_before_anything_is_written(tmp_path, read_only, folder, key):
+    paths = {"database": tmp_path / "a.db", "reports": tmp_path / "reports", "evidence": tmp_path / "evidence"}
+    paths[folder] = read_only / folder if folder != "database" else read_only / "a.db"
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {paths['database']}\nreports_dir: {paths['reports']}\nrules_dir: {RULES}\n"
+                      f"evidence: {{dir: {paths['evidence']}}}\ntargets:\n"
+                      "  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search']}\n",
+                      encoding="utf-8")
+    done = fresh("run", config=config)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, (done.returncode, done.stderr[-800:])
+    [line] = [x for x in done.stderr.splitlines() if x.startswith("error:")]
+    assert f"the {folder} folder {paths[folder].parent if folder == 'database' else paths[folder]}" in line
+    assert "Read-only file system" in line and f"`{key}`" in line and "nothing was written" in line
+    if folder != "database":  # the run never began: no run recorded, no report, no evidence
+        with sqlite3.connect(paths["database"]) as db:
+            assert db.execute("select count(*) from runs").fetchone() == (0,)
+        assert not paths["reports"].exists() or not any(paths["reports"].rglob("report.html"))
+        export = fresh("decisions", "export", "-o", str(read_only / "decisions.csv"), config=config)  # any command
+        assert export.returncode == 2 and "Traceback" not in export.stderr, export.stderr[-800:]
+        assert f"cannot write {read_only / 'decisions.csv'}: Read-only file system" in export.stderr
+    else:
+        assert list(read_only.iterdir()) == []

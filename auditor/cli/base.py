@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,17 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             console.print("interrupted: `auditor run --resume` carries the run on (or finishes its reports)")
             ctx.exit(130)
+        except OSError as e:
+            if e.errno not in _CANNOT_WRITE:
+                raise
+            where = escape(visible(str(e.filename or "a file")))
+            console.print(f"[bold red]error:[/] cannot write {where}: {escape(e.strerror or str(e))}. Make its folder "
+                          "writable for this user (or free space), then run again", markup=True, highlight=False,
+                          soft_wrap=True)
+            ctx.exit(2)
+
+
+_CANNOT_WRITE = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT}
 
 
 def _config(ctx: click.Context, *, required: bool = True) -> Config:

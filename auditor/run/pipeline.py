@@ -24,6 +24,7 @@ from auditor import failpoints
 from auditor.config import Config, Target
 from auditor.crawl.routes import Routes
 from auditor.errors import AuditorError, RuleError
+from auditor.files import writable
 from auditor.evidence.capture import EvidenceTaker, write_run_manifests
 from auditor.logs import current_run
 from auditor.models import DAILY_KINDS, FOLLOWUP, RunSummary, SellerHit
@@ -89,11 +90,20 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     if config.workers.enabled and opts.fetcher is None and opts.crawl_by_workers is None:
         raise AuditorError("workers.enabled is set but this run was not handed its workers: start it with "
                            "`auditor run` / `auditor schedule` (auditor.ops.audit.start_audit)")
+    _writable(config)
     with run_lock(config.database, wait=opts.wait), signals_stop_the_run() as stopper:
         for stale in store.mark_stale_runs(opts.clock()):
             log.warning("run %d had stopped without finishing (killed?): marked interrupted; "
                         "`auditor run --resume` carries it on", stale)
         return _run_locked(config, store, opts, stopper)
+
+
+def _writable(config: Config) -> None:
+    """Every folder the run writes, checked before it starts: a read-only or full folder is said in one line with
+    nothing written, not found out after the crawl."""
+    writable(config.reports_dir, "reports", "reports_dir")
+    if config.evidence.enabled:
+        writable(config.evidence_dir, "evidence", "evidence.dir")
 
 
 def _plan(targets: list[Target]) -> list[dict]:

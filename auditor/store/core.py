@@ -23,7 +23,8 @@ import psycopg
 import sqlite_utils
 
 from auditor.databases import is_postgres_url, redacted
-from auditor.errors import StoreError
+from auditor.errors import NotWritable, StoreError
+from auditor.files import writable
 from auditor.models import Hit, Listing, PageFailure, RunSummary, SellerHit
 from auditor.store.budget import BudgetTables
 from auditor.store.evidence import EvidenceTables
@@ -118,9 +119,11 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
     @staticmethod
     def _open_sqlite(path: Path) -> sqlite_utils.Database:
         if str(path) != ":memory:":  # a new database is the team's alone (0600 in a 0700 folder), whatever the umask
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            writable(path.parent, "database", "database")  # SQLite writes its -wal and -shm beside the file
             if not path.exists():
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # its -wal and -shm take its mode
+            elif not os.access(path, os.W_OK):
+                raise NotWritable(path.parent, "database", "database", f"{path.name} is read-only")
         db = sqlite_utils.Database(str(path))
         db.execute("PRAGMA busy_timeout = 10000")
         db.execute("PRAGMA foreign_keys = ON")
