@@ -360,8 +360,9 @@ def test_pictures_on_the_marketplaces_own_host_keep_to_the_crawls_rate(config):
         start_audit(cfg, store, AuditOptions(targets=[target]))
         times = sorted(t for t, _ in server.times)
         pictures = [p for _, p in server.times if p.startswith("/img/")]
-    assert len(pictures) >= 8  # the pictures were fetched, from the marketplace's own host
-    # 8 a second as the client paces them; the server's clock sees each a few ms early or late, so one request at
-    # a window's edge can fall inside it (9 seen once, unloaded): at most 9 in any second. The bug this guards
-    # against (pictures paced apart from the pages) showed 17.
-    assert max(sum(1 for u in times if t <= u < t + 1) for t in times) <= 9
+    assert len(pictures) >= 8 and len(times) >= 17  # the pictures were fetched, from the marketplace's own host
+    # 8 a second as the client paces pages and pictures together: any 17 requests in a row span 2 s. A busy machine
+    # only delays requests, never hastens them, but the server may log one late and the next ones on time: half a
+    # second is left for that. The bug this guards against (pictures paced apart from the pages, 16 a second)
+    # puts 17 in one second.
+    assert min(b - a for a, b in zip(times, times[16:])) >= 1.5

@@ -200,10 +200,10 @@ def test_a_targets_rate_holds_for_the_whole_fleet_of_workers(tmp_path, pg_cluste
     assert summary.status == "completed" and summary.listings_seen == items
     assert takers >= 2  # the item pages were read by more than one worker
     assert len(times) >= items
-    # at 2 a second, any one-second window holds 2 requests, 3 when one lands on its edge (receipt times jitter);
-    # a limiter per worker instead of one for the fleet shows 6. Load only delays requests, never speeds them:
-    # any 11 in a row span 5 s less a little jitter, and the whole audit takes at least its requests' time.
-    assert busiest_second(times) <= 3, busiest_second(times)
+    # at 2 a second (each turn 15 % longer), a limiter per worker instead of one for the fleet puts 6 in a second.
+    # Load only delays requests, never speeds them, so no one-second window is asserted (a server thread that
+    # logs one request late and the next on time bunches them): any 11 in a row span 5.75 s, less jitter, and
+    # the whole audit takes at least its requests' time.
     ordered = sorted(times)
     assert min(b - a for a, b in zip(ordered, ordered[10:])) >= 4.5
-    assert took >= (len(times) - 1) / 2, took
+    assert took >= (len(times) - 1) / 2, (took, busiest_second(times))
