@@ -207,3 +207,41 @@ def test_a_targets_rate_holds_for_the_whole_fleet_of_workers(tmp_path, pg_cluste
     ordered = sorted(times)
     assert min(b - a for a, b in zip(ordered, ordered[10:])) >= 4.5
     assert took >= (len(times) - 1) / 2, (took, busiest_second(times))
+
+
+def test_a_worker_frozen_and_thawed_keeps_to_the_fleets_pace(tmp_path, pg_cluster):
+    """SIGSTOP one of three workers while its requests wait for their turns, SIGCONT it seconds later: its turns
+    have gone by, and the others have had theirs since. It takes new ones, so the marketplace's log holds no
+    burst: any 3 requests in a row span their two turns (1.15 s at 2 a second) less half a second of jitter."""
+    catalog = generate(seed=3, size=60)
+    path = write_config(tmp_path, pg_cluster.schema_url(), evidence={"enabled": False},
+                        workers={"batch": 2, "concurrency": 4, "stalled_seconds": 30}, crawl={"max_per_host": 4})
+    config = load_config(path)
+    frozen: list[float] = []
+    with serve_demo(catalog) as server, workers(path, 3) as procs:
+        target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
+                        requests_per_second=2, images="none")
+
+        def freeze():
+            while len(server.times) < 12:
+                time.sleep(0.05)
+            os.kill(procs[0].pid, signal.SIGSTOP)
+            frozen.append(len(server.times))
+            time.sleep(6)
+            os.kill(procs[0].pid, signal.SIGCONT)
+            frozen.append(len(server.times))
+
+        import threading
+
+        thread = threading.Thread(target=freeze, daemon=True)
+        thread.start()
+        with Store(config.database) as store:
+            summary = start_audit(config, store, AuditOptions(targets=[target]))
+        thread.join(30)
+    times = sorted(t for t, _ in server.times)
+    items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
+    assert summary.status == "completed" and summary.listings_seen == items
+    assert len(frozen) == 2 and frozen[1] < len(times)  # it was thawed mid-run, with requests still to make
+    assert min(b - a for a, b in zip(times, times[2:])) >= 0.65, min(b - a for a, b in zip(times, times[2:]))
+    woke = (tmp_path / "worker-0.log").read_text(encoding="utf-8")
+    assert "past its turn" in woke  # it did wake past its turns, and took new ones
