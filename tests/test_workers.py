@@ -48,9 +48,11 @@ def write_config(folder: Path, database: str, **settings) -> Path:
 
 @contextmanager
 def workers(config_path: Path, n: int):
-    """n `auditor worker` processes, each in a process group of its own; stopped with SIGTERM at the end."""
+    """n `auditor worker` processes, each in a process group of its own; stopped with SIGTERM at the end. Each
+    one's connections to PostgreSQL carry its name (libpq's PGAPPNAME), so a test can cut them."""
     procs = [subprocess.Popen([sys.executable, "-m", "auditor", "--config", str(config_path), "-v", "worker",
                                "--name", f"worker-{i}"], cwd=config_path.parent, start_new_session=True,
+                              env={**os.environ, "PGAPPNAME": f"worker-{i}"},
                               stdout=open(config_path.parent / f"worker-{i}.log", "w"), stderr=subprocess.STDOUT)
              for i in range(n)]
     try:
@@ -245,3 +247,45 @@ def test_a_worker_frozen_and_thawed_keeps_to_the_fleets_pace(tmp_path, pg_cluste
     assert min(b - a for a, b in zip(times, times[2:])) >= 0.65, min(b - a for a, b in zip(times, times[2:]))
     woke = (tmp_path / "worker-0.log").read_text(encoding="utf-8")
     assert "past its turn" in woke  # it did wake past its turns, and took new ones
+
+
+def test_a_worker_whose_connections_are_cut_connects_again_and_the_run_completes(tmp_path, pg_cluster):
+    """Every connection of one worker terminated by the server, twice, mid-run (a pooler restarting, an idle
+    timeout): the worker stays up, connects again (its store, its pace, its queue), takes jobs again, and the run
+    ends completed with every listing; the jobs that met a cut are done again, none is left failed."""
+    import psycopg
+
+    catalog = generate(seed=3, size=60)
+    path = write_config(tmp_path, pg_cluster.schema_url(), evidence={"enabled": False},
+                        workers={"batch": 3, "concurrency": 2})
+    config = load_config(path)
+    cuts: list[int] = []
+    with serve_demo(catalog) as server, workers(path, 2) as procs:
+        target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
+                        requests_per_second=20, images="none")
+
+        def cut():
+            with psycopg.connect(pg_cluster.schema_url(), autocommit=True) as admin:
+                for after in (10, 25):
+                    while len(server.times) < after:
+                        time.sleep(0.02)
+                    cuts.append(admin.execute("select count(pg_terminate_backend(pid)) from pg_stat_activity"
+                                              " where application_name = 'worker-0'").fetchone()[0])
+
+        import threading
+
+        thread = threading.Thread(target=cut, daemon=True)
+        thread.start()
+        with Store(config.database) as store:
+            summary = start_audit(config, store, AuditOptions(targets=[target]))
+            jobs = store.db.query("select status, worker_id, attempts from procrastinate_jobs")
+            failed = [j for j in jobs if j["status"] == "failed"]
+        thread.join(30)
+        alive = procs[0].poll() is None
+    items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
+    assert len(cuts) == 2 and all(n >= 1 for n in cuts), cuts  # its connections were there, and cut
+    assert summary.status == "completed" and summary.listings_seen == items, (summary.status, summary.listings_seen)
+    assert failed == [] and alive
+    log = (tmp_path / "worker-0.log").read_text(encoding="utf-8")
+    last_cut = max(log.rfind("AdminShutdown"), log.rfind("connection to PostgreSQL was lost"))
+    assert last_cut > 0 and "status: Success" in log[last_cut:]  # it met the cuts, and did jobs after them

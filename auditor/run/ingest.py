@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import aclosing
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,14 +14,13 @@ from auditor.crawl import ItemLink, SearchPageRead, Spent, crawl
 from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.robots import RobotsCache
 from auditor.crawl.routes import Routes
-from auditor.errors import StoreError
 from auditor.evidence.capture import EvidenceTaker
 from auditor.images.taker import ImageTaker
 from auditor.models import ListingFound, PageFailure, PageKind, RunSummary, TargetNote
 from auditor.rules import Matcher
 from auditor.rules.normalize import compact
 from auditor.sites import linked_sellers
-from auditor.store import Store
+from auditor.store import DATABASE_ERRORS, Store
 
 log = logging.getLogger("auditor.run.pipeline")
 Clock = Callable[[], datetime]
@@ -84,8 +82,8 @@ async def crawl_into_store(jobs, fetcher, policy, store: Store, matcher: Matcher
                     if recorded is None:  # stored by an earlier delivery of the same job
                         continue
                     store.record_shadow_hits(s.run_id, x.site, x.item_id, shadow, clock())
-                except (StoreError, sqlite3.OperationalError):
-                    raise  # the database itself: the run cannot go on
+                except DATABASE_ERRORS:
+                    raise  # the database itself: the run cannot go on (a worker's job is given again)
                 except Exception as e:  # noqa: BLE001 - one listing must never end the run: recorded, and on
                     log.exception("listing %s/%s could not be matched or stored", x.site, x.item_id)
                     failure = PageFailure(event.target, x.url, "error", f"not stored: {type(e).__name__}: {e}"[:500], 1,

@@ -64,6 +64,11 @@ def listing_from_row(row: dict) -> Listing:
     )
 
 
+# The database itself failing (locked past its timeout, a connection the server dropped, a disk error): never one
+# listing's fault. A run stops on them; a worker's job fails and the queue gives it again.
+DATABASE_ERRORS = (StoreError, sqlite3.OperationalError, psycopg.OperationalError)
+
+
 @dataclass(frozen=True)
 class Recorded:
     """What storing one listing found: new, changed (which fields), or seen as before; and its text version."""

@@ -69,7 +69,7 @@ class _Conn:
         return self._db.execute(sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> psycopg.Cursor:
-        cur = self._db.raw.cursor()
+        cur = self._db.live().cursor()
         cur.executemany(translate(sql), [tuple(r) for r in rows])
         return cur
 
@@ -81,8 +81,8 @@ class PostgresDatabase:
 
     def __init__(self, url: str):
         self.url = url
-        self.raw = psycopg.connect(url, autocommit=True, connect_timeout=10)
-        self.raw.adapters.register_loader("numeric", _Numeric)
+        self.raw = self._connect()
+        self.depth = 0  # transactions open: a connection lost inside one is never made again there
         self.conn = _Conn(self)
         self.keys: dict[str, list[str]] = {}  # table -> its primary key columns (PostgresTable._pk)
         if not self.raw.execute("select to_regprocedure('instr(text,text)') is not null"
@@ -91,32 +91,57 @@ class PostgresDatabase:
                 for sql in COMPAT:
                     self.raw.execute(sql)
 
+    def _connect(self) -> psycopg.Connection:
+        raw = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        raw.adapters.register_loader("numeric", _Numeric)
+        return raw
+
+    def live(self) -> psycopg.Connection:
+        """The connection, made again when the server dropped it (a restart, an idle timeout, a pooler, a backend
+        terminated): the statement that met the loss failed with it, the next ones go on a new connection.
+        Never inside a transaction, which the loss has ended anyway."""
+        if (self.raw.broken or self.raw.closed) and self.depth == 0:
+            try:
+                self.raw.close()
+            finally:
+                self.raw = self._connect()
+            self.keys.clear()
+        return self.raw
+
     def close(self) -> None:
         self.raw.close()
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> psycopg.Cursor:
-        return self.raw.execute(translate(sql), tuple(params or ()))
+        return self.live().execute(translate(sql), tuple(params or ()))
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> Iterator[dict]:
-        with self.raw.cursor(row_factory=dict_row) as cur:
+        with self.live().cursor(row_factory=dict_row) as cur:
             cur.execute(translate(sql), tuple(params or ()))
             yield from cur.fetchall()
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        with self.raw.transaction():
+        with self.live().transaction(), self._inside():
             yield
+
+    @contextmanager
+    def _inside(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
 
     @contextmanager
     def transaction(self, lock: int | None = WRITE_LOCK) -> Iterator[None]:
         """A transaction that first takes the writer lock (so writes take turns, as in SQLite's BEGIN IMMEDIATE)."""
-        with self.raw.transaction():
+        with self.live().transaction(), self._inside():
             if lock is not None:
                 self.raw.execute("select pg_advisory_xact_lock(%s)", (lock,))
             yield
 
     def table_names(self) -> list[str]:
-        return [r[0] for r in self.raw.execute(
+        return [r[0] for r in self.live().execute(
             "select table_name from information_schema.tables where table_schema = current_schema()")]
 
     def __getitem__(self, name: str) -> "PostgresTable":
@@ -134,7 +159,7 @@ class PostgresTable:
         """The table's primary key columns, read from the catalogue once per connection (they never change)."""
         if self.name in self.db.keys:
             return self.db.keys[self.name]
-        rows = self.db.raw.execute(
+        rows = self.db.live().execute(
             "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)"
             " where i.indrelid = %s::regclass and i.indisprimary order by array_position(i.indkey, a.attnum)",
             (self.name,)).fetchall()
@@ -156,16 +181,16 @@ class PostgresTable:
         parts.append(f"PRIMARY KEY ({', '.join(keys)})")
         for col, other, other_col in foreign_keys:
             parts.append(f"FOREIGN KEY ({col}) REFERENCES {other} ({other_col})")
-        self.db.raw.execute(f"CREATE TABLE {self.name} ({', '.join(parts)})")
+        self.db.live().execute(f"CREATE TABLE {self.name} ({', '.join(parts)})")
         return self
 
     def create_index(self, columns: list[str], unique: bool = False) -> None:
         name = f"idx_{self.name}_{'_'.join(columns)}"
-        self.db.raw.execute(f"CREATE {'UNIQUE ' if unique else ''}INDEX {name} ON {self.name} ({', '.join(columns)})")
+        self.db.live().execute(f"CREATE {'UNIQUE ' if unique else ''}INDEX {name} ON {self.name} ({', '.join(columns)})")
 
     def add_column(self, name: str, kind: type, not_null_default: Any = None) -> None:
         extra = "" if not_null_default is None else f" NOT NULL DEFAULT {int(not_null_default) if kind is int else repr(str(not_null_default))}"
-        self.db.raw.execute(f"ALTER TABLE {self.name} ADD COLUMN {name} {_TYPES[kind]}{extra}")
+        self.db.live().execute(f"ALTER TABLE {self.name} ADD COLUMN {name} {_TYPES[kind]}{extra}")
 
     def exists(self) -> bool:
         return self.name in self.db.table_names()
@@ -174,7 +199,7 @@ class PostgresTable:
     def insert(self, row: dict) -> "PostgresTable":
         cols = list(row)
         keys = self._pk()
-        cur = self.db.raw.execute(
+        cur = self.db.live().execute(
             f"INSERT INTO {self.name} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
             f" RETURNING {', '.join(keys)}", tuple(row.values()))
         got = cur.fetchone()
@@ -185,7 +210,7 @@ class PostgresTable:
         rows = list(rows)
         if rows:
             cols = list(rows[0])
-            with self.db.raw.cursor() as cur:
+            with self.db.live().cursor() as cur:
                 cur.executemany(f"INSERT INTO {self.name} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})",
                                 [tuple(r[c] for c in cols) for r in rows])
         return self
@@ -197,13 +222,13 @@ class PostgresTable:
 
     def update(self, pk: Any, values: dict) -> "PostgresTable":
         where, args = self._where_pk(pk)
-        self.db.raw.execute(f"UPDATE {self.name} SET {', '.join(f'{k} = %s' for k in values)} WHERE {where}",
+        self.db.live().execute(f"UPDATE {self.name} SET {', '.join(f'{k} = %s' for k in values)} WHERE {where}",
                             tuple(values.values()) + args)
         return self
 
     def get(self, pk: Any) -> dict:
         where, args = self._where_pk(pk)
-        with self.db.raw.cursor(row_factory=dict_row) as cur:
+        with self.db.live().cursor(row_factory=dict_row) as cur:
             row = cur.execute(f"SELECT * FROM {self.name} WHERE {where}", args).fetchone()
         if row is None:
             raise KeyError(f"{self.name}: no row {pk!r}")
@@ -221,4 +246,4 @@ class PostgresTable:
 
     @property
     def count(self) -> int:
-        return self.db.raw.execute(f"select count(*) from {self.name}").fetchone()[0]
+        return self.db.live().execute(f"select count(*) from {self.name}").fetchone()[0]
