@@ -245,8 +245,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "health.cause.redesign": "redesign? {n} pages the profile could not read: check the site profile",
         "report.health.drift": "Check the site profile: {why}",
         "report.health.spent": "Requests",
-        "report.health.spent_line": ("{requests} ({not_modified} answered 304 unchanged); {spared} item pages spared: "
-                                     "{share} of a full read; {waited} s waiting for the pace"),
+        "report.health.spent_line": ("{requests} ({not_modified} answered 304 unchanged) and {pictures} pictures; "
+                                     "{spared} item pages spared: {share} of a full read; {waited} s waiting for the pace"),
         "index.no_run_since": "No scheduled run since {when}: {why}",
         "report.networks_help": ("Accounts whose listings show the same picture (the same file or hash, or a picture "
                                  "matched to a confirmed one of another listing: re-encoded, resized, stickered, "
@@ -627,7 +627,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "health.cause.redesign": "デザイン変更？ プロファイルが読めないページ {n} 件：サイトプロファイルを確認してください",
         "report.health.drift": "サイトプロファイルを確認してください：{why}",
         "report.health.spent": "リクエスト",
-        "report.health.spent_line": ("{requests} 件（うち 304・変更なし {not_modified} 件）、省いた商品ページ {spared} 件："
+        "report.health.spent_line": ("{requests} 件（うち 304・変更なし {not_modified} 件）と画像 {pictures} 件、省いた商品ページ {spared} 件："
                                      "全件読みの {share}、間隔待ち {waited} 秒"),
         "index.no_run_since": "{when} 以降、定時実行がありません：{why}",
         "report.networks_help": ("同じ画像（同じファイル・同じハッシュ、または別の出品で確認済みの画像に一致したもの："

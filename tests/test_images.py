@@ -357,10 +357,12 @@ def test_pictures_on_the_marketplaces_own_host_keep_to_the_crawls_rate(config):
     catalog = generate(seed=3, size=12)
     with serve_demo(catalog) as server, Store(cfg.database) as store:
         target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"], images="all")
-        start_audit(cfg, store, AuditOptions(targets=[target]))
+        summary = start_audit(cfg, store, AuditOptions(targets=[target]))
         times = sorted(t for t, _ in server.times)
         pictures = [p for _, p in server.times if p.startswith("/img/")]
+        spent = store.spent_of_run(summary.run_id)["auction"]
     assert len(pictures) >= 8 and len(times) >= 17  # the pictures were fetched, from the marketplace's own host
+    assert spent["picture"] == len(pictures)  # what the venue was asked, pictures too, as its own log has it
     # 8 a second as the client paces pages and pictures together: any 17 requests in a row span 2 s. A busy machine
     # only delays requests, never hastens them, but the server may log one late and the next ones on time: half a
     # second is left for that. The bug this guards against (pictures paced apart from the pages, 16 a second)

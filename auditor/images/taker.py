@@ -17,6 +17,7 @@ listing's page; the run goes on.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 import hashlib
 import json
 import logging
@@ -68,6 +69,7 @@ class ImageTaker:
         self._limiter = limiter  # the run's pace per host (or the fleet's), shared with the pages
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._work = Background()
+        self.spent: dict[str, Counter] = {}  # target -> picture requests made (the crawl budget's third kind)
         self._clients: Clients | None = None
 
     async def __aenter__(self) -> "ImageTaker":
@@ -152,6 +154,7 @@ class ImageTaker:
             rate = self.page_rates[target]  # the site's own host: the target's budget, shared with its pages
         client = self._clients.get(self.routes.for_target(target))  # made before its turn: the first takes a moment
         async with self._slots, self._limiter.slot(url, rate):
+            self.spent.setdefault(target, Counter())["picture"] += 1
             image, why = await fetch_image(client, url, int(self.settings.max_mb * 1_000_000), self.timeout)
         if image is None:
             self._failed(target, listing, why)

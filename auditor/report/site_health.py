@@ -36,12 +36,13 @@ class TargetHealth:
 
     @property
     def budget(self) -> dict[str, str | int]:
-        """The requests the target cost, the item pages its unchanged cards spared, and that as a share of a
-        full read (every search page and every item page)."""
+        """The page requests the target cost, the item pages its unchanged cards spared, and that as a share of a
+        full read (every search page and every item page); its picture requests beside them."""
         s = self.spent
         requests = int(s.get("search", 0) + s.get("item", 0))
         full = requests + int(s.get("unchanged", 0))
         return {"requests": requests, "not_modified": int(s.get("not_modified", 0)), "spared": int(s.get("unchanged", 0)),
+                "pictures": int(s.get("picture", 0)),
                 "share": f"{requests / full:.0%}" if full else "–", "waited": f"{s.get('waited_s', 0):.0f}",
                 "stopped": int(s.get("paging_stopped", 0))}
 

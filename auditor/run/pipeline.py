@@ -220,6 +220,8 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
                 await _unless_stopped(work, opts.stop)
                 if tools.images:
                     await _unless_stopped(asyncio.ensure_future(tools.images.drain()), opts.stop)
+                    for target, counts in tools.images.spent.items():  # what the pictures cost, beside the pages
+                        tally.spent.setdefault(target, Counter()).update(counts)
                 if tools.evidence:
                     await _unless_stopped(asyncio.ensure_future(tools.evidence.drain()), opts.stop)
 
