@@ -289,3 +289,32 @@ def test_a_worker_whose_connections_are_cut_connects_again_and_the_run_completes
     log = (tmp_path / "worker-0.log").read_text(encoding="utf-8")
     last_cut = max(log.rfind("AdminShutdown"), log.rfind("connection to PostgreSQL was lost"))
     assert last_cut > 0 and "status: Success" in log[last_cut:]  # it met the cuts, and did jobs after them
+
+
+def test_workers_with_a_stale_config_do_what_the_run_decided(tmp_path, pg_cluster):
+    """The coordinator's config captures evidence and asks at 500 a second; the workers' stale copy says
+    `evidence: off` and 0.5 a second. What a run captures and how fast it asks are the run's (runs.settings):
+    every flagged listing has its capture, and the marketplace's log shows the run's pace, not the stale one."""
+    catalog = generate(seed=5, size=40)
+    with browser_server() as (endpoint, _):
+        browser = {"endpoint": endpoint, "concurrency": 2, "executable": choose_executable(None)}
+        database = pg_cluster.schema_url()  # a fresh schema, the one for both configs
+        path = write_config(tmp_path, database, browser=browser, workers={"batch": 4})
+        stale = tmp_path / "stale"
+        stale.mkdir()
+        stale_path = write_config(stale, database, browser=browser, workers={"batch": 4},
+                                  evidence={"enabled": False, "dir": str(tmp_path / "reports" / "evidence")},
+                                  crawl={"requests_per_second": 0.5})
+        config = load_config(path)
+        with serve_demo(catalog) as server, workers(stale_path, 2):
+            target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"])
+            with Store(config.database) as store:
+                summary = start_audit(config, store, AuditOptions(targets=[target]))
+                flagged = set(store.flagged_keys(summary.run_id))
+                captured = {(r["site"], r["item_id"]) for r in store.db.query("select site, item_id from evidence")}
+                settings = store.run(summary.run_id)["settings"]
+        times = sorted(t for t, p in server.times if "/auction/item/" in p)
+    items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
+    assert summary.status == "completed" and summary.listings_seen == items
+    assert '"enabled": true' in settings and flagged and captured == flagged  # every flagged listing captured
+    assert len(times) >= items and min(b - a for a, b in zip(times, times[1:])) < 1.0  # not one each 2 s

@@ -34,7 +34,8 @@ from auditor.rules import Matcher, RuleSet, load_rules
 from auditor.rules.sellers import FlaggedRow, judge_sellers
 from auditor.run.budget import StoredMemory
 from auditor.run.ingest import Progress, Tally, crawl_into_store
-from auditor.run.plan import address_policy, build_jobs, moved, plan_of, policy_from, resolve, targets_of_plan
+from auditor.run.plan import (address_policy, build_jobs, moved, plan_of, policy_from, resolve, settings_of,
+                              targets_of_plan)
 from auditor.run.runlock import run_lock
 from auditor.notices.track import follow_removals
 from auditor.run.settle import settle_run
@@ -182,7 +183,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             notes = [f"target {t.name} ignores robots.txt (ignore_robots: true in the config)" for t in targets
                      if t.ignore_robots]
             run_id = store.start_run(opts.clock(), names, [str(p) for p in ruleset.files], notes, kind=kind,
-                                     aliases=aliases, plan=_plan(targets))
+                                     aliases=aliases, plan=_plan(targets), settings=settings_of(config))
             store.save_rule_set(run_id, rule_texts(config.rules_dir, ruleset.files), opts.clock())
             summary = RunSummary(run_id=run_id, status="running", started_at=opts.clock(), targets=names)
         summary.kind = kind

@@ -64,6 +64,35 @@ def targets_of_plan(plan: list[dict], config: Config) -> list[Target]:
     return out
 
 
+# What a run decides for every process that works on it: how it asks (the crawl's pace, retries, timeouts) and
+# what it captures and fetches. Left to each machine: where it keeps files, which addresses it may reach, the
+# time-stamping authority and its credentials.
+_RUN_DECIDES = {"crawl": {"exclude": {"allow_addresses"}},
+                "images": {"exclude": {"dir", "confirm_bank"}},
+                "evidence": {"include": {"enabled", "images", "max_image_mb", "concurrency"}}}
+
+
+def settings_of(config: Config) -> dict:
+    """The settings a run records when it starts (runs.settings), in JSON."""
+    out = {}
+    for section, which in _RUN_DECIDES.items():
+        out[section] = getattr(config, section).model_dump(mode="json", **which)
+    return out
+
+
+def config_for_run(config: Config, settings: dict | None) -> Config:
+    """This process's config with the run's own settings over it: a worker whose file says `evidence: off`, or
+    other rates, does what the run decided. A run recorded before runs carried settings keeps the config's."""
+    if not settings:
+        return config
+    update = {}
+    for section in _RUN_DECIDES:
+        if isinstance(settings.get(section), dict):
+            mine = getattr(config, section)
+            update[section] = type(mine).model_validate({**mine.model_dump(), **settings[section]})
+    return config.model_copy(update=update)
+
+
 def _without_password(proxy: str) -> str:
     parts = urlsplit(proxy)
     if parts.password is None:

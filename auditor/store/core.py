@@ -208,11 +208,13 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
 
     # --- runs ------------------------------------------------------------------------------------
     def start_run(self, started_at: datetime, targets: list[str], rule_files: list[str], notes: list[str] = (),
-                  kind: str = "manual", aliases: dict[str, str] | None = None, plan: list[dict] | None = None) -> int:
+                  kind: str = "manual", aliases: dict[str, str] | None = None, plan: list[dict] | None = None,
+                  settings: dict | None = None) -> int:
         with self.write():
             row = self.db["runs"].insert({
                 "started_at": iso(started_at), "status": "running", "targets": json.dumps(targets),
                 "kind": kind, "aliases": json.dumps(aliases or {}), "plan": json.dumps(plan or [], ensure_ascii=False),
+                "settings": json.dumps(settings or {}, ensure_ascii=False, sort_keys=True),
                 "notes": json.dumps(list(notes), ensure_ascii=False),
                 "pages_ok": 0, "pages_failed": 0, "listings_seen": 0, "listings_new": 0,
                 "listings_changed": 0, "flagged": 0, "hits": 0, "rule_files": json.dumps(rule_files),

@@ -29,7 +29,7 @@ from auditor.models import RunSummary
 from auditor.rules import Matcher, load_rules
 from auditor.rules.loader import write_rule_files
 from auditor.run.ingest import Progress, Tally, crawl_into_store
-from auditor.run.plan import address_policy, build_jobs, policy_from, resolve, targets_of_plan
+from auditor.run.plan import address_policy, build_jobs, config_for_run, policy_from, resolve, targets_of_plan
 from auditor.run.tools import CrawlTools, open_tools
 from auditor.sites import default_headers
 from auditor.store import Store
@@ -45,6 +45,7 @@ def utc_now() -> datetime:
 @dataclass
 class RunContext:
     run_id: int
+    config: Config  # this worker's config with the run's own settings over it (what it captures, how fast it asks)
     targets: dict[str, Target]
     jobs: dict[str, object]  # target -> CrawlJob
     matcher: Matcher
@@ -78,7 +79,7 @@ class Worker:
         return self.runs[run_id]
 
     async def _open(self, row: dict) -> RunContext:
-        config, store = self.config, self.store
+        config, store = config_for_run(self.config, json.loads(row.get("settings") or "{}")), self.store
         targets = targets_of_plan(json.loads(row["plan"] or "[]"), config)
         aliases = json.loads(row["aliases"] or "{}")
         files = store.rule_set_of(row["id"])
@@ -92,7 +93,7 @@ class Worker:
                                                            routes, fleet=True))
         jobs = {j.target: j for j in build_jobs(config, targets, aliases)}
         log.info("worker: run %d opened (%d targets, %d rules)", row["id"], len(targets), len(matcher.ruleset))
-        return RunContext(row["id"], {t.name: t for t in targets}, jobs, matcher, tools, routes, addresses, stack)
+        return RunContext(row["id"], config, {t.name: t for t in targets}, jobs, matcher, tools, routes, addresses, stack)
 
     async def close(self) -> None:
         for ctx in self.runs.values():
@@ -105,7 +106,7 @@ class Worker:
         summary = RunSummary(run_id=ctx.run_id, status="running", started_at=utc_now(), targets=[job.target])
         ctx.in_flight += 1
         try:
-            await crawl_into_store([job], ctx.tools.fetcher, policy_from(self.config), self.store, ctx.matcher,
+            await crawl_into_store([job], ctx.tools.fetcher, policy_from(ctx.config), self.store, ctx.matcher,
                                    Progress(summary), utc_now, ctx.tools.evidence, {}, tally, ctx.addresses,
                                    ctx.tools.images, ctx.routes, links=links, once=True, limiter=ctx.tools.limiter,
                                    robots=ctx.tools.robots)
