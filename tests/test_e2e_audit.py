@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 from collections import Counter
 from dataclasses import replace
@@ -16,6 +17,7 @@ from auditor.crawl import BrowserFetcher, CrawlJob, CrawlPolicy, crawl
 from auditor.crawl.http import HttpFetcher
 from auditor.demo import generate, score, serve_demo
 from auditor.demo.catalog import bump
+from auditor.errors import NotWritable
 from auditor.models import ListingFound, PageFailure
 from auditor.ops.audit import start_audit
 from auditor.run.pipeline import AuditOptions
@@ -121,13 +123,18 @@ def test_failing_pages_are_recorded_and_the_run_goes_on(config, small_catalog):
         assert store.run(summary.run_id)["pages_failed"] == 4
 
 
-def test_an_unwritable_evidence_folder_makes_the_run_partial_not_a_success(config, small_catalog):
-    blocker = config.reports_dir.parent / "not-a-folder"
-    blocker.parent.mkdir(parents=True, exist_ok=True)
-    blocker.write_text("a file where the evidence folder should be")  # even root cannot write below a file
-    config = config.model_copy(update={"evidence": config.evidence.model_copy(update={"dir": blocker / "evidence"})})
-    with serve_demo(small_catalog) as server:
-        summary, flagged, store = audit(config, server)
+def test_an_evidence_folder_that_fails_mid_run_makes_the_run_partial_not_a_success(config, small_catalog):
+    folder = config.reports_dir.parent / "evidence"
+    config = config.model_copy(update={"evidence": config.evidence.model_copy(update={"dir": folder})})
+
+    def break_it(progress) -> None:  # writable when the run starts (it checks), then a file stands in its place
+        if folder.is_dir():
+            shutil.rmtree(folder)
+            folder.write_text("a file where the evidence folder should be")  # even root cannot write below a file
+
+    with serve_demo(small_catalog) as server, Store(config.database) as store:
+        summary = start_audit(config, store, AuditOptions(targets=targets_for(server), on_progress=break_it))
+        flagged = set(store.flagged_keys(summary.run_id))
     assert flagged and summary.evidence_captured == 0 and summary.evidence_failed == len(flagged)
     assert summary.status == "partial"
     with Store(config.database) as store:
@@ -135,6 +142,17 @@ def test_an_unwritable_evidence_folder_makes_the_run_partial_not_a_success(confi
         kinds = {f["kind"] for f in store.failures_for_run(summary.run_id)}
     assert run["status"] == "partial" and f"{len(flagged)} of {len(flagged)} evidence captures failed" in run["error"]
     assert kinds == {"evidence"}
+
+
+def test_an_unwritable_evidence_folder_stops_the_run_before_it_starts(config, small_catalog):
+    blocker = config.reports_dir.parent / "not-a-folder"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("a file where the evidence folder should be")
+    config = config.model_copy(update={"evidence": config.evidence.model_copy(update={"dir": blocker / "evidence"})})
+    with serve_demo(small_catalog) as server, Store(config.database) as store:
+        with pytest.raises(NotWritable, match=r"cannot write the evidence folder .*not-a-folder/evidence.*evidence\.dir"):
+            start_audit(config, store, AuditOptions(targets=targets_for(server)))
+        assert store.count("runs") == 0 and server.requests == []  # nothing asked of the venue, nothing recorded
 
 
 def test_a_run_stopped_while_writing_its_reports_is_finished_by_resume(config, small_catalog):
