@@ -111,3 +111,22 @@ def test_a_partial_run_and_a_target_that_read_nothing_are_each_told_once(config,
     titles = sorted(m["title"] for m in hook.received)
     assert titles == [f"auditor: run #{summary.run_id} (manual) was partial",
                       f"auditor: target gone read nothing in run #{summary.run_id} (manual)"]
+
+
+def test_a_scheduled_run_that_cannot_write_its_folders_is_told_at_once(tmp_path, hook):  # noqa: F811
+    """The reports folder cannot be made (a file stands where it should be, as a full or read-only disk refuses
+    it): no run begins, so no run alert would follow; the scheduler tells run_failed destinations itself."""
+    from auditor.ops.schedule import scheduled_run
+
+    (tmp_path / "blocker").write_text("a file where the reports folder's parent should be", encoding="utf-8")
+    p = tmp_path / "config.yaml"
+    p.write_text(f"database: {tmp_path}/a.db\nreports_dir: {tmp_path}/blocker/reports\nrules_dir: {RULES}\n"
+                 f"notify:\n  - url: {hook.url}\n    on: [run_failed]\ntargets:\n"
+                 "  - {name: demo-auction, site: demo_auction, start_urls: ['demo:/auction/search']}\n", encoding="utf-8")
+    scheduled_run(str(p))
+    [told] = hook.received
+    assert told["title"] == "auditor: 定期の実行を開始できませんでした" and told["type"] == "failure"
+    assert "cannot write the reports folder" in told["message"] and "reports_dir" in told["message"]
+    with Store(tmp_path / "a.db") as store:
+        assert store.count("runs") == 0 and [r["event"] for r in store.db.query("select event from notifications")] \
+            == ["run_failed"]

@@ -6,12 +6,13 @@ A notification that fails is logged and recorded (the `notifications` table), ne
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 
 import apprise
 
 from auditor.config import Config, NotifySettings
-from auditor.i18n import text
+from auditor.errors import AuditorError
+from auditor.i18n import text, word
 from auditor.models import RunSummary
 from auditor.notices.track import due_notices, next_channel
 from auditor.ops.alerts import Alert, run_alerts
@@ -140,3 +141,24 @@ def notify_health(config: Config, store: Store, health, at: datetime) -> list[tu
         return []  # already told for this outage
     return [r for target in config.notify for r in send_alerts(
         store, target, [Alert("no_run", text(language(config, target), "alert.no_run.title"), health.message)], at)]
+
+
+def notify_not_started(config: Config, kind: str, error: Exception) -> list[tuple[str, str, bool]]:
+    """A scheduled run that could not start (a folder it must write is read-only or full): run_failed, said now.
+    Recorded where the database can be opened (it may be the folder that failed)."""
+    from auditor.store import Store
+
+    results = []
+    for target in config.notify:
+        if "run_failed" not in target.on:
+            continue
+        lang = language(config, target)
+        ok = deliver(target, text(lang, "alert.not_started.title", run=word(lang, "kind", kind)), str(error), "failure")
+        results.append(("run_failed", _redacted(target.url), ok))
+    try:
+        with Store(config.database) as store:
+            for event, url, ok in results:
+                store.record_notification(event, url, ok, datetime.now(timezone.utc))
+    except AuditorError:
+        pass  # the database's own folder is what failed: the log has it
+    return results

@@ -13,8 +13,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from auditor.config import ScheduleSettings, load_config
 from auditor.demo.hosting import demo_hosts
-from auditor.errors import AuditorError
+from auditor.errors import AuditorError, NotWritable
 from auditor.ops.audit import start_audit
+from auditor.ops.notify import notify_not_started
 from auditor.ops.trigger import trigger_for
 from auditor.models import FOLLOWUP
 from auditor.run.pipeline import AuditOptions, NothingToFollow, open_store
@@ -40,6 +41,9 @@ def _job(config_path: str, kind: str, label: str) -> None:
         log.warning("%s run interrupted: %s; `auditor run --resume` carries it on", label, e)
     except NothingToFollow as e:  # a follow-up with no listing followed yet: nothing was recorded
         log.info("%s: %s", label, e)
+    except NotWritable as e:  # no run began, so no run alert follows: the team is told here, not at the next check
+        log.error("%s run could not start: %s", label, e)
+        notify_not_started(config, kind, e)
     except AuditorError as e:
         log.error("%s run failed: %s", label, e)
     except Exception:
