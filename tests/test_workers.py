@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from auditor.store import Store
 from conftest import RULES
 
 pytestmark = pytest.mark.e2e
+T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -318,3 +320,59 @@ def test_workers_with_a_stale_config_do_what_the_run_decided(tmp_path, pg_cluste
     assert summary.status == "completed" and summary.listings_seen == items
     assert '"enabled": true' in settings and flagged and captured == flagged  # every flagged listing captured
     assert len(times) >= items and min(b - a for a, b in zip(times, times[1:])) < 1.0  # not one each 2 s
+
+
+def test_a_worker_killed_while_pictures_are_checked_loses_no_picture_hit(tmp_path, pg_cluster):
+    """Eight listings show pictures of the confirmed bank; a worker is killed with pictures still being fetched
+    and hashed (every response slowed a little). Its jobs are given again: the pages it stored are not read again,
+    but their pictures, never checked, are; so every listing's pictures are checked in the run and the eight
+    picture hits are there, once each."""
+    import httpx
+
+    from auditor.images import hash_image
+    from auditor.sites import get_profile
+
+    catalog = generate(seed=3, size=60)
+    database = pg_cluster.schema_url()
+    path = write_config(tmp_path, database, evidence={"enabled": False}, workers={"batch": 3, "concurrency": 2})
+    config = load_config(path)
+    auction = [x for x in catalog.listings if x.key[0] == "demo_auction"]
+    with serve_demo(catalog) as server:
+        profile, chosen = get_profile("demo_auction"), auction[5:45:5]
+        with Store(config.database) as store, httpx.Client() as http:
+            store.create_bank("confirmed", "", "test", T0)
+            for x in chosen:
+                page = profile.parse(http.get(f"{server.url}/auction/item/{x.item_id}").text, f"{server.url}/auction/item/{x.item_id}")
+                pdq = hash_image(http.get(page.image_urls[0]).content)
+                store.add_to_bank("confirmed", [{"pdq": pdq.hex, "quality": pdq.quality, "source": "file",
+                                                 "ref": f"{x.item_id}.png"}], "test", T0)
+        server.times.clear()
+        server.delay = 0.03
+        killed: dict = {}
+        with workers(path, 2) as procs:
+            target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
+                            requests_per_second=200, images="all")
+
+            def watch(progress) -> None:
+                if "at" not in killed and sum(1 for _, p in list(server.times) if p.startswith("/img/")) >= 12:
+                    with Store(config.database) as peek:
+                        killed["owed"] = peek.db.execute(
+                            "select count(*) from observations o where o.source = 'item' and not exists (select 1 from"
+                            " listing_images li where li.site = o.site and li.item_id = o.item_id and li.run_id = o.run_id)"
+                        ).fetchone()[0]
+                    os.kill(procs[1].pid, signal.SIGKILL)
+                    killed["at"] = progress.done
+
+            with Store(config.database) as store:
+                summary = start_audit(config, store, AuditOptions(targets=[target], on_progress=watch))
+                run = summary.run_id
+                unchecked = [r[0] for r in store.db.execute(
+                    "select o.item_id from observations o join listings l using (site, item_id) where o.run_id = ?"
+                    " and o.source = 'item' and l.image_urls != '[]' and not exists (select 1 from listing_images li"
+                    " where li.site = o.site and li.item_id = o.item_id and li.run_id = o.run_id)", [run])]
+                hits = [r[0] for r in store.db.execute(
+                    "select item_id from hits where run_id = ? and rule_id = 'images.relisted_confirmed'", [run])]
+    assert "at" in killed and killed["owed"] > 0, killed  # killed with pictures still to check
+    assert summary.status == "completed" and summary.listings_seen == len(auction)
+    assert unchecked == []  # every listing's pictures checked in the run
+    assert sorted(hits) == sorted(x.item_id for x in chosen)  # every picture hit, once each

@@ -106,29 +106,33 @@ class ImageTaker:
         images = [g for g in got if g is not None]
         if not images:
             return
-        self.store.record_images(self.summary.run_id, listing.site, listing.item_id, images, self.clock())
         own = f"{listing.site}/{listing.item_id}"
         near = tuple(replace(m, image_sha256=im["sha256"], image_url=im["url"]) for im in images
                      if im["pdq"] and (im["quality"] or 0) >= MIN_QUALITY
                      for m in self.banks.match(im["dihedral"] or [im["pdq"]], not_from=own))
         links = [(*m.ref.split("/", 1), m.distance, f"bank {m.bank}") for m in near
                  if m.ref and m.source in ("decision", "listing") and "/" in m.ref]
-        if links:
-            self.store.link_images(self.summary.run_id, listing.site, listing.item_id, links, self.clock())
         meta = tuple(dict.fromkeys(line for im in images for line in im["meta"]))[:10]
         labels: dict[str, float] = {}
         for im in images:
             for label, score in im.get("nudity") or ():
                 labels[label] = max(score, labels.get(label, 0.0))
         signals = ImageSignals(near, tuple(labels.items()))
-        if not signals and not meta:
-            return
-        seen = replace(listing, image_meta=tuple(dict.fromkeys((*listing.image_meta, *meta)))[:10])
-        matched, _ = self.matcher.split(self.matcher.match_listing(seen, signals))
-        new = [h for h in matched if h.rule_id not in {h.rule_id for h in hits}]
+        new: list[Hit] = []
+        if signals or meta:
+            seen = replace(listing, image_meta=tuple(dict.fromkeys((*listing.image_meta, *meta)))[:10])
+            matched, _ = self.matcher.split(self.matcher.match_listing(seen, signals))
+            new = [h for h in matched if h.rule_id not in {h.rule_id for h in hits}]
+        # what the pictures showed, written at once: a worker killed midway leaves none of it, and the listing's
+        # pictures owed (images_owed), so the job given again checks them; never the images without their hits
+        with self.store.write():
+            self.store.record_images(self.summary.run_id, listing.site, listing.item_id, images, self.clock())
+            if links:
+                self.store.link_images(self.summary.run_id, listing.site, listing.item_id, links, self.clock())
+            if new:
+                self.store.add_image_hits(self.summary.run_id, listing.site, listing.item_id, version_id, new, self.clock())
         if not new:
             return
-        self.store.add_image_hits(self.summary.run_id, listing.site, listing.item_id, version_id, new, self.clock())
         self.summary.hits += len(new)
         self.summary.flagged += not hits
         log.info("%s/%s flagged by its images: %s", listing.site, listing.item_id, ", ".join(h.rule_id for h in new))

@@ -37,6 +37,26 @@ class ImageTables:
                 self.db.execute(sql.upsert('listing_images', ['site', 'item_id', 'position', 'url', 'sha256', 'run_id', 'seen_at'], ('site', 'item_id', 'url')),
                                 [site, item_id, im["position"], im["url"], im["sha256"], run_id, now])
 
+    def images_owed(self, run_id: int, urls: Iterable[str]) -> list[tuple[dict, list[dict], int | None]]:
+        """Of these item pages, the listings this run stored from their page whose pictures it has not checked
+        (no image recorded in this run): a worker died between the two. Each as (its listings row, its hits in
+        this run, the version its observation stored)."""
+        urls = list(urls)
+        if not urls:
+            return []
+        rows = list(self.db.query(
+            "select l.*, o.version_id as observed_version from observations o join listings l"
+            " on l.site = o.site and l.item_id = o.item_id where o.run_id = ? and o.source = 'item'"
+            f" and l.url in ({', '.join('?' * len(urls))}) and l.image_urls is not null and l.image_urls != '[]'"
+            " and not exists (select 1 from listing_images li where li.site = l.site and li.item_id = l.item_id"
+            " and li.run_id = ?)", [run_id, *urls, run_id]))
+        out = []
+        for r in rows:
+            hits = list(self.db.query("select rule_id, rule_title, severity, tags from hits where run_id = ? and site = ?"
+                                      " and item_id = ?", [run_id, r["site"], r["item_id"]]))
+            out.append((r, hits, r["observed_version"]))
+        return out
+
     def known_images(self, site: str, item_id: str) -> dict[str, dict]:
         """The images this listing showed before, by URL (a run does not fetch and hash them again)."""
         return {r["url"]: r for r in self.db.query(

@@ -25,14 +25,14 @@ import procrastinate
 
 from auditor.config import Config, Target
 from auditor.crawl.routes import Routes
-from auditor.models import RunSummary
+from auditor.models import Hit, RunSummary
 from auditor.rules import Matcher, load_rules
 from auditor.rules.loader import write_rule_files
 from auditor.run.ingest import Progress, Tally, crawl_into_store
 from auditor.run.plan import address_policy, build_jobs, config_for_run, policy_from, resolve, targets_of_plan
 from auditor.run.tools import CrawlTools, open_tools
 from auditor.sites import default_headers
-from auditor.store import Store
+from auditor.store import Store, listing_from_row
 from auditor.work.queue import DISCOVER, ITEMS, QUEUE, ensure_schema, make_app
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,12 @@ async def items(context, run_id: int, target: str, urls: list[str], key: str) ->
         return
     done = frozenset(WORKER.store.done_item_urls(run_id, among=urls))
     job = replace(ctx.jobs[target], start_urls=(), follow_urls=tuple(urls), skip_urls=done, max_pages=len(urls) + 1)
+    if done and ctx.tools.images:  # given again after a worker died: pictures it stored pages for but never checked
+        for row, hits, version in WORKER.store.images_owed(run_id, done):
+            stored = [Hit(h["rule_id"], h["rule_title"], h["severity"], tuple(json.loads(h["tags"] or "[]")), ())
+                      for h in hits]
+            if ctx.tools.images.wants(target, stored):
+                ctx.tools.images.take(target, listing_from_row(row), stored, version, ctx.jobs[target].reader.ready_selector)
     await WORKER.crawl(ctx, job)
 
 
