@@ -34,7 +34,7 @@ bench: setup
 
 setup: $(STAMP) $(VENV)/.browser
 
-postgres:  # the [postgresql] tests' server (a throwaway cluster is started by the tests themselves)
+postgres:  # what the tests use from Debian: PostgreSQL (a throwaway cluster is started by the tests) and libfaketime
 	@bash tests/ensure-postgres.sh
 
 $(STAMP):

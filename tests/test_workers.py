@@ -49,12 +49,13 @@ def write_config(folder: Path, database: str, **settings) -> Path:
 
 
 @contextmanager
-def workers(config_path: Path, n: int):
+def workers(config_path: Path, n: int, env: dict[int, dict[str, str]] | None = None):
     """n `auditor worker` processes, each in a process group of its own; stopped with SIGTERM at the end. Each
-    one's connections to PostgreSQL carry its name (libpq's PGAPPNAME), so a test can cut them."""
+    one's connections to PostgreSQL carry its name (libpq's PGAPPNAME), so a test can cut them; `env` adds to
+    the environment of the workers it names by index."""
     procs = [subprocess.Popen([sys.executable, "-m", "auditor", "--config", str(config_path), "-v", "worker",
                                "--name", f"worker-{i}"], cwd=config_path.parent, start_new_session=True,
-                              env={**os.environ, "PGAPPNAME": f"worker-{i}"},
+                              env={**os.environ, "PGAPPNAME": f"worker-{i}", **(env or {}).get(i, {})},
                               stdout=open(config_path.parent / f"worker-{i}.log", "w"), stderr=subprocess.STDOUT)
              for i in range(n)]
     try:
@@ -252,9 +253,10 @@ def test_a_worker_frozen_and_thawed_keeps_to_the_fleets_pace(tmp_path, pg_cluste
 
 
 def test_a_worker_whose_connections_are_cut_connects_again_and_the_run_completes(tmp_path, pg_cluster):
-    """Every connection of one worker terminated by the server, twice, mid-run (a pooler restarting, an idle
-    timeout): the worker stays up, connects again (its store, its pace, its queue), takes jobs again, and the run
-    ends completed with every listing; the jobs that met a cut are done again, none is left failed."""
+    """Every connection of the run's one worker terminated by the server, twice, mid-run (a pooler restarting, an
+    idle timeout): the worker stays up, connects again (its store, its pace, its queue), takes jobs again (no other
+    worker could do them), and the run ends completed with every listing; the jobs that met a cut are done again,
+    none is left failed."""
     import psycopg
 
     catalog = generate(seed=3, size=60)
@@ -262,7 +264,7 @@ def test_a_worker_whose_connections_are_cut_connects_again_and_the_run_completes
                         workers={"batch": 3, "concurrency": 2})
     config = load_config(path)
     cuts: list[int] = []
-    with serve_demo(catalog) as server, workers(path, 2) as procs:
+    with serve_demo(catalog) as server, workers(path, 1) as procs:
         target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
                         requests_per_second=20, images="none")
 
@@ -376,3 +378,32 @@ def test_a_worker_killed_while_pictures_are_checked_loses_no_picture_hit(tmp_pat
     assert summary.status == "completed" and summary.listings_seen == len(auction)
     assert unchecked == []  # every listing's pictures checked in the run
     assert sorted(hits) == sorted(x.item_id for x in chosen)  # every picture hit, once each
+
+
+FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")  # Debian's faketime (.ci/run installs it)
+
+
+@pytest.mark.skipif(not FAKETIME.exists(), reason=f"libfaketime is not installed ({FAKETIME}): apt-get install faketime")
+def test_a_worker_whose_clock_is_hours_fast_stamps_what_it_records_in_the_databases_time(tmp_path, pg_cluster):
+    """One of two workers runs three hours fast (libfaketime). What either records is stamped with the database's
+    time: no observation or job record of the run lies outside the run's own start and end."""
+    catalog = generate(seed=3, size=40)
+    path = write_config(tmp_path, pg_cluster.schema_url(), evidence={"enabled": False}, workers={"batch": 3})
+    config = load_config(path)
+    fast = {0: {"LD_PRELOAD": str(FAKETIME), "FAKETIME": "+3h", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}}
+    with serve_demo(catalog) as server, workers(path, 2, env=fast) as procs:
+        target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
+                        requests_per_second=200, images="none")
+        with Store(config.database) as store:
+            summary = start_audit(config, store, AuditOptions(targets=[target]))
+            run = store.run(summary.run_id)
+            seen = [r[0] for r in store.db.execute("select seen_at from observations where run_id = ?", [run["id"]])]
+            jobs = [r[0] for r in store.db.execute("select finished_at from run_jobs where run_id = ?", [run["id"]])]
+            takers = store.db.execute("select count(distinct worker_id) from procrastinate_jobs"
+                                      " where task_name = 'auditor.items'").fetchone()[0]
+    items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
+    assert summary.status == "completed" and len(seen) == items and takers == 2  # both workers did item pages
+    stamps = [datetime.fromisoformat(t) for t in seen + jobs]
+    began, ended = datetime.fromisoformat(run["started_at"]), datetime.fromisoformat(run["finished_at"])
+    late = [t for t in stamps if not began <= t <= ended]
+    assert late == [], (len(late), late[:3], began, ended)

@@ -13,8 +13,8 @@ from auditor.config import Config
 from auditor.models import RunSummary
 from auditor.ops.health import next_due
 from auditor.ops.notify import notify_run
-from auditor.run.pipeline import AuditOptions, run_audit
-from auditor.store import Store
+from auditor.run.pipeline import AuditOptions, run_audit, utc_now
+from auditor.store import DatabaseClock, Store
 
 
 def with_ops(config: Config, options: AuditOptions | None = None) -> AuditOptions:
@@ -29,5 +29,9 @@ def with_ops(config: Config, options: AuditOptions | None = None) -> AuditOption
 
 
 def start_audit(config: Config, store: Store, options: AuditOptions | None = None) -> RunSummary:
-    """One audit run, then its alerts: what `auditor run`, `auditor schedule` and `auditor demo` do."""
-    return run_audit(config, store, with_ops(config, options))
+    """One audit run, then its alerts: what `auditor run`, `auditor schedule` and `auditor demo` do. A run done by
+    workers keeps the database's time, as its workers do (a clock given in the options, a test's, is kept)."""
+    opts = with_ops(config, options)
+    if config.workers.enabled and opts.clock is utc_now:
+        opts = replace(opts, clock=DatabaseClock(store))
+    return run_audit(config, store, opts)

@@ -3,6 +3,6 @@
 May import the shared vocabulary only.
 """
 
-from auditor.store.core import DATABASE_ERRORS, Recorded, Store, listing_from_row, version_of
+from auditor.store.core import DATABASE_ERRORS, DatabaseClock, Recorded, Store, listing_from_row, version_of
 
-__all__ = ["DATABASE_ERRORS", "Recorded", "Store", "listing_from_row", "version_of"]
+__all__ = ["DATABASE_ERRORS", "DatabaseClock", "Recorded", "Store", "listing_from_row", "version_of"]

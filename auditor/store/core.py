@@ -12,8 +12,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -312,6 +313,13 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
     def run(self, run_id: int) -> dict:
         return self.db["runs"].get(run_id)
 
+    def server_time(self) -> datetime:
+        """The database server's time (PostgreSQL's clock, which every machine of a fleet shares); this machine's
+        where the database is a file."""
+        if not self.postgres:
+            return datetime.now(timezone.utc)
+        return self.db.execute("select clock_timestamp()").fetchone()[0].astimezone(timezone.utc)
+
     def runs(self, limit: int = 20) -> list[dict]:
         return list(self.db.query("select * from runs order by id desc limit ?", [limit]))
 
@@ -528,3 +536,22 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
 
     def count(self, table: str) -> int:
         return self.db[table].count
+
+
+class DatabaseClock:
+    """A clock that tells the database server's time: read from the server once a minute and carried between by
+    this machine's monotonic clock, so machines whose own clocks disagree (a worker hours fast) stamp what they
+    record in one time, the database's, and no ordering depends on their clocks agreeing."""
+
+    REFRESH_SECONDS = 60.0
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._base: tuple[float, datetime] | None = None
+
+    def __call__(self) -> datetime:
+        now = time.monotonic()
+        if self._base is None or now - self._base[0] > self.REFRESH_SECONDS:
+            self._base = (time.monotonic(), self.store.server_time())
+        since, at = self._base
+        return at + timedelta(seconds=time.monotonic() - since)

@@ -18,7 +18,6 @@ import socket
 import tempfile
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 import procrastinate
@@ -32,14 +31,10 @@ from auditor.run.ingest import Progress, Tally, crawl_into_store
 from auditor.run.plan import address_policy, build_jobs, config_for_run, policy_from, resolve, targets_of_plan
 from auditor.run.tools import CrawlTools, open_tools
 from auditor.sites import default_headers
-from auditor.store import Store, listing_from_row
+from auditor.store import DatabaseClock, Store, listing_from_row
 from auditor.work.queue import DISCOVER, ITEMS, QUEUE, ensure_schema, make_app
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -62,6 +57,7 @@ class Worker:
     def __init__(self, config: Config):
         self.config = config
         self.store = Store(config.database)
+        self.clock = DatabaseClock(self.store)  # what this worker records is stamped in the database's time
         self.runs: dict[int, RunContext] = {}
         self._opening = asyncio.Lock()
 
@@ -87,9 +83,9 @@ class Worker:
             matcher = Matcher(load_rules(write_rule_files(Path(tmp), files or {}) or config.rules_dir))
         addresses = address_policy(config, aliases)
         routes = Routes.of(targets, lambda u: resolve(u, aliases), config.sessions_dir, default_headers)
-        summary = RunSummary(run_id=row["id"], status="running", started_at=utc_now(), targets=[t.name for t in targets])
+        summary = RunSummary(run_id=row["id"], status="running", started_at=self.clock(), targets=[t.name for t in targets])
         stack = AsyncExitStack()
-        tools = await stack.enter_async_context(open_tools(config, store, summary, targets, matcher, utc_now, addresses,
+        tools = await stack.enter_async_context(open_tools(config, store, summary, targets, matcher, self.clock, addresses,
                                                            routes, fleet=True))
         jobs = {j.target: j for j in build_jobs(config, targets, aliases)}
         log.info("worker: run %d opened (%d targets, %d rules)", row["id"], len(targets), len(matcher.ruleset))
@@ -103,11 +99,11 @@ class Worker:
 
     async def crawl(self, ctx: RunContext, job, links: list | None = None) -> Tally:
         tally = Tally()
-        summary = RunSummary(run_id=ctx.run_id, status="running", started_at=utc_now(), targets=[job.target])
+        summary = RunSummary(run_id=ctx.run_id, status="running", started_at=self.clock(), targets=[job.target])
         ctx.in_flight += 1
         try:
             await crawl_into_store([job], ctx.tools.fetcher, policy_from(ctx.config), self.store, ctx.matcher,
-                                   Progress(summary), utc_now, ctx.tools.evidence, {}, tally, ctx.addresses,
+                                   Progress(summary), self.clock, ctx.tools.evidence, {}, tally, ctx.addresses,
                                    ctx.tools.images, ctx.routes, links=links, once=True, limiter=ctx.tools.limiter,
                                    robots=ctx.tools.robots)
             if ctx.tools.images:  # the job is done when its pictures and captures are on disk and recorded
@@ -136,7 +132,7 @@ async def discover(context, run_id: int, target: str, batch: int) -> None:
         chunk = urls[i:i + batch]
         await defer_items(context.app, run_id, target, chunk, f"{target}:{i // batch}")
     WORKER.store.record_job(run_id, f"discover:{target}", target, search_pages=tally.ok[target],
-                            failed_pages=tally.failed[target], note=tally.incomplete.get(target), at=utc_now())
+                            failed_pages=tally.failed[target], note=tally.incomplete.get(target), at=WORKER.clock())
     log.info("run %d: %s: %d search pages, %d item pages in %d jobs", run_id, target, tally.ok[target], len(urls),
              -(-len(urls) // batch))
 
