@@ -407,3 +407,83 @@ def test_a_worker_whose_clock_is_hours_fast_stamps_what_it_records_in_the_databa
     began, ended = datetime.fromisoformat(run["started_at"]), datetime.fromisoformat(run["finished_at"])
     late = [t for t in stamps if not began <= t <= ended]
     assert late == [], (len(late), late[:3], began, ended)
+
+
+def test_a_run_done_by_workers_stopped_then_resumed_stores_every_listing_once(tmp_path, pg_cluster):
+    """`auditor run` coordinating two workers gets SIGTERM mid-run: the run is interrupted and its queued jobs
+    cancelled; `auditor run --resume`, in a fresh process, carries it on with the same workers: the run ends
+    completed, every listing stored once in it, none read twice."""
+    import psycopg
+
+    catalog = generate(seed=3, size=80)
+    database = pg_cluster.schema_url()
+    items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
+    with serve_demo(catalog) as server:
+        target = {"name": "auction", "site": "demo_auction", "start_urls": [server.url + "/auction/search"],
+                  "requests_per_second": 20, "images": "none"}
+        path = write_config(tmp_path, database, evidence={"enabled": False}, workers={"batch": 3}, targets=[target])
+        command = [sys.executable, "-m", "auditor", "--config", str(path), "run"]
+        with workers(path, 2), psycopg.connect(database, autocommit=True) as db:
+            count = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+            first = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + 120  # a hang guard only
+            while count("select to_regclass('observations')") is None or count("select count(*) from observations") < 15:
+                assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+                time.sleep(0.05)
+            first.send_signal(signal.SIGTERM)
+            _, err = first.communicate(timeout=120)
+            assert first.returncode == 130 and "--resume" in err and "Traceback" not in err, err[-800:]
+            assert db.execute("select status from runs").fetchone()[0] == "interrupted"
+            stopped_with = count("select count(*) from observations")
+            resumed = subprocess.run([*command, "--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            assert resumed.returncode == 0 and "Traceback" not in resumed.stderr, resumed.stderr[-800:]
+            runs = db.execute("select id, status from runs").fetchall()
+            stored = db.execute("select count(*), count(distinct site || '/' || item_id) from observations"
+                                " where run_id = %s", (runs[0][0],)).fetchone()
+            asked = [p for _, p in server.times if p.startswith("/auction/item/")]
+    assert stopped_with < items  # it was stopped with pages still to read
+    assert [status for _, status in runs] == ["completed"]  # the same run, carried on
+    assert stored == (items, items)  # every listing once
+    assert len(asked) - len(set(asked)) <= 4  # pages in flight at the stop may be read again; no more than those
+
+
+def test_a_worker_killed_in_its_discover_job_has_the_job_done_by_another(tmp_path, pg_cluster):
+    """The only worker is killed while it reads a target's search pages; a worker started afterwards takes the
+    job once the first is taken for dead (workers.stalled_seconds): the search is read again, its item pages
+    queued once, and the run ends completed with every listing stored once."""
+    import threading
+
+    catalog = generate(seed=3, size=80)
+    path = write_config(tmp_path, pg_cluster.schema_url(), evidence={"enabled": False}, workers={"batch": 5})
+    config = load_config(path)
+    items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
+    late: list = []
+    with serve_demo(catalog, delay=0.3) as server, workers(path, 1) as (first,):  # a slow search: time to kill
+        target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
+                        requests_per_second=50, images="none")
+
+        def kill_then_start_another():
+            while sum(1 for _, p in list(server.times) if p.startswith("/auction/search")) < 2:
+                time.sleep(0.02)
+            os.killpg(first.pid, signal.SIGKILL)
+            server.delay = 0.0
+            late.append(subprocess.Popen([sys.executable, "-m", "auditor", "--config", str(path), "worker", "--name",
+                                          "worker-late"], cwd=tmp_path, start_new_session=True,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+        thread = threading.Thread(target=kill_then_start_another, daemon=True)
+        thread.start()
+        try:
+            with Store(config.database) as store:
+                summary = start_audit(config, store, AuditOptions(targets=[target]))
+                stored = store.db.execute("select count(*), count(distinct site || '/' || item_id) from observations"
+                                          " where run_id = ?", [summary.run_id]).fetchone()
+        finally:
+            thread.join(30)
+            for p in late:
+                p.send_signal(signal.SIGTERM)
+                p.wait(30)
+        searched = [p for _, p in server.times if p.startswith("/auction/search")]
+    assert late and first.poll() is not None  # the first was killed mid-search, the second did its job
+    assert summary.status == "completed" and stored == (items, items)
+    assert len(searched) > len(set(searched))  # the search was read again by the job given again
