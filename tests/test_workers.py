@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -70,6 +71,17 @@ def workers(config_path: Path, n: int, env: dict[int, dict[str, str]] | None = N
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait(5)
+
+
+@contextmanager
+def beside(action):
+    """`action` in a thread of its own while the block runs (what a test does to the fleet mid-run), joined after."""
+    thread = threading.Thread(target=action, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join(30)
 
 
 @contextmanager
@@ -236,13 +248,8 @@ def test_a_worker_frozen_and_thawed_keeps_to_the_fleets_pace(tmp_path, pg_cluste
             os.kill(procs[0].pid, signal.SIGCONT)
             frozen.append(len(server.times))
 
-        import threading
-
-        thread = threading.Thread(target=freeze, daemon=True)
-        thread.start()
-        with Store(config.database) as store:
+        with beside(freeze), Store(config.database) as store:
             summary = start_audit(config, store, AuditOptions(targets=[target]))
-        thread.join(30)
     times = sorted(t for t, _ in server.times)
     items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
     assert summary.status == "completed" and summary.listings_seen == items
@@ -276,15 +283,10 @@ def test_a_worker_whose_connections_are_cut_connects_again_and_the_run_completes
                     cuts.append(admin.execute("select count(pg_terminate_backend(pid)) from pg_stat_activity"
                                               " where application_name = 'worker-0'").fetchone()[0])
 
-        import threading
-
-        thread = threading.Thread(target=cut, daemon=True)
-        thread.start()
-        with Store(config.database) as store:
+        with beside(cut), Store(config.database) as store:
             summary = start_audit(config, store, AuditOptions(targets=[target]))
             jobs = store.db.query("select status, worker_id, attempts from procrastinate_jobs")
             failed = [j for j in jobs if j["status"] == "failed"]
-        thread.join(30)
         alive = procs[0].poll() is None
     items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
     assert len(cuts) == 2 and all(n >= 1 for n in cuts), cuts  # its connections were there, and cut
@@ -451,8 +453,6 @@ def test_a_worker_killed_in_its_discover_job_has_the_job_done_by_another(tmp_pat
     """The only worker is killed while it reads a target's search pages; a worker started afterwards takes the
     job once the first is taken for dead (workers.stalled_seconds): the search is read again, its item pages
     queued once, and the run ends completed with every listing stored once."""
-    import threading
-
     catalog = generate(seed=3, size=80)
     path = write_config(tmp_path, pg_cluster.schema_url(), evidence={"enabled": False}, workers={"batch": 5})
     config = load_config(path)
@@ -471,15 +471,12 @@ def test_a_worker_killed_in_its_discover_job_has_the_job_done_by_another(tmp_pat
                                           "worker-late"], cwd=tmp_path, start_new_session=True,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
-        thread = threading.Thread(target=kill_then_start_another, daemon=True)
-        thread.start()
         try:
-            with Store(config.database) as store:
+            with beside(kill_then_start_another), Store(config.database) as store:
                 summary = start_audit(config, store, AuditOptions(targets=[target]))
                 stored = store.db.execute("select count(*), count(distinct site || '/' || item_id) from observations"
                                           " where run_id = ?", [summary.run_id]).fetchone()
         finally:
-            thread.join(30)
             for p in late:
                 p.send_signal(signal.SIGTERM)
                 p.wait(30)

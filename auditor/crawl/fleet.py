@@ -54,9 +54,7 @@ class FleetHostLimiter:
         gap = MARGIN / rate
         async with self._lock:
             if self._conn.broken or self._conn.closed:  # the server dropped it (a restart, a pooler, an idle timeout)
-                log.warning("the pace's connection to PostgreSQL was lost: connecting again")
-                await self._conn.close()
-                self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+                await self._connect_again()
             if host not in self._known:
                 await self._conn.execute("insert into host_pace (host, next_at) values (%s, 0) on conflict do nothing",
                                          (host,))
@@ -64,11 +62,14 @@ class FleetHostLimiter:
             try:
                 cur = await self._conn.execute(TAKE, (gap, host, gap))
             except psycopg.OperationalError:  # lost as it asked: once more on a new connection (a turn taken
-                log.warning("the pace's connection to PostgreSQL was lost: connecting again")  # twice only waits)
-                await self._conn.close()
-                self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+                await self._connect_again()  # twice only waits)
                 cur = await self._conn.execute(TAKE, (gap, host, gap))
             return max(0.0, float((await cur.fetchone())[0]))
+
+    async def _connect_again(self) -> None:
+        log.warning("the pace's connection to PostgreSQL was lost: connecting again")
+        await self._conn.close()
+        self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
 
     @asynccontextmanager
     async def slot(self, url: str, rate: float) -> AsyncIterator[None]:

@@ -53,16 +53,21 @@ class TargetHealth:
         return self.cause_in("en")
 
     def cause_in(self, lang: str) -> str | None:
+        n, key = self._worst
+        return text(lang, f"health.cause.{key}", n=n) if n else None
+
+    @property
+    def _worst(self) -> tuple[int, str]:
+        """The most pages one thing stood in the way of, and which: blocked, age_gate, unrendered, down, redesign."""
         causes = [(self.blocked, "blocked"), (self.age_gate, "age_gate"), (self.unrendered, "unrendered"),
                   (self.down, "down"), (self.parse_failures, "redesign")]
-        n, key = max(causes, key=lambda c: c[0])
-        return text(lang, f"health.cause.{key}", n=n) if n else None
+        return max(causes, key=lambda c: c[0])
 
     @property
     def redesign(self) -> bool:
         """The worst of what stood in the way was pages the profile could not read (or nothing was said)."""
-        cause = self.cause
-        return cause is None or cause.startswith("redesign?")
+        n, key = self._worst
+        return n == 0 or key == "redesign"
 
     @property
     def median(self) -> float | None:

@@ -76,9 +76,9 @@ class Selector:
 class Index:
     """A page's elements in document order, with each one's tag and class attribute, and where each tag, class,
     id and attribute occurs: a selector's candidates are found by key, in a scope as a range of positions (a
-    subtree is the run of positions from its root to its last descendant). The lists of positions are made the
-    first time a selector asks for their key (a profile asks for a dozen keys of a page's hundreds), so listing
-    the page costs two passes lxml mostly does in C. Built once per page; the page never changes.
+    subtree is the run of positions from its root to its last descendant). Classes are listed with the page; the
+    lists for a tag or an attribute, and each selector part's candidates, when a selector first asks for them.
+    Built once per page; the page never changes.
     Elements inside a <template> (markup a script may stamp out later) are listed but never found."""
 
     def __init__(self, root, templates: bool) -> None:
