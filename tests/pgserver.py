@@ -40,6 +40,7 @@ class Cluster:
     port: int
     bin: Path
     as_postgres: bool
+    options: str = ""
 
     @property
     def url(self) -> str:
@@ -59,6 +60,21 @@ class Cluster:
         if self.as_postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+    def restart(self, pause: float = 1.0) -> None:
+        """Stop the server as an upgrade or a fail-over does (fast: every session ended), wait `pause` seconds,
+        start it again with the options it was started with."""
+        import time
+
+        data = str(self.folder / "data")
+        stopped = self._run("pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+        if stopped.returncode:
+            raise RuntimeError(f"pg_ctl stop failed: {stopped.stderr.strip()}")
+        time.sleep(pause)
+        started = self._run("pg_ctl", "-D", data, "-l", str(self.folder / "server.log"), "-w", "-t", "60",
+                            "-o", self.options, "start")
+        if started.returncode:
+            raise RuntimeError(f"pg_ctl start failed: {started.stderr.strip()}")
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
@@ -85,8 +101,9 @@ def start(*, durable: bool = False) -> Cluster:
                 "-c synchronous_commit=off"]
     if not durable:
         settings += ["-c fsync=off", "-c full_page_writes=off"]
+    cluster.options = " ".join(settings)
     started = cluster._run("pg_ctl", "-D", str(folder / "data"), "-l", str(folder / "server.log"), "-w", "-t", "60",
-                           "-o", " ".join(settings), "start")
+                           "-o", cluster.options, "start")
     if started.returncode:
         log = (folder / "server.log").read_text(errors="replace")[-800:] if (folder / "server.log").exists() else ""
         shutil.rmtree(folder, ignore_errors=True)

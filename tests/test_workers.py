@@ -56,7 +56,7 @@ def workers(config_path: Path, n: int, env: dict[int, dict[str, str]] | None = N
     the environment of the workers it names by index."""
     procs = [subprocess.Popen([sys.executable, "-m", "auditor", "--config", str(config_path), "-v", "worker",
                                "--name", f"worker-{i}"], cwd=config_path.parent, start_new_session=True,
-                              env={**os.environ, "PGAPPNAME": f"worker-{i}", **(env or {}).get(i, {})},
+                              env={**os.environ, "PGAPPNAME": f"worker-{i}", "COLUMNS": "200", **(env or {}).get(i, {})},
                               stdout=open(config_path.parent / f"worker-{i}.log", "w"), stderr=subprocess.STDOUT)
              for i in range(n)]
     try:
@@ -75,29 +75,46 @@ def workers(config_path: Path, n: int, env: dict[int, dict[str, str]] | None = N
 
 @contextmanager
 def beside(action):
-    """`action` in a thread of its own while the block runs (what a test does to the fleet mid-run), joined after."""
-    thread = threading.Thread(target=action, daemon=True)
+    """`action` in a thread of its own while the block runs (what a test does to the fleet mid-run), joined after;
+    what it raised is raised here."""
+    failed: list[BaseException] = []
+
+    def act():
+        try:
+            action()
+        except BaseException as e:  # noqa: BLE001 - given to the test below
+            failed.append(e)
+
+    thread = threading.Thread(target=act, daemon=True)
     thread.start()
     try:
         yield
     finally:
         thread.join(30)
+    if failed:
+        raise failed[0]
 
 
-@contextmanager
-def browser_server():
-    """`playwright run-server` on a free port: the browser the workers connect to (--unsafe lets a client name
-    the Chromium binary, which this machine has from Debian rather than from Playwright's download)."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def start_browser_server(port: int) -> subprocess.Popen:
+    """`playwright run-server` on the port, in a process group of its own (--unsafe lets a client name the
+    Chromium binary, which this machine has from Debian rather than from Playwright's download)."""
     proc = subprocess.Popen([str(Path(sys.executable).parent / "playwright"), "run-server", "--host", "127.0.0.1",
                              "--port", str(port), "--unsafe"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True, text=True)
     line = proc.stdout.readline()
     assert "Listening on" in line, line
+    return proc
+
+
+@contextmanager
+def browser_server():
+    """A browser server on a free port: the browser the workers connect to."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = start_browser_server(port)
     try:
         yield f"ws://127.0.0.1:{port}/", proc
     finally:
@@ -484,3 +501,127 @@ def test_a_worker_killed_in_its_discover_job_has_the_job_done_by_another(tmp_pat
     assert late and first.poll() is not None  # the first was killed mid-search, the second did its job
     assert summary.status == "completed" and stored == (items, items)
     assert len(searched) > len(set(searched))  # the search was read again by the job given again
+
+
+@pytest.fixture
+def own_cluster():
+    """A PostgreSQL cluster of this test's own, for a test that restarts it (the session's is shared)."""
+    import pgserver
+
+    try:
+        cluster = pgserver.start()
+    except RuntimeError as e:
+        pytest.skip(f"PostgreSQL: {e}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.mark.timeout(600)
+def test_postgresql_restarted_mid_run_the_fleet_connects_again_and_the_run_completes(tmp_path, own_cluster):
+    """The database server stops for a second mid-run (an upgrade, a fail-over: every session ended) and comes back.
+    `auditor run` coordinating two workers and the workers themselves connect again: the run ends completed, or says
+    interrupted and one `run --resume` completes it; every listing is stored once, every flagged listing has one
+    capture and its hits once; no traceback anywhere."""
+    import psycopg
+
+    catalog = generate(seed=4, size=90)
+    database = own_cluster.schema_url()
+    truth = {k for k in catalog.truth() if k[0] == "demo_auction"}
+    items = sum(1 for x in catalog.listings if x.key[0] == "demo_auction")
+    restarted: list[int] = []
+    with serve_demo(catalog) as server:
+        target = {"name": "auction", "site": "demo_auction", "start_urls": [server.url + "/auction/search"],
+                  "requests_per_second": 15, "images": "none"}
+        path = write_config(tmp_path, database, browser={"concurrency": 2, "executable": choose_executable(None)},
+                            workers={"batch": 3}, targets=[target])
+        command = [sys.executable, "-m", "auditor", "--config", str(path), "run"]
+
+        def restart():
+            while sum(1 for _, p in list(server.times) if p.startswith("/auction/item/")) < 20:
+                time.sleep(0.02)
+            own_cluster.restart(pause=1.0)
+            restarted.append(len(server.times))
+
+        with workers(path, 2) as procs, beside(restart):
+            done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=400)
+            outputs = [done]
+            if done.returncode != 0 and "--resume" in done.stderr:
+                outputs.append(subprocess.run([*command, "--resume"], cwd=tmp_path, capture_output=True, text=True,
+                                              timeout=300))
+            alive = [p.poll() is None for p in procs]
+        with psycopg.connect(database, autocommit=True) as db:
+            runs = db.execute("select id, status from runs").fetchall()
+            run_id = runs[0][0]
+            stored = db.execute("select count(*), count(distinct site || '/' || item_id) from observations"
+                                " where run_id = %s", (run_id,)).fetchone()
+            hits = db.execute("select count(*), count(distinct site || '/' || item_id || '/' || rule_id) from hits"
+                              " where run_id = %s", (run_id,)).fetchone()
+            flagged = {(s, i) for s, i in db.execute("select distinct site, item_id from hits where run_id = %s",
+                                                    (run_id,)).fetchall()}
+            captures = db.execute("select site, item_id, count(distinct folder) from evidence group by site, item_id"
+                                  ).fetchall()
+    for n, o in enumerate(outputs):
+        (tmp_path / f"run-{n}.log").write_text(o.stdout + o.stderr)
+    logs = [o.stdout + o.stderr for o in outputs] + [(tmp_path / f"worker-{i}.log").read_text() for i in range(2)]
+    assert restarted, "the run ended before the database could be restarted"
+    assert outputs[-1].returncode == 0, outputs[-1].stderr[-1500:]
+    assert not [log for log in logs if "Traceback" in log], [log[-2000:] for log in logs if "Traceback" in log]
+    assert [status for _, status in runs] == ["completed"] and alive == [True, True]
+    assert stored == (items, items)
+    assert hits[0] == hits[1] and score(flagged, truth) == (1.0, 1.0)
+    assert {(s, i) for s, i, _ in captures} == flagged and all(n == 1 for *_, n in captures)
+
+
+@pytest.mark.timeout(600)
+def test_the_browser_server_gone_for_ten_seconds_is_waited_for_and_every_page_and_capture_is_taken(tmp_path, pg_cluster):
+    """`playwright run-server` is killed (its Chromium with it) while two workers render a flea market's pages and
+    capture evidence, and started again on its port 10 s later. The workers wait for it and go on: the run ends
+    completed with every listing stored once and every flagged listing captured once; no page failed."""
+    from urllib.parse import urlsplit
+
+    catalog = generate(seed=6, size=120)
+    truth = {k for k in catalog.truth() if k[0] == "demo_fleamarket"}
+    items = sum(1 for x in catalog.listings if x.key[0] == "demo_fleamarket")
+    events: list[str] = []
+    with browser_server() as (endpoint, first):
+        port = urlsplit(endpoint).port
+        path = write_config(tmp_path, pg_cluster.schema_url(), browser={"endpoint": endpoint, "concurrency": 2,
+                                                                         "executable": choose_executable(None)})
+        config = load_config(path)
+        later: list[subprocess.Popen] = []
+        with serve_demo(catalog) as server, workers(path, 2) as procs:
+            target = Target(name="flea", site="demo_fleamarket", start_urls=[server.url + "/flea/search"],
+                            requests_per_second=30, images="none")
+
+            def kill_then_restart():
+                while sum(1 for _, p in list(server.times) if p.startswith("/flea/item/")) < 12:
+                    time.sleep(0.02)
+                os.killpg(first.pid, signal.SIGKILL)
+                events.append(f"killed after {len(server.times)} requests")
+                time.sleep(10)
+                later.append(start_browser_server(port))
+                events.append("restarted")
+
+            try:
+                with beside(kill_then_restart), Store(config.database) as store:
+                    summary = start_audit(config, store, AuditOptions(targets=[target]))
+                    stored = store.db.execute("select count(*), count(distinct item_id) from observations"
+                                              " where run_id = ?", [summary.run_id]).fetchone()
+                    failed = list(store.db.query("select url, kind, error from page_failures where run_id = ?",
+                                                 [summary.run_id]))
+                    flagged = set(store.flagged_keys(summary.run_id))
+                    captures = store.db.execute("select site, item_id, count(distinct folder) from evidence"
+                                                " group by site, item_id").fetchall()
+                alive = [p.poll() is None for p in procs]
+            finally:
+                for p in later:
+                    os.killpg(p.pid, signal.SIGTERM)
+                    p.wait(10)
+    logs = [(tmp_path / f"worker-{i}.log").read_text(encoding="utf-8") for i in range(2)]
+    assert events == [events[0], "restarted"], events  # killed mid-run, and back 10 s later
+    assert summary.status == "completed" and stored == (items, items), (summary.status, stored, failed[:3])
+    assert failed == [] and alive == [True, True]
+    assert score(flagged, truth) == (1.0, 1.0)
+    assert {(s, i) for s, i, _ in captures} == flagged and all(n == 1 for *_, n in captures)
+    assert any("browser server" in log and "went away" in log for log in logs)
+    assert not [log for log in logs if "Traceback" in log], [log[-2000:] for log in logs if "Traceback" in log]

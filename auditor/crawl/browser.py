@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 BROWSER_GONE = "has been closed"  # Playwright's TargetClosedError: the page, its context or the browser went away
 STUCK_LIMIT = 3  # hard deadlines missed in a row before the browser is restarted
+SERVER_PATIENCE = 60.0  # seconds a lost browser server is waited for (restarted, its machine rebooting)
 # Chromium honours only the last --disable-features, and Playwright puts its own list before ours: so ours
 # carries Playwright's (this is 1.65's; test_the_browser_keeps_playwrights_disabled_features_beside_ours checks it) and
 # RenderDocument, a fresh frame for every navigation, which cost a third of the browser path's pages/s.
@@ -109,7 +110,7 @@ class BrowserFetcher:
         driver_in_own_session()
         self._pw = await async_playwright().start()
         try:
-            await self._launch()
+            await (self._reach_server() if self.endpoint else self._launch())
         except Exception:
             await self._pw.stop()
             self.egress.__exit__(None, None, None)
@@ -145,6 +146,27 @@ class BrowserFetcher:
         self._old_contexts.clear()
         self._open_tabs.clear()
         await self._new_context()
+
+    async def _reach_server(self) -> None:
+        """The remote browser, waited for while its server is away (killed and restarted, a reboot) for up to
+        SERVER_PATIENCE seconds, at the start as after a loss; the pages waiting meanwhile go on once it is back."""
+        loop = asyncio.get_running_loop()
+        started, attempt = loop.time(), 0
+        while True:
+            try:
+                await self._launch()
+            except BrowserError as e:
+                if loop.time() - started > SERVER_PATIENCE:
+                    raise
+                if attempt == 0:
+                    log.warning("%s; trying again for up to %.0f s", e, SERVER_PATIENCE)
+                await asyncio.sleep(min(0.5 * 2 ** attempt, 3.0))
+                attempt += 1
+                continue
+            if attempt:
+                log.warning("connected to the browser server at %s after %.1f s", self.endpoint,
+                            loop.time() - started)
+            return
 
     async def _connect(self):
         """The browser of a remote `playwright run-server` (client and server of the same Playwright version).
@@ -185,9 +207,13 @@ class BrowserFetcher:
         """Relaunch a browser that is gone; move to a fresh context when this one has loaded enough."""
         async with self._lock:
             if not self._browser.is_connected():
-                log.warning("the browser crashed or was closed; relaunching it")
                 self.relaunches += 1
-                await self._launch()
+                if self.endpoint:
+                    log.warning("the browser server at %s went away; connecting again", self.endpoint)
+                    await self._reach_server()
+                else:
+                    log.warning("the browser crashed or was closed; relaunching it")
+                    await self._launch()
             elif self._context_loads >= self._context_recycle_after:
                 self._old_contexts[self._generation] = self._context
                 await self._new_context()

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import psycopg
 
+from auditor.store.reconnect import aconnect_patiently, dropped
+
 log = logging.getLogger(__name__)
 
 MARGIN = 1.15  # each turn 15 % longer than 1/rate: a request that leaves a little late (a busy event loop, a new
@@ -53,7 +55,7 @@ class FleetHostLimiter:
     async def _wait_for_turn(self, host: str, rate: float) -> float:
         gap = MARGIN / rate
         async with self._lock:
-            if self._conn.broken or self._conn.closed:  # the server dropped it (a restart, a pooler, an idle timeout)
+            if dropped(self._conn):  # the server ended it (a restart, a pooler, an idle timeout)
                 await self._connect_again()
             if host not in self._known:
                 await self._conn.execute("insert into host_pace (host, next_at) values (%s, 0) on conflict do nothing",
@@ -69,7 +71,8 @@ class FleetHostLimiter:
     async def _connect_again(self) -> None:
         log.warning("the pace's connection to PostgreSQL was lost: connecting again")
         await self._conn.close()
-        self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        self._conn = await aconnect_patiently(lambda: psycopg.AsyncConnection.connect(
+            self.url, autocommit=True, connect_timeout=10), "the pace")
 
     @asynccontextmanager
     async def slot(self, url: str, rate: float) -> AsyncIterator[None]:

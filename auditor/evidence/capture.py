@@ -23,7 +23,7 @@ from auditor.crawl.background import Background
 from auditor.crawl.checked import Clients
 from auditor.crawl.download import fetch_image
 from auditor.crawl.routes import Access, Routes
-from auditor.errors import CrawlError
+from auditor.errors import BrowserCrashed, CrawlError
 from auditor.evidence.files import clean_partial, orphans, save_snapshot, write_manifest
 from auditor.evidence.timestamps import stamp
 from auditor.models import Listing, PageFailure, PageKind, RunSummary
@@ -31,6 +31,7 @@ from auditor.store import Recorded, Store
 
 log = logging.getLogger(__name__)
 MAX_IMAGES = 8  # a listing's first images are kept with its capture
+CRASH_TRIES = 3  # a capture the browser (not the page) failed is tried again, up to this many times in all
 
 
 class EvidenceTaker:
@@ -105,8 +106,7 @@ class EvidenceTaker:
             try:
                 access = self.routes.for_target(target)
                 via = {"target": target} if access else {}  # the browser of the target's proxy and session
-                snap = await asyncio.wait_for(self.browser.snapshot(
-                    listing.url, ready_selector=ready_selector, timeout=self.timeout, **via), self.timeout * 4 + 10)
+                snap = await self._snapshot(listing.url, ready_selector, via)
                 if self.settings.images and listing.image_urls:
                     snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES], access)
                 evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock(),
@@ -126,6 +126,19 @@ class EvidenceTaker:
             failpoints.reached("evidence")
             self.store.evidence_taken(self.summary.run_id, evidence)
             self.summary.evidence_captured += 1
+
+    async def _snapshot(self, url: str, ready_selector: str | None, via: dict):
+        """The page in the browser; again when the browser, not the page, failed (crashed, its server gone): the
+        next try's tab comes from the browser relaunched, or from its server once it is back."""
+        for attempt in range(1, CRASH_TRIES + 1):
+            try:
+                return await asyncio.wait_for(self.browser.snapshot(url, ready_selector=ready_selector,
+                                                                    timeout=self.timeout, **via), self.timeout * 4 + 10)
+            except BrowserCrashed as e:
+                if attempt == CRASH_TRIES:
+                    raise
+                log.info("evidence of %s: %s; trying again", url, e.detail)
+                await asyncio.sleep(attempt)  # the browser's loss is seen by then, so the next tab waits for it
 
     async def _with_images(self, snap, urls: tuple[str, ...], access: Access | None = None):
         cap = int(self.settings.max_image_mb * 1_000_000)

@@ -18,6 +18,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.numeric import NumericLoader
 
+from auditor.store.reconnect import connect_patiently, dropped
+
 
 WRITE_LOCK = 0x4155_4449  # "AUDI": the store's one writer lock (pg_advisory_xact_lock)
 SCHEMA_LOCK = 0x4155_4453
@@ -98,13 +100,14 @@ class PostgresDatabase:
 
     def live(self) -> psycopg.Connection:
         """The connection, made again when the server dropped it (a restart, an idle timeout, a pooler, a backend
-        terminated): the statement that met the loss failed with it, the next ones go on a new connection.
-        Never inside a transaction, which the loss has ended anyway."""
-        if (self.raw.broken or self.raw.closed) and self.depth == 0:
+        terminated): an idle connection's loss is found before a statement is sent on it, and the new connection
+        waits for a restarting server (`reconnect`); a statement cut mid-flight failed with it, and the next ones
+        go on a new connection. Never inside a transaction, which the loss has ended anyway."""
+        if self.depth == 0 and dropped(self.raw):
             try:
                 self.raw.close()
             finally:
-                self.raw = self._connect()
+                self.raw = connect_patiently(self._connect, "the store")
             self.keys.clear()
         return self.raw
 

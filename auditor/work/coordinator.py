@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from datetime import datetime
 from typing import Callable
 
 import psycopg
+from procrastinate.exceptions import ConnectorException
 
 from auditor.config import Config
 from auditor.run.ingest import Progress, Tally
 from auditor.store import Store
+from auditor.store.reconnect import PATIENCE, aconnect_patiently, connect_patiently, dropped
 from auditor.work.queue import DISCOVER, PENDING, QUEUE, cancel_run_jobs, ensure_schema, failed_jobs, make_app
 from auditor.work.tasks import defer_items
 
@@ -44,11 +47,11 @@ async def crawl_by_workers(config: Config, store: Store, run_id: int, jobs: list
             log.info("run %d: %d discover jobs deferred; waiting for workers", run_id, len(jobs))
             await _wait(app, config, run_id, progress)
         except BaseException:
-            with psycopg.connect(config.database, autocommit=True) as conn:
+            with _connect(config, run_id) as conn:
                 if n := cancel_run_jobs(conn, run_id):
                     log.warning("run %d: %d queued jobs cancelled", run_id, n)
             raise
-    with psycopg.connect(config.database, autocommit=True) as conn:
+    with _connect(config, run_id) as conn:
         failed = failed_jobs(conn, run_id)
     ok, bad, listings = store.target_counts(run_id)
     tally.ok.update(ok)
@@ -69,27 +72,60 @@ async def crawl_by_workers(config: Config, store: Store, run_id: int, jobs: list
     s.target_pages = Counter(ok)
 
 
+def _connect(config: Config, run_id: int) -> psycopg.Connection:
+    return connect_patiently(lambda: psycopg.connect(config.database, autocommit=True, connect_timeout=10),
+                             f"run {run_id}")
+
+
 async def _wait(app, config: Config, run_id: int, progress: Progress) -> None:
-    """Until the run has no job to do or in progress; stalled workers' jobs are given again."""
-    manager = app.job_manager
-    async with await psycopg.AsyncConnection.connect(config.database, autocommit=True) as conn:
+    """Until the run has no job to do or in progress; stalled workers' jobs are given again. The database going
+    away for a while (a restart, a fail-over) is waited out: the watch connects again and carries on; the workers
+    do the same on their side."""
+    conn, failing_since = None, None
+    try:
         while True:
-            rows = await (await conn.execute(
-                "select status::text, count(*) from procrastinate_jobs where queue_name = %s"
-                " and (args->>'run_id')::bigint = %s group by status", (QUEUE, run_id))).fetchall()
-            counts = dict(rows)
-            if not any(counts.get(s) for s in PENDING):
-                return
-            for job in await manager.get_stalled_jobs(seconds_since_heartbeat=config.workers.stalled_seconds,
-                                                       queue=QUEUE):
-                if job.task_kwargs.get("run_id") == run_id:
-                    log.warning("run %d: a worker stopped answering; its job %s (%s) goes to another", run_id,
-                                job.id, job.task_name)
-                    await manager.retry_job(job)
-            progress.done = await _pages(conn, run_id)  # item pages stored or failed so far
-            progress.discovered = max(progress.discovered, progress.done + counts.get("todo", 0) * config.workers.batch)
-            progress.tick()
+            try:
+                if conn is None or dropped(conn):
+                    if conn is not None:
+                        await conn.close()
+                    conn = await aconnect_patiently(lambda: psycopg.AsyncConnection.connect(
+                        config.database, autocommit=True, connect_timeout=10), f"run {run_id}")
+                if await _watch(app, conn, config, run_id, progress):
+                    return
+                failing_since = None
+            except (psycopg.OperationalError, ConnectorException) as e:
+                failing_since = failing_since or time.monotonic()
+                if time.monotonic() - failing_since > PATIENCE:
+                    raise
+                log.warning("run %d: the database connection was lost (%s); connecting again", run_id,
+                            str(e.__cause__ or e).strip().splitlines()[0][:200] if str(e.__cause__ or e).strip() else type(e).__name__)
+                if conn is not None:
+                    await conn.close()
+                conn = None
             await asyncio.sleep(POLL)
+    finally:
+        if conn is not None:
+            await conn.close()
+
+
+async def _watch(app, conn, config: Config, run_id: int, progress: Progress) -> bool:
+    """One look at the run's jobs: True when none is left to do; stalled jobs given again; progress told."""
+    rows = await (await conn.execute(
+        "select status::text, count(*) from procrastinate_jobs where queue_name = %s"
+        " and (args->>'run_id')::bigint = %s group by status", (QUEUE, run_id))).fetchall()
+    counts = dict(rows)
+    if not any(counts.get(s) for s in PENDING):
+        return True
+    manager = app.job_manager
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=config.workers.stalled_seconds, queue=QUEUE):
+        if job.task_kwargs.get("run_id") == run_id:
+            log.warning("run %d: a worker stopped answering; its job %s (%s) goes to another", run_id,
+                        job.id, job.task_name)
+            await manager.retry_job(job)
+    progress.done = await _pages(conn, run_id)  # item pages stored or failed so far
+    progress.discovered = max(progress.discovered, progress.done + counts.get("todo", 0) * config.workers.batch)
+    progress.tick()
+    return False
 
 
 async def _pages(conn, run_id: int) -> int:

@@ -6,6 +6,7 @@ arguments carry its run id, so a run's jobs are found, counted and cancelled by 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import procrastinate
@@ -21,9 +22,30 @@ ITEMS = "auditor.items"  # a batch of item pages: read, matched, stored, with th
 PENDING = ("todo", "doing")
 
 
+class _PatientConnector(procrastinate.PsycopgConnector):
+    """procrastinate's connector, made to live through a database restart. Its pool already checks a connection
+    before handing it out; here the worker's listener for new jobs connects again when its connection is lost,
+    where procrastinate's ends (and a worker whose side task ended stops). Jobs deferred while it was away are
+    found by the worker's polling."""
+
+    async def listen_notify(self, on_notification, channels) -> None:
+        lost = 0
+        while True:
+            try:
+                await super().listen_notify(on_notification, channels)
+            except procrastinate.exceptions.ConnectorException as e:
+                if lost == 0:
+                    log.warning("the queue's listener lost the database (%s); connecting again",
+                                str(e.__cause__ or e).strip().splitlines()[0][:200])
+                await asyncio.sleep(min(0.2 * 2 ** lost, 3.0))
+                lost += 1
+            else:
+                lost = 0
+
+
 def make_app(url: str) -> procrastinate.App:
     """A procrastinate App over the database (not opened); `tasks.py` adds the tasks for workers."""
-    return procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+    return procrastinate.App(connector=_PatientConnector(conninfo=url))
 
 
 def ensure_schema(url: str) -> None:

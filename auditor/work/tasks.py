@@ -11,6 +11,7 @@ listing is first stored in a run, and a discover job's counts are one row, rewri
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import procrastinate
+import psycopg
 
 from auditor.config import Config, Target
 from auditor.crawl.routes import Routes
@@ -116,8 +118,27 @@ class Worker:
 
 
 WORKER: Worker | None = None
+ATTEMPTS = 3  # a job that lost the database mid-way is done again here this many times before the queue's retry
 
 
+def again_when_the_database_is_lost(task):
+    """A job that lost its database connection mid-way (the server restarted, a backend was terminated) is done
+    again in this worker, once the store has connected again: every job is safe to do twice, and the operator
+    reads one line instead of a job failure with its traceback."""
+    @functools.wraps(task)
+    async def job(context, **kwargs):
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await task(context, **kwargs)
+            except psycopg.OperationalError as e:
+                if attempt == ATTEMPTS:
+                    raise
+                log.warning("run %s: job %s lost the database mid-way (%s); doing it again", kwargs.get("run_id"),
+                            kwargs.get("key") or f"discover:{kwargs.get('target')}", str(e).strip().splitlines()[0][:200])
+    return job
+
+
+@again_when_the_database_is_lost
 async def discover(context, run_id: int, target: str, batch: int) -> None:
     """A target's search pages; the item pages found become ITEMS jobs of `batch` pages each (sorted, so a
     second delivery of this job makes the same batches, which the queueing lock then refuses while queued)."""
@@ -137,6 +158,7 @@ async def discover(context, run_id: int, target: str, batch: int) -> None:
              -(-len(urls) // batch))
 
 
+@again_when_the_database_is_lost
 async def items(context, run_id: int, target: str, urls: list[str], key: str) -> None:
     """A batch of item pages, each read, matched and stored once in this run."""
     ctx = await WORKER.context(run_id)
