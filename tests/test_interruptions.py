@@ -82,6 +82,47 @@ def test_kill_9_leaves_an_intact_database_and_resume_completes_the_listings(tmp_
         assert c.execute("select listings_seen from runs").fetchone()[0] == 300
 
 
+@pytest.mark.timeout(900)
+def test_killed_three_times_and_resumed_each_time_every_listing_hit_and_capture_is_there_once(tmp_path):
+    """kill -9 three times (twice while crawling, once among the captures), `run --resume` after each, in fresh
+    processes: each start serves the demo marketplace on a port of its own. The run ends completed with every
+    listing observed once, each hit once, the flagged listings the demo's truth, and each of them with one
+    capture; nothing is owed or half-written."""
+    from auditor.config import load_config
+    from auditor.demo import score
+    from auditor.demo.world import DemoWorld
+
+    config, db = write_config(tmp_path, listings=160), tmp_path / "a.db"
+    config.write_text(config.read_text().replace("evidence: {enabled: false}", "evidence: {images: false}"))
+    settings = load_config(config)
+    truth = set(DemoWorld(settings.demo.seed, 160).catalog(settings.demo.day).truth())
+    kills = [("select count(*) from observations", 30), ("select count(*) from observations", 90),
+             ("select count(distinct folder) from evidence", 4)]
+    proc, killed = start_run(config), []
+    for sql, mark in kills:
+        wait_for(lambda: count(db, sql) >= mark or proc.poll() is not None, timeout=240)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            killed.append(count(db, "select count(*) from observations"))
+        proc = start_run(config, "--resume")
+    out, err = proc.communicate(timeout=600)  # a hang guard only
+    assert proc.returncode == 0 and "Traceback" not in err, err[-1500:]
+    assert len(killed) == 3 and killed[0] < 160, killed  # killed three times, the first with pages still to read
+    with sqlite3.connect(db) as c:
+        assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert c.execute("select id, status from runs").fetchall() == [(1, "completed")]
+        assert c.execute("select count(*), count(distinct site || '/' || item_id) from observations"
+                         " where run_id = 1").fetchone() == (160, 160)
+        hits = c.execute("select count(*), count(distinct site || '/' || item_id || '/' || rule_id) from hits").fetchone()
+        flagged = set(c.execute("select distinct site, item_id from hits where run_id = 1").fetchall())
+        folders = c.execute("select site, item_id, count(distinct folder) from evidence group by site, item_id").fetchall()
+        owed = c.execute("select count(*) from evidence_owed").fetchone()[0]
+    assert hits[0] == hits[1] and score(flagged, truth) == (1.0, 1.0)
+    assert {(s, i) for s, i, _ in folders} == flagged and all(n == 1 for *_, n in folders), folders
+    assert owed == 0 and not list((tmp_path / "reports" / "evidence").glob("*/*/.partial-*"))
+
+
 def test_sigterm_marks_the_run_interrupted_and_exits_within_seconds(tmp_path):
     config, db = write_config(tmp_path), tmp_path / "a.db"
     proc = start_run(config)

@@ -175,7 +175,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             done = frozenset(u2 for u in store.done_item_urls(run_id) for u2 in (u, moved(u, earlier, aliases)))
             jobs = [replace(j, skip_urls=done) for j in build_jobs(config, targets, aliases, follow, memory,
                                                                    followup=kind == FOLLOWUP)]
-            store.reopen_run(run_id)
+            store.reopen_run(run_id, aliases, opts.clock())
             summary = _summary_of(resumed, store.run_counts(run_id))
             log.info("resuming run %d: %d item pages already done", run_id, len(done))
         else:

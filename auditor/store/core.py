@@ -221,6 +221,8 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
                 "listings_changed": 0, "flagged": 0, "hits": 0, "rule_files": json.dumps(rule_files),
                 "decisions_upto": self.db.execute("select coalesce(max(id), 0) from decisions").fetchone()[0],
             })
+            if aliases:
+                self._note_aliases(row.last_pk, aliases, started_at)
         return row.last_pk
 
     def decisions_known_after(self, run_id: int, kinds: tuple[str, ...]) -> int | None:
@@ -285,9 +287,18 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
         rows = list(self.db.query("select * from runs order by id desc limit 1"))
         return rows[0] if rows and rows[0]["status"] == "interrupted" else None
 
-    def reopen_run(self, run_id: int) -> None:
+    def reopen_run(self, run_id: int, aliases: dict[str, str] | None = None, at: datetime | None = None) -> None:
+        """The run running again (resumed), under this start's aliases (the workers resolve its URLs with them);
+        the earlier starts' stay known (`alias_addresses`)."""
         with self.write():
-            self.db["runs"].update(run_id, {"status": "running", "finished_at": None, "error": None})
+            self.db["runs"].update(run_id, {"status": "running", "finished_at": None, "error": None,
+                                            **({"aliases": json.dumps(aliases)} if aliases else {})})
+            if aliases:
+                self._note_aliases(run_id, aliases, at)
+
+    def _note_aliases(self, run_id: int, aliases: dict[str, str], at: datetime | None) -> None:
+        self.db.execute("insert into run_aliases (run_id, aliases, at) values (?, ?, ?) on conflict do nothing",
+                        [run_id, json.dumps(aliases, sort_keys=True), iso(at) if at else None])
 
     def run_counts(self, run_id: int) -> dict[str, int]:
         """A run's counters recounted from what it stored (its row's may be stale after a kill)."""

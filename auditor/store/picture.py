@@ -87,7 +87,8 @@ class PictureTables:
     def alias_addresses(self) -> list[dict[str, str]]:
         """Every alias map runs have used ({"demo:": "http://127.0.0.1:PORT"}), to carry stored URLs across."""
         return [json.loads(r["aliases"]) for r in self.db.query(
-            "select distinct aliases from runs where aliases is not null and aliases not in ('', '{}')")]
+            "select distinct aliases from runs where aliases is not null and aliases not in ('', '{}')"
+            " union select aliases from run_aliases")]
 
     def versions(self, ids: Iterable[int | None]) -> dict[int, dict]:
         wanted = sorted({i for i in ids if i is not None})

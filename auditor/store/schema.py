@@ -324,7 +324,14 @@ def _migrate_31(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("settings", str)
 
 
+def _migrate_32(db: sqlite_utils.Database) -> None:
+    """Every address a run's aliases had, one row per start (a run resumed after a kill starts the demo on another
+    port), so URLs stored under any of them are carried to the address of today's start."""
+    db["run_aliases"].create({"run_id": int, "aliases": str, "at": str}, pk=("run_id", "aliases"))
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
               _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
-              _migrate_24, _migrate_25, _migrate_26, _migrate_27, _migrate_28, _migrate_29, _migrate_30, _migrate_31]
+              _migrate_24, _migrate_25, _migrate_26, _migrate_27, _migrate_28, _migrate_29, _migrate_30, _migrate_31,
+              _migrate_32]
