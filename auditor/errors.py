@@ -66,6 +66,29 @@ class NotWritable(AuditorError):
                          f"space), or point `{key}` in config.yaml at another folder, then run again; nothing was written")
 
 
+class DiskFull(AuditorError):
+    """The disk under the database (or a folder the run writes) filled up mid-run. The run stops there; what it had
+    stored is kept, and `auditor run --resume` carries it on once there is room."""
+
+    def __init__(self, where: str, run_id: int | None):
+        self.where, self.run_id = where, run_id
+        resume = f"`auditor run --resume` carries run #{run_id} on" if run_id else "run again"
+        super().__init__(f"the disk holding {where} is full: the run stopped, and what it had stored is kept. "
+                         f"Free space there (or move it: config.yaml), then {resume}")
+
+
+def disk_full(e: BaseException) -> bool:
+    """Whether an error says the disk is full: a file's ENOSPC or EDQUOT, SQLite's SQLITE_FULL, PostgreSQL's 53100."""
+    import errno
+    import sqlite3
+
+    if isinstance(e, OSError):
+        return e.errno in (errno.ENOSPC, errno.EDQUOT)
+    if isinstance(e, sqlite3.OperationalError):
+        return "database or disk is full" in str(e)
+    return getattr(e, "sqlstate", None) == "53100"  # psycopg's DiskFull
+
+
 class StoreError(AuditorError):
     """The database cannot be opened or written."""
 

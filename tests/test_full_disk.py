@@ -80,3 +80,82 @@ def test_a_full_evidence_disk_is_recorded_and_the_owed_captures_are_taken_later(
     manifests = list((small_disk / "manifests").glob("*.sha256"))
     assert manifests and subprocess.run(["sha256sum", "--quiet", "-c", str(manifests[0].relative_to(small_disk))],
                                         cwd=small_disk).returncode == 0  # every capture listed, and whole
+
+
+@pytest.fixture
+def data_disk(tmp_path):
+    """A 64 MB tmpfs holding the database, the reports and the evidence: a team's one data disk."""
+    mount = tmp_path / "data"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"this machine does not let us mount a tmpfs: {done.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.mark.timeout(600)
+def test_the_data_disk_filling_mid_run_stops_it_in_one_line_and_resume_completes_it(data_disk):
+    """`auditor run` as a user runs it; when 40 listings are stored the disk under its database fills up (another
+    program's file takes every byte left). The run stops with one line naming the disk and what to do, exit 2, no
+    traceback. The file is removed; `auditor run --resume` completes the same run: every listing once, every
+    flagged listing captured once, nothing owed."""
+    import sqlite3
+    import sys
+    import time
+
+    from conftest import RULES
+
+    config, db = data_disk / "config.yaml", data_disk / "a.db"
+    config.write_text(f"""\
+database: {db}
+reports_dir: {data_disk}/reports
+rules_dir: {RULES}
+log_file: null
+crawl: {{requests_per_second: 500, retries: 1, backoff_seconds: 0.05, page_timeout_seconds: 10}}
+evidence: {{images: false}}
+demo: {{listings: 200}}
+targets:
+  - {{name: demo-auction, site: demo_auction, start_urls: ["demo:/auction/search"], requests_per_second: 60}}
+  - {{name: demo-fleamarket, site: demo_fleamarket, start_urls: ["demo:/flea/search"], requests_per_second: 60}}
+""", encoding="utf-8")
+    command = [sys.executable, "-m", "auditor", "--config", str(config), "run"]
+
+    def stored() -> int:
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as c:
+                return c.execute("select count(*) from observations").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240  # a hang guard only
+    while stored() < 40:
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.05)
+    filler = data_disk / "filler"
+    with open(filler, "wb", buffering=0) as f:  # every byte left
+        try:
+            while True:
+                f.write(b"\0" * (1 << 20))
+        except OSError:
+            pass
+    _, err = run.communicate(timeout=300)
+    at_stop = stored()
+    assert run.returncode == 2, err[-1500:]
+    assert "Traceback" not in err and "is full" in err.splitlines()[-1] and "--resume" in err.splitlines()[-1], err
+    assert at_stop < 200  # it stopped with listings still to read
+
+    filler.unlink()
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=400)
+    assert resumed.returncode == 0 and "Traceback" not in resumed.stderr, resumed.stderr[-1500:]
+    with sqlite3.connect(db) as c:
+        assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert c.execute("select id, status from runs").fetchall() == [(1, "completed")]
+        assert c.execute("select count(*), count(distinct site || '/' || item_id) from observations").fetchone() == (200, 200)
+        flagged = set(c.execute("select distinct site, item_id from hits").fetchall())
+        folders = c.execute("select site, item_id, count(distinct folder) from evidence group by site, item_id").fetchall()
+        assert c.execute("select count(*) from evidence_owed").fetchone()[0] == 0
+    assert flagged and {(s, i) for s, i, _ in folders} == flagged and all(n == 1 for *_, n in folders)

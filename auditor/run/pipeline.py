@@ -23,7 +23,7 @@ from typing import Callable, ContextManager
 from auditor import failpoints
 from auditor.config import Config, Target
 from auditor.crawl.routes import Routes
-from auditor.errors import AuditorError, RuleError
+from auditor.errors import AuditorError, DiskFull, RuleError, disk_full
 from auditor.files import writable
 from auditor.evidence.capture import EvidenceTaker, write_run_manifests
 from auditor.logs import current_run
@@ -248,6 +248,8 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             store.finish_run(summary, error=f"interrupted ({why}); `auditor run --resume` carries it on")
             raise
         except Exception as e:
+            if disk_full(e):
+                raise _stopped_by_full_disk(config, store, summary, e, opts.clock()) from None
             summary.status, summary.finished_at = "failed", opts.clock()
             error = f"{type(e).__name__}: {e}"
             summary.states = dict(settle_run(store, run_id, names, kind, opts.clock(), failed=error))
@@ -263,6 +265,20 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
     log.info("run %d %s: %d pages ok, %d failed, %d flagged now", run_id, summary.status, summary.pages_ok,
              summary.pages_failed, summary.flagged_now)
     return summary
+
+
+def _stopped_by_full_disk(config: Config, store: Store, summary: RunSummary, e: BaseException, at: datetime) -> DiskFull:
+    """The disk filled mid-run: the run is marked interrupted where the disk still lets it be (else its row says
+    running, which `--resume` takes as stopped too); nothing is settled, reported or told as if it had ended."""
+    where = e.filename if isinstance(e, OSError) and e.filename else f"the database ({config.database})"
+    full = DiskFull(str(where), summary.run_id)
+    summary.status, summary.finished_at = "interrupted", at
+    try:
+        store.finish_run(summary, error=str(full))
+    except Exception as again:  # noqa: BLE001 - still full: the row stays running
+        log.warning("run %d: could not mark it interrupted either (%s)", summary.run_id, again)
+    log.info("run %d: %s (%s)", summary.run_id, full, e)  # the CLI says it; the log file keeps it
+    return full
 
 
 class NothingToFollow(AuditorError):

@@ -165,11 +165,11 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            conn.execute("COMMIT")  # may fail too (a full disk): the transaction is then rolled back, never left open
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     def __enter__(self) -> "Store":
         return self
