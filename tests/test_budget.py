@@ -54,8 +54,11 @@ class Marketplace:
 
 
 def card_of(x) -> tuple:
-    """What the demo's search cards show of a listing (auction: title, price, bids; flea: name, price)."""
-    return (x.title, x.price, x.bids if x.section == "auction" else None)
+    """What the demo's search cards show of a listing (auction: title, price, bids, end time, a sold or ended mark;
+    flea: name, price)."""
+    auction = x.section == "auction"
+    return (x.title, x.price, x.bids if auction else None, x.end_time if auction else None,
+            x.status if auction else None)
 
 
 def audit(config: Config, market: Marketplace, clock, kind: str = "demo", **options):

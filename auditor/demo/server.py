@@ -21,6 +21,7 @@ from auditor.demo.posters import poster
 from auditor.demo.catalog import Catalog, DemoListing
 
 PER_PAGE = 20
+STATUS_LABELS = {"active": "出品中", "ended": "終了", "sold": "落札済み"}  # as a venue marks its listings
 FAULTS = ("500", "404", "hang", "broken", "429-once", "captcha", "redirect-loop", "drip", "reset", "huge",
           "sjis", "eucjp-undeclared", "endless", "spin", "denied-503", "redesign", "members-only")
 MEMBER_COOKIE = ("demo_member", "signed-in")  # what a signed-in session of the demo carries
@@ -190,7 +191,10 @@ class _Handler(BaseHTTPRequestHandler):
             f'href="/auction/item/{escape(x.item_id)}">{escape(x.title)}</a> '
             f'<span class="Product__priceValue">{_yen(x.price)}</span> '
             f'<span class="Product__bid">{x.bids}</span> '
-            f'<span class="Product__seller" data-seller-id="{escape(x.seller.id)}">{escape(x.seller.name)}</span></li>'
+            f'<time class="Product__time" datetime="{x.end_time.isoformat()}">{x.end_time:%m/%d %H:%M}</time> '
+            + (f'<span class="Product__status" data-status="{x.status}">{STATUS_LABELS[x.status]}</span> '
+               if x.status != "active" else "")
+            + f'<span class="Product__seller" data-seller-id="{escape(x.seller.id)}">{escape(x.seller.name)}</span></li>'
             for x in chunk)
         pager = ""
         if page * PER_PAGE < len(items):
@@ -335,7 +339,7 @@ MARK_TEXT = {"adult": "R-18", "ai_generated": "AI生成", "shop": "ショップ"
 
 
 def _auction_item(x: DemoListing) -> str:
-    status_label = {"active": "出品中", "ended": "終了", "sold": "落札済み"}[x.status]
+    status_label = STATUS_LABELS[x.status]
     images = "".join(f'<img src="{escape(u)}" alt="">' for u in x.photos)
     tags = "".join(f"<li>{escape(t)}</li>" for t in x.tags)
     marks = "".join(f'<li data-label="{escape(m)}">{MARK_TEXT[m]}</li>' for m in x.labels)

@@ -54,11 +54,15 @@ class DemoAuction(SiteProfile):
             links.append(link)
             seller = li.select_one(".Product__seller")
             price = parse_price(text_of(li.select_one(".Product__priceValue")))
+            end, mark = li.select_one("time.Product__time"), li.select_one(".Product__status")  # the card's marks:
+            # an auction's end and a sold or ended listing, which the crawl budget compares with what is stored
             cards.append(Listing(site=self.name, item_id=li.get("data-item-id") or link.rsplit("/", 1)[-1], url=link,
                                  title=text_of(a), price=price, currency="JPY" if price is not None else None,
                                  bids=parse_int(text_of(li.select_one(".Product__bid"))),
                                  seller_id=seller.get("data-seller-id") if seller is not None else None,
-                                 seller_name=text_of(seller) or None))
+                                 seller_name=text_of(seller) or None,
+                                 end_time=parse_time(end.get("datetime")) if end is not None else None,
+                                 status=(mark.get("data-status") if mark is not None else None) or "active"))
         nxt = doc.select_one("a.Pager__link[rel=next]")
         return SearchPage(tuple(dict.fromkeys(links)), absolute(url, nxt.get("href")) if nxt else None, tuple(cards))
 
