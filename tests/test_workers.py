@@ -625,3 +625,43 @@ def test_the_browser_server_gone_for_ten_seconds_is_waited_for_and_every_page_an
     assert {(s, i) for s, i, _ in captures} == flagged and all(n == 1 for *_, n in captures)
     assert any("browser server" in log and "went away" in log for log in logs)
     assert not [log for log in logs if "Traceback" in log], [log[-2000:] for log in logs if "Traceback" in log]
+
+
+def test_a_daily_run_done_by_workers_reads_only_the_item_pages_that_can_tell_something_new(tmp_path, pg_cluster):
+    """The crawl budget holds for a fleet as for one process: the second daily run, minutes after the first, asks
+    only for the item pages of followed listings and of the one listing whose card changed (its price); the others
+    are recorded from their cards, counted as spared, and what the run spent is added up from its jobs. `--full`
+    reads every item page again."""
+    from dataclasses import replace
+
+    catalog = generate(seed=3, size=80)
+    database = pg_cluster.schema_url()
+    auction = [x for x in catalog.listings if x.key[0] == "demo_auction"]
+    changed = auction[7]
+    day2 = type(catalog)(catalog.seed, [replace(x, price=x.price + 500) if x is changed else x
+                                        for x in catalog.listings], catalog.sellers)
+
+    path = write_config(tmp_path, database, evidence={"enabled": False}, workers={"batch": 4})
+    config = load_config(path)
+    with workers(path, 2), serve_demo(catalog) as server:  # one marketplace, its listings as on each day
+        target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],
+                        requests_per_second=200, images="none")
+        runs = []
+        for world, full in ((catalog, False), (day2, False), (day2, True)):
+            server.catalog = world
+            server.times.clear()
+            with Store(config.database) as store:
+                followed = {r["item_id"] for r in store.followed(["auction"])}
+                summary = start_audit(config, store, AuditOptions(targets=[target], full=full))
+                spent = store.spent_of_run(summary.run_id).get("auction", {})
+                sources = dict(store.db.execute("select source, count(*) from observations where run_id = ?"
+                                                " group by source", [summary.run_id]).fetchall())
+            asked = {p.rsplit("/", 1)[1] for _, p in server.times if p.startswith("/auction/item/")}
+            runs.append((summary, followed, asked, spent, sources))
+    (first, _, asked1, _, _), (second, followed, asked2, spent2, sources2), (third, _, asked3, _, _) = runs
+    assert len(asked1) == len(auction) and first.pages_spared == 0  # day 1: everything is new
+    assert followed and asked2 == followed | {changed.item_id}, sorted(asked2 ^ (followed | {changed.item_id}))
+    assert second.status == "completed" and second.listings_seen == len(auction)  # every listing in the picture
+    assert second.pages_spared == len(auction) - len(asked2) == spent2.get("unchanged") == sources2.get("card")
+    assert spent2.get("item") == len(asked2) and spent2.get("search", 0) >= 1  # what it spent, from its jobs
+    assert len(asked3) == len(auction) and third.pages_spared == 0  # --full reads them all

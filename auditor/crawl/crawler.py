@@ -74,6 +74,7 @@ class CrawlJob:
     discover_only: bool = False  # search pages only: each item page found is yielded as an ItemLink (workers)
     memory: Memory | None = None  # with it, unchanged cards and 304s spare item pages (None: read everything)
     known_stop: int = 0  # a newest-first search stops paging after this many pages of only known, unchanged cards
+    card_digests: tuple[tuple[str, str], ...] = ()  # item URL -> its search card's digest, read by another job
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class ItemLink:
 
     target: str
     url: str
+    card: str | None = None  # the digest of its search card (values.card_digest), for the crawl budget
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,8 @@ class _Crawl:
         self.seen.add(url)
         self.pages[job.target] += 1
         if kind is PageKind.ITEM and job.discover_only:
-            self.out.put_nowait(ItemLink(job.target, url))
+            card = self.cards.pop(url, None)
+            self.out.put_nowait(ItemLink(job.target, url, card_digest(card) if card else None))
         else:
             self.queue.put_nowait((job, url, kind))
         return True
@@ -341,7 +344,8 @@ class _Crawl:
             await self.out.put(SearchPageRead(job.target, url, len(parsed.item_urls), parsed.next_url is not None))
         else:
             card = self.cards.pop(url, None)  # read from its own page: its card is no longer needed (memory stays flat)
-            await self.out.put(ListingFound(job.target, parsed, card=card_digest(card) if card else None,
+            digest = card_digest(card) if card else dict(job.card_digests).get(url) if job.card_digests else None
+            await self.out.put(ListingFound(job.target, parsed, card=digest,
                                             etag=getattr(page, "etag", None),
                                             last_modified=getattr(page, "last_modified", None)))
 

@@ -183,7 +183,8 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             notes = [f"target {t.name} ignores robots.txt (ignore_robots: true in the config)" for t in targets
                      if t.ignore_robots]
             run_id = store.start_run(opts.clock(), names, [str(p) for p in ruleset.files], notes, kind=kind,
-                                     aliases=aliases, plan=_plan(targets), settings=settings_of(config))
+                                     aliases=aliases, plan=_plan(targets),
+                                     settings={**settings_of(config), "budget": {"full": opts.full}})
             store.save_rule_set(run_id, rule_texts(config.rules_dir, ruleset.files), opts.clock())
             summary = RunSummary(run_id=run_id, status="running", started_at=opts.clock(), targets=names)
         summary.kind = kind
@@ -290,7 +291,7 @@ class NothingToFollow(AuditorError):
 def _memory(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],
             followed: set[tuple[str, str]], earlier, aliases) -> StoredMemory | None:
     """What the store knows, so a daily run reads only item pages that can tell something new; None (read them
-    all) for `--full`, ad hoc runs and `crawl.refresh_days: 0` (runs read by workers are not handed one)."""
+    all) for `--full`, ad hoc runs and `crawl.refresh_days: 0`. A run read by workers has theirs (work.tasks), not this."""
     if opts.full or kind not in DAILY_KINDS or not config.crawl.refresh_days:
         return None
     return StoredMemory(store, {t.site for t in targets}, opts.clock(), config.crawl.refresh_days,

@@ -23,11 +23,13 @@ class WorkTables:
     db: object
 
     def record_job(self, run_id: int, job: str, target: str, *, search_pages: int = 0, failed_pages: int = 0,
-                   note: str | None = None, at: datetime) -> None:
+                   note: str | None = None, spent: dict | None = None, at: datetime) -> None:
+        """A job's counts, one row per job (a job done again rewrites it: its counts are its last delivery's)."""
         with self.write():
             self.db.execute(sql.upsert("run_jobs", ["run_id", "job", "target", "search_pages", "failed_pages", "note",
-                                                    "finished_at"], ("run_id", "job")),
-                            [run_id, job, target, search_pages, failed_pages, note, iso(at)])
+                                                    "spent", "finished_at"], ("run_id", "job")),
+                            [run_id, job, target, search_pages, failed_pages, note,
+                             json.dumps(spent, sort_keys=True) if spent else None, iso(at)])
 
     def run_jobs(self, run_id: int) -> list[dict]:
         return list(self.db.query("select * from run_jobs where run_id = ? order by job", [run_id]))

@@ -8,6 +8,7 @@ jobs of workers that stopped sending heartbeats (killed, or their machine gone) 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import Counter
@@ -60,6 +61,8 @@ async def crawl_by_workers(config: Config, store: Store, run_id: int, jobs: list
     for row in store.run_jobs(run_id):
         if row["note"]:
             tally.incomplete.setdefault(row["target"], row["note"])
+        if row.get("spent"):  # each job's requests, pages spared, pace waited and pictures, added up per target
+            tally.spent.setdefault(row["target"], Counter()).update(json.loads(row["spent"]))
     for f in failed:
         target = f["args"].get("target")
         tally.incomplete.setdefault(target, f"a job of this target failed ({f['task']}): see the workers' logs")
@@ -69,6 +72,7 @@ async def crawl_by_workers(config: Config, store: Store, run_id: int, jobs: list
     s.listings_seen, s.listings_new = counts["listings_seen"], counts["listings_new"]
     s.listings_changed, s.flagged, s.hits = counts["listings_changed"], counts["flagged"], counts["hits"]
     s.evidence_captured = store.evidence_captures_of_run(run_id)
+    s.pages_spared = sum(int(c.get("unchanged", 0)) for c in tally.spent.values())
     s.target_pages = Counter(ok)
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+from collections import Counter
 import logging
 import os
 import socket
 import tempfile
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import procrastinate
@@ -26,9 +28,10 @@ import psycopg
 
 from auditor.config import Config, Target
 from auditor.crawl.routes import Routes
-from auditor.models import Hit, RunSummary
+from auditor.models import DAILY_KINDS, Hit, RunSummary
 from auditor.rules import Matcher, load_rules
 from auditor.rules.loader import write_rule_files
+from auditor.run.budget import StoredMemory
 from auditor.run.ingest import Progress, Tally, crawl_into_store
 from auditor.run.plan import address_policy, build_jobs, config_for_run, policy_from, resolve, targets_of_plan
 from auditor.run.tools import CrawlTools, open_tools
@@ -89,9 +92,21 @@ class Worker:
         stack = AsyncExitStack()
         tools = await stack.enter_async_context(open_tools(config, store, summary, targets, matcher, self.clock, addresses,
                                                            routes, fleet=True))
-        jobs = {j.target: j for j in build_jobs(config, targets, aliases)}
+        jobs = {j.target: j for j in build_jobs(config, targets, aliases, memory=self._memory(config, row, targets,
+                                                                                           aliases))}
         log.info("worker: run %d opened (%d targets, %d rules)", row["id"], len(targets), len(matcher.ruleset))
         return RunContext(row["id"], config, {t.name: t for t in targets}, jobs, matcher, tools, routes, addresses, stack)
+
+    def _memory(self, config: Config, row: dict, targets: list[Target], aliases: dict[str, str]) -> StoredMemory | None:
+        """The crawl budget for a daily run, as the single-process run has it: the store as it stood, the run's
+        start as today, the run's followed listings; None (read every item page) for `--full` and other kinds."""
+        settings = json.loads(row.get("settings") or "{}")
+        if row["kind"] not in DAILY_KINDS or (settings.get("budget") or {}).get("full") or not config.crawl.refresh_days:
+            return None
+        followed = {(r["site"], r["item_id"]) for r in self.store.followed([t.name for t in targets])}
+        return StoredMemory(self.store, {t.site for t in targets}, datetime.fromisoformat(row["started_at"]),
+                            config.crawl.refresh_days, config.schedule.zone, followed, self.store.alias_addresses(),
+                            aliases)
 
     async def close(self) -> None:
         for ctx in self.runs.values():
@@ -100,7 +115,9 @@ class Worker:
         self.store.close()
 
     async def crawl(self, ctx: RunContext, job, links: list | None = None) -> Tally:
+        """The job's pages into the store; its tally says what it read and what it spent (its pictures too)."""
         tally = Tally()
+        pictures = Counter(ctx.tools.images.spent.get(job.target, {})) if ctx.tools.images else Counter()
         summary = RunSummary(run_id=ctx.run_id, status="running", started_at=self.clock(), targets=[job.target])
         ctx.in_flight += 1
         try:
@@ -110,6 +127,9 @@ class Worker:
                                    robots=ctx.tools.robots)
             if ctx.tools.images:  # the job is done when its pictures and captures are on disk and recorded
                 await ctx.tools.images.drain()
+                taken = Counter(ctx.tools.images.spent.get(job.target, {})) - pictures  # this worker's, since the job began
+                if taken:
+                    tally.spent.setdefault(job.target, Counter()).update(taken)
             if ctx.tools.evidence:
                 await ctx.tools.evidence.drain()
         finally:
@@ -148,37 +168,50 @@ async def discover(context, run_id: int, target: str, batch: int) -> None:
     job = replace(ctx.jobs[target], follow_urls=(), discover_only=True)
     links: list = []
     tally = await WORKER.crawl(ctx, job, links)
+    cards = {link.url: link.card for link in links if link.card}
     urls = sorted({link.url for link in links})
     for i in range(0, len(urls), batch):
         chunk = urls[i:i + batch]
-        await defer_items(context.app, run_id, target, chunk, f"{target}:{i // batch}")
+        await defer_items(context.app, run_id, target, chunk, f"{target}:{i // batch}",
+                          {u: cards[u] for u in chunk if u in cards})
     WORKER.store.record_job(run_id, f"discover:{target}", target, search_pages=tally.ok[target],
-                            failed_pages=tally.failed[target], note=tally.incomplete.get(target), at=WORKER.clock())
+                            failed_pages=tally.failed[target], note=tally.incomplete.get(target),
+                            spent=_spent(tally, target), at=WORKER.clock())
     log.info("run %d: %s: %d search pages, %d item pages in %d jobs", run_id, target, tally.ok[target], len(urls),
              -(-len(urls) // batch))
 
 
 @again_when_the_database_is_lost
-async def items(context, run_id: int, target: str, urls: list[str], key: str) -> None:
-    """A batch of item pages, each read, matched and stored once in this run."""
+async def items(context, run_id: int, target: str, urls: list[str], key: str, cards: dict | None = None) -> None:
+    """A batch of item pages, each read, matched and stored once in this run; `cards`: what their search cards
+    showed (digests), kept with the listings for the next run's budget."""
     ctx = await WORKER.context(run_id)
     if ctx is None:
         return
     done = frozenset(WORKER.store.done_item_urls(run_id, among=urls))
-    job = replace(ctx.jobs[target], start_urls=(), follow_urls=tuple(urls), skip_urls=done, max_pages=len(urls) + 1)
+    job = replace(ctx.jobs[target], start_urls=(), follow_urls=tuple(urls), skip_urls=done, max_pages=len(urls) + 1,
+                  card_digests=tuple(sorted((cards or {}).items())))
     if done and ctx.tools.images:  # given again after a worker died: pictures it stored pages for but never checked
         for row, hits, version in WORKER.store.images_owed(run_id, done):
             stored = [Hit(h["rule_id"], h["rule_title"], h["severity"], tuple(json.loads(h["tags"] or "[]")), ())
                       for h in hits]
             if ctx.tools.images.wants(target, stored):
                 ctx.tools.images.take(target, listing_from_row(row), stored, version, ctx.jobs[target].reader.ready_selector)
-    await WORKER.crawl(ctx, job)
+    tally = await WORKER.crawl(ctx, job)
+    if spent := _spent(tally, target):
+        WORKER.store.record_job(run_id, f"items:{key}", target, spent=spent, at=WORKER.clock())
 
 
-async def defer_items(app: procrastinate.App, run_id: int, target: str, urls: list[str], key: str) -> None:
+def _spent(tally: Tally, target: str) -> dict:
+    """What a job spent, in whole numbers and seconds as run_targets.spent keeps them."""
+    return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in tally.spent.get(target, {}).items() if v}
+
+
+async def defer_items(app: procrastinate.App, run_id: int, target: str, urls: list[str], key: str,
+                      cards: dict[str, str] | None = None) -> None:
     try:
         await app.configure_task(ITEMS, queue=QUEUE, queueing_lock=f"run{run_id}:{key}").defer_async(
-            run_id=run_id, target=target, urls=urls, key=key)
+            run_id=run_id, target=target, urls=urls, key=key, **({"cards": cards} if cards else {}))
     except procrastinate.exceptions.AlreadyEnqueued:
         log.info("run %d: job %s is already queued", run_id, key)
 
