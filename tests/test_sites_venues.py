@@ -293,3 +293,30 @@ def test_the_rakuma_shop_and_the_mercari_shops_shop_are_one_seller_by_their_own_
     rakuma = read("rakuma", "rakuma/shop_3c65d78b.html")
     assert {x["seller_name"] for x in rakuma["listings"]} == {"ドレ買"}
     assert {x["seller_name"] for x in store["listings"]} == {"ドレ買ショップ"}
+
+
+# profile -> (what its search_url asks, the saved page that shows the venue sorting so, what that page shows)
+NEWEST_FIRST = {
+    "booth": ("sort=new", "booth/search_tag_adult-include.html", "sort=new"),
+    "paypay_fleamarket": ("sort=openTime&order=DESC", "paypay-fleamarket/search_yugioh-psa-shoki.html",
+                          '"sort":"openTime","order":"DESC"'),
+    "mercari": ("sort=created_time&order=desc", "mercari/api/search_sort_by_created_time_desc.yml",
+                '"sort": "SORT_CREATED_TIME", "order":\n      "ORDER_DESC"'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEWEST_FIRST))
+def test_a_profile_that_searches_newest_first_asks_for_the_sort_its_venue_is_seen_using(name):
+    """A `queries` search stops paging once the news runs out only where it really is sorted newest first: the
+    profile's search URL carries the venue's own newest-first sort, as a saved page of that venue shows it in use
+    (Mercari's web search: its sort/order parameters, as the saved search shows `sort=price&order=asc`)."""
+    asks, saved, shown = NEWEST_FIRST[name]
+    profile = get_profile(name)
+    first, second = profile.search_url(profile.base_url, "AI美女 ポスター"), profile.search_url(profile.base_url, "x", 2)
+    assert profile.newest_first and asks in first and asks in second
+    assert shown in (PAGES / saved).read_text(encoding="utf-8")
+    if name == "mercari":
+        assert "sort=price&amp;order=asc" in (PAGES / "mercari/search_rendered_nintendo-switch.html").read_text("utf-8")
+    others = [n for n in ("rakuma", "dlsite", "fanza", "fanbox", "surugaya", "ebay", "yahoo_auctions")
+              if get_profile(n).newest_first]
+    assert others == []  # no venue is said to sort newest first without a saved page that shows it

@@ -44,8 +44,10 @@ class Booth(SiteProfile):
     labels = ("adult", "shop")
     age_cookie = AGE_COOKIE
 
+    newest_first = True  # sort=new (新着順), as the saved search's own pager links ask
+
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
-        url = f"{base_url.rstrip('/')}/ja/items?adult=include&q={quote(query)}"
+        url = f"{base_url.rstrip('/')}/ja/items?adult=include&q={quote(query)}&sort=new"
         return url + (f"&page={page}" if page > 1 else "")
 
     def page_kind(self, url: str) -> PageKind:

@@ -60,8 +60,11 @@ class Mercari(SiteProfile):
                               "URLs (read through the browser), or `auditor parse` a saved API answer")]
         return []
 
+    newest_first = True  # sort=created_time&order=desc (新しい順): the saved search shows the sort/order parameters,
+    #                      the saved API answer the created-time sort (SORT_CREATED_TIME, descending)
+
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
-        url = f"{base_url.rstrip('/')}/search?keyword={quote(query)}"
+        url = f"{base_url.rstrip('/')}/search?keyword={quote(query)}&sort=created_time&order=desc"
         return url + (f"&page_token=v1%3A{page - 1}" if page > 1 else "")
 
     def page_kind(self, url: str) -> PageKind:

@@ -33,8 +33,10 @@ class PaypayFleamarket(SiteProfile):
     domains = ("paypayfleamarket.yahoo.co.jp",)  # its hosts, and their subdomains: how a saved page names its venue
     page_kinds = ("search", "item (open, sold)", "removed")
 
+    newest_first = True  # sort=openTime&order=DESC (新着順), as the saved search's state shows it in use
+
     def search_url(self, base_url: str, query: str, page: int = 1, category: str | None = None) -> str:
-        url = f"{base_url.rstrip('/')}/search/{quote(query)}?page={page}"
+        url = f"{base_url.rstrip('/')}/search/{quote(query)}?page={page}&sort=openTime&order=DESC"
         return url + (f"&categoryIds={quote(category)}" if category else "")
 
     def page_kind(self, url: str) -> PageKind:
