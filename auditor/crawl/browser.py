@@ -145,7 +145,10 @@ class BrowserFetcher:
             raise BrowserError(f"Chromium did not start ({where}): {e.message.splitlines()[0]}") from None
         self._old_contexts.clear()
         self._open_tabs.clear()
-        await self._new_context()
+        try:
+            await self._new_context()
+        except PlaywrightError as e:  # it went away as soon as it came (a browser server killed at that moment)
+            raise BrowserError(f"Chromium went away as it started: {e.message.splitlines()[0]}") from None
 
     async def _reach_server(self) -> None:
         """The remote browser, waited for while its server is away (killed and restarted, a reboot) for up to

@@ -43,6 +43,31 @@ class _PatientConnector(procrastinate.PsycopgConnector):
                 lost = 0
 
 
+class LostInOneLine(logging.Filter):
+    """procrastinate logs a side task's database error (polling for aborted jobs, a heartbeat) with its traceback
+    and goes on; when the error is the database going away (a restart, a connection cut), an operator reads one
+    warning line instead, naming it. Other errors keep their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("procrastinate") and record.exc_info and record.exc_info[1] is not None:
+            e: BaseException | None = record.exc_info[1]
+            while e is not None and not isinstance(e, psycopg.OperationalError):
+                e = e.__cause__ or e.__context__
+            if e is not None:
+                said = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+                record.msg = f"{record.getMessage()}: the database connection was lost ({said}); it goes on"
+                record.args, record.exc_info, record.exc_text = (), None, None
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def lost_in_one_line() -> None:
+    """Every handler of the log (terminal and file) says a lost database connection in one line."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, LostInOneLine) for f in handler.filters):
+            handler.addFilter(LostInOneLine())
+
+
 def make_app(url: str) -> procrastinate.App:
     """A procrastinate App over the database (not opened); `tasks.py` adds the tasks for workers."""
     return procrastinate.App(connector=_PatientConnector(conninfo=url))

@@ -37,7 +37,7 @@ from auditor.run.plan import address_policy, build_jobs, config_for_run, policy_
 from auditor.run.tools import CrawlTools, open_tools
 from auditor.sites import default_headers
 from auditor.store import DatabaseClock, Store, listing_from_row
-from auditor.work.queue import DISCOVER, ITEMS, QUEUE, ensure_schema, make_app
+from auditor.work.queue import DISCOVER, ITEMS, QUEUE, ensure_schema, lost_in_one_line, make_app
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +220,7 @@ def run_worker(config: Config, *, concurrency: int | None = None, name: str | No
                wait: bool = True) -> None:
     """Take jobs until SIGTERM or Ctrl-C (or, without wait, until the queue is empty)."""
     ensure_schema(config.database)
+    lost_in_one_line()
     app = make_app(config.database)
     for name, fn in ((DISCOVER, discover), (ITEMS, items)):  # retried twice when they raise (not when killed:
         app.task(name=name, queue=QUEUE, pass_context=True, retry=2)(fn)  # the coordinator gives those again)
