@@ -7,6 +7,7 @@ SQLite only. Where PostgreSQL is not installed, the [postgresql] runs skip, sayi
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -41,14 +42,23 @@ POSTGRES_TOO = {"test_store", "test_review", "test_notices", "test_shadow", "tes
 @pytest.fixture(scope="session")
 def pg_cluster():
     """One PostgreSQL cluster for the session (started on first need, removed at the end)."""
+    with cluster() as started:
+        yield started
+
+
+@contextmanager
+def cluster():
+    """A throwaway PostgreSQL cluster, removed afterwards; the test is skipped, saying why, where none can start."""
     import pgserver
 
     try:
-        cluster = pgserver.start()
+        started = pgserver.start()
     except RuntimeError as e:
         pytest.skip(f"PostgreSQL: {e}")
-    yield cluster
-    cluster.stop()
+    try:
+        yield started
+    finally:
+        started.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import contextmanager
 
 import pytest
 
@@ -24,17 +25,26 @@ from conftest import FixedClock
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    mount = tmp_path / "evidence"
+@contextmanager
+def tmpfs(mount, size: str):
+    """A real tmpfs of `size` mounted at `mount` (root, and a kernel that lets us; else the test skips, saying so)."""
     mount.mkdir()
     if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mount)], capture_output=True, text=True)
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True,
+                          text=True)
     if done.returncode != 0:
         pytest.skip(f"this machine does not let us mount a tmpfs: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    with tmpfs(tmp_path / "evidence", "400k") as mount:
+        yield mount
 
 
 def test_a_full_evidence_disk_is_recorded_and_the_owed_captures_are_taken_later(config, small_disk):
@@ -85,15 +95,8 @@ def test_a_full_evidence_disk_is_recorded_and_the_owed_captures_are_taken_later(
 @pytest.fixture
 def data_disk(tmp_path):
     """A 64 MB tmpfs holding the database, the reports and the evidence: a team's one data disk."""
-    mount = tmp_path / "data"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"this machine does not let us mount a tmpfs: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    with tmpfs(tmp_path / "data", "64m") as mount:
+        yield mount
 
 
 @pytest.mark.timeout(600)

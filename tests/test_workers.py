@@ -26,7 +26,7 @@ from auditor.evidence.files import sha256_of
 from auditor.ops.audit import start_audit
 from auditor.run.pipeline import AuditOptions
 from auditor.store import Store
-from conftest import RULES
+from conftest import RULES, cluster
 
 pytestmark = pytest.mark.e2e
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -71,6 +71,12 @@ def workers(config_path: Path, n: int, env: dict[int, dict[str, str]] | None = N
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait(5)
+
+
+def until_asked(server, prefix: str, n: int) -> None:
+    """Wait until the demo marketplace has been asked for `n` pages whose path starts with `prefix`."""
+    while sum(1 for _, p in list(server.times) if p.startswith(prefix)) < n:
+        time.sleep(0.02)
 
 
 @contextmanager
@@ -480,8 +486,7 @@ def test_a_worker_killed_in_its_discover_job_has_the_job_done_by_another(tmp_pat
                         requests_per_second=50, images="none")
 
         def kill_then_start_another():
-            while sum(1 for _, p in list(server.times) if p.startswith("/auction/search")) < 2:
-                time.sleep(0.02)
+            until_asked(server, "/auction/search", 2)
             os.killpg(first.pid, signal.SIGKILL)
             server.delay = 0.0
             late.append(subprocess.Popen([sys.executable, "-m", "auditor", "--config", str(path), "worker", "--name",
@@ -506,14 +511,8 @@ def test_a_worker_killed_in_its_discover_job_has_the_job_done_by_another(tmp_pat
 @pytest.fixture
 def own_cluster():
     """A PostgreSQL cluster of this test's own, for a test that restarts it (the session's is shared)."""
-    import pgserver
-
-    try:
-        cluster = pgserver.start()
-    except RuntimeError as e:
-        pytest.skip(f"PostgreSQL: {e}")
-    yield cluster
-    cluster.stop()
+    with cluster() as started:
+        yield started
 
 
 @pytest.mark.timeout(600)
@@ -537,8 +536,7 @@ def test_postgresql_restarted_mid_run_the_fleet_connects_again_and_the_run_compl
         command = [sys.executable, "-m", "auditor", "--config", str(path), "run"]
 
         def restart():
-            while sum(1 for _, p in list(server.times) if p.startswith("/auction/item/")) < 20:
-                time.sleep(0.02)
+            until_asked(server, "/auction/item/", 20)
             own_cluster.restart(pause=1.0)
             restarted.append(len(server.times))
 
@@ -594,8 +592,7 @@ def test_the_browser_server_gone_for_ten_seconds_is_waited_for_and_every_page_an
                             requests_per_second=30, images="none")
 
             def kill_then_restart():
-                while sum(1 for _, p in list(server.times) if p.startswith("/flea/item/")) < 12:
-                    time.sleep(0.02)
+                until_asked(server, "/flea/item/", 12)
                 os.killpg(first.pid, signal.SIGKILL)
                 events.append(f"killed after {len(server.times)} requests")
                 time.sleep(10)

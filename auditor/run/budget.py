@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from auditor.models import Listing
+from auditor.config import Config, Target
+from auditor.models import DAILY_KINDS, Listing
 from auditor.run.plan import moved
 from auditor.store import Store
 from auditor.store.core import listing_from_row
@@ -91,3 +92,15 @@ class StoredMemory:
     def _listing(self, key: tuple[str, str]) -> Listing | None:
         row = self.store.listings_by_key([key]).get(key)
         return listing_from_row(row) if row else None
+
+
+def memory_for(config: Config, store: Store, kind: str, full: bool, targets: list[Target], now: datetime,
+               followed: set[tuple[str, str]], earlier: list[dict[str, str]], aliases: dict[str, str]
+               ) -> StoredMemory | None:
+    """What the store knows, so a daily run reads only item pages that can tell something new; None (read them
+    all) for `--full`, other kinds of run (ad hoc, follow-up) and `crawl.refresh_days: 0`. The single-process run
+    and each worker of a fleet's run ask here alike."""
+    if full or kind not in DAILY_KINDS or not config.crawl.refresh_days:
+        return None
+    return StoredMemory(store, {t.site for t in targets}, now, config.crawl.refresh_days, config.schedule.zone,
+                        followed, earlier, aliases)

@@ -32,7 +32,7 @@ from auditor.report import write_reports
 from auditor.review.decisions import suppressed
 from auditor.rules import Matcher, RuleSet, load_rules
 from auditor.rules.sellers import FlaggedRow, judge_sellers
-from auditor.run.budget import StoredMemory
+from auditor.run.budget import memory_for
 from auditor.run.ingest import Progress, Tally, crawl_into_store
 from auditor.run.plan import (address_policy, build_jobs, moved, plan_of, policy_from, resolve, settings_of,
                               targets_of_plan)
@@ -168,8 +168,8 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             if not targets:
                 raise NothingToFollow("no listing is followed yet: a follow-up run has nothing to read")
         by_workers = config.workers.enabled and opts.fetcher is None  # the run's pages are read by `auditor worker`s
-        memory = None if by_workers else _memory(config, store, opts, kind, targets, set(followed.values()), earlier,
-                                                 aliases)
+        memory = None if by_workers else memory_for(config, store, kind, opts.full, targets, opts.clock(),
+                                                    set(followed.values()), earlier, aliases)  # workers build theirs
         if resumed:
             run_id = resumed["id"]
             done = frozenset(u2 for u in store.done_item_urls(run_id) for u2 in (u, moved(u, earlier, aliases)))
@@ -286,16 +286,6 @@ class NothingToFollow(AuditorError):
     """A follow-up run found no followed listing (nothing was recorded)."""
 
     exit_code = 0
-
-
-def _memory(config: Config, store: Store, opts: AuditOptions, kind: str, targets: list[Target],
-            followed: set[tuple[str, str]], earlier, aliases) -> StoredMemory | None:
-    """What the store knows, so a daily run reads only item pages that can tell something new; None (read them
-    all) for `--full`, ad hoc runs and `crawl.refresh_days: 0`. A run read by workers has theirs (work.tasks), not this."""
-    if opts.full or kind not in DAILY_KINDS or not config.crawl.refresh_days:
-        return None
-    return StoredMemory(store, {t.site for t in targets}, opts.clock(), config.crawl.refresh_days,
-                        config.schedule.zone, followed, earlier, aliases)
 
 
 def _after(opts: AuditOptions, store: Store, summary: RunSummary, at: datetime) -> None:

@@ -40,13 +40,20 @@ def dropped(raw: psycopg.Connection | psycopg.AsyncConnection) -> bool:
     return pg.status != psycopg.pq.ConnStatus.OK
 
 
+def said(e: BaseException) -> str:
+    """The first line of what a lost connection's error says (its cause's, under procrastinate's wrapper), bounded;
+    its type's name when it says nothing."""
+    text = str(e.__cause__ or e).strip()
+    return text.splitlines()[0][:200] if text else type(e).__name__
+
+
 def _wait(started: float, attempt: int, error: Exception, what: str) -> float:
     """Seconds to wait before the next attempt, or raise `error` when patience has run out."""
     if time.monotonic() - started > PATIENCE:
         raise error
     if attempt == 0:
-        log.warning("%s: the database does not answer (%s); trying again for up to %.0f s", what,
-                    str(error).strip().splitlines()[0][:200], PATIENCE)
+        log.warning("%s: the database does not answer (%s); trying again for up to %.0f s", what, said(error),
+                    PATIENCE)
     return min(0.2 * 2 ** attempt, 3.0)
 
 

@@ -21,7 +21,7 @@ from procrastinate.exceptions import ConnectorException
 from auditor.config import Config
 from auditor.run.ingest import Progress, Tally
 from auditor.store import Store
-from auditor.store.reconnect import PATIENCE, aconnect_patiently, connect_patiently, dropped
+from auditor.store.reconnect import PATIENCE, aconnect_patiently, connect_patiently, dropped, said
 from auditor.work.queue import DISCOVER, PENDING, QUEUE, cancel_run_jobs, ensure_schema, failed_jobs, make_app
 from auditor.work.tasks import defer_items
 
@@ -101,8 +101,7 @@ async def _wait(app, config: Config, run_id: int, progress: Progress) -> None:
                 failing_since = failing_since or time.monotonic()
                 if time.monotonic() - failing_since > PATIENCE:
                     raise
-                log.warning("run %d: the database connection was lost (%s); connecting again", run_id,
-                            str(e.__cause__ or e).strip().splitlines()[0][:200] if str(e.__cause__ or e).strip() else type(e).__name__)
+                log.warning("run %d: the database connection was lost (%s); connecting again", run_id, said(e))
                 if conn is not None:
                     await conn.close()
                 conn = None

@@ -13,6 +13,7 @@ import procrastinate
 import psycopg
 
 from auditor.store.postgres import SCHEMA_LOCK
+from auditor.store.reconnect import said
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,7 @@ class _PatientConnector(procrastinate.PsycopgConnector):
                 await super().listen_notify(on_notification, channels)
             except procrastinate.exceptions.ConnectorException as e:
                 if lost == 0:
-                    log.warning("the queue's listener lost the database (%s); connecting again",
-                                str(e.__cause__ or e).strip().splitlines()[0][:200])
+                    log.warning("the queue's listener lost the database (%s); connecting again", said(e))
                 await asyncio.sleep(min(0.2 * 2 ** lost, 3.0))
                 lost += 1
             else:
@@ -54,8 +54,7 @@ class LostInOneLine(logging.Filter):
             while e is not None and not isinstance(e, psycopg.OperationalError):
                 e = e.__cause__ or e.__context__
             if e is not None:
-                said = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-                record.msg = f"{record.getMessage()}: the database connection was lost ({said}); it goes on"
+                record.msg = f"{record.getMessage()}: the database connection was lost ({said(e)}); it goes on"
                 record.args, record.exc_info, record.exc_text = (), None, None
                 record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True

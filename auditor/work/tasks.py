@@ -28,15 +28,16 @@ import psycopg
 
 from auditor.config import Config, Target
 from auditor.crawl.routes import Routes
-from auditor.models import DAILY_KINDS, Hit, RunSummary
+from auditor.models import Hit, RunSummary
 from auditor.rules import Matcher, load_rules
 from auditor.rules.loader import write_rule_files
-from auditor.run.budget import StoredMemory
+from auditor.run.budget import StoredMemory, memory_for
 from auditor.run.ingest import Progress, Tally, crawl_into_store
 from auditor.run.plan import address_policy, build_jobs, config_for_run, policy_from, resolve, targets_of_plan
 from auditor.run.tools import CrawlTools, open_tools
 from auditor.sites import default_headers
 from auditor.store import DatabaseClock, Store, listing_from_row
+from auditor.store.reconnect import said
 from auditor.work.queue import DISCOVER, ITEMS, QUEUE, ensure_schema, lost_in_one_line, make_app
 
 log = logging.getLogger(__name__)
@@ -98,15 +99,12 @@ class Worker:
         return RunContext(row["id"], config, {t.name: t for t in targets}, jobs, matcher, tools, routes, addresses, stack)
 
     def _memory(self, config: Config, row: dict, targets: list[Target], aliases: dict[str, str]) -> StoredMemory | None:
-        """The crawl budget for a daily run, as the single-process run has it: the store as it stood, the run's
-        start as today, the run's followed listings; None (read every item page) for `--full` and other kinds."""
-        settings = json.loads(row.get("settings") or "{}")
-        if row["kind"] not in DAILY_KINDS or (settings.get("budget") or {}).get("full") or not config.crawl.refresh_days:
-            return None
+        """The run's crawl budget, as the single-process run has it: the store as it stood, the run's start as
+        today, the run's followed listings; `--full` is in the run's settings."""
+        full = bool((json.loads(row.get("settings") or "{}").get("budget") or {}).get("full"))
         followed = {(r["site"], r["item_id"]) for r in self.store.followed([t.name for t in targets])}
-        return StoredMemory(self.store, {t.site for t in targets}, datetime.fromisoformat(row["started_at"]),
-                            config.crawl.refresh_days, config.schedule.zone, followed, self.store.alias_addresses(),
-                            aliases)
+        return memory_for(config, self.store, row["kind"], full, targets, datetime.fromisoformat(row["started_at"]),
+                          followed, self.store.alias_addresses(), aliases)
 
     async def close(self) -> None:
         for ctx in self.runs.values():
@@ -154,7 +152,7 @@ def again_when_the_database_is_lost(task):
                 if attempt == ATTEMPTS:
                     raise
                 log.warning("run %s: job %s lost the database mid-way (%s); doing it again", kwargs.get("run_id"),
-                            kwargs.get("key") or f"discover:{kwargs.get('target')}", str(e).strip().splitlines()[0][:200])
+                            kwargs.get("key") or f"discover:{kwargs.get('target')}", said(e))
     return job
 
 
