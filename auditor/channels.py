@@ -13,6 +13,7 @@ import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from auditor.i18n import tr
 
 KINDS = ("venue_form", "email", "hotline", "dsa_notice")
 
@@ -45,7 +46,7 @@ class Reporter(_Model):
     @classmethod
     def _email(cls, v: str) -> str:
         if v and not _ADDRESS.match(v):
-            raise ValueError(f"{v!r} is not an e-mail address")
+            raise ValueError(tr("{v!r} is not an e-mail address", v=v))
         return v
 
 
@@ -62,10 +63,10 @@ class SmtpSettings(_Model):
     @model_validator(mode="after")
     def _password_with_user(self) -> "SmtpSettings":
         if self.user and not self.password_env:
-            raise ValueError("smtp.password_env: a user signs in with a password; name the environment variable "
-                             "that holds it")
+            raise ValueError(tr("smtp.password_env: a user signs in with a password; name the environment variable "
+                             "that holds it"))
         if not _ADDRESS.match(self.sender):
-            raise ValueError(f"smtp.sender: {self.sender!r} is not an e-mail address")
+            raise ValueError(tr("smtp.sender: {sender!r} is not an e-mail address", sender=self.sender))
         return self
 
 
@@ -87,7 +88,7 @@ class Channel(_Model):
     @classmethod
     def _url(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError(f"{v!r} is not an http(s) address")
+            raise ValueError(tr("{v!r} is not an http(s) address", v=v))
         return v
 
     @field_validator("to")
@@ -95,22 +96,25 @@ class Channel(_Model):
     def _to(cls, v: list[str]) -> list[str]:
         for address in v:
             if not _ADDRESS.match(address):
-                raise ValueError(f"{address!r} is not an e-mail address")
+                raise ValueError(tr("{address!r} is not an e-mail address", address=address))
         return v
 
     @model_validator(mode="after")
     def _complete(self) -> "Channel":
         if self.kind in ("venue_form", "hotline") and not self.url:
-            raise ValueError(f"channel {self.name}: url: a {self.kind} needs the form's address")
+            raise ValueError(tr("channel {name}: url: a {kind} needs the form's address",
+                                name=self.name, kind=self.kind))
         if self.kind == "hotline" and not self.category:
-            raise ValueError(f"channel {self.name}: category: a hotline's form asks for the category "
-                             "(e.g. わいせつ物公然陳列)")
+            raise ValueError(tr("channel {name}: category: a hotline's form asks for the category (e.g. わいせつ物公然陳列)",
+                                name=self.name))
         if self.kind == "email" and not self.to:
-            raise ValueError(f"channel {self.name}: to: an email channel needs the address it mails")
+            raise ValueError(tr("channel {name}: to: an email channel needs the address it mails", name=self.name))
         if self.to and self.smtp is None:
-            raise ValueError(f"channel {self.name}: smtp: mailing {', '.join(self.to)} needs the SMTP server")
+            raise ValueError(tr("channel {name}: smtp: mailing {value} needs the SMTP server",
+                                name=self.name, value=', '.join(self.to)))
         if self.kind == "dsa_notice" and not (self.url or self.to):
-            raise ValueError(f"channel {self.name}: url or to: a DSA notice is filed at the venue's address or mailed")
+            raise ValueError(tr("channel {name}: url or to: a DSA notice is filed at the venue's address or mailed",
+                                name=self.name))
         return self
 
     @property
@@ -143,14 +147,14 @@ class NoticeSettings(_Model):
         names = [c.name for c in v]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"channel names must be unique: {', '.join(dupes)}")
+            raise ValueError(tr("channel names must be unique: {value}", value=', '.join(dupes)))
         return v
 
     @model_validator(mode="after")
     def _reporter_for_dsa(self) -> "NoticeSettings":
         if any(c.kind == "dsa_notice" for c in self.channels) and not (self.reporter.name and self.reporter.email):
-            raise ValueError("reporter.name and reporter.email: an Art. 16 DSA notice must name the notifier and "
-                             "their e-mail")
+            raise ValueError(tr("reporter.name and reporter.email: an Art. 16 DSA notice must name the notifier and "
+                             "their e-mail"))
         return self
 
     def channel(self, name: str) -> Channel | None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, PrivateAttr,
 from auditor.channels import NoticeSettings
 from auditor.databases import is_postgres_url, redacted
 from auditor.errors import ConfigError, Location, Problem
+from auditor.i18n import tr
 from auditor.yamlsource import load_located
 
 DEFAULT_CONFIG = Path("config.yaml")
@@ -45,7 +46,7 @@ class Allowance:
         except ValueError:
             pass
         if not head or any(c in head for c in "/ @?#") or head.startswith("."):
-            raise ValueError(f"{text!r} is neither an address, a network nor a host name")
+            raise ValueError(tr("{text!r} is neither an address, a network nor a host name", text=text))
         return cls(host=head.lower().rstrip("."), port=port)
 
     def allows(self, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None, port: int) -> bool:
@@ -60,7 +61,7 @@ class Allowance:
 
 def _port(raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ValueError(f"{raw!r} is not a port")
+        raise ValueError(tr("{raw!r} is not a port", raw=raw))
     return int(raw)
 
 
@@ -98,7 +99,7 @@ class BrowserSettings(_Model):
     @classmethod
     def _ws(cls, v: str | None) -> str | None:
         if v and not v.startswith(("ws://", "wss://")):
-            raise ValueError(f"{v!r} is not a ws:// or wss:// address of a Playwright browser server")
+            raise ValueError(tr("{v!r} is not a ws:// or wss:// address of a Playwright browser server", v=v))
         return v or None
 
     @property
@@ -154,7 +155,7 @@ class ScheduleSettings(_Model):
     @classmethod
     def _cron_has_five_fields(cls, v: str | None) -> str | None:
         if v is not None and len(v.split()) != 5:
-            raise ValueError("a cron needs five fields: minute hour day month weekday")
+            raise ValueError(tr("a cron needs five fields: minute hour day month weekday"))
         return v
 
     @field_validator("timezone")
@@ -163,7 +164,7 @@ class ScheduleSettings(_Model):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}") from None
+            raise ValueError(tr("unknown time zone {v!r}", v=v)) from None
         return v
 
     @property
@@ -282,7 +283,8 @@ class Target(_Model):
         if v is not None:
             parts = urlsplit(v)
             if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
-                raise ValueError(f"{_redacted_proxy(v)!r} is not an http://host:port proxy (socks5 is not supported yet)")
+                raise ValueError(tr("{value!r} is not an http://host:port proxy (socks5 is not supported yet)",
+                                    value=_redacted_proxy(v)))
         return v
 
     @field_validator("start_urls")
@@ -290,7 +292,7 @@ class Target(_Model):
     def _urls(cls, v: list[str]) -> list[str]:
         for url in v:
             if not url.startswith(("http://", "https://", "demo:")):
-                raise ValueError(f"{url!r} is not an http(s) or demo: URL")
+                raise ValueError(tr("{url!r} is not an http(s) or demo: URL", url=url))
         return v
 
 
@@ -325,15 +327,16 @@ class Config(_Model):
     def _database(cls, v: object) -> object:
         if isinstance(v, str) and not is_postgres_url(v):
             if "://" in v:
-                raise ValueError(f"{redacted(v)!r}: a database is a SQLite file or a postgresql:// URL")
+                raise ValueError(tr("{value!r}: a database is a SQLite file or a postgresql:// URL",
+                                    value=redacted(v)))
             return Path(v)
         return v
 
     @model_validator(mode="after")
     def _workers_need_postgres(self) -> "Config":
         if self.workers.enabled and not self.postgres:
-            raise ValueError("workers.enabled needs a PostgreSQL database (database: postgresql://…): the job queue "
-                             "lives there")
+            raise ValueError(tr("workers.enabled needs a PostgreSQL database (database: postgresql://…): the job queue "
+                             "lives there"))
         return self
 
     @property
@@ -351,7 +354,7 @@ class Config(_Model):
         names = [t.name for t in v]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"target names must be unique: {', '.join(dupes)}")
+            raise ValueError(tr("target names must be unique: {value}", value=', '.join(dupes)))
         return v
 
     def enabled_targets(self) -> list[Target]:
@@ -400,7 +403,7 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | No
     located = load_located(path, ConfigError)
     data = located.data if located.data is not None else {}
     if not isinstance(data, dict):
-        raise ConfigError([Problem(located.location(()), "the top level must be a mapping of settings")])
+        raise ConfigError([Problem(located.location(()), tr("the top level must be a mapping of settings"))])
     data = _apply_environment(data)
     try:
         config = Config.model_validate(data)
@@ -409,14 +412,16 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | No
     if known_sites is not None:
         problems = [
             Problem(located.location(("targets", i, "site")),
-                    f"targets[{i}].site: unknown site profile {t.site!r} (known: {', '.join(sorted(known_sites))})")
+                    tr("targets[{i}].site: unknown site profile {site!r} (known: {value})",
+                       i=i, site=t.site, value=', '.join(sorted(known_sites))))
             for i, t in enumerate(config.targets) if t.site not in known_sites
         ]
         if problems:
             raise ConfigError(problems)
     known = ", ".join(c.name for c in config.notices.channels) or "none configured in notices.channels"
     problems = [Problem(located.location(("targets", i, "notices", j)),
-                        f"targets[{i}].notices: unknown channel {name!r} (known: {known})")
+                        tr("targets[{i}].notices: unknown channel {name!r} (known: {known})",
+                           i=i, name=name, known=known))
                 for i, t in enumerate(config.targets) for j, name in enumerate(t.notices)
                 if config.notices.channel(name) is None]
     if problems:
@@ -425,7 +430,8 @@ def load_config(path: Path | str = DEFAULT_CONFIG, *, known_sites: set[str] | No
     for i, t in enumerate(config.targets if check_target else ()):
         for level, message in check_target(t) if t.enabled else ():
             where = located.location(("targets", i, "start_urls" if level == "error" else "name"))
-            (problems if level == "error" else notices).append(Problem(where, f"target {t.name}: {message}"))
+            (problems if level == "error" else notices).append(Problem(where, tr("target {name}: {message}",
+                                                                                 name=t.name, message=message)))
     if problems:
         raise ConfigError(problems)
     resolved = config.resolved(path.resolve().parent)
@@ -462,8 +468,9 @@ def _expand(url: str, what: str = "notify url") -> str:
     def value(m) -> str:
         found = os.environ.get(m.group(1))
         if found is None:
-            raise ConfigError([Problem(Location(Path("config.yaml")), f"{what} needs ${{{m.group(1)}}}, "
-                                                                     "which is not set in the environment")])
+            raise ConfigError([Problem(Location(Path("config.yaml")), tr("{what} needs ${{{value}}}, which is not set "
+                                                                         "in the environment",
+                                                                         what=what, value=m.group(1)))])
         return found
 
     return re.sub(r"\$\{([A-Z0-9_]+)\}", value, url)

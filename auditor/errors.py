@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.i18n import tr
+
 
 @dataclass(frozen=True)
 class Location:
@@ -62,8 +64,9 @@ class NotWritable(AuditorError):
 
     def __init__(self, folder, role: str, key: str, why: str):
         self.folder, self.role = folder, role
-        super().__init__(f"cannot write the {role} folder {folder}: {why}. Make it writable for this user (or free "
-                         f"space), or point `{key}` in config.yaml at another folder, then run again; nothing was written")
+        super().__init__(tr("cannot write the {role} folder {folder}: {why}. Make it writable for this user (or free "
+                            "space), or point `{key}` in config.yaml at another folder, then run again; nothing was "
+                            "written", role=tr(role), folder=folder, why=why, key=key))
 
 
 class DiskFull(AuditorError):
@@ -72,9 +75,9 @@ class DiskFull(AuditorError):
 
     def __init__(self, where: str, run_id: int | None):
         self.where, self.run_id = where, run_id
-        resume = f"`auditor run --resume` carries run #{run_id} on" if run_id else "run again"
-        super().__init__(f"the disk holding {where} is full: the run stopped, and what it had stored is kept. "
-                         f"Free space there (or move it: config.yaml), then {resume}")
+        resume = tr("`auditor run --resume` carries run #{run} on", run=run_id) if run_id else tr("run again")
+        super().__init__(tr("the disk holding {where} is full: the run stopped, and what it had stored is kept. Free "
+                            "space there (or move it: config.yaml), then {resume}", where=where, resume=resume))
 
 
 def disk_full(e: BaseException) -> bool:

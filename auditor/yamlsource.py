@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from auditor.errors import Location, Problem
+from auditor.i18n import spoken, tr
 
 Path_ = tuple[str | int, ...]
 MAX_DEPTH = 40  # mappings and lists inside each other
@@ -87,13 +88,18 @@ class Located:
             loc = prefix + tuple(p for p in e["loc"] if not _is_type_tag(p))
             msg = e["msg"]
             where = self.location(loc)
+            if e["type"] in _PYDANTIC and spoken() != "en":  # pydantic speaks English only: its common words, ours
+                try:
+                    msg = tr(_PYDANTIC[e["type"]], **{k: str(v) for k, v in (e.get("ctx") or {}).items()})
+                except KeyError:  # a ctx without the value the template names: pydantic's words, then
+                    pass
             if e["type"] == "extra_forbidden":
-                msg = "unknown key"
+                msg = tr("unknown key")
                 where = self.key_location(loc)
                 if model is not None and loc:
                     msg += _did_you_mean(loc[-1], field_names(model, loc[len(prefix):-1]))
             elif e["type"] == "missing":
-                msg = "required key is missing"
+                msg = tr("required key is missing")
             elif e["type"] == "value_error":  # our own validators' words, without pydantic's prefix
                 msg = msg.removeprefix("Value error, ")
             elif e["type"] == "literal_error" and isinstance(e.get("input"), str):
@@ -102,9 +108,28 @@ class Located:
         return problems
 
 
+# pydantic's messages of the kinds a config or rule file meets, as templates of the message table (its values:
+# the error's ctx); in English, pydantic's own words are kept as they are
+_PYDANTIC = {
+    "literal_error": "Input should be {expected}",
+    "int_parsing": "Input should be a valid integer", "int_type": "Input should be a valid integer",
+    "int_from_float": "Input should be a valid integer", "float_parsing": "Input should be a valid number",
+    "float_type": "Input should be a valid number", "bool_parsing": "Input should be a valid boolean",
+    "bool_type": "Input should be a valid boolean", "string_type": "Input should be a valid string",
+    "list_type": "Input should be a valid list", "dict_type": "Input should be a valid dictionary",
+    "model_type": "Input should be a mapping of settings", "model_attributes_type": "Input should be a mapping of settings",
+    "greater_than_equal": "Input should be greater than or equal to {ge}",
+    "greater_than": "Input should be greater than {gt}", "less_than_equal": "Input should be less than or equal to {le}",
+    "less_than": "Input should be less than {lt}", "string_too_short": "String should have at least {min_length} characters",
+    "string_too_long": "String should have at most {max_length} characters",
+    "too_short": "List should have at least {min_length} items", "too_long": "List should have at most {max_length} items",
+    "enum": "Input should be {expected}",
+}
+
+
 def _did_you_mean(word, choices) -> str:
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return tr(" (did you mean {word!r}?)", word=close[0]) if close else ""
 
 
 def field_names(model, loc: Path_) -> list[str]:
@@ -159,9 +184,9 @@ def load_located(path: Path, error_cls: type) -> Located:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise error_cls([Problem(Location(path), "file not found")]) from None
+        raise error_cls([Problem(Location(path), tr("file not found"))]) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise error_cls([Problem(Location(path), f"cannot read: {e}")]) from None
+        raise error_cls([Problem(Location(path), tr("cannot read: {e}", e=e))]) from None
     loader = None
     try:
         loader = _BoundedLoader(text)
@@ -173,17 +198,19 @@ def load_located(path: Path, error_cls: type) -> Located:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-        raise error_cls([Problem(where, f"YAML syntax: {plain_yaml_error(e)}")]) from None
+        raise error_cls([Problem(where, tr("YAML syntax: {value}", value=plain_yaml_error(e)))]) from None
     except yaml.reader.ReaderError as e:  # a NUL or another character YAML does not allow
         line, column = _line_column(text, e.position)
         raise error_cls([Problem(Location(path, line, column),
-                                 f"a character YAML does not allow (#x{e.character:04x}): remove it")]) from None
+                                 tr("a character YAML does not allow (#x{character:04x}): remove it",
+                                    character=e.character))]) from None
     except yaml.YAMLError as e:
-        raise error_cls([Problem(Location(path), f"YAML syntax: {e}")]) from None
+        raise error_cls([Problem(Location(path), tr("YAML syntax: {e}", e=e))]) from None
     except _TooLarge as e:
         raise error_cls([Problem(Location(path, *e.mark), str(e))]) from None
     except RecursionError:
-        raise error_cls([Problem(Location(path), f"nested too deeply (more than {MAX_DEPTH} levels)")]) from None
+        raise error_cls([Problem(Location(path), tr("nested too deeply (more than {MAX_DEPTH} levels)",
+                                                    MAX_DEPTH=MAX_DEPTH))]) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -239,11 +266,11 @@ def _build(loader, node, loc: Path_, all_marks, problems, path, budget: _Budget)
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)):
                 where = Location(path, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                problems.append(Problem(where, "a key must be a plain value"))
+                problems.append(Problem(where, tr("a key must be a plain value")))
                 continue
             if key in out:
                 where = Location(path, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                problems.append(Problem(where, f"{format_path(loc + (str(key),))}: duplicate key"))
+                problems.append(Problem(where, tr("{value}: duplicate key", value=format_path(loc + (str(key),)))))
                 continue
             key_marks[loc + (str(key),)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = _build(loader, value_node, loc + (str(key),), all_marks, problems, path, budget)

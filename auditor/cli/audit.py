@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from auditor.cli.base import AuditorError, Config, _config, _when, cli, console, out
+from auditor.i18n import problem, spoken, tr, word
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
 from rich.markup import escape
 from rich.table import Table
@@ -27,14 +28,15 @@ def _run_with_progress(config: Config, targets=None, *, kind: str = "manual", wa
     from auditor.ops.audit import start_audit
     from auditor.run.pipeline import AuditOptions, open_store
 
-    with Bar(TextColumn("[bold]auditing[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+    with Bar(TextColumn(f"[bold]{tr('auditing')}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
              TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("", total=None)
 
         def show(p) -> None:
             s = p.summary
             bar.update(task, completed=p.done, total=max(p.discovered, p.done),
-                       description=f"{s.listings_seen} listings · {s.flagged} flagged · {s.pages_failed} failed")
+                       description=tr("{seen} listings · {flagged} flagged · {failed} failed", seen=s.listings_seen,
+                                              flagged=s.flagged, failed=s.pages_failed))
 
         with open_store(config) as store:
             return start_audit(config, store, AuditOptions(targets=targets, kind=kind, on_progress=show, wait=wait,
@@ -44,41 +46,49 @@ def _run_with_progress(config: Config, targets=None, *, kind: str = "manual", wa
 
 def _needs(config: Config) -> str:
     """Cases needing a decision now, counted as the console's queues count them."""
-    from auditor.review.queue import needs_split
+    from auditor.i18n import text
     from auditor.run.pipeline import open_store
 
     with open_store(config) as store:
         n = store.needs_decision_counts()
-    return f"{n['for_sale'] + n['sold_ended']}: {needs_split(n)}"
+    return f"{n['for_sale'] + n['sold_ended']}: " + text(spoken(), "alert.needs_split", sale=n["for_sale"],
+                                                          sold=n["sold_ended"])
 
 
 def _print_summary(s, config: Config) -> None:
     from auditor.logs import visible
 
-    table = Table(title=f"run #{s.run_id} ({s.kind}): {s.status}", show_header=False, title_justify="left")
+    lang = spoken()
+    table = Table(title=tr("run #{run} ({kind}): {status}", run=s.run_id, kind=word(lang, "kind", s.kind),
+                           status=word(lang, "status", s.status)), show_header=False, title_justify="left")
     seconds = (s.finished_at - s.started_at).total_seconds() if s.finished_at else 0
     states = s.states
-    for k, v in (("targets", ", ".join(s.targets)), ("started", _when(s.started_at, config)), ("time", f"{seconds:.1f} s"),
-                 ("pages read", s.pages_ok), ("pages failed", s.pages_failed),
-                 ("pages spared", f"{s.pages_spared} item pages whose search cards showed nothing new"
-                                  + (" (`auditor run --full` reads them)" if s.pages_spared else "")),
-                 ("listings seen", f"{s.listings_seen} ({s.listings_new} new, {s.listings_changed} changed)"),
-                 ("need a decision", _needs(config) if s.kind != "adhoc" else "– (an ad hoc run changes no queue; the console lists its hits under Ad hoc runs)"),
-                 ("flagged now", f"{s.flagged_now} ({states.get('new', 0)} new, {states.get('escalated', 0)} escalated, "
-                                 f"{states.get('active', 0)} still active)"),
-                 ("evaded", states.get("evaded", 0)), ("gone", states.get("gone", 0)),
-                 ("unchecked", states.get("unchecked", 0)),
-                 ("evidence", f"{s.evidence_captured} captured" + (f", {s.evidence_failed} FAILED" if s.evidence_failed else ""))):
+    for k, v in ((tr("targets"), ", ".join(s.targets)), (tr("started"), _when(s.started_at, config)),
+                 (tr("time"), f"{seconds:.1f} s"), (tr("pages read"), s.pages_ok), (tr("pages failed"), s.pages_failed),
+                 (tr("pages spared"), tr("{n} item pages whose search cards showed nothing new", n=s.pages_spared)
+                  + (tr(" (`auditor run --full` reads them)") if s.pages_spared else "")),
+                 (tr("listings seen"), tr("{n} ({new} new, {changed} changed)", n=s.listings_seen, new=s.listings_new,
+                                          changed=s.listings_changed)),
+                 (tr("need a decision"), _needs(config) if s.kind != "adhoc" else
+                  tr("– (an ad hoc run changes no queue; the console lists its hits under Ad hoc runs)")),
+                 (tr("flagged now"), tr("{n} ({new} new, {escalated} escalated, {active} still active)", n=s.flagged_now,
+                                        new=states.get("new", 0), escalated=states.get("escalated", 0),
+                                        active=states.get("active", 0))),
+                 (tr("evaded"), states.get("evaded", 0)), (tr("gone"), states.get("gone", 0)),
+                 (tr("unchecked"), states.get("unchecked", 0)),
+                 (tr("evidence"), tr("{n} captured", n=s.evidence_captured)
+                  + (tr(", {n} FAILED", n=s.evidence_failed) if s.evidence_failed else ""))):
         table.add_row(k, Text(visible(str(v))))  # Text: a scraped URL's "[/]" is text, never markup
     console.print(table, highlight=False)
     for target, why in s.incomplete.items():
-        console.print(f"  [bold red]not read completely[/] {escape(visible(target))}: {escape(visible(why))}", highlight=False)
+        console.print(f"  [bold red]{tr('not read completely')}[/] {escape(visible(target))}: "
+                      f"{escape(visible(problem(lang, why)))}", highlight=False)
     for f in s.failures[:10]:
-        attempts = f"{f.attempts} attempt{'s' * (f.attempts != 1)}"
-        console.print(f"  [yellow]failed[/] {escape(f.kind)}: {escape(visible(f.url))} ({escape(visible(f.error))}, {attempts})",
-                      highlight=False, soft_wrap=True)
+        attempts = tr("{n} attempts", n=f.attempts) if f.attempts != 1 else tr("1 attempt")
+        console.print(f"  [yellow]{tr('failed')}[/] {escape(f.kind)}: {escape(visible(f.url))} ({escape(visible(f.error))}, "
+                      f"{attempts})", highlight=False, soft_wrap=True)
     if len(s.failures) > 10:
-        console.print(f"  … and {len(s.failures) - 10} more failed pages (see the report)")
+        console.print(tr("  … and {n} more failed pages (see the report)", n=len(s.failures) - 10))
 
 
 @cli.command()
@@ -120,25 +130,26 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
         from auditor.run.plan import adhoc_target
 
         if target_names:
-            raise AuditorError("give either --target or --site with --query / --url, not both")
+            raise AuditorError(tr("give either --target or --site with --query / --url, not both"))
         targets, kind = [adhoc_target(site, queries, urls, base_url)], "adhoc"
     elif target_names:
         by_name = {t.name: t for t in config.targets}
         unknown = [n for n in target_names if n not in by_name]
         if unknown:
-            raise AuditorError(f"unknown target {', '.join(unknown)} (known: {', '.join(by_name) or 'none'})")
+            raise AuditorError(tr("unknown target {names} (known: {known})", names=", ".join(unknown),
+                                  known=", ".join(by_name) or tr("none")))
         targets = [by_name[n] for n in target_names]
     if scheduled:
         if kind == "adhoc":
-            raise AuditorError("an ad hoc run (--site) cannot be a scheduled one")
+            raise AuditorError(tr("an ad hoc run (--site) cannot be a scheduled one"))
         kind = "scheduled"
     if followup:
         if kind != "manual" or full:
-            raise AuditorError("--followup reads the followed listings of the config's targets: give it alone "
-                               "(or with --target)")
+            raise AuditorError(tr("--followup reads the followed listings of the config's targets: give it alone "
+                                  "(or with --target)"))
         kind = "followup"
     if resume and (targets is not None):
-        raise AuditorError("--resume carries on the interrupted run with its own targets: give it alone")
+        raise AuditorError(tr("--resume carries on the interrupted run with its own targets: give it alone"))
     from auditor.run.pipeline import NothingToFollow
 
     try:
@@ -147,19 +158,20 @@ def run(ctx: click.Context, target_names: tuple[str, ...], site: str | None, que
         click.echo(str(e))
         return
     if summary.reports_only:  # the run itself was over: its status is in `auditor runs`; writing them succeeded
-        click.echo(f"run #{summary.run_id} had finished ({summary.status}) and only its reports were left: written now")
-        for label, folder in (("run report", summary.report_dir), ("report", summary.day_report_dir)):
+        click.echo(tr("run #{run} had finished ({status}) and only its reports were left: written now",
+                      run=summary.run_id, status=word(spoken(), "status", summary.status)))
+        for label, folder in ((tr("run report: {path}"), summary.report_dir), (tr("report: {path}"), summary.day_report_dir)):
             if folder:
-                click.echo(f"{label}: {Path(folder) / 'report.html'}")
+                click.echo(label.replace("{path}", str(Path(folder) / "report.html")))
         return
     _print_summary(summary, config)
     if summary.report_dir:
-        click.echo(f"run report: {Path(summary.report_dir) / 'report.html'}")
+        click.echo(tr("run report: {path}", path=Path(summary.report_dir) / "report.html"))
     if summary.day_report_dir:
-        click.echo(f"report: {Path(summary.day_report_dir) / 'report.html'}")
+        click.echo(tr("report: {path}", path=Path(summary.day_report_dir) / "report.html"))
     dead = _targets_without_pages(summary)
     if dead:
-        console.print(f"[bold red]every page failed for:[/] {escape(', '.join(dead))}", highlight=False)
+        console.print(f"[bold red]{tr('every page failed for:')}[/] {escape(', '.join(dead))}", highlight=False)
     if summary.status != "completed" or dead:
         ctx.exit(1)
 
@@ -187,15 +199,19 @@ def demo(ctx: click.Context, days: int) -> None:
     for result in run_days(config, days, audit=start_audit):
         s = result.summary
         states = ", ".join(f"{n} {k}" for k, n in sorted(s.states.items(), key=lambda kv: -kv[1]))
-        click.echo(f"day {result.day} ({result.date}): precision={result.precision:.2f} recall={result.recall:.2f} "
-                   f"states={result.state_share:.2f} ({result.states_right} of {result.states_total} right: {states or 'none'}) "
-                   f"networks precision={result.network_precision:.2f} recall={result.network_recall:.2f}"
-                   + (f"; {s.status}: {'; '.join(f'{t}: {w}' for t, w in s.incomplete.items())}" if s.incomplete else ""))
+        click.echo(tr("day {day} ({date}): precision={precision} recall={recall} states={share} ({right} of {total} "
+                      "right: {states}) networks precision={net_precision} recall={net_recall}", day=result.day,
+                      date=result.date, precision=f"{result.precision:.2f}", recall=f"{result.recall:.2f}",
+                      share=f"{result.state_share:.2f}", right=result.states_right, total=result.states_total,
+                      states=states or tr("none"), net_precision=f"{result.network_precision:.2f}",
+                      net_recall=f"{result.network_recall:.2f}")
+                   + (f"; {word(spoken(), 'status', s.status)}: {'; '.join(f'{t}: {w}' for t, w in s.incomplete.items())}"
+                      if s.incomplete else ""))
         for key, (got, want) in sorted(result.wrong.items())[:10]:
-            click.echo(f"  {key[0]}/{key[1]}: audit says {got}, truth is {want}")
+            click.echo(tr("  {site}/{item}: audit says {got}, truth is {want}", site=key[0], item=key[1], got=got, want=want))
         last = s
     if last is not None and last.day_report_dir:
-        click.echo(f"report: {Path(last.day_report_dir) / 'report.html'}")
+        click.echo(tr("report: {path}", path=Path(last.day_report_dir) / "report.html"))
 
 
 @demo.command("serve")
@@ -214,12 +230,13 @@ def demo_serve(ctx: click.Context, port: int, seed: int | None, listings: int | 
     catalog = world.catalog(day)
     try:
         with serve_demo(catalog, port, faults=world.faults(day)) as server:
-            out.print(f"demo marketplace, day {day}: {server.url}/ ({len(catalog.listings)} listings, "
-                      f"{len(catalog.truth())} that a correct audit flags); Ctrl-C to stop", highlight=False)
+            out.print(tr("demo marketplace, day {day}: {url}/ ({n} listings, {flagged} that a correct audit flags); "
+                         "Ctrl-C to stop", day=day, url=server.url, n=len(catalog.listings), flagged=len(catalog.truth())),
+                      highlight=False)
             while True:
                 time.sleep(3600)
     except OSError as e:
-        raise AuditorError(f"cannot serve on 127.0.0.1:{port}: {e.strerror}") from None
+        raise AuditorError(tr("cannot serve on 127.0.0.1:{port}: {why}", port=port, why=e.strerror)) from None
 
 
 @cli.command()
@@ -235,8 +252,8 @@ def schedule(ctx: click.Context) -> None:
 
     config = _config(ctx)
     nxt = next_fire(config.schedule, datetime.now(config.schedule.zone))
-    out.print(f"scheduled '{config.schedule.cron}' ({config.schedule.timezone}); next run {_when(nxt.isoformat(), config)}; "
-              "Ctrl-C or SIGTERM to stop", highlight=False)
+    out.print(tr("scheduled '{cron}' ({zone}); next run {next}; Ctrl-C or SIGTERM to stop", cron=config.schedule.cron,
+                 zone=config.schedule.timezone, next=_when(nxt.isoformat(), config)), highlight=False)
     run_scheduler(ctx.obj["config_path"], config.schedule, config.database, echo=lambda m: console.print(m, highlight=False))
 
 
@@ -251,7 +268,7 @@ class _Day(click.ParamType):
         try:
             return date.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r} is not YYYY-MM-DD, today or yesterday", param, ctx)
+            self.fail(tr("{value} is not YYYY-MM-DD, today or yesterday", value=repr(value)), param, ctx)
 
 
 @cli.command()
@@ -282,7 +299,7 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool, rebuild: 
     with open_store(config) as store:
         if run_id is not None:
             if not store.db["runs"].count_where("id = ?", [run_id]):
-                raise AuditorError(f"no run #{run_id} (see `auditor runs`)")
+                raise AuditorError(tr("no run #{run} (see `auditor runs`)", run=run_id))
             runs_dir = config.reports_dir / "runs"
             write_run_manifests(store, config.evidence_dir, run_id, zone, config.evidence.tsa_url)  # one a full disk kept from being written
             folder = publish(compile_run_report(store, run_id, zone, runs_dir / str(run_id), config.evidence_dir,
@@ -297,19 +314,21 @@ def report(ctx: click.Context, day, run_id: int | None, open_it: bool, rebuild: 
             elif day is None:
                 latest = store.latest_daily_run()
                 if latest is None:
-                    raise AuditorError("the database has no scheduled or manual run yet: run `auditor run` first")
+                    raise AuditorError(tr("the database has no scheduled or manual run yet: run `auditor run` first"))
                 day = datetime.fromisoformat(latest["started_at"]).astimezone(zone).date()
             written = written_day(config.reports_dir, day) if open_it and not rebuild else None
             if written is not None:
-                click.echo(f"report: {written / 'report.html'} (as written; `auditor report --date {day}` rebuilds it)")
+                click.echo(tr("report: {path} (as written; `auditor report --date {day}` rebuilds it)",
+                              path=written / "report.html", day=day))
                 webbrowser.open((written / "report.html").resolve().as_uri())
                 return
             write_day_manifest(store, config.evidence_dir, day, zone)  # one a full disk kept from being written
             folder = rebuild_day(store, day, config.reports_dir, zone, config.evidence_dir, config.report.language)
             if folder is None:
-                raise AuditorError(f"no scheduled or manual run on {day:%Y-%m-%d} ({config.schedule.timezone})")
+                raise AuditorError(tr("no scheduled or manual run on {day} ({zone})", day=f"{day:%Y-%m-%d}",
+                                      zone=config.schedule.timezone))
     path = folder / "report.html"
-    click.echo(f"report: {path}")
+    click.echo(tr("report: {path}", path=path))
     if open_it:
         webbrowser.open(path.resolve().as_uri())
 
@@ -328,12 +347,14 @@ def runs(ctx: click.Context, limit: int) -> None:
         store_counts = {r["id"]: store.run_counts(r["id"]) for r in rows if r["status"] == "running"}
         now = store.flagged_now_of_runs([r["id"] for r in rows])
     if not rows:
-        click.echo("no runs yet: run `auditor run` first")
+        click.echo(tr("no runs yet: run `auditor run` first"))
         return
     from auditor.logs import visible
 
-    click.echo(f"{'run':>5}  {'kind':<9} {'status':<11} {'started':<22} {'duration':>8} "
-               f"{'pages ok':>8} {'failed':>6} {'listings':>8} {'flagged':>7} {'hits':>6}  error")
+    lang = spoken()
+    click.echo(f"{_pad(tr('run'), 5, '>')}  {_pad(tr('kind'), 9)} {_pad(tr('status'), 11)} {_pad(tr('started'), 22)} "
+               f"{_pad(tr('duration'), 8, '>')} {_pad(tr('pages ok'), 8, '>')} {_pad(tr('failed'), 6, '>')} "
+               f"{_pad(tr('listings'), 8, '>')} {_pad(tr('flagged'), 7, '>')} {_pad(tr('hits'), 6, '>')}  {tr('error')}")
     # flagged: flagged now (new, escalated, still active), as the run's own summary and report count it; an ad hoc
     # run, which keeps no states, counts the listings its rules flagged
     for r in rows:
@@ -342,9 +363,19 @@ def runs(ctx: click.Context, limit: int) -> None:
         if live:  # its row's counters are written at the end: count what it has stored so far
             r = {**r, **store_counts.get(r["id"], {})}
         duration = (datetime.fromisoformat(r["finished_at"]) - started).total_seconds() if r["finished_at"] else None
-        click.echo(f"{r['id']:>5}  {(r.get('kind') or 'manual'):<9} {r['status']:<11} {_when(r['started_at'], config):<22} "
+        click.echo(f"{r['id']:>5}  {_pad(word(lang, 'kind', r.get('kind') or 'manual'), 9)} "
+                   f"{_pad(word(lang, 'status', r['status']), 11)} {_when(r['started_at'], config):<22} "
                    f"{(f'{duration:.0f} s' if duration is not None else '–'):>8} {r['pages_ok']:>8} {r['pages_failed']:>6} "
-                   f"{r['listings_seen']:>8} {now.get(r['id'], r['flagged']):>7} {r['hits']:>6}  {visible((r['error'] or '')[:80])}")
+                   f"{r['listings_seen']:>8} {now.get(r['id'], r['flagged']):>7} {r['hits']:>6}  "
+                   f"{visible(problem(lang, r['error'] or '')[:80])}")
+
+
+def _pad(text: str, width: int, align: str = "<") -> str:
+    """Text padded to a width as the terminal shows it (a Japanese character takes two columns)."""
+    from rich.cells import cell_len
+
+    room = " " * max(0, width - cell_len(text))
+    return room + text if align == ">" else text + room
 
 
 @cli.group()
@@ -361,11 +392,11 @@ def notify_test(ctx: click.Context) -> None:
 
     config = _config(ctx)
     if not config.notify:
-        raise AuditorError("no notify: URLs in the config (see the README: Alerts)")
+        raise AuditorError(tr("no notify: URLs in the config (see the README: Alerts)"))
     with open_store(config) as store:
         results = test_message(config, store, utc_now())
     for url, ok in results:
-        click.echo(f"{'sent  ' if ok else 'FAILED'} {url}")
+        click.echo(f"{_pad(tr('sent') if ok else tr('FAILED'), 6)} {url}")
     if not all(ok for _, ok in results):
         ctx.exit(1)
 
@@ -417,10 +448,11 @@ def doctor(ctx: click.Context, no_browser: bool, as_json: bool) -> None:
         click.echo(json.dumps({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}, ensure_ascii=False))
         ctx.exit(0 if all(c.ok for c in checks) else 1)
     for c in checks:
-        mark = "[green]ok[/]     " if c.ok else "[bold red]problem[/]"
-        out.print(mark, f"{c.name}: {escape(c.detail)}", highlight=False, soft_wrap=True)  # "[expected ',']" is text
+        mark = f"[green]{_pad(tr('ok'), 7)}[/]" if c.ok else f"[bold red]{_pad(tr('problem'), 7)}[/]"
+        name = tr("target {name}", name=c.name[7:]) if c.name.startswith("target ") else tr(c.name)
+        out.print(mark, f"{name}: {escape(c.detail)}", highlight=False, soft_wrap=True)  # "[expected ',']" is text
         if not c.ok and c.fix:
-            out.print(f"        fix: {escape(c.fix)}", highlight=False, soft_wrap=True)
+            out.print(f"        {tr('fix:')} {escape(c.fix)}", highlight=False, soft_wrap=True)
     if not all(c.ok for c in checks):
         ctx.exit(1)
 
@@ -431,14 +463,14 @@ def sites() -> None:
     from auditor.sites import PROFILES
 
     for p in PROFILES.values():
-        how = "needs a browser" if p.needs_browser else "plain HTTP"
-        extra = [how, "search by keyword" + (" and category" if p.has_category else "")
-                 + (", newest first (queries stop paging when the news runs out)" if p.newest_first else "")] \
+        how = tr("needs a browser") if p.needs_browser else tr("plain HTTP")
+        extra = [how, tr("search by keyword") + (tr(" and category") if p.has_category else "")
+                 + (tr(", newest first (queries stop paging when the news runs out)") if p.newest_first else "")] \
             + ([p.base_url] if p.base_url else [])
         click.echo(f"{p.name:<18} {p.title}")
-        click.echo(f"{'':<18} reads: {', '.join(p.page_kinds)}; {'; '.join(extra)}")
+        click.echo(f"{'':<18} " + tr("reads: {kinds}; {how}", kinds=", ".join(p.page_kinds), how="; ".join(extra)))
         if p.labels:
-            click.echo(f"{'':<18} labels: {', '.join(p.labels)}")
+            click.echo(f"{'':<18} " + tr("labels: {labels}", labels=", ".join(p.labels)))
 
 
 @cli.command()
@@ -469,9 +501,10 @@ def parse(ctx: click.Context, site: str | None, kind: str | None, allow: tuple[s
         is_url = source.startswith(("http://", "https://"))
         guessed = guess_profile("" if is_url else load_file(source)[0], source if is_url else "")
         if guessed is None:
-            raise AuditorError(f"{source}: it names no venue auditor knows; give --site (see `auditor sites`)")
+            raise AuditorError(tr("{source}: it names no venue auditor knows; give --site (see `auditor sites`)",
+                                  source=source))
         profile, why = guessed
-        click.echo(f"read with the {profile.name} profile: {why}", err=True)
+        click.echo(tr("read with the {profile} profile: {why}", profile=profile.name, why=why), err=True)
     else:
         profile = get_profile(site)
     try:
@@ -502,13 +535,14 @@ def evidence_verify(ctx: click.Context, day: str | None) -> None:
         try:
             date.fromisoformat(day)
         except ValueError:
-            raise click.BadParameter(f"{day!r} is not a day (YYYY-MM-DD)", param_hint="DAY") from None
+            raise click.BadParameter(tr("{day} is not a day (YYYY-MM-DD)", day=repr(day)), param_hint="DAY") from None
     with open_store(config) as store:
         checked, problems = verify_evidence(store, config.evidence_dir, day, config.evidence.tsa_certs,
                                             stamped=bool(config.evidence.tsa_url), zone=config.schedule.zone)
     for p in problems:
         click.echo(str(p))
-    click.echo(f"{checked} files checked, {len(problems)} do not hold" if problems else f"{checked} files checked: all hold")
+    click.echo(tr("{n} files checked, {bad} do not hold", n=checked, bad=len(problems)) if problems
+               else tr("{n} files checked: all hold", n=checked))
     ctx.exit(1 if problems else 0)
 
 
@@ -527,17 +561,18 @@ def evidence_prune(ctx: click.Context, dry_run: bool, days: int | None) -> None:
     config = _config(ctx)
     days = days or config.evidence.retention_days
     if not days:
-        raise AuditorError("no retention: set evidence.retention_days in the config, or give --older-than DAYS")
+        raise AuditorError(tr("no retention: set evidence.retention_days in the config, or give --older-than DAYS"))
     with open_store(config) as store:
         going = prunable(store, utc_now(), days)
         for p in going:
-            click.echo(f"{'would remove' if dry_run else 'removing'} {p.folder} ({p.files} files, {p.bytes:,} bytes, "
-                       f"captured {p.captured_at[:10]})")
+            click.echo(tr("would remove {folder} ({files} files, {bytes} bytes, captured {day})" if dry_run else
+                          "removing {folder} ({files} files, {bytes} bytes, captured {day})", folder=p.folder,
+                          files=p.files, bytes=f"{p.bytes:,}", day=p.captured_at[:10]))
         if not dry_run and going:
             n = prune(store, config.evidence_dir, going, utc_now(), getpass.getuser())
-            click.echo(f"{n} files removed from {len(going)} captures")
+            click.echo(tr("{n} files removed from {captures} captures", n=n, captures=len(going)))
         elif not going:
-            click.echo(f"nothing is older than {days} days that a decision does not keep")
+            click.echo(tr("nothing is older than {days} days that a decision does not keep", days=days))
 
 
 @cli.group()

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from auditor.cli.base import _config, cli, out
+from auditor.i18n import tr
 
 
 @cli.group()
@@ -42,15 +43,16 @@ def banks_list(ctx: click.Context) -> None:
         rows = store.banks()
         verdicts = {b["name"]: store.imported_entry_verdicts(b["name"]) for b in rows}
     if not rows:
-        out.print("no banks yet: `auditor banks create confirmed`, or confirm a violation in the console")
+        out.print(tr("no banks yet: `auditor banks create confirmed`, or confirm a violation in the console"))
     for b in rows:
-        withdrawn = f", {b['withdrawn']} withdrawn (their confirmation was replaced)" if b.get("withdrawn") else ""
-        out.print(f"{b['name']}: {b['entries']} hashes{withdrawn} (made {local_time(b['created_at'], zone)[:10]} by {b['created_by']})"
+        withdrawn = tr(", {n} withdrawn (their confirmation was replaced)", n=b["withdrawn"]) if b.get("withdrawn") else ""
+        out.print(tr("{name}: {n} hashes{withdrawn} (made {day} by {who})", name=b["name"], n=b["entries"],
+                     withdrawn=withdrawn, day=local_time(b["created_at"], zone)[:10], who=b["created_by"])
                   + (f" - {b['description']}" if b["description"] else ""), markup=False, highlight=False)
         judged = verdicts.get(b["name"]) or {}
         if judged:
-            out.print("  its imported entries, as our decisions judged listings showing them (the entries stay as "
-                      "imported): " + ", ".join(f"{v} {n}" for v, n in judged.items()), highlight=False)
+            out.print(tr("  its imported entries, as our decisions judged listings showing them (the entries stay as "
+                         "imported): ") + ", ".join(f"{v} {n}" for v, n in judged.items()), highlight=False)
 
 
 @banks.command("create")
@@ -65,7 +67,7 @@ def banks_create(ctx: click.Context, name: str, description: str, mirrors: bool)
 
     with _store(ctx) as store:
         made = store.create_bank(check_name(name), description, getpass.getuser(), _now(), mirrors)
-    out.print(f"bank {name} created" if made else f"bank {name} already exists", markup=False, highlight=False)
+    out.print(tr("bank {name} created" if made else "bank {name} already exists", name=name), markup=False, highlight=False)
 
 
 @banks.command("add")
@@ -85,12 +87,14 @@ def banks_add(ctx: click.Context, name: str, images: tuple[Path, ...], tags: tup
         except BadImage as e:
             raise click.ClickException(f"{path}: {e}") from None
         if not pdq.reliable:
-            raise click.ClickException(f"{path}: PDQ quality {pdq.quality} is under 50 (too flat to match reliably)")
+            raise click.ClickException(tr("{path}: PDQ quality {quality} is under 50 (too flat to match reliably)",
+                                          path=path, quality=pdq.quality))
         entries.append({"pdq": pdq.hex, "quality": pdq.quality, "source": "file", "ref": path.name, "tags": tags})
     with _store(ctx) as store:
         added = store.add_to_bank(require(store, name), entries, getpass.getuser(), _now())
     held = len(entries) - added
-    out.print(f"{added} of {len(entries)} added to {name}" + (f" ({held} were in it already)" if held else ""),
+    out.print(tr("{added} of {n} added to {name}", added=added, n=len(entries), name=name)
+              + (tr(" ({n} were in it already)", n=held) if held else ""),
               markup=False, highlight=False)
 
 
@@ -109,7 +113,7 @@ def banks_remove(ctx: click.Context, name: str, hashes: tuple[str, ...]) -> None
         raise click.ClickException(str(e)) from None
     with _store(ctx) as store:
         removed = store.remove_from_bank(require(store, name), wanted)
-    out.print(f"{removed} removed from {name}", markup=False, highlight=False)
+    out.print(tr("{n} removed from {name}", n=removed, name=name), markup=False, highlight=False)
 
 
 @banks.command("import")
@@ -125,9 +129,10 @@ def banks_import(ctx: click.Context, name: str, file: Path, fmt: str | None, cre
     entries = read_file(file, fmt)
     with _store(ctx) as store:
         if create:
-            store.create_bank(check_name(name), f"imported from {file.name}", getpass.getuser(), _now())
+            store.create_bank(check_name(name), tr("imported from {file}", file=file.name), getpass.getuser(), _now())
         added = store.add_to_bank(require(store, name), entries, getpass.getuser(), _now())
-    out.print(f"{added} of {len(entries)} hashes added to {name}", markup=False, highlight=False)
+    out.print(tr("{added} of {n} hashes added to {name}", added=added, n=len(entries), name=name), markup=False,
+              highlight=False)
 
 
 @banks.command("export")
@@ -146,4 +151,5 @@ def banks_export(ctx: click.Context, name: str, fmt: str, output: Path | None) -
         click.echo(text, nl=False)
     else:
         write_atomic(output, text.encode("utf-8"), 0o644)
-        out.print(f"{output}: {text.count(chr(10)) - (fmt == 'csv')} hashes", markup=False, highlight=False)
+        out.print(tr("{path}: {n} hashes", path=output, n=text.count(chr(10)) - (fmt == "csv")), markup=False,
+                  highlight=False)

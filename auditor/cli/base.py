@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 from auditor import __version__
 from auditor.config import DEFAULT_CONFIG, Config, load_config
 from auditor.errors import AuditorError, SourceError
+from auditor.i18n import language_from, speak, tr, tr_log
 from auditor.logs import visible
 
 console = Console(stderr=True)
@@ -28,20 +29,43 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except AuditorError as e:
-            console.print(f"[bold red]error:[/] {escape(visible(str(e)))}", markup=True, highlight=False, soft_wrap=True) if not isinstance(e, SourceError) \
-                else click.echo("\n".join(f"error: {p}" for p in e.problems), err=True)
+            console.print(f"[bold red]{tr('error:')}[/] {escape(visible(str(e)))}", markup=True, highlight=False,
+                          soft_wrap=True) if not isinstance(e, SourceError) \
+                else click.echo("\n".join(f"{tr('error:')} {p}" for p in e.problems), err=True)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
-            console.print("interrupted: `auditor run --resume` carries the run on (or finishes its reports)")
+            console.print(tr("interrupted: `auditor run --resume` carries the run on (or finishes its reports)"))
             ctx.exit(130)
         except OSError as e:
             if e.errno not in _CANNOT_WRITE:
                 raise
             where = escape(visible(str(e.filename or "a file")))
-            console.print(f"[bold red]error:[/] cannot write {where}: {escape(e.strerror or str(e))}. Make its folder "
-                          "writable for this user (or free space), then run again", markup=True, highlight=False,
-                          soft_wrap=True)
+            console.print(f"[bold red]{tr('error:')}[/] " + tr("cannot write {where}: {why}. Make its folder writable for "
+                          "this user (or free space), then run again", where=where, why=escape(e.strerror or str(e))),
+                          markup=True, highlight=False, soft_wrap=True)
             ctx.exit(2)
+
+
+class _SaidHandler(RichHandler):
+    """The terminal's log lines in the language spoken here (the log file stays English, for whoever greps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        said = tr_log(record.msg) if isinstance(record.msg, str) else record.msg
+        if said is not record.msg:
+            args = tuple(_word(a) for a in record.args) if isinstance(record.args, tuple) else record.args
+            record = logging.makeLogRecord({**record.__dict__, "msg": said, "args": args})
+        super().emit(record)
+
+
+def _word(value):
+    """A log line's argument that is one of the tool's own words (a run's kind or status), in the spoken language."""
+    from auditor.i18n import MESSAGES, spoken, word
+
+    if isinstance(value, str):
+        for kind in ("kind", "status"):
+            if f"{kind}.{value}" in MESSAGES["en"]:
+                return word(spoken(), kind, value)
+    return value
 
 
 _CANNOT_WRITE = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT}
@@ -70,7 +94,7 @@ def _write_out(data: str, output: Path | None) -> None:
     """An export to its file (saying so), or to standard output."""
     if output:
         output.write_text(data, encoding="utf-8", newline="")
-        click.echo(f"wrote {output}")
+        click.echo(tr("wrote {path}", path=output))
     else:
         click.echo(data, nl=False)
 
@@ -89,8 +113,10 @@ def _when(t: datetime | str | None, config: Config) -> str:
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help=f"Config file (default: ./{DEFAULT_CONFIG}).")
 @click.option("-v", "--verbose", count=True, help="More log lines (-v info, -vv debug).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="The language auditor speaks here, ja or en (default: AUDITOR_LANG, else your locale's: ja_JP is ja).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+def cli(ctx: click.Context, config_path: Path | None, verbose: int, lang: str | None) -> None:
     """auditor: find marketplace listings of AI-generated obscene images, and the sellers behind them.
 
     Crawls marketplaces (plain HTTP, or headless Chromium where pages need JavaScript), matches
@@ -100,9 +126,10 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     """
     from auditor.logs import terminal_time
 
+    speak(lang or language_from())
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(message)s",
-                        handlers=[RichHandler(console=console, show_path=False, markup=False, log_time_format=terminal_time)])
+                        handlers=[_SaidHandler(console=console, show_path=False, markup=False, log_time_format=terminal_time)])
     ctx.obj = {"config_path": config_path or DEFAULT_CONFIG, "config_default": config_path is None}
 
 

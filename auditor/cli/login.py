@@ -9,18 +9,20 @@ from pathlib import Path
 import click
 
 from auditor.cli.base import AuditorError, _config, cli
+from auditor.i18n import tr
 
 
 def _check_state(data: bytes, source: str) -> dict:
     try:
         state = json.loads(data)
     except (UnicodeDecodeError, ValueError) as e:
-        raise AuditorError(f"{source}: not a Playwright storage-state file (JSON: {e})") from None
+        raise AuditorError(tr("{source}: not a Playwright storage-state file (JSON: {why})", source=source, why=e)) from None
     if not isinstance(state, dict) or not isinstance(state.get("cookies", []), list) \
             or not isinstance(state.get("origins", []), list) or not all(
             isinstance(c, dict) and {"name", "value", "domain"} <= set(c) for c in state.get("cookies", [])):
-        raise AuditorError(f"{source}: not a Playwright storage-state file (it needs \"cookies\": [{{name, value, "
-                           "domain, ...}}] and \"origins\": [...]; `playwright codegen --save-storage FILE` writes one)")
+        raise AuditorError(tr("{source}: not a Playwright storage-state file (it needs {shape}; `playwright codegen "
+                              "--save-storage FILE` writes one)", source=source,
+                              shape='"cookies": [{name, value, domain, ...}] and "origins": [...]'))
     return state
 
 
@@ -48,22 +50,24 @@ def login(ctx: click.Context, target: str, state_file: Path | None, forget: bool
     config = _config(ctx)
     found = next((t for t in config.targets if t.name == target), None)
     if found is None:
-        raise AuditorError(f"no target {target!r} in the config (targets: {', '.join(t.name for t in config.targets) or '–'})")
+        raise AuditorError(tr("no target {target} in the config (targets: {known})", target=repr(target),
+                              known=", ".join(t.name for t in config.targets) or "–"))
     path = session_path(config.sessions_dir, target)
     if forget:
         path.unlink(missing_ok=True)
-        click.echo(f"session of {target} removed")
+        click.echo(tr("session of {target} removed", target=target))
         return
     if state_file is not None:
         state = _check_state(state_file.read_bytes(), str(state_file))
     elif os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         state = _sign_in_here(config, found)
     else:
-        raise AuditorError("no display here to open a browser on: sign in on a machine with one "
-                           "(`playwright codegen --save-storage state.json URL`), then "
-                           f"`auditor login {target} --storage-state state.json`")
+        raise AuditorError(tr("no display here to open a browser on: sign in on a machine with one (`playwright "
+                              "codegen --save-storage state.json URL`), then `auditor login {target} --storage-state "
+                              "state.json`", target=target))
     _save(path, state)
-    click.echo(f"session of {target} saved ({len(state.get('cookies', []))} cookies): its runs use it from now on")
+    click.echo(tr("session of {target} saved ({n} cookies): its runs use it from now on", target=target,
+                  n=len(state.get("cookies", []))))
 
 
 def _sign_in_here(config, target) -> dict:
@@ -73,7 +77,7 @@ def _sign_in_here(config, target) -> dict:
 
     url = (target.start_urls or [target.base_url or ""])[0]
     if not url.startswith(("http://", "https://")):
-        raise AuditorError(f"target {target.name} has no http(s) address to sign in at")
+        raise AuditorError(tr("target {target} has no http(s) address to sign in at", target=target.name))
 
     async def go() -> dict:
         from playwright.async_api import async_playwright
@@ -83,7 +87,7 @@ def _sign_in_here(config, target) -> dict:
             context = await browser.new_context(locale=target.locale or "ja-JP")
             page = await context.new_page()
             await page.goto(url)
-            await asyncio.to_thread(click.prompt, "Sign in in the browser window, then press Enter here",
+            await asyncio.to_thread(click.prompt, tr("Sign in in the browser window, then press Enter here"),
                                     default="", show_default=False)
             state = await context.storage_state()
             await browser.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from auditor.cli.base import AuditorError, _config, _when, _write_out, cli, out
+from auditor.i18n import tr
 
 
 @cli.group()
@@ -14,16 +15,24 @@ def notices() -> None:
     """Takedown notices: from a confirmed case to the venue, the hotline or an Art. 16 DSA notice, to removal."""
 
 
+def _state(state: str) -> str:
+    """A notice's state as staff read it (the console's words); in English, the state's own name."""
+    from auditor.i18n import MESSAGES, spoken, text
+
+    key = f"notice.state.{state}"
+    return text("ja", key) if spoken() == "ja" and key in MESSAGES["en"] else state
+
+
 def _key(case: str) -> tuple[str, str]:
     site, _, item_id = case.partition("/")
     if not site or not item_id:
-        raise AuditorError(f"{case!r}: a case is SITE/ITEM_ID (as `auditor case` and the console name it)")
+        raise AuditorError(tr("{case}: a case is SITE/ITEM_ID (as `auditor case` and the console name it)", case=repr(case)))
     return site, item_id
 
 
 def _user(store, name: str) -> str:
     if store.user_named(name) is None:
-        raise AuditorError(f"no user {name!r} (see `auditor users list`)")
+        raise AuditorError(tr("no user {name} (see `auditor users list`)", name=repr(name)))
     return name
 
 
@@ -39,7 +48,7 @@ def notices_draft(ctx: click.Context, cases: tuple[str, ...], seller: str | None
     from auditor.run.pipeline import open_store, utc_now
 
     if bool(cases) == bool(seller):
-        raise AuditorError("name the confirmed cases (SITE/ITEM_ID …) or --seller SITE/SELLER_ID, one of the two")
+        raise AuditorError(tr("name the confirmed cases (SITE/ITEM_ID …) or --seller SITE/SELLER_ID, one of the two"))
     config = _config(ctx)
     with open_store(config) as store:
         by = _user(store, as_user)
@@ -48,7 +57,8 @@ def notices_draft(ctx: click.Context, cases: tuple[str, ...], seller: str | None
         else:
             notice_id = draft_notice(store, config, [_key(c) for c in cases], by, utc_now(), channel=channel)
         n = store.notice(notice_id)
-    click.echo(f"notice #{notice_id} drafted for {n['channel']} ({len(n['items'])} listing(s)): {n['subject']}")
+    click.echo(tr("notice #{id} drafted for {channel} ({n} listing(s)): {subject}", id=notice_id, channel=n["channel"],
+                  n=len(n["items"]), subject=n["subject"]))
 
 
 @notices.command("send")
@@ -64,8 +74,8 @@ def notices_send(ctx: click.Context, notice_id: int, as_user: str) -> None:
     with open_store(config) as store:
         sent = send_notice(store, config, notice_id, _user(store, as_user), utc_now())
     if not sent.ok:
-        raise AuditorError(f"notice #{notice_id} was not sent (it stays a draft): {sent.error}")
-    click.echo(f"notice #{notice_id} sent: {sent.receipt}")
+        raise AuditorError(tr("notice #{id} was not sent (it stays a draft): {why}", id=notice_id, why=sent.error))
+    click.echo(tr("notice #{id} sent: {receipt}", id=notice_id, receipt=sent.receipt))
 
 
 @notices.command("mark")
@@ -82,7 +92,7 @@ def notices_mark(ctx: click.Context, notice_id: int, state: str, receipt: str, a
     config = _config(ctx)
     with open_store(config) as store:
         mark(store, config, notice_id, state, _user(store, as_user), utc_now(), receipt=receipt)
-    click.echo(f"notice #{notice_id}: {state}")
+    click.echo(tr("notice #{id}: {state}", id=notice_id, state=_state(state)))
 
 
 @notices.command("list")
@@ -98,11 +108,12 @@ def notices_list(ctx: click.Context, due: bool) -> None:
         rows = due_notices(store, utc_now(), config.notices.renotice_days) if due else store.notices()
         for n in rows:
             after = next_channel(config, n) if due else None
-            out.print(f"#{n['id']:<5} {n['state']:<12} {n['channel']:<16} {n['site']:<18} {n['listings']:>3} listing(s)  "
-                      f"sent {_when(n['sent_at'], config)}" + (f"  next: {after.name}" if after else ""),
+            out.print(f"#{n['id']:<5} {_state(n['state']):<12} {n['channel']:<16} {n['site']:<18} "
+                      + tr("{n} listing(s)  sent {when}", n=f"{n['listings']:>3}", when=_when(n["sent_at"], config))
+                      + (tr("  next: {channel}", channel=after.name) if after else ""),
                       markup=False, highlight=False, soft_wrap=True)
     if not rows:
-        click.echo("no notice is due" if due else "no notice yet")
+        click.echo(tr("no notice is due" if due else "no notice yet"))
 
 
 @notices.command("show")
@@ -117,24 +128,27 @@ def notices_show(ctx: click.Context, notice_id: int) -> None:
     with open_store(config) as store:
         n = notice_or_fail(store, notice_id)
     channel = config.notices.channel(n["channel"])
-    lines = [f"notice #{n['id']}: {n['state']} — {channel.label if channel else n['channel']} ({n['kind']})"]
+    lines = [tr("notice #{id}: {state}", id=n["id"], state=_state(n["state"]))
+             + f" — {channel.label if channel else n['channel']} ({n['kind']})"]
     if channel is not None and channel.url:
-        lines.append(f"form: {channel.url}")
+        lines.append(tr("form: {url}", url=channel.url))
     if n["error"]:
-        lines.append(f"last send failed: {n['error']}")
-    lines += ["", f"Subject: {n['subject']}", ""]
+        lines.append(tr("last send failed: {why}", why=n["error"]))
+    lines += ["", f"Subject: {n['subject']}", ""]  # the notice's own header, in the notice's language
     for label, value in n["fields"].items():
         lines += [f"--- {label} ---", value]
-    lines += ["", "--- text ---", n["body"]]
+    lines += ["", tr("--- text ---"), n["body"]]
     if n["document"]:  # a DSA notice's Art. 16 elements, for a venue's API or form that takes JSON
         import json
 
         lines += ["", "--- Art. 16 DSA (JSON) ---", json.dumps(n["document"], ensure_ascii=False, indent=2)]
-    lines += ["", "--- states ---"]
+    lines += ["", tr("--- states ---")]
     for e in n["events"]:
-        lines.append(f"{_when(e['at'], config)}  {e['state']}" + (f" by {e['user_name']}" if e["user_name"] else "")
-                     + (f"  receipt {e['receipt']}" if e["receipt"] else "") + (f"  {e['error']}" if e["error"] else "")
-                     + (f"  {e['hours']:g} h after sending" if e["hours"] is not None else ""))
+        lines.append(f"{_when(e['at'], config)}  {_state(e['state'])}"
+                     + (tr(" by {name}", name=e["user_name"]) if e["user_name"] else "")
+                     + (tr("  receipt {receipt}", receipt=e["receipt"]) if e["receipt"] else "")
+                     + (f"  {e['error']}" if e["error"] else "")
+                     + (tr("  {h} h after sending", h=f"{e['hours']:g}") if e["hours"] is not None else ""))
     out.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from auditor.cli.base import AuditorError, _config, _when, _write_out, cli, out
+from auditor.i18n import spoken, tr, word
 
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default: serve.host, 127.0.0.1).")
@@ -23,7 +24,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     config = _config(ctx)
     host, port = host or config.serve.host, port or config.serve.port
-    out.print(f"review console on http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)
+    out.print(tr("review console on {url} (Ctrl-C to stop)", url=f"http://{host}:{port}/"), highlight=False)
     run_server(config, host, port)
 
 
@@ -35,7 +36,7 @@ def users() -> None:
 def _password(stdin: bool) -> str:
     if stdin:
         return sys.stdin.readline().rstrip("\n")
-    return click.prompt("password", hide_input=True, confirmation_prompt=True)
+    return click.prompt(tr("password"), hide_input=True, confirmation_prompt=True)
 
 
 @users.command("add")
@@ -52,7 +53,7 @@ def users_add(ctx: click.Context, name: str, role: str, password_stdin: bool) ->
     config = _config(ctx)
     with open_store(config) as store:
         add_user(store, name, role, _password(password_stdin), utc_now())
-    click.echo(f"added {name} ({role})")
+    click.echo(tr("added {name} ({role})", name=name, role=word(spoken(), "role", role)))
 
 
 @users.command("list")
@@ -65,11 +66,11 @@ def users_list(ctx: click.Context) -> None:
     with open_store(config) as store:
         rows = store.users()
     for r in rows:
-        flags = (" disabled" if r["disabled"] else "") + (f" locked until {_when(r['locked_until'], config)}"
-                                                          if r["locked_until"] else "")
-        click.echo(f"{r['name']:<20} {r['role']:<9}{flags}")
+        flags = (tr(" disabled") if r["disabled"] else "") + (
+            tr(" locked until {when}", when=_when(r["locked_until"], config)) if r["locked_until"] else "")
+        click.echo(f"{r['name']:<20} {word(spoken(), 'role', r['role']):<9}{flags}")
     if not rows:
-        click.echo("no users yet: `auditor users add NAME --role admin`")
+        click.echo(tr("no users yet: `auditor users add NAME --role admin`"))
 
 
 @users.command("disable")
@@ -82,7 +83,7 @@ def users_disable(ctx: click.Context, name: str) -> None:
 
     with open_store(_config(ctx)) as store:
         disable(store, name)
-    click.echo(f"disabled {name}")
+    click.echo(tr("disabled {name}", name=name))
 
 
 @users.command("enable")
@@ -95,7 +96,7 @@ def users_enable(ctx: click.Context, name: str) -> None:
 
     with open_store(_config(ctx)) as store:
         enable(store, name)
-    click.echo(f"enabled {name}")
+    click.echo(tr("enabled {name}", name=name))
 
 
 @users.command("unlock")
@@ -108,7 +109,7 @@ def users_unlock(ctx: click.Context, name: str) -> None:
 
     with open_store(_config(ctx)) as store:
         waiting = unlock(store, name)
-    click.echo(f"unlocked {name}" + (f" ({waiting} place(s) were waiting)" if waiting else ""))
+    click.echo(tr("unlocked {name}", name=name) + (tr(" ({n} place(s) were waiting)", n=waiting) if waiting else ""))
 
 
 @users.command("passwd")
@@ -122,7 +123,7 @@ def users_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
 
     with open_store(_config(ctx)) as store:
         set_password(store, name, _password(password_stdin))
-    click.echo(f"password of {name} changed")
+    click.echo(tr("password of {name} changed", name=name))
 
 
 @cli.group()
@@ -164,14 +165,16 @@ def decisions_import(ctx: click.Context, file: Path, as_user: str) -> None:
     with open_store(config) as store:
         row = store.user_named(as_user)
         if row is None:
-            raise AuditorError(f"no user {as_user!r} (see `auditor users list`)")
+            raise AuditorError(tr("no user {name} (see `auditor users list`)", name=repr(as_user)))
         fmt = "json" if file.suffix.lower() == ".json" else "csv"
         try:
             content = file.read_text(encoding="utf-8")
         except UnicodeDecodeError as e:
-            raise AuditorError(f"{file}: not UTF-8 text (byte {e.start}); save the sheet as CSV UTF-8") from None
+            raise AuditorError(tr("{file}: not UTF-8 text (byte {at}); save the sheet as CSV UTF-8", file=file,
+                                  at=e.start)) from None
         done = import_decisions(store, content, fmt, User(row["id"], row["name"], row["role"]), utc_now(),
                                 config.schedule.zone, file_name=file.name)
-    click.echo(f"imported {done.added} decisions" + (f"; {done.duplicates} already recorded, skipped" if done.duplicates else ""))
+    click.echo(tr("imported {n} decisions", n=done.added)
+               + (tr("; {n} already recorded, skipped", n=done.duplicates) if done.duplicates else ""))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from auditor.cli.base import AuditorError, _config, cli, out
+from auditor.i18n import spoken, tr, word
 
 @cli.group()
 def rules() -> None:
@@ -45,13 +46,13 @@ def _images(ctx: click.Context, matcher, images: tuple[Path, ...], values: dict)
         values.setdefault("image_meta", []).extend(seen.meta)
         found = index.match([v.hex for v in seen.variants]) if first.reliable else []
         near.extend(found)
-        said.append(f"image {path.name}: PDQ {first.hex} (quality {first.quality}"
-                    + (", too flat to match" if not first.reliable else "") + ")"
-                    + "".join(f"; {m.describe()}" for m in found) + ("" if found or not banks else "; in no bank"))
-        said.extend(f"image {path.name}: {line.splitlines()[0][:120]}" for line in seen.meta)
+        said.append(tr("image {name}: PDQ {hash} (quality {quality}", name=path.name, hash=first.hex, quality=first.quality)
+                    + (tr(", too flat to match") if not first.reliable else "") + ")"
+                    + "".join(f"; {m.describe()}" for m in found) + ("" if found or not banks else tr("; in no bank")))
+        said.extend(tr("image {name}: {meta}", name=path.name, meta=line.splitlines()[0][:120]) for line in seen.meta)
         if seen.nudity is not None:
-            said.append(f"image {path.name}: nudity detector: "
-                        + (", ".join(f"{label} {score:.2f}" for label, score in seen.nudity) or "nothing"))
+            said.append(tr("image {name}: nudity detector: ", name=path.name)
+                        + (", ".join(f"{label} {score:.2f}" for label, score in seen.nudity) or tr("nothing")))
             for label, score in seen.nudity:
                 labels[label] = max(score, labels.get(label, 0.0))
     return ImageSignals(tuple(near), tuple(labels.items())), said
@@ -80,13 +81,14 @@ def rules_promote(ctx: click.Context, rule_id: str, paths: tuple[Path, ...]) -> 
     from auditor.run.pipeline import open_store
 
     path = promote(_rule_paths(ctx, paths), rule_id)
-    out.print(f"{rule_id}: promoted to stable in {path}; the next run puts its hits into production", highlight=False)
+    out.print(tr("{rule}: promoted to stable in {path}; the next run puts its hits into production", rule=rule_id,
+                 path=path), highlight=False)
     try:
         with open_store(_config(ctx)) as store:
             done = store.shadow_counts_since(datetime(1970, 1, 1, tzinfo=timezone.utc)).get(rule_id)
     except AuditorError:
         done = None  # no database here: nothing to say of its trial
-    out.print(f"  in shadow it flagged {done[1] if done else 0} listings (their hits: the report's shadow section)",
+    out.print(tr("  in shadow it flagged {n} listings (their hits: the report's shadow section)", n=done[1] if done else 0),
               highlight=False)
 
 
@@ -98,7 +100,7 @@ def rules_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     loaded, problems = _check_and_print(ctx, paths)
     if problems:
         ctx.exit(1)
-    out.print(f"{len(loaded)} rules ok", highlight=False)
+    out.print(tr("{n} rules ok", n=len(loaded)), highlight=False)
 
 
 @rules.command("test")
@@ -120,9 +122,9 @@ def rules_test(ctx: click.Context, paths: tuple[Path, ...], strict: bool) -> Non
         click.echo(str(f))
     missing = missing_examples(ruleset)
     for m in missing:
-        click.echo(f"{'error' if strict else 'warning'}: {m}")
-    click.echo(f"{checked - len(failures)} of {checked} examples passed in {len(loaded)} rules"
-               + (f"; {len(missing)} rules lack an example" if missing else ""))
+        click.echo(f"{tr('error:') if strict else tr('warning:')} {m}")
+    click.echo(tr("{passed} of {n} examples passed in {rules} rules", passed=checked - len(failures), n=checked,
+                  rules=len(loaded)) + (tr("; {n} rules lack an example", n=len(missing)) if missing else ""))
     if problems or failures or (strict and missing):
         ctx.exit(1)
 
@@ -138,14 +140,16 @@ def _fields(title: str, description: str, tags: tuple[str, ...], pairs: tuple[st
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or key not in (*TEXT_FIELDS, *NUMERIC_FIELDS):
-            raise AuditorError(f"--field {pair!r}: give NAME=VALUE with NAME one of {', '.join((*TEXT_FIELDS, *NUMERIC_FIELDS))}")
+            raise AuditorError(tr("--field {pair}: give NAME=VALUE with NAME one of {names}", pair=repr(pair),
+                                  names=", ".join((*TEXT_FIELDS, *NUMERIC_FIELDS))))
         if key in NUMERIC_FIELDS:
             try:
                 numbers[key] = Decimal(value)
             except ArithmeticError:
-                raise AuditorError(f"--field {pair!r}: {key} must be a number") from None
+                raise AuditorError(tr("--field {pair}: {key} must be a number", pair=repr(pair), key=key)) from None
         elif key == "labels" and value not in LABELS:
-            raise AuditorError(f"--label {value!r}: a venue's label is one of {', '.join(LABELS)}")
+            raise AuditorError(tr("--label {value}: a venue's label is one of {labels}", value=repr(value),
+                                  labels=", ".join(LABELS)))
         elif key in LIST_FIELDS:
             values.setdefault(key, []).append(value)
         else:
@@ -201,21 +205,25 @@ def rules_explain(ctx: click.Context, title: str, description: str, tags: tuple[
         click.echo(line)
     for fname, forms in normalised(values).items():
         if fname == "labels":
-            click.echo(f"labels (the venue's own marks): {', '.join(v for v in values['labels'])}")
+            click.echo(tr("labels (the venue's own marks): {labels}", labels=", ".join(v for v in values["labels"])))
             continue
         for folded, compacted in forms:
-            click.echo(f"{fname}: folded {folded!r}, compared as {compacted!r}")
+            click.echo(tr("{field}: folded {folded}, compared as {compacted}", field=fname, folded=repr(folded),
+                          compacted=repr(compacted)))
     if not found:
-        click.echo("no rule matches")
+        click.echo(tr("no rule matches"))
     for e in found:
-        click.echo(f"{e.rule} ({e.severity}): {e.field} \"{e.span}\"" if e.field else f"{e.rule} ({e.severity}): fires without a text match")
+        click.echo(f"{e.rule} ({word(spoken(), 'severity', e.severity)}): {e.field} \"{e.span}\"" if e.field else
+                   f"{e.rule} ({word(spoken(), 'severity', e.severity)}): " + tr("fires without a text match"))
     for t in traces:
-        verdict = "fires" if t.fires else ("does not fire: an exception holds" if t.excepted else "does not fire")
-        click.echo(f"\n{t.rule} ({t.severity}) {verdict}; condition `{t.condition}` is {'true' if t.condition_holds else 'false'}")
+        verdict = tr("fires") if t.fires else tr("does not fire: an exception holds" if t.excepted else "does not fire")
+        click.echo(f"\n{t.rule} ({word(spoken(), 'severity', t.severity)}) {verdict}; "
+                   + tr("condition `{condition}` is {holds}", condition=t.condition,
+                        holds=tr("true") if t.condition_holds else tr("false")))
         for s in t.selections:
             mark = "✓" if s.held else "✗"
-            why = "; ".join([*s.matched, *(f"cancelled: {c}" for c in s.cancelled), *s.missing]) or "–"
-            click.echo(f"  {mark} {s.role} {s.name}: {why}")
+            why = "; ".join([*s.matched, *(tr("cancelled: {what}", what=c) for c in s.cancelled), *s.missing]) or "–"
+            click.echo(f"  {mark} {tr(s.role)} {s.name}: {why}")
 
 
 @rules.command("backtest")
@@ -243,8 +251,9 @@ def rules_backtest(ctx: click.Context, file: Path | None, since: str, as_json: b
         click.echo(json.dumps({"listings": result.listings, "baseline": result.baseline, "added": [asdict(c) for c in result.added],
                                "removed": [asdict(c) for c in result.removed]}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{result.listings} stored listings seen in the last {since}, against {result.baseline}: "
-               f"{len(result.added)} hits added, {len(result.removed)} removed")
+    click.echo(tr("{n} stored listings seen in the last {since}, against {baseline}: {added} hits added, {removed} removed",
+                  n=result.listings, since=since, baseline=result.baseline, added=len(result.added),
+                  removed=len(result.removed)))
     for sign, changes in (("+", result.added), ("-", result.removed)):
         for c in changes:
             click.echo(f"{sign} {c.rule_id} ({c.severity}) {c.site}/{c.item_id}: {c.title}  [{'; '.join(c.spans)}]")
@@ -260,7 +269,7 @@ def rules_schema(output: Path | None) -> None:
     text = rule_schema_text()
     if output:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
+        click.echo(tr("wrote {path}", path=output))
     else:
         click.echo(text, nl=False)
 

@@ -6,6 +6,7 @@ import click
 
 from auditor.cli.base import AuditorError, _config, cli, console
 from auditor.databases import redacted
+from auditor.i18n import tr
 
 
 @cli.command()
@@ -26,11 +27,11 @@ def worker(ctx: click.Context, concurrency: int | None, name: str | None, until_
 
     config = _config(ctx)
     if not config.postgres:
-        raise AuditorError("`auditor worker` needs a PostgreSQL database (database: postgresql://… in config.yaml): "
-                           "the job queue lives there")
+        raise AuditorError(tr("`auditor worker` needs a PostgreSQL database (database: postgresql://… in config.yaml): "
+                              "the job queue lives there"))
     if not config.workers.enabled:
-        console.print("[yellow]workers.enabled is false in the config: runs do not defer jobs to workers "
-                      "until it is true[/]")
-    console.print(f"worker taking jobs from {redacted(config.database)} "
-                  f"(concurrency {concurrency or config.workers.concurrency}); Ctrl-C or SIGTERM to stop", highlight=False)
+        console.print("[yellow]" + tr("workers.enabled is false in the config: runs do not defer jobs to workers "
+                                      "until it is true") + "[/]")
+    console.print(tr("worker taking jobs from {database} (concurrency {n}); Ctrl-C or SIGTERM to stop",
+                     database=redacted(config.database), n=concurrency or config.workers.concurrency), highlight=False)
     run_worker(config, concurrency=concurrency, name=name, wait=not until_empty)

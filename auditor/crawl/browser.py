@@ -15,6 +15,7 @@ from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
 from auditor.crawl.install import choose_executable
 from auditor.crawl.routes import Access
 from auditor.errors import AddressRefused, BadStatus, BrowserCrashed, BrowserError, FetchTimeout, NetworkError, PageTooLarge
+from auditor.i18n import tr
 from auditor.models import Snapshot
 
 log = logging.getLogger(__name__)
@@ -142,13 +143,14 @@ class BrowserFetcher:
                     proxy={"server": self.egress.url, "username": "auditor", "password": self._egress_password})
         except PlaywrightError as e:
             where = f"the browser server at {self.endpoint}" if self.endpoint else self._exe or "Playwright default"
-            raise BrowserError(f"Chromium did not start ({where}): {e.message.splitlines()[0]}") from None
+            raise BrowserError(tr("Chromium did not start ({where}): {value}",
+                                  where=where, value=e.message.splitlines()[0])) from None
         self._old_contexts.clear()
         self._open_tabs.clear()
         try:
             await self._new_context()
         except PlaywrightError as e:  # it went away as soon as it came (a browser server killed at that moment)
-            raise BrowserError(f"Chromium went away as it started: {e.message.splitlines()[0]}") from None
+            raise BrowserError(tr("Chromium went away as it started: {value}", value=e.message.splitlines()[0])) from None
 
     async def _reach_server(self) -> None:
         """The remote browser, waited for while its server is away (killed and restarted, a reboot) for up to

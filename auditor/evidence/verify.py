@@ -19,10 +19,22 @@ from pathlib import Path
 
 from auditor.evidence.files import sha256_of
 from auditor.evidence.timestamps import check
+from auditor.i18n import tr
 from auditor.store import Store, sql
 from auditor.store.times import iso
 
 KEEP_VERDICTS = ("confirmed", "escalate", "takedown_requested", "removal_confirmed")
+
+
+def _said(why: str) -> str:
+    """What timestamps.check found (stored and reported in English), in the language spoken here."""
+    for template in ("its time-stamp token cannot be read {why}", "its time-stamp does not hold: {why}"):
+        lead = template.split("{")[0]
+        if why.startswith(lead):
+            return tr(template, why=why[len(lead):])
+    return {"not time-stamped": tr("not time-stamped"), "its time-stamp is not checked: set evidence.tsa_certs to the "
+            "authority's certificates": tr("its time-stamp is not checked: set evidence.tsa_certs to the authority's "
+                                           "certificates")}.get(why, why)
 
 
 @dataclass(frozen=True)
@@ -54,24 +66,25 @@ def verify_evidence(store: Store, root: Path, day: str | None = None, tsa_certs:
     for manifest in manifests:
         _, why = check(manifest, tsa_certs)
         if why and (why != "not time-stamped" or stamped):
-            problems.append(Problem(f"manifests/{manifest.name}", why))
+            problems.append(Problem(f"manifests/{manifest.name}", _said(why)))
         for n, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
             digest, _, rel = line.partition("  ")
             if not rel or rel in pruned:
                 continue
             if rel in recorded and recorded[rel] != digest:
-                problems.append(Problem(rel, f"{manifest.name}:{n} and the database disagree on its hash"))
+                problems.append(Problem(rel, tr("{name}:{n} and the database disagree on its hash",
+                                                name=manifest.name, n=n)))
             recorded.setdefault(rel, digest)
     for rel, digest in sorted(recorded.items()):
         path = (root / rel).resolve()
         if not path.is_relative_to(root.resolve()):
-            problems.append(Problem(rel, "outside the evidence folder"))
+            problems.append(Problem(rel, tr("outside the evidence folder")))
             continue
         checked += 1
         if not path.is_file():
-            problems.append(Problem(rel, "missing"))
+            problems.append(Problem(rel, tr("missing")))
         elif sha256_of(path) != digest:
-            problems.append(Problem(rel, "changed since it was captured (its SHA-256 differs)"))
+            problems.append(Problem(rel, tr("changed since it was captured (its SHA-256 differs)")))
     return checked, problems
 
 

@@ -19,6 +19,7 @@ from typing import Iterable
 
 from auditor.cells import neutralize_cell
 from auditor.errors import AuditorError
+from auditor.i18n import tr
 from auditor.images.index import HashIndex
 from auditor.images.pdq import MIN_QUALITY, check_hex
 from auditor.models import BankMatch
@@ -36,14 +37,16 @@ class BankError(AuditorError):
 
 def check_name(name: str) -> str:
     if not _NAME.match(name):
-        raise BankError(f"bank name {name[:80]!r}: use lower-case letters, digits, '_', '.' or '-' (up to 64)")
+        raise BankError(tr("bank name {value!r}: use lower-case letters, digits, '_', '.' or '-' (up to 64)",
+                           value=name[:80]))
     return name
 
 
 def require(store: Store, name: str) -> str:
     if not store.bank_exists(name):
         known = ", ".join(b["name"] for b in store.banks()) or "none yet"
-        raise BankError(f"no bank named {name!r} (banks: {known}); `auditor banks create {name}` makes it")
+        raise BankError(tr("no bank named {name!r} (banks: {known}); `auditor banks create {name}` makes it",
+                           name=name, known=known))
     return name
 
 
@@ -51,11 +54,11 @@ def read_file(path: Path, fmt: str | None = None) -> list[dict]:
     """Entries of a bank file ({pdq, quality, tags, source, ref}); a line that is not right stops the import."""
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "te")
     if fmt not in FORMATS:
-        raise BankError(f"unknown bank file format {fmt!r} (known: {', '.join(FORMATS)})")
+        raise BankError(tr("unknown bank file format {fmt!r} (known: {value})", fmt=fmt, value=', '.join(FORMATS)))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise BankError(f"{path}: cannot read it: {e}") from None
+        raise BankError(tr("{path}: cannot read it: {e}", path=path, e=e)) from None
     out = []
     if fmt == "te":
         for n, line in enumerate(text.splitlines(), start=1):
@@ -66,7 +69,8 @@ def read_file(path: Path, fmt: str | None = None) -> list[dict]:
             if not value:
                 kind, value = "pdq", kind  # a bare hash: the collaboration says the type
             if kind != "pdq":
-                raise BankError(f"{path}:{n}: signal type {kind[:40]!r} is not pdq (only PDQ hashes are banked)")
+                raise BankError(tr("{path}:{n}: signal type {value!r} is not pdq (only PDQ hashes are banked)",
+                                   path=path, n=n, value=kind[:40]))
             try:
                 out.append({"pdq": check_hex(value), "quality": None, "tags": (), "source": "import", "ref": path.name})
             except ValueError as e:
@@ -74,7 +78,8 @@ def read_file(path: Path, fmt: str | None = None) -> list[dict]:
         return out
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "pdq" not in reader.fieldnames:
-        raise BankError(f"{path}:1: a bank CSV needs a header with a pdq column ({','.join(CSV_FIELDS)})")
+        raise BankError(tr("{path}:1: a bank CSV needs a header with a pdq column ({value})",
+                           path=path, value=','.join(CSV_FIELDS)))
     for row in reader:
         n = reader.line_num
         try:
@@ -94,7 +99,7 @@ def write_file(entries: Iterable[dict], fmt: str) -> str:
     if fmt == "te":
         return "".join(f"pdq {e['pdq']}\n" for e in entries)
     if fmt != "csv":
-        raise BankError(f"unknown bank file format {fmt!r} (known: {', '.join(FORMATS)})")
+        raise BankError(tr("unknown bank file format {fmt!r} (known: {value})", fmt=fmt, value=', '.join(FORMATS)))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_FIELDS)

@@ -9,6 +9,7 @@ from pathlib import Path
 from auditor.channels import Channel
 from auditor.config import Config
 from auditor.errors import AuditorError
+from auditor.i18n import tr
 from auditor.models import DOWN
 from auditor.notices.compose import compose
 from auditor.notices.facts import CONFIRMING, gather
@@ -31,12 +32,12 @@ def pick_channel(config: Config, target: str | None, name: str | None) -> Channe
         channel = config.notices.channel(name)
         if channel is None:
             known = ", ".join(c.name for c in config.notices.channels) or "none configured (notices.channels)"
-            raise AuditorError(f"no notice channel {name!r} (known: {known})")
+            raise AuditorError(tr("no notice channel {name!r} (known: {known})", name=name, known=known))
         return channel
     chosen = channels_for(config, target)
     if not chosen:
-        raise AuditorError(f"target {target or '–'} names no notice channel (targets[].notices in config.yaml); "
-                           "name one with --channel")
+        raise AuditorError(tr("target {value} names no notice channel (targets[].notices in config.yaml); name one "
+                              "with --channel", value=target or '–'))
     return chosen[0]
 
 
@@ -48,15 +49,16 @@ def draft_notice(store: Store, config: Config, keys: list[tuple[str, str]], by: 
     decision); the console's takedown request drafts before it records its decision, naming the notice."""
     keys = list(dict.fromkeys(keys))
     if not keys:
-        raise AuditorError("a notice needs at least one listing")
+        raise AuditorError(tr("a notice needs at least one listing"))
     if len({site for site, _ in keys}) > 1:
-        raise AuditorError("a notice goes to one venue: its listings must be of one site")
+        raise AuditorError(tr("a notice goes to one venue: its listings must be of one site"))
     if decided:
         latest = store.latest_decisions(keys)
         unconfirmed = [k for k in keys if (latest.get(k) or {}).get("verdict") not in CONFIRMING]
         if unconfirmed:
-            raise AuditorError(f"{unconfirmed[0][0]}/{unconfirmed[0][1]} is not a confirmed violation: confirm it "
-                               "(or request its takedown) before drafting a notice")
+            raise AuditorError(tr("{value}/{value2} is not a confirmed violation: confirm it (or request its "
+                                  "takedown) before drafting a notice",
+                                  value=unconfirmed[0][0], value2=unconfirmed[0][1]))
     target = target_of(store, *keys[0])
     chosen = pick_channel(config, target, channel)
     facts = gather(store, keys, Path(config.evidence_dir), config.schedule.zone)
@@ -78,7 +80,8 @@ def seller_keys(store: Store, site: str, seller_id: str) -> list[tuple[str, str]
     out = [(r["site"], r["item_id"]) for r in rows if (latest.get((r["site"], r["item_id"])) or {}).get("verdict")
            in CONFIRMING and r["status"] not in DOWN]
     if not out:
-        raise AuditorError(f"seller {site}/{seller_id} has no open confirmed listing")
+        raise AuditorError(tr("seller {site}/{seller_id} has no open confirmed listing",
+                              site=site, seller_id=seller_id))
     return sorted(out)
 
 

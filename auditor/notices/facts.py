@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
 from auditor.evidence.timestamps import token_path
+from auditor.i18n import tr
 from auditor.notices.text import FIELD_LIMIT, block, one_line
 from auditor.store import Store
 from auditor.times import local_time
@@ -60,7 +61,7 @@ def gather(store: Store, keys: list[tuple[str, str]], evidence_root: Path, zone:
     rows = store.listings_by_key(keys)
     missing = [k for k in keys if k not in rows]
     if missing:
-        raise AuditorError(f"no listing {missing[0][0]}/{missing[0][1]}")
+        raise AuditorError(tr("no listing {value}/{value2}", value=missing[0][0], value2=missing[0][1]))
     evidence = store.evidence_for(keys)
     decisions = store.latest_decisions(keys)
     titles = store.rule_titles()

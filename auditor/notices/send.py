@@ -23,6 +23,7 @@ from pathlib import Path
 from auditor.channels import Channel
 from auditor.config import Config, environment_secret
 from auditor.errors import AuditorError
+from auditor.i18n import tr
 from auditor.notices.text import block, one_line
 from auditor.review.casefile import case_file
 from auditor.store import Store
@@ -49,15 +50,15 @@ class Sent:
 def notice_or_fail(store: Store, notice_id: int) -> dict:
     notice = store.notice(notice_id)
     if notice is None:
-        raise AuditorError(f"no notice #{notice_id} (see `auditor notices list`)")
+        raise AuditorError(tr("no notice #{notice_id} (see `auditor notices list`)", notice_id=notice_id))
     return notice
 
 
 def channel_of(config: Config, notice: dict) -> Channel:
     channel = config.notices.channel(notice["channel"])
     if channel is None:
-        raise AuditorError(f"notice #{notice['id']}: its channel {notice['channel']!r} is no longer in "
-                           "config.yaml's notices.channels")
+        raise AuditorError(tr("notice #{id}: its channel {channel!r} is no longer in config.yaml's notices.channels",
+                              id=notice['id'], channel=notice['channel']))
     return channel
 
 
@@ -66,10 +67,12 @@ def send_notice(store: Store, config: Config, notice_id: int, by: str, now: date
     notice = notice_or_fail(store, notice_id)
     channel = channel_of(config, notice)
     if not channel.mails:
-        raise AuditorError(f"notice #{notice_id} goes through {channel.label}'s form ({channel.url}): file it there, "
-                           "then record the receipt (`auditor notices mark {notice_id} sent --receipt …`)")
+        raise AuditorError(tr("notice #{notice_id} goes through {label}'s form ({url}): file it there, then record "
+                              "the receipt (`auditor notices mark {notice_id} sent --receipt …`)",
+                              notice_id=notice_id, label=channel.label, url=channel.url))
     if notice["state"] != "draft":
-        raise AuditorError(f"notice #{notice_id} is {notice['state']}, not a draft: it is not sent again")
+        raise AuditorError(tr("notice #{notice_id} is {state}, not a draft: it is not sent again",
+                              notice_id=notice_id, state=notice['state']))
     try:
         receipt = _mail(channel, notice, _attachments(store, config, notice))
     except (smtplib.SMTPException, OSError, AuditorError) as e:
@@ -86,17 +89,19 @@ def mark(store: Store, config: Config, notice_id: int, state: str, by: str, now:
     """Record by hand what became of a notice: sent (with the venue's receipt), acknowledged, rejected,
     no_response, or removed (the venue said so before a run saw it)."""
     if state not in MARKS:
-        raise AuditorError(f"a notice can be marked {', '.join(MARKS)}, not {state!r}")
+        raise AuditorError(tr("a notice can be marked {value}, not {state!r}", value=', '.join(MARKS), state=state))
     notice = notice_or_fail(store, notice_id)
     if notice["state"] not in MARKS[state]:
-        raise AuditorError(f"notice #{notice_id} is {notice['state']}: it cannot become {state}")
+        raise AuditorError(tr("notice #{notice_id} is {state}: it cannot become {state2}",
+                              notice_id=notice_id, state=notice['state'], state2=state))
     receipt = one_line(receipt, 200)
     if state == "sent":
         if channel_of(config, notice).mails:
-            raise AuditorError(f"notice #{notice_id} is mailed by auditor: send it (`auditor notices send {notice_id}`)")
+            raise AuditorError(tr("notice #{notice_id} is mailed by auditor: send it (`auditor notices send "
+                                  "{notice_id}`)", notice_id=notice_id))
         if not receipt:
-            raise AuditorError("a notice filed through a form is sent once its receipt or reference number is "
-                               "recorded (--receipt; write 「なし」/none when the form gave none)")
+            raise AuditorError(tr("a notice filed through a form is sent once its receipt or reference number is "
+                               "recorded (--receipt; write 「なし」/none when the form gave none)"))
     hours = None
     if state == "removed" and notice["sent_at"]:
         hours = round((now - datetime.fromisoformat(notice["sent_at"])).total_seconds() / 3600, 2)
@@ -123,7 +128,8 @@ def _mail(channel: Channel, notice: dict, attachments: list[tuple[str, str, byte
     assert smtp is not None  # a channel with addresses has its server (channels.Channel refuses it otherwise)
     password = environment_secret(smtp.password_env) if smtp.password_env else None
     if smtp.user and password is None:
-        raise AuditorError(f"the SMTP password is read from ${smtp.password_env}, which is not set")
+        raise AuditorError(tr("the SMTP password is read from ${password_env}, which is not set",
+                              password_env=smtp.password_env))
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = smtp.sender
     msg["To"] = ", ".join(channel.to)
@@ -141,6 +147,6 @@ def _mail(channel: Channel, notice: dict, attachments: list[tuple[str, str, byte
             s.login(smtp.user, password or "")
         refused = s.send_message(msg)
     if refused:
-        raise AuditorError("the server refused " + ", ".join(sorted(refused)))
+        raise AuditorError(tr("the server refused {addresses}", addresses=", ".join(sorted(refused))))
     return receipt
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import httpx
 
-from auditor.times import local_time
 from auditor.config import Config
 from auditor.errors import AuditorError
+from auditor.i18n import tr
+from auditor.times import local_time
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,9 @@ def _rules(config: Config) -> Check:
     try:
         ruleset = load_rules(config.rules_dir)
     except AuditorError as e:
-        return Check("rules", False, str(e).splitlines()[0], "fix the file and line named; `auditor rules validate`")
-    return Check("rules", True, f"{len(ruleset)} rules in {len(ruleset.files)} files ({config.rules_dir})")
+        return Check("rules", False, str(e).splitlines()[0], tr("fix the file and line named; `auditor rules validate`"))
+    return Check("rules", True, tr("{n} rules in {files} files ({folder})", n=len(ruleset), files=len(ruleset.files),
+                                   folder=config.rules_dir))
 
 
 def _pictures(config: Config) -> Check | None:
@@ -46,10 +48,11 @@ def _pictures(config: Config) -> Check | None:
     targets = config.enabled_targets()
     if not banked or not targets or any(t.images == "all" for t in targets):
         return None
-    return Check("pictures", False, f"{len(banked)} rules look pictures up in a bank ({', '.join(banked[:3])}), but no "
-                                    "enabled target fetches every listing's pictures: a confirmed picture re-listed "
-                                    "under an innocent title is never seen",
-                 "set images: all on the targets where re-listings matter (its cost is in the README)")
+    return Check("pictures", False, tr("{n} rules look pictures up in a bank ({value}), but no enabled target fetches "
+                                       "every listing's pictures: a confirmed picture re-listed under an innocent "
+                                       "title is never seen",
+                                       n=len(banked), value=", ".join(banked[:3])),
+                 tr("set images: all on the targets where re-listings matter (its cost is in the README)"))
 
 
 def _database(config: Config) -> Check:
@@ -61,10 +64,10 @@ def _database(config: Config) -> Check:
             runs = store.count("runs")
             shown = store.shown
     except AuditorError as e:
-        return Check("database", False, str(e), "check the path or URL and its permissions (database: in config.yaml)")
+        return Check("database", False, str(e), tr("check the path or URL and its permissions (database: in config.yaml)"))
     if result != "ok":
-        return Check("database", False, f"{shown}: {result}", "restore a backup; the file is damaged")
-    return Check("database", True, f"{shown}: ok, {runs} runs")
+        return Check("database", False, f"{shown}: {result}", tr("restore a backup; the file is damaged"))
+    return Check("database", True, tr("{shown}: ok, {runs} runs", shown=shown, runs=runs))
 
 
 def _writable(name: str, folder: Path) -> Check:
@@ -73,8 +76,9 @@ def _writable(name: str, folder: Path) -> Check:
         with tempfile.NamedTemporaryFile(dir=folder):
             pass
     except OSError as e:
-        return Check(name, False, f"{folder}: {e.strerror}", f"make {folder} writable by this user, or point the config elsewhere")
-    return Check(name, True, f"{folder}: writable")
+        return Check(name, False, f"{folder}: {e.strerror}", tr("make {folder} writable by this user, or point the config "
+                                                                "elsewhere", folder=folder))
+    return Check(name, True, tr("{folder}: writable", folder=folder))
 
 
 def _browser(config: Config) -> Check:
@@ -88,9 +92,9 @@ def _browser(config: Config) -> Check:
     try:
         asyncio.run(launch())
     except AuditorError as e:
-        return Check("browser", False, str(e), "`auditor browser install`")
-    fonts = "" if has_cjk_fonts() else "; no Japanese fonts (screenshots show boxes: `auditor browser install`)"
-    return Check("browser", True, "headless Chromium starts" + fonts)
+        return Check("browser", False, str(e), tr("`auditor browser install`"))
+    fonts = "" if has_cjk_fonts() else tr("; no Japanese fonts (screenshots show boxes: `auditor browser install`)")
+    return Check("browser", True, tr("headless Chromium starts") + fonts)
 
 
 def _targets(config: Config) -> list[Check]:
@@ -100,7 +104,7 @@ def _targets(config: Config) -> list[Check]:
     for t in config.enabled_targets():
         urls = t.start_urls or ([t.base_url] if t.base_url else [])
         if any(u.startswith("demo:") for u in urls):
-            out.append(Check(f"target {t.name}", True, "the bundled demo marketplace (started by each run)"))
+            out.append(Check(f"target {t.name}", True, tr("the bundled demo marketplace (started by each run)")))
             continue
         try:
             get_profile(t.site)
@@ -109,11 +113,12 @@ def _targets(config: Config) -> list[Check]:
             r = httpx.get(origin + "/robots.txt", timeout=10, follow_redirects=True,
                           headers={"User-Agent": config.crawl.user_agent})
             ok = r.status_code < 500
-            out.append(Check(f"target {t.name}", ok, f"{origin}: robots.txt answered HTTP {r.status_code}",
+            out.append(Check(f"target {t.name}", ok, tr("{origin}: robots.txt answered HTTP {status_code}",
+                                                        origin=origin, status_code=r.status_code),
                              "" if ok else "the site is failing; try later"))
         except (httpx.HTTPError, AuditorError, IndexError) as e:
-            out.append(Check(f"target {t.name}", False, f"cannot reach it: {type(e).__name__}: {e}",
-                             "check the network, a proxy, or the target's URLs"))
+            out.append(Check(f"target {t.name}", False, tr("cannot reach it: {kind}: {e}", kind=type(e).__name__, e=e),
+                             tr("check the network, a proxy, or the target's URLs")))
     return out
 
 
@@ -126,8 +131,10 @@ def _schedule(config: Config) -> Check:
     try:
         nxt = next_fire(config.schedule, datetime.now(config.schedule.zone))
     except AuditorError as e:
-        return Check("schedule", False, str(e), "fix schedule.cron in config.yaml (minute 0-59, hour 0-23, ...)")
-    return Check("schedule", True, f"'{config.schedule.cron}' ({config.schedule.timezone}); next run {local_time(nxt.isoformat(), config.schedule.zone)}")
+        return Check("schedule", False, str(e), tr("fix schedule.cron in config.yaml (minute 0-59, hour 0-23, ...)"))
+    return Check("schedule", True, tr("'{cron}' ({timezone}); next run {next}", cron=config.schedule.cron,
+                                      timezone=config.schedule.timezone,
+                                      next=local_time(nxt.isoformat(), config.schedule.zone)))
 
 
 def _last_run(config: Config) -> Check:
@@ -138,20 +145,20 @@ def _last_run(config: Config) -> Check:
     from auditor.run.pipeline import open_store
 
     if not config.postgres and not Path(config.database).exists():
-        return Check("last run", True, "no database yet: no scheduled run so far")
+        return Check("last run", True, tr("no database yet: no scheduled run so far"))
     try:
         with open_store(config) as store:
             health = check_health(config, store, datetime.now(timezone.utc))
     except Exception as e:  # noqa: BLE001 - the database check says what is wrong with it
-        return Check("last run", False, f"not read: {e}")
+        return Check("last run", False, tr("not read: {e}", e=e))
     if health.code == MISSING:
         return Check("last run", True, health.message)
     return Check("last run", health.code == OK, health.message,
-                 "" if health.code == OK else "see `auditor runs`; is `auditor schedule` (or its cron line) running?")
+                 "" if health.code == OK else tr("see `auditor runs`; is `auditor schedule` (or its cron line) running?"))
 
 
 def diagnose(config: Config, *, browser: bool = True) -> list[Check]:
-    checks = [Check("config", True, "read and valid"), _rules(config), _database(config), _schedule(config), _last_run(config),
+    checks = [Check("config", True, tr("read and valid")), _rules(config), _database(config), _schedule(config), _last_run(config),
               _writable("reports", config.reports_dir), _writable("evidence", config.evidence_dir)]
     if browser:
         checks.append(_browser(config))
@@ -160,7 +167,7 @@ def diagnose(config: Config, *, browser: bool = True) -> list[Check]:
     if pictures is not None:
         checks.append(pictures)
     if not config.enabled_targets():
-        checks.append(Check("targets", False, "no enabled target", "enable one in config.yaml, or use `auditor demo`"))
+        checks.append(Check("targets", False, tr("no enabled target"), tr("enable one in config.yaml, or use `auditor demo`")))
     if os.environ.get("AUDITOR_BROWSER_EXECUTABLE"):
-        checks.append(Check("environment", True, "AUDITOR_BROWSER_EXECUTABLE overrides browser.executable"))
+        checks.append(Check("environment", True, tr("AUDITOR_BROWSER_EXECUTABLE overrides browser.executable")))
     return checks

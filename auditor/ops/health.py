@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from auditor.config import Config
+from auditor.i18n import problem, spoken, text, word
 from auditor.ops.trigger import trigger_for
 from auditor.store import Store
 from auditor.times import local_time
@@ -18,13 +19,24 @@ OK, BAD_RUN, OLD, MISSING = 0, 1, 4, 5  # exit codes
 @dataclass(frozen=True)
 class Health:
     code: int
-    message: str
+    said: str  # the message's template (the message table's key) and its values
     last_run: dict | None
+    values: dict = field(default_factory=dict)
     spent: dict | None = None  # per target of that run: requests by kind, item pages spared, seconds waited
+
+    @property
+    def message(self) -> str:
+        """In the language spoken here (the terminal's)."""
+        return self.message_in(spoken())
+
+    def message_in(self, lang: str) -> str:
+        """In a reader's language (an alert's; JSON's is English)."""
+        said = {"status": lambda v: word(lang, "status", v), "why": lambda v: problem(lang, v)}
+        return text(lang, self.said, **{k: said.get(k, str)(v) for k, v in self.values.items()})
 
     def as_json(self) -> dict:
         r = self.last_run or {}
-        return {"healthy": self.code == OK, "code": self.code, "message": self.message, "run_id": r.get("id"),
+        return {"healthy": self.code == OK, "code": self.code, "message": self.message_in("en"), "run_id": r.get("id"),
                 "status": r.get("status"), "started_at": r.get("started_at"), "finished_at": r.get("finished_at"),
                 "spent": self.spent or {}}
 
@@ -63,16 +75,18 @@ def _check(config: Config, store: Store, now: datetime) -> Health:
         return Health(MISSING, "no scheduled run has finished yet (is `auditor schedule` running?)", None)
     started = datetime.fromisoformat(run["started_at"])
     if due is not None and now > due + GRACE:
-        return Health(OLD, f"no scheduled run since run #{run['id']} ({_when(started, config)});"
-                           f" one was due at {_when(due, config)}", run)
+        return Health(OLD, "no scheduled run since run #{run} ({started}); one was due at {due}", run,
+                      {"run": run["id"], "started": _when(started, config), "due": _when(due, config)})
     if run["status"] != "completed":
         good = _made_good(store, run)
         if good is not None:
-            return Health(OK, f"the last scheduled run #{run['id']} was {run['status']}, and run #{good['id']} "
-                              f"(manual, {_when(datetime.fromisoformat(good['started_at']), config)}) read all its "
-                              "targets since", good)
-        return Health(BAD_RUN, f"the last scheduled run #{run['id']} is {run['status']}: {run['error'] or '–'}", run)
-    return Health(OK, f"the last scheduled run #{run['id']} completed ({_when(started, config)})", run)
+            return Health(OK, "the last scheduled run #{run} was {status}, and run #{good} (manual, {when}) read all its "
+                              "targets since", good, {"run": run["id"], "status": run["status"], "good": good["id"],
+                                                      "when": _when(datetime.fromisoformat(good["started_at"]), config)})
+        return Health(BAD_RUN, "the last scheduled run #{run} is {status}: {why}", run,
+                      {"run": run["id"], "status": run["status"], "why": run["error"] or "–"})
+    return Health(OK, "the last scheduled run #{run} completed ({started})", run,
+                  {"run": run["id"], "started": _when(started, config)})
 
 
 def next_due(config: Config, store: Store) -> dict | None:

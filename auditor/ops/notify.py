@@ -140,7 +140,8 @@ def notify_health(config: Config, store: Store, health, at: datetime) -> list[tu
     if store.db.execute("select 1 from notifications where event = 'no_run' and sent = 1 and at > ?", [since]).fetchone():
         return []  # already told for this outage
     return [r for target in config.notify for r in send_alerts(
-        store, target, [Alert("no_run", text(language(config, target), "alert.no_run.title"), health.message)], at)]
+        store, target, [Alert("no_run", text(language(config, target), "alert.no_run.title"),
+                                 health.message_in(language(config, target)))], at)]
 
 
 def notify_not_started(config: Config, kind: str, error: Exception) -> list[tuple[str, str, bool]]:

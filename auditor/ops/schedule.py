@@ -14,10 +14,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from auditor.config import ScheduleSettings, load_config
 from auditor.demo.hosting import demo_hosts
 from auditor.errors import AuditorError, NotWritable
+from auditor.i18n import tr
+from auditor.models import FOLLOWUP
 from auditor.ops.audit import start_audit
 from auditor.ops.notify import notify_not_started
 from auditor.ops.trigger import trigger_for
-from auditor.models import FOLLOWUP
 from auditor.run.pipeline import AuditOptions, NothingToFollow, open_store
 from auditor.sites import PROFILES
 
@@ -89,7 +90,7 @@ def run_scheduler(config_path: Path, settings: ScheduleSettings, database: Path,
         STOP.clear()
 
         def stop(signum, frame) -> None:
-            echo(f"stopping ({signal.Signals(signum).name}): the run in flight, if any, is interrupted")
+            echo(tr("stopping ({name}): the run in flight, if any, is interrupted", name=signal.Signals(signum).name))
             STOP.set()
             threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
 

@@ -17,6 +17,7 @@ from typing import Iterable
 
 from auditor.cells import neutralize_cell
 from auditor.errors import AuditorError
+from auditor.i18n import tr
 from auditor.images.banks import add_listing_images, follow_decision
 from auditor.review.users import User
 from auditor.store import Store
@@ -41,17 +42,18 @@ def decide(store: Store, user: User, keys: Iterable[tuple[str, str]], verdict: s
     With `bank` (a bank's name), a confirmed violation puts the listing's pictures into that
     bank, so the same picture is caught wherever it is listed again; any other verdict never does."""
     if verdict not in VERDICTS:
-        raise AuditorError(f"unknown verdict {verdict!r} (known: {', '.join(VERDICTS)})")
+        raise AuditorError(tr("unknown verdict {verdict!r} (known: {value})",
+                              verdict=verdict, value=', '.join(VERDICTS)))
     if verdict in LEAD_ONLY and not user.can("lead"):
-        raise AuditorError("only a lead may reopen a decided case")
+        raise AuditorError(tr("only a lead may reopen a decided case"))
     if verdict == "takedown_requested" and not ticket.strip():
-        raise AuditorError("a takedown request needs its ticket or reference")
+        raise AuditorError(tr("a takedown request needs its ticket or reference"))
     keys = _allowed(store, user, list(keys), now)
     ids = []
     for site, item_id in keys:
         picture = store.picture_row(site, item_id)
         if picture is None:
-            raise AuditorError(f"{site}/{item_id} is not a flagged listing")
+            raise AuditorError(tr("{site}/{item_id} is not a flagged listing", site=site, item_id=item_id))
         ids.append(store.add_decision({
             "site": site, "item_id": item_id, "verdict": verdict, "note": (clean_text(note, 4000, multiline=True) or "").strip(),
             "ticket": (clean_text(ticket, 200) or "").strip(), "user_id": user.id, "user_name": user.name,

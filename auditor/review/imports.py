@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
 from auditor.i18n import LANGUAGES, text
+from auditor.i18n import tr
 from auditor.images.banks import follow_decision
 from auditor.review.decisions import LEAD_ONLY, VERDICTS
 from auditor.review.users import User
@@ -82,11 +83,13 @@ def import_decisions(store: Store, content: str, fmt: str, user: User, now: date
     latest = store.latest_decisions({(row["site"], row["item_id"]) for _, row in checked})
     for where, row in checked:
         if row["verdict"] in LEAD_ONLY and not user.can("lead"):
-            raise AuditorError(f"{where}, column verdict: only a lead may {row['verdict']} a decided case "
-                               f"({user.name} is a {user.role}); nothing was imported")
+            raise AuditorError(tr("{where}, column verdict: only a lead may {verdict} a decided case ({name} is a "
+                                  "{role}); nothing was imported",
+                                  where=where, verdict=row['verdict'], name=user.name, role=user.role))
         if not user.can("lead") and (latest.get((row["site"], row["item_id"])) or {}).get("verdict") == "escalate":
-            raise AuditorError(f"{where}: {row['site']}/{row['item_id']} is escalated to a lead: only a lead decides "
-                               "it; nothing was imported")
+            raise AuditorError(tr("{where}: {site}/{item_id} is escalated to a lead: only a lead decides it; nothing "
+                                  "was imported",
+                                  where=where, site=row['site'], item_id=row['item_id']))
     added = duplicates = 0
     with store.write():  # all or none
         for _, row in checked:
@@ -109,15 +112,15 @@ def _rows(content: str, fmt: str) -> list[tuple[str, dict]]:
         try:
             data = json.loads(content)
         except ValueError as e:
-            raise AuditorError(f"not JSON: {e}") from None
+            raise AuditorError(tr("not JSON: {e}", e=e)) from None
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise AuditorError("a JSON import is a list of objects, one per decision")
+            raise AuditorError(tr("a JSON import is a list of objects, one per decision"))
         return [(f"entry {i}", r) for i, r in enumerate(data)]
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     try:
         return [(f"line {i}", r) for i, r in enumerate(reader, start=2)]
     except csv.Error as e:  # a NUL byte, an unclosed quote at the end
-        raise AuditorError(f"line {reader.line_num + 1}: not CSV ({e}); nothing was imported") from None
+        raise AuditorError(tr("line {value}: not CSV ({e}); nothing was imported", value=reader.line_num + 1, e=e)) from None
 
 
 def _checked(r: dict, where: str, zone: ZoneInfo, now: datetime) -> dict:
@@ -127,21 +130,25 @@ def _checked(r: dict, where: str, zone: ZoneInfo, now: datetime) -> dict:
 
     site, item_id, raw_verdict = cell("site", 100), cell("item_id", 200), cell("verdict", 100)
     if not site or not item_id:
-        raise AuditorError(f"{where}: needs site and item_id")
+        raise AuditorError(tr("{where}: needs site and item_id", where=where))
     verdict = verdict_of(raw_verdict)
     if verdict is None:
         labels = ", ".join(f"{v} / {text('ja', f'verdict.{v}')}" for v in VERDICTS if v != "reopen")
-        raise AuditorError(f"{where}, column verdict: {raw_verdict!r} is not a verdict (one of: {labels})")
+        raise AuditorError(tr("{where}, column verdict: {raw_verdict!r} is not a verdict (one of: {labels})",
+                              where=where, raw_verdict=raw_verdict, labels=labels))
     raw_time = cell("decided_at", 100)
     when = time_of(raw_time, zone) if raw_time else now
     if when is None:
-        raise AuditorError(f"{where}, column decided_at: {raw_time!r} is not a time (2026-11-25 09:00, 2026/11/25 9:00, "
-                           f"2026-11-25T09:00+09:00; without a zone it is read as {zone.key})")
+        raise AuditorError(tr("{where}, column decided_at: {raw_time!r} is not a time (2026-11-25 09:00, 2026/11/25 "
+                              "9:00, 2026-11-25T09:00+09:00; without a zone it is read as {key})",
+                              where=where, raw_time=raw_time, key=zone.key))
     if when > now:
-        raise AuditorError(f"{where}, column decided_at: {raw_time!r} is after this import: a decision is dated when it "
-                           "was made, never later; nothing was imported")
+        raise AuditorError(tr("{where}, column decided_at: {raw_time!r} is after this import: a decision is dated "
+                              "when it was made, never later; nothing was imported",
+                              where=where, raw_time=raw_time))
     if verdict == "takedown_requested" and not cell("ticket", 200):
-        raise AuditorError(f"{where}, column ticket: a takedown request needs its ticket or reference")
+        raise AuditorError(tr("{where}, column ticket: a takedown request needs its ticket or reference",
+                              where=where))
     return {"site": site, "item_id": item_id, "verdict": verdict, "note": cell("note", 4000), "ticket": cell("ticket", 200),
             "file_user": cell("user_name", 200) or None,
             "decided_at": when.astimezone(timezone.utc).isoformat(timespec="seconds")}

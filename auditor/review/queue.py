@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
+from auditor.i18n import tr
 from auditor.models import SEVERITY_RANK, needs_decision
 from auditor.review.users import User
 from auditor.rules.normalize import compact
@@ -66,12 +67,6 @@ def _case(r: dict) -> Case:
     return Case(r["site"], r["item_id"], r["title"] or "", r["state"], severity, rules, r["price"], r["currency"],
                 r["status"] or "active", r["seller_id"], r["seller_name"], r["end_time"], verdict, r["decided_by"],
                 r["decided_at"], needs, labels=stored_labels(r.get("labels")))
-
-
-def needs_split(counts: dict[str, int]) -> str:
-    """store.needs_decision_counts() as every count of it reads: "9 for sale (the queue), 3 sold or ended (for
-    the seller)"."""
-    return f"{counts['for_sale']} for sale (the queue), {counts['sold_ended']} sold or ended (for the seller)"
 
 
 def _words(store: Store, text: str) -> list[str]:
@@ -163,7 +158,7 @@ def case_detail(store: Store, site: str, item_id: str) -> dict:
     """Everything known about a listing, for the case view and the case file."""
     rows = store.listings_by_key([(site, item_id)])
     if (site, item_id) not in rows:
-        raise AuditorError(f"no listing {site}/{item_id}")
+        raise AuditorError(tr("no listing {site}/{item_id}", site=site, item_id=item_id))
     listing = rows[(site, item_id)]
     picture = store.picture_row(site, item_id)
     version_id = picture["version_id"] if picture else None

@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from auditor.errors import AuditorError
+from auditor.i18n import tr
 from auditor.store import Store
 
 ROLES = ("reviewer", "lead", "admin")  # each may do what the ones before it may
@@ -58,23 +59,23 @@ def _check_password(password: str, name: str) -> None:
     """At least MIN_PASSWORD characters, and not easy to guess (zxcvbn: common passwords, repeats, keyboard
     patterns, dates, and the user's own name all count against it)."""
     if len(password) < MIN_PASSWORD:
-        raise AuditorError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise AuditorError(tr("a password needs at least {MIN_PASSWORD} characters", MIN_PASSWORD=MIN_PASSWORD))
     from zxcvbn import zxcvbn
 
     judged = zxcvbn(password[:200], user_inputs=[name, "auditor"])
     if judged["score"] < 3:
         why = judged["feedback"].get("warning") or "it is close to common passwords or to the user's name"
-        raise AuditorError(f"this password is too easy to guess: {why.rstrip('.')}. A few unrelated words, "
-                           "or a password manager's, are both fine")
+        raise AuditorError(tr("this password is too easy to guess: {value}. A few unrelated words, or a password "
+                              "manager's, are both fine", value=why.rstrip('.')))
 
 
 def add_user(store: Store, name: str, role: str, password: str, now: datetime) -> User:
     if role not in ROLES:
-        raise AuditorError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
+        raise AuditorError(tr("unknown role {role!r} (known: {value})", role=role, value=', '.join(ROLES)))
     if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise AuditorError(f"user name {name!r}: letters, digits, '-', '_' and '.' only")
+        raise AuditorError(tr("user name {name!r}: letters, digits, '-', '_' and '.' only", name=name))
     if store.user_named(name):
-        raise AuditorError(f"user {name!r} exists already")
+        raise AuditorError(tr("user {name!r} exists already", name=name))
     _check_password(password, name)
     return _user(store.user(store.add_user(name, role, _hasher.hash(password), now)))
 
@@ -92,7 +93,7 @@ def disable(store: Store, name: str, by: str | None = None) -> None:
     admin can never lock the team out with one click."""
     row = _named(store, name)
     if by is not None and by == row["name"]:
-        raise AuditorError("you cannot disable yourself: ask another admin")
+        raise AuditorError(tr("you cannot disable yourself: ask another admin"))
     store.update_user(row["id"], disabled=1)
     store.end_sessions(user_id=row["id"])
 
@@ -107,7 +108,7 @@ def enable(store: Store, name: str) -> None:
 def _named(store: Store, name: str) -> dict:
     row = store.user_named(name)
     if row is None:
-        raise AuditorError(f"no user {name!r} (see `auditor users list`)")
+        raise AuditorError(tr("no user {name!r} (see `auditor users list`)", name=name))
     return row
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from auditor.errors import AuditorError
+from auditor.i18n import tr
 from auditor.rules import Matcher, load_rules
 from auditor.rules.loader import rule_files, write_rule_files
 from auditor.store import Store, listing_from_row
@@ -22,7 +23,7 @@ def parse_since(text: str) -> timedelta:
     """'30d', '12h', '2w' -> a timedelta."""
     text = text.strip()
     if len(text) < 2 or text[-1] not in UNITS or not text[:-1].isdigit():
-        raise AuditorError(f"--since {text!r}: give a number and a unit, e.g. 30d, 12h or 2w")
+        raise AuditorError(tr("--since {text!r}: give a number and a unit, e.g. 30d, 12h or 2w", text=text))
     return timedelta(**{UNITS[text[-1]]: int(text[:-1])})
 
 
@@ -61,7 +62,7 @@ def backtest(store: Store, rules_dir: Path, candidate: Path | None, since: timed
             baseline = f"the rules folder ({rules_dir})"
         if candidate is None:
             if last is None:
-                raise AuditorError("no run has kept its rules yet: give the FILE to compare with the rules folder")
+                raise AuditorError(tr("no run has kept its rules yet: give the FILE to compare with the rules folder"))
             proposed_files = rule_files([rules_dir])
         else:
             proposed_files = [f for f in base_files if f.name != candidate.name] + [candidate]

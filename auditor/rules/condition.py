@@ -6,6 +6,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from typing import Callable, Union
+from auditor.i18n import tr
 
 _TOKEN = re.compile(r"\s*(?:(\()|(\))|([A-Za-z0-9_*]+))")
 
@@ -15,7 +16,7 @@ def did_you_mean(word: str, choices) -> str:
     import difflib
 
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return tr(" (did you mean {word!r}?)", word=close[0]) if close else ""
 
 
 class ConditionSyntaxError(ValueError):
@@ -53,7 +54,7 @@ def parse_condition(text: str, names: list[str]) -> Node:
     parser = _Parser(tokens, names)
     node = parser.expr()
     if parser.pos != len(tokens):
-        raise ConditionSyntaxError(f"unexpected {tokens[parser.pos]!r} in condition")
+        raise ConditionSyntaxError(tr("unexpected {value!r} in condition", value=tokens[parser.pos]))
     return node
 
 
@@ -63,11 +64,12 @@ def _tokenize(text: str) -> list[str]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ConditionSyntaxError(f"unexpected character {text[pos:].strip()[:1]!r} in condition")
+            raise ConditionSyntaxError(tr("unexpected character {value!r} in condition",
+                                          value=text[pos:].strip()[:1]))
         out.append(m.group(m.lastindex))
         pos = m.end()
     if not out:
-        raise ConditionSyntaxError("condition is empty")
+        raise ConditionSyntaxError(tr("condition is empty"))
     return out
 
 
@@ -81,7 +83,8 @@ class _Parser:
     def _deeper(self) -> None:
         self.depth += 1
         if self.depth > MAX_NESTING:
-            raise ConditionSyntaxError(f"condition nests more than {MAX_NESTING} levels deep")
+            raise ConditionSyntaxError(tr("condition nests more than {MAX_NESTING} levels deep",
+                                          MAX_NESTING=MAX_NESTING))
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -89,7 +92,7 @@ class _Parser:
     def take(self) -> str:
         tok = self.peek()
         if tok is None:
-            raise ConditionSyntaxError("condition ends too early")
+            raise ConditionSyntaxError(tr("condition ends too early"))
         self.pos += 1
         return tok
 
@@ -122,21 +125,21 @@ class _Parser:
             node = self.expr()
             self.depth -= 1
             if self.peek() != ")":
-                raise ConditionSyntaxError("missing ')' in condition")
+                raise ConditionSyntaxError(tr("missing ')' in condition"))
             self.take()
             return node
         if tok in ("and", "or", ")"):
-            raise ConditionSyntaxError(f"unexpected {tok!r} in condition")
+            raise ConditionSyntaxError(tr("unexpected {tok!r} in condition", tok=tok))
         if self.peek() == "of" and (tok.isdigit() or tok in ("all", "any")):
             self.take()
             pattern = self.take()
             names = self.names if pattern == "them" else [n for n in self.names if fnmatch.fnmatchcase(n, pattern)]
             if not names:
-                raise ConditionSyntaxError(f"'{pattern}' names no selection")
+                raise ConditionSyntaxError(tr("'{pattern}' names no selection", pattern=pattern))
             count = None if tok == "all" else (1 if tok == "any" else int(tok))
             return OfOp(count, tuple(names))
         if tok not in self.names:
-            raise ConditionSyntaxError(f"condition names selection {tok!r}, which the rule does not define"
+            raise ConditionSyntaxError(tr("condition names selection {tok!r}, which the rule does not define", tok=tok)
                                        + did_you_mean(tok, self.names))
         return Name(tok)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditor.i18n import tr
 from auditor.models import ImageSignals
 from auditor.rules.matcher import Fields, Matcher, Numbers
 from auditor.rules.normalize import compact, fold
@@ -77,7 +78,7 @@ def trace_rules(matcher: Matcher, values: Fields, numbers: Numbers | None, rule_
         from auditor.errors import AuditorError
         from auditor.rules.condition import did_you_mean
 
-        raise AuditorError(f"no listing rule {unknown[0]!r}" + did_you_mean(unknown[0], known))
+        raise AuditorError(tr("no listing rule {rule!r}", rule=unknown[0]) + did_you_mean(unknown[0], known))
     out = []
     for rule_id in rule_ids or list(known):
         r_idx = known[rule_id]
@@ -102,9 +103,10 @@ def _trace(name, role, sel, spans, scan, r_idx, numbers) -> SelectionTrace:
         value = numbers.get(fname)
         if not rng.contains(value):
             bounds = f"{'' if rng.min is None else rng.min}..{'' if rng.max is None else rng.max}"
-            missing.append(f"{fname} {value if value is not None else '(none)'} is not within {bounds}")
-    missing += [f"{f} is absent" for f in spec.present if not scan.present(f)]
-    missing += [f"{f} is present" for f in spec.absent if scan.present(f)]
+            missing.append(tr("{field} {value} is not within {bounds}", field=fname,
+                              value=value if value is not None else tr("(none)"), bounds=bounds))
+    missing += [tr("{field} is absent", field=f) for f in spec.present if not scan.present(f)]
+    missing += [tr("{field} is present", field=f) for f in spec.absent if scan.present(f)]
     found = scan.found.get((r_idx, sel.name), [])
     masks = scan.masks.get((r_idx, sel.name), [])
     cancelled = []
@@ -115,12 +117,14 @@ def _trace(name, role, sel, spans, scan, r_idx, numbers) -> SelectionTrace:
                 original = scan.values[fname][v_idx]
                 a, b = m.original_span(start, end)
                 x, y = m.original_span(s, e)
-                cancelled.append(f'{fname} "{original[a:b]}" (inside the except phrase "{original[x:y]}")')
+                cancelled.append(tr('{field} "{text}" (inside the except phrase "{phrase}")', field=fname,
+                                    text=original[a:b], phrase=original[x:y]))
     matched = tuple(f'{m.field} "{m.text}"' for m in spans or ())
     if spec.has_text_test and not matched:
         where = ", ".join(sorted(sel.fields))
-        terms = list(spec.keywords) + [f"regex {p}" for p in spec.regex]
-        missing.append(f"no keyword or regex of [{', '.join(terms[:8])}{', …' if len(terms) > 8 else ''}] in {where}")
+        terms = list(spec.keywords) + [tr("regex {pattern}", pattern=p) for p in spec.regex]
+        missing.append(tr("no keyword or regex of [{terms}] in {fields}", fields=where,
+                          terms=", ".join(terms[:8]) + (", …" if len(terms) > 8 else "")))
     elif spec.mode == "all" and spans is None and spec.has_text_test:
-        missing.append("mode all: not every keyword was found")
+        missing.append(tr("mode all: not every keyword was found"))
     return SelectionTrace(name, role, spans is not None, matched, tuple(cancelled), tuple(missing))

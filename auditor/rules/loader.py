@@ -10,6 +10,7 @@ import re2
 from pydantic import ValidationError
 
 from auditor.errors import Location, Problem, RuleError
+from auditor.i18n import tr
 from auditor.rules.condition import ConditionSyntaxError, Node, parse_condition
 from auditor.rules.model import Rule, RuleFile, Selection
 from auditor.rules.normalize import compact, fold_pattern
@@ -107,7 +108,7 @@ def check_rules(paths: list[Path]) -> tuple[list[LoadedRule], list[Problem]]:
     rules: list[LoadedRule] = []
     problems: list[Problem] = []
     if not files:
-        problems.append(Problem(Location(paths[0] if paths else Path("rules")), "no rule files (*.yaml) found"))
+        problems.append(Problem(Location(paths[0] if paths else Path("rules")), tr("no rule files (*.yaml) found")))
     seen: dict[str, Location] = {}
     for path in files:
         try:
@@ -168,7 +169,8 @@ def _unparsed_checks(located: Located) -> list[Problem]:
                         compile_regex(pattern)
                     except re2.error as e:
                         out.append(Problem(located.location(("rules", i, "selections", name, "regex", k)),
-                                           f"regex '{pattern}' cannot run in linear time or is invalid: {_re2_reason(e)}"))
+                                           tr("regex '{pattern}' cannot run in linear time or is invalid: {value}",
+                                              pattern=pattern, value=_re2_reason(e))))
         condition = raw.get("condition")
         if isinstance(condition, str) or condition is None:
             try:
@@ -186,7 +188,8 @@ def _check_seller_rules(rules: list[LoadedRule]) -> list[Problem]:
             continue
         for k, pattern in enumerate(r.rule.seller.rules):
             if not any(fnmatch.fnmatchcase(i, pattern) for i in listing_ids):
-                out.append(Problem(r.where("seller", "rules", k), f"seller.rules: {pattern!r} names no listing rule"))
+                out.append(Problem(r.where("seller", "rules", k), tr("seller.rules: {pattern!r} names no listing rule",
+                                                                     pattern=pattern)))
     return out
 
 

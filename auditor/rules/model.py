@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from auditor.i18n import tr
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 TEXT_FIELDS = ("title", "description", "tags", "category", "seller_id", "seller_name", "site", "currency",
@@ -39,9 +40,9 @@ class Range(_Model):
     @model_validator(mode="after")
     def _one_end(self) -> "Range":
         if self.min is None and self.max is None:
-            raise ValueError("give min, max or both")
+            raise ValueError(tr("give min, max or both"))
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is greater than max")
+            raise ValueError(tr("min is greater than max"))
         return self
 
     def contains(self, value: Decimal | int | None) -> bool:
@@ -85,7 +86,7 @@ class LabelTest(_Model):
     @model_validator(mode="after")
     def _some(self) -> "LabelTest":
         if not self.all and not self.any:
-            raise ValueError("name at least one label (adult, ai_generated, shop, auction)")
+            raise ValueError(tr("name at least one label (adult, ai_generated, shop, auction)"))
         return self
 
     def holds(self, labels) -> bool:
@@ -121,7 +122,7 @@ class Selection(_Model):
     def _not_blank(cls, v: list[str]) -> list[str]:
         for s in v:
             if not str(s).strip():
-                raise ValueError("entries must not be empty")
+                raise ValueError(tr("entries must not be empty"))
         return v
 
     @property
@@ -183,7 +184,7 @@ class SellerTest(_Model):
     @model_validator(mode="after")
     def _a_threshold(self) -> "SellerTest":
         if self.min_listings is None and self.min_total is None:
-            raise ValueError("give min_listings, min_total or both")
+            raise ValueError(tr("give min_listings, min_total or both"))
         return self
 
     def fires(self, listings: int, total: Decimal) -> bool:
@@ -209,9 +210,9 @@ class Rule(_Model):
     @model_validator(mode="after")
     def _one_kind(self) -> "Rule":
         if self.seller is None and not self.selections:
-            raise ValueError("a rule needs selections (a listing rule) or seller (a seller rule)")
+            raise ValueError(tr("a rule needs selections (a listing rule) or seller (a seller rule)"))
         if self.seller is not None and (self.selections or self.exceptions or self.condition):
-            raise ValueError("a seller rule takes no selections, exceptions or condition")
+            raise ValueError(tr("a seller rule takes no selections, exceptions or condition"))
         return self
 
     @property

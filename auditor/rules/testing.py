@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.errors import Location, Problem
+from auditor.i18n import tr
 from auditor.models import BankMatch, ImageSignals
 from auditor.rules.loader import LoadedRule, RuleSet
 from auditor.rules.matcher import Matcher
@@ -66,5 +67,6 @@ def missing_examples(ruleset: RuleSet) -> list[Problem]:
     for loaded in ruleset.rules:
         for expected, what in (("match", "nothing it must flag"), ("no_match", "nothing it must not flag")):
             if not getattr(loaded.rule.examples, expected):
-                out.append(Problem(loaded.where(), f"rule {loaded.rule.id} has no `{expected}` example: {what} is shown"))
+                out.append(Problem(loaded.where(), tr("rule {id} has no `{expected}` example: {what} is shown",
+                                                      id=loaded.rule.id, expected=expected, what=what)))
     return out

@@ -36,8 +36,9 @@ from auditor.run.budget import memory_for
 from auditor.run.ingest import Progress, Tally, crawl_into_store
 from auditor.run.plan import (address_policy, build_jobs, moved, plan_of, policy_from, resolve, settings_of,
                               targets_of_plan)
-from auditor.run.runlock import run_lock
+from auditor.i18n import tr
 from auditor.notices.track import follow_removals
+from auditor.run.runlock import run_lock
 from auditor.run.settle import settle_run
 from auditor.run.stopping import Stopper, signals_stop_the_run
 from auditor.run.tools import open_tools
@@ -87,10 +88,10 @@ def run_audit(config: Config, store: Store, options: AuditOptions | None = None)
     """
     opts = options or AuditOptions()
     if opts.kind not in KINDS:
-        raise AuditorError(f"unknown run kind {opts.kind!r} (known: {', '.join(KINDS)})")
+        raise AuditorError(tr("unknown run kind {kind!r} (known: {value})", kind=opts.kind, value=', '.join(KINDS)))
     if config.workers.enabled and opts.fetcher is None and opts.crawl_by_workers is None:
-        raise AuditorError("workers.enabled is set but this run was not handed its workers: start it with "
-                           "`auditor run` / `auditor schedule` (auditor.ops.audit.start_audit)")
+        raise AuditorError(tr("workers.enabled is set but this run was not handed its workers: start it with "
+                           "`auditor run` / `auditor schedule` (auditor.ops.audit.start_audit)"))
     _writable(config)
     with run_lock(config.database, wait=opts.wait), signals_stop_the_run() as stopper:
         for stale in store.mark_stale_runs(opts.clock()):
@@ -116,7 +117,7 @@ def _resumable(store: Store, opts: AuditOptions) -> dict | None:
         return None
     run = store.last_interrupted_run()
     if run is None:
-        raise AuditorError("no interrupted run to resume: the latest run finished (see `auditor runs`)")
+        raise AuditorError(tr("no interrupted run to resume: the latest run finished (see `auditor runs`)"))
     return run
 
 
@@ -139,13 +140,14 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
     if resumed:
         targets = targets_of_plan(json.loads(resumed["plan"] or "[]"), config)
         if not targets:
-            raise AuditorError(f"run {resumed['id']} was recorded before runs kept their targets: cannot resume it")
+            raise AuditorError(tr("run {id} was recorded before runs kept their targets: cannot resume it",
+                                  id=resumed['id']))
         kind = resumed["kind"] or "manual"
     else:
         targets = opts.targets if opts.targets is not None else config.enabled_targets()
         kind = opts.kind
     if not targets:
-        raise AuditorError("no enabled targets in the config: nothing to audit")
+        raise AuditorError(tr("no enabled targets in the config: nothing to audit"))
     names = [t.name for t in targets]
     try:
         ruleset = load_rules(config.rules_dir)  # loaded fresh each run; a broken file stops the run here
@@ -166,7 +168,7 @@ def _run_locked(config: Config, store: Store, opts: AuditOptions, stopper: Stopp
             targets = [t for t in targets if follow.get(t.name)]
             names = [t.name for t in targets]
             if not targets:
-                raise NothingToFollow("no listing is followed yet: a follow-up run has nothing to read")
+                raise NothingToFollow(tr("no listing is followed yet: a follow-up run has nothing to read"))
         by_workers = config.workers.enabled and opts.fetcher is None  # the run's pages are read by `auditor worker`s
         memory = None if by_workers else memory_for(config, store, kind, opts.full, targets, opts.clock(),
                                                     set(followed.values()), earlier, aliases)  # workers build theirs

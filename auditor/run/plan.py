@@ -12,6 +12,7 @@ from auditor.crawl.addresses import AddressPolicy
 from auditor.crawl.http import HttpFetcher
 from auditor.crawl.routes import Access, Routes
 from auditor.errors import AuditorError
+from auditor.i18n import tr
 from auditor.sites import SiteProfile, get_profile
 from auditor.sites.saved import load_file
 
@@ -20,13 +21,13 @@ def adhoc_target(site: str | None, queries: tuple[str, ...] | list[str], urls: t
                  base_url: str | None = None) -> Target:
     """A one-off target for `auditor run --site NAME --query Q / --url URL`."""
     if not site:
-        raise AuditorError("--query and --url need --site NAME (see `auditor sites`)")
+        raise AuditorError(tr("--query and --url need --site NAME (see `auditor sites`)"))
     profile = get_profile(site)
     if not queries and not urls:
-        raise AuditorError(f"say what to audit on {site}: --query TEXT or --url URL")
+        raise AuditorError(tr("say what to audit on {site}: --query TEXT or --url URL", site=site))
     base = base_url or profile.base_url
     if queries and not base:
-        raise AuditorError(f"{site} has no address of its own: give --base-url with --query")
+        raise AuditorError(tr("{site} has no address of its own: give --base-url with --query", site=site))
     return Target(name=f"adhoc-{site.replace('_', '-')}", site=site, start_urls=list(urls), queries=list(queries),
                   base_url=base if queries else None)
 
@@ -108,7 +109,8 @@ def resolve(url: str, aliases: dict[str, str]) -> str:
         if url.startswith(prefix):
             return address + url[len(prefix):]
     if ":" in url and not url.startswith(("http://", "https://")):
-        raise AuditorError(f"{url} needs a local marketplace that is not running (start it with `auditor demo serve`)")
+        raise AuditorError(tr("{url} needs a local marketplace that is not running (start it with `auditor demo "
+                              "serve`)", url=url))
     return url
 
 
@@ -130,10 +132,10 @@ def build_jobs(config: Config, targets: list[Target], aliases: dict[str, str],
         urls = [resolve(u, aliases) for u in t.start_urls]
         if t.queries:
             if not t.base_url:
-                raise AuditorError(f"target {t.name}: queries need a base_url")
+                raise AuditorError(tr("target {name}: queries need a base_url", name=t.name))
             urls += [profile.search_url(resolve(t.base_url, aliases), q) for q in t.queries]
         if not urls:
-            raise AuditorError(f"target {t.name}: give start_urls or queries")
+            raise AuditorError(tr("target {name}: give start_urls or queries", name=t.name))
         newest = memory is not None and t.queries and not t.start_urls and getattr(profile, "newest_first", False)
         jobs.append(CrawlJob(t.name, profile, tuple(urls), config.crawl.max_pages_per_target,
                              t.requests_per_second or config.crawl.requests_per_second, obey_robots=not t.ignore_robots,

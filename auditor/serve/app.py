@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from auditor.config import Config
 from auditor.errors import AuditorError
-from auditor.i18n import LANGUAGES, reason, text, word
+from auditor.i18n import LANGUAGES, reason, speaking, text, word
 from auditor.models import SOLD_OR_ENDED
 from auditor.report.render import CSP as REPORT_CSP
 from auditor.report.render import INDEX_HASH, SCRIPT_HASH, local_time, money, safe_url
@@ -37,10 +37,10 @@ from auditor.review import decisions as dec
 from auditor.review import queue as q
 from auditor.review.casefile import case_file
 from auditor.review.users import LoginError, User, login, open_session, session_user, token_hash
-from auditor.store import Store
 from auditor.serve import notices
 from auditor.serve.adhoc import adhoc_page
 from auditor.serve.notices import case_notices, draft_after_takedown, notice_choices, takedown_ticket
+from auditor.store import Store
 from auditor.values import stored_labels
 
 COOKIE = "auditor_session"
@@ -144,7 +144,8 @@ def page(console: Console, handler, *, role: str | None = "reviewer", public: bo
                     return console.render(request, "error.html.j2", 403, message=text(
                         language_of(request, request.state.user), "error.csrf"))
             try:
-                return handler(console, request, form)
+                with speaking(language_of(request, getattr(request.state, "user", None))):  # errors in her words
+                    return handler(console, request, form)
             except AuditorError as e:
                 return console.render(request, "error.html.j2", 400, message=str(e))
 

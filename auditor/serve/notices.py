@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from auditor.errors import AuditorError
+from auditor.i18n import tr
 from auditor.notices.draft import channels_for, draft_notice, target_of
 from auditor.notices.facts import CONFIRMING
 from auditor.notices.send import mark, send_notice
@@ -61,7 +62,7 @@ def _back_to_case(form) -> Response:
 def _notice_id(form) -> int:
     raw = str(form.get("notice", ""))
     if not raw.isdigit():
-        raise AuditorError("which notice? (no notice number was sent)")
+        raise AuditorError(tr("which notice? (no notice number was sent)"))
     return int(raw)
 
 

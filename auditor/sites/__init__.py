@@ -14,6 +14,7 @@ from auditor.sites.extract import urls_in
 from auditor.sites.demo_auction import DemoAuction
 from auditor.sites.demo_fleamarket import DemoFleamarket
 
+from auditor.i18n import tr
 from auditor.sites.booth import Booth
 from auditor.sites.buyee import Buyee
 from auditor.sites.dlsite import Dlsite
@@ -34,7 +35,8 @@ def get_profile(name: str) -> SiteProfile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise AuditorError(f"unknown site profile {name!r} (known: {', '.join(sorted(PROFILES))})") from None
+        raise AuditorError(tr("unknown site profile {name!r} (known: {value})",
+                              name=name, value=', '.join(sorted(PROFILES)))) from None
 
 
 __all__ = ["PROFILES", "SiteProfile", "get_profile"]
@@ -77,12 +79,12 @@ def guess_profile(text: str, url: str) -> tuple[SiteProfile, str] | None:
         host = (urlsplit(address).hostname or "").lower()
         for profile in PROFILES.values():
             if any(host == d or host.endswith("." + d) for d in profile.domains):
-                return profile, f"its address {address[:200]!r} is on {profile.name}"
+                return profile, tr("its address {address!r} is on {profile}", address=address[:200], profile=profile.name)
     counts = {p.name: sum(head.count(d) for d in p.domains) for p in PROFILES.values() if p.domains}
     best = max(counts, key=counts.get, default=None)
     if best is None or counts[best] == 0:
         return None
-    return PROFILES[best], f"it names {best}'s hosts most ({counts[best]} times)"
+    return PROFILES[best], tr("it names {profile}'s hosts most ({n} times)", profile=best, n=counts[best])
 
 
 def target_notes(target) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from auditor.crawl.charset import decode_html
 from auditor.errors import AgeGate, AuditorError, Blocked, Removed, Unrendered
+from auditor.i18n import tr
 from auditor.models import Listing, PageKind, SearchPage
 from auditor.sites import SiteProfile
 
@@ -22,7 +23,7 @@ def load_file(source: str) -> tuple[str, str]:
     """(html, url) of a saved page, decoded as a run decodes what it fetches."""
     path = Path(source)
     if not path.is_file():
-        raise AuditorError(f"{source}: no such file (give a saved page or an http(s) URL)")
+        raise AuditorError(tr("{source}: no such file (give a saved page or an http(s) URL)", source=source))
     return decode_html(path.read_bytes()), path.resolve().as_uri()
 
 

@@ -26,19 +26,20 @@ import sqlite_utils
 from auditor.databases import is_postgres_url, redacted
 from auditor.errors import NotWritable, StoreError
 from auditor.files import writable
+from auditor.i18n import tr
 from auditor.models import Hit, Listing, PageFailure, RunSummary, SellerHit
+from auditor.store import postgres
+from auditor.store import sql
 from auditor.store.budget import BudgetTables
 from auditor.store.evidence import EvidenceTables
+from auditor.store.images import ImageTables
 from auditor.store.notices import NoticeTables
 from auditor.store.picture import PictureTables
 from auditor.store.review import ReviewTables
 from auditor.store.schema import MIGRATIONS
-from auditor.store.images import ImageTables
 from auditor.store.shadow import ShadowTables
-from auditor.store.work import WorkTables
-from auditor.store import postgres
-from auditor.store import sql
 from auditor.store.times import iso
+from auditor.store.work import WorkTables
 
 TRACKED = ("title", "description", "price", "buy_now_price", "bids", "status", "end_time", "seller_id", "seller_name")
 
@@ -108,14 +109,15 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
             self.db = self._open_postgres(str(path)) if self.postgres else self._open_sqlite(self.path)
             if (found := self.schema_version) > len(MIGRATIONS):  # refused before anything is written
                 self.db.close()
-                raise StoreError(f"{self.shown} was written by a newer auditor (schema version {found}; this "
-                                 f"one knows up to {len(MIGRATIONS)}): upgrade auditor to use it; nothing was changed")
+                raise StoreError(tr("{shown} was written by a newer auditor (schema version {found}; this one knows "
+                                    "up to {n}): upgrade auditor to use it; nothing was changed",
+                                    shown=self.shown, found=found, n=len(MIGRATIONS)))
             if not self.postgres and str(path) != ":memory:":
                 self.db.enable_wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses nothing committed; only power loss may
             self._migrate()
         except (sqlite3.DatabaseError, psycopg.Error) as e:
-            raise StoreError(f"cannot open database {self.shown}: {str(e).strip()}") from None
+            raise StoreError(tr("cannot open database {shown}: {value}", shown=self.shown, value=str(e).strip())) from None
 
     @property
     def shown(self) -> str:
@@ -129,7 +131,7 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
             if not path.exists():
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # its -wal and -shm take its mode
             elif not os.access(path, os.W_OK):
-                raise NotWritable(path.parent, "database", "database", f"{path.name} is read-only")
+                raise NotWritable(path.parent, "database", "database", tr("{name} is read-only", name=path.name))
         db = sqlite_utils.Database(str(path))
         db.execute("PRAGMA busy_timeout = 10000")
         db.execute("PRAGMA foreign_keys = ON")

@@ -1,12 +1,20 @@
-"""Japanese and English for everything staff read: the reports and the review console.
+"""Japanese and English for everything staff read: the reports, the review console, and the terminal.
 
 `text(lang, key, **values)`; a key missing in Japanese falls back to English, a key missing in
 English is a bug (tests check every key has both).
+
+What the terminal says (the commands' lines, the errors auditor raises, the log) is keyed gettext's
+way: the English template is its own key (`auditor.i18n.terminal`), and `tr(template, **values)` says
+it in the language of this process (`speak`: `auditor --lang`, `AUDITOR_LANG`, else the locale).
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 LANGUAGES = ("ja", "en")
 
@@ -839,3 +847,56 @@ def text(lang: str, key: str, **values) -> str:
     """The message in this language (English where a translation is missing), with its values filled in."""
     template = MESSAGES.get(lang, {}).get(key) or MESSAGES["en"][key]
     return template.format(**values) if values else template
+
+
+from auditor.i18n.terminal import JA as _TERMINAL  # noqa: E402  (the terminal's side of the one table)
+
+for _en, _ja in _TERMINAL.items():
+    MESSAGES["en"].setdefault(_en, _en)
+    MESSAGES["ja"].setdefault(_en, _ja)
+
+_spoken = ["en"]  # the process's (a list: set once by the CLI, read by every thread)
+_here: ContextVar[str | None] = ContextVar("auditor_language", default=None)  # one request's, in the console
+
+
+def speak(lang: str) -> None:
+    """The language this process says things in from now on (the CLI sets it once, at start)."""
+    _spoken[0] = lang if lang in LANGUAGES else "en"
+
+
+@contextmanager
+def speaking(lang: str):
+    """Within: say things in this language (the console, for one request in its reader's language)."""
+    token = _here.set(lang if lang in LANGUAGES else "en")
+    try:
+        yield
+    finally:
+        _here.reset(token)
+
+
+def spoken() -> str:
+    return _here.get() or _spoken[0]
+
+
+def tr(template: str, **values) -> str:
+    """A terminal message in the language spoken here, its values filled in (`str.format`)."""
+    said = MESSAGES.get(spoken(), {}).get(template) or template
+    return said.format(**values) if values else said
+
+
+def tr_log(template: str) -> str:
+    """A log message's %-style template in the language spoken here (its arguments keep their order)."""
+    lang = spoken()
+    return MESSAGES.get(lang, {}).get(template, template) if lang != "en" else template
+
+
+def language_from(env: Mapping[str, str] = os.environ) -> str:
+    """The language a person asked for: AUDITOR_LANG (ja, en), else their locale's (LC_ALL, LC_MESSAGES, LANG:
+    ja_JP.UTF-8 is Japanese), else English."""
+    asked = env.get("AUDITOR_LANG", "").strip().lower()[:2]
+    if asked in LANGUAGES:
+        return asked
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := env.get(name):
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
