@@ -296,6 +296,12 @@ class Target(_Model):
         return v
 
 
+class NetworkSettings(_Model):
+    tlp: Literal["clear", "green", "amber", "amber+strict", "red"] = Field(
+        "amber", description="the Traffic Light Protocol marking of an exported STIX bundle (`auditor networks export`)")
+    team: str = Field("auditor", max_length=200, description="the team named as the bundle's creator")
+
+
 class Config(_Model):
     database: Path | str = Field(Path("data/auditor.db"), description="a SQLite file, or a postgresql:// URL "
                                  "(its password from PGPASSWORD, ~/.pgpass or ${NAME} in the URL)")
@@ -316,6 +322,7 @@ class Config(_Model):
     notify: list[NotifySettings] = []
     targets: list[Target] = []
     notices: NoticeSettings = NoticeSettings()
+    networks: NetworkSettings = NetworkSettings()
     _warnings: list[str] = PrivateAttr(default_factory=list)  # what load_config found worth a warning, located
 
     @property

@@ -603,4 +603,14 @@ JA: dict[str, str] = {
     "mode all: not every keyword was found": "mode all: すべてのキーワードは見つかりませんでした",
     "its address {address!r} is on {profile}": "アドレス {address!r} は {profile} のものです",
     "it names {profile}'s hosts most ({n} times)": "{profile} のホストを最も多く含みます（{n} 回）",
+    "no seller network yet: sellers are linked by the pictures they share and the links they show":
+        "まだ出品者のネットワークはありません。出品者は共有する画像と示すリンクでつながります",
+    "network {n}: {sellers} sellers, {flagged} flagged listings ({how})": "ネットワーク {n}: 出品者 {sellers}、検出した出品 {flagged}（{how}）",
+    "shop links": "ショップのリンク",
+    "partner": "提携先のバンドル",
+    "{source}: not a STIX 2.1 bundle: {why}": "{source}: STIX 2.1 のバンドルではありません: {why}",
+    "{sellers} sellers watched, {links} links added from {file}": "{file} から出品者 {sellers} 人を監視対象にし、つながり {links} 件を加えました",
+    "; {n} accounts on venues without a profile were left out": "。プロファイルのないサイトのアカウント {n} 件は除きました",
+    "wrote {path} (in shadow: `auditor rules promote` puts it into production)": "{path} を書き出しました（シャドー: `auditor rules promote` で本番に入ります）",
+    "no bundle at the top": "最上位がバンドルではありません",
 }

@@ -25,7 +25,8 @@ class Network:
     how: set[str] = field(default_factory=set)  # pictures | shop links
 
 
-def _links(store: Store) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+def picture_links(store: Store) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """Pairs of listings that show one picture (the same file, the same PDQ hash, or one matched through a bank)."""
     pairs = [((r["site"], r["item_id"]), (r["other_site"], r["other_item_id"])) for r in store.image_links()]
     pairs += [((r["site"], r["item_id"]), (r["other_site"], r["other_item_id"])) for r in store.shared_images()]
     return pairs
@@ -44,7 +45,7 @@ def seller_networks(store: Store, flagged: set[tuple[str, str]] | None = None) -
             parent[k], k = root, parent[k]
         return root
 
-    links = _links(store)
+    links = picture_links(store)
     named = store.seller_links()
     if not links and not named:
         return []
@@ -59,8 +60,9 @@ def seller_networks(store: Store, flagged: set[tuple[str, str]] | None = None) -
     for r in named:
         one, other = (r["site"], r["seller_id"]), (r["other_site"], r["other_seller_id"])
         parent[find(one)] = find(other)
-        how.setdefault(one, set()).add("shop links")
+        how.setdefault(one, set()).add("partner" if str(r.get("url") or "").startswith("stix:") else "shop links")
         others[other] = r.get("other_name") or other[1]
+        others.setdefault(one, one[1])  # an account known only from a link (a partner's bundle) is one too
     flagged = flagged if flagged is not None else set(store.ever_flagged_keys())
     groups: dict[tuple[str, str], Network] = {}
     for key, seller in seller_of.items():

@@ -469,6 +469,31 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
                     "run_id": run_id, "url": failure.url, "at": iso(at), "page": failure.proof,
                     "sha256": hashlib.sha256(failure.proof.encode("utf-8", "surrogatepass")).hexdigest()})
 
+    def add_seller_links(self, pairs: Iterable[tuple[tuple[str, str], tuple[str, str]]], url: str,
+                         at: datetime) -> int:
+        """Links between sellers that another source states (a partner's STIX bundle: `url` names it)."""
+        added = 0
+        with self.write():
+            for (site, seller_id), (other_site, other_id) in pairs:
+                added += self.db.execute(sql.insert_new("seller_links", ["site", "seller_id", "other_site",
+                                                                         "other_seller_id", "item_id", "url", "run_id",
+                                                                         "first_seen"]),
+                                         [site, seller_id, other_site, other_id, None, url[:2000], None, iso(at)]).rowcount
+        return added
+
+    def watch_sellers(self, sellers: Iterable[tuple[str, str, str]], source: str, bundle: str, at: datetime) -> int:
+        """Put sellers (site, seller id, name) on the watch list, naming where they came from; how many are new."""
+        added = 0
+        with self.write():
+            for site, seller_id, name in sellers:
+                added += self.db.execute(sql.insert_new("watched_sellers", ["site", "seller_id", "name", "source",
+                                                                            "bundle", "added_at"]),
+                                         [site, seller_id, name, source[:300], bundle[:200], iso(at)]).rowcount
+        return added
+
+    def watched_sellers(self) -> list[dict]:
+        return list(self.db.query("select * from watched_sellers order by site, seller_id"))
+
     def seller_links(self) -> list[dict]:
         """Each seller's account on another venue that one of its listings or its shop links."""
         return list(self.db.query(

@@ -336,8 +336,15 @@ def _migrate_33(db: sqlite_utils.Database) -> None:
     db["run_jobs"].add_column("spent", str)
 
 
+def _migrate_34(db: sqlite_utils.Database) -> None:
+    """Sellers a partner named (a STIX bundle taken in by `auditor networks import`): the watch list, with where
+    each came from."""
+    db["watched_sellers"].create({"site": str, "seller_id": str, "name": str, "source": str, "bundle": str,
+                                  "added_at": str}, pk=("site", "seller_id", "source"))
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
               _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
               _migrate_24, _migrate_25, _migrate_26, _migrate_27, _migrate_28, _migrate_29, _migrate_30, _migrate_31,
-              _migrate_32, _migrate_33]
+              _migrate_32, _migrate_33, _migrate_34]
