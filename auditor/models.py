@@ -272,3 +272,4 @@ class Snapshot:
     images: tuple[tuple[str, str, bytes], ...] = ()  # (url, content type, body)
     notes: tuple[str, ...] = ()  # what the capture stopped or refused (navigations, popups, addresses)
     partial: str | None = None  # why the capture is not the whole page, when it is not
+    block_png: bytes | None = None  # the listing's main block alone (the profile's listing_block), when found

@@ -169,3 +169,77 @@ def test_a_time_stamping_authoritys_credentials_never_reach_the_log(tmp_path, ca
     said = caplog.text + (tmp_path / "auditor.log").read_text(encoding="utf-8")
     assert "no time-stamp for 2026-11-25.sha256 from http://127.0.0.1" in said
     assert "t0ken-secret" not in said
+
+
+@pytest.mark.e2e
+def test_each_capture_keeps_the_listings_block_alone_beside_the_whole_page(config, demo_server, clock):
+    """listing.png: the profile's listing_block, cropped by the browser from the very page the full screenshot shows
+    (the auctions rendered on the server, the flea market by JavaScript), hashed and verified like the others."""
+    import asyncio
+    import hashlib
+
+    from auditor.crawl.browser import BrowserFetcher
+    from auditor.sites import get_profile
+
+    from conftest import LOCAL
+
+    targets = [Target(name="auction", site="demo_auction", start_urls=[demo_server.url + "/auction/search"]),
+               Target(name="flea", site="demo_fleamarket", start_urls=[demo_server.url + "/flea/search"])]
+    with Store(config.database) as store:
+        summary = start_audit(config, store, AuditOptions(targets=targets, clock=clock))
+        kinds = [r["kind"] for r in store.db.query("select kind from evidence")]
+    assert summary.evidence_captured >= 4 and summary.evidence_failed == 0
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in config.evidence_dir.rglob("capture.json")]
+    assert {r["site"] for r in records} == {"demo_auction", "demo_fleamarket"}
+    assert kinds.count("listing") == len(records) == kinds.count("screenshot")
+
+    async def boxes(urls_and_sites):
+        async with BrowserFetcher(concurrency=1, policy=LOCAL) as browser:
+            page = await browser._browser.new_page(viewport={"width": 1280, "height": 900})
+            out = []
+            for url, site in urls_and_sites:
+                await page.goto(url)
+                profile = get_profile(site)
+                if profile.ready_selector:
+                    await page.wait_for_selector(profile.ready_selector, state="attached")
+                out.append(await page.locator(profile.listing_block).first.bounding_box())
+            return out
+
+    found = asyncio.run(boxes([(r["url"], r["site"]) for r in records]))
+    for record, box in zip(records, found):
+        folder = next(p.parent for p in config.evidence_dir.rglob("capture.json")
+                      if json.loads(p.read_text(encoding="utf-8"))["capture_id"] == record["capture_id"])
+        files = {f["name"]: f for f in record["files"]}
+        block, page = Image.open(folder / "listing.png"), Image.open(folder / "page.png")
+        assert files["listing.png"]["kind"] == "listing"
+        assert files["listing.png"]["sha256"] == hashlib.sha256((folder / "listing.png").read_bytes()).hexdigest()
+        # that block, no more (its box in CSS pixels may be fractional: the crop takes the pixels it touches)
+        assert abs(block.width - box["width"]) <= 1 and abs(block.height - box["height"]) <= 1, (block.size, box)
+        assert block.height < page.height and block.width < page.width
+        assert not any("listing's block" in n for n in record["notes"])
+    done = CliRunner().invoke(cli, ["--config", str(_config_file(config)), "evidence", "verify"])
+    assert done.exit_code == 0, done.output  # the block is in the day's manifest, and holds
+
+
+def _config_file(config):
+    path = config.evidence_dir.parent / "verify.yaml"
+    path.write_text(f"database: {config.database}\nreports_dir: {config.reports_dir}\nrules_dir: {RULES}\nlog_file:\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.e2e
+def test_a_page_without_the_listings_block_keeps_the_whole_page_and_says_so(demo_server):
+    import asyncio
+
+    from auditor.crawl.browser import BrowserFetcher
+
+    from conftest import LOCAL
+
+    async def snap():
+        async with BrowserFetcher(concurrency=1, policy=LOCAL) as browser:
+            return await browser.snapshot(demo_server.url + "/auction/search", ready_selector=None, timeout=20,
+                                          block="main.ProductDetail")
+    got = asyncio.run(snap())
+    assert got.png and got.block_png is None
+    assert any("main.ProductDetail" in n and "only the whole page is kept" in n for n in got.notes), got.notes

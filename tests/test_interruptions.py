@@ -199,7 +199,7 @@ def test_a_capture_is_complete_or_absent(tmp_path):
     assert first.folder != second.folder
     for ev in (first, second):
         names = sorted(p.name for p in (tmp_path / ev.folder).iterdir())
-        assert names == ["capture.json", "page.html", "page.png"]
+        assert names == ["capture.json", "page.html", "page.png"]  # no block given: no listing.png
     leftover = tmp_path / "site" / "x" / ".partial-abc"
     leftover.mkdir(parents=True)
     (leftover / "page.png").write_bytes(b"")  # what a kill in the middle of writing leaves

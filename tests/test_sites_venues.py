@@ -320,3 +320,33 @@ def test_a_profile_that_searches_newest_first_asks_for_the_sort_its_venue_is_see
     others = [n for n in ("rakuma", "dlsite", "fanza", "fanbox", "surugaya", "ebay", "yahoo_auctions")
               if get_profile(n).newest_first]
     assert others == []  # no venue is said to sort newest first without a saved page that shows it
+
+
+# --- the listing's block, which evidence screenshots alone beside the whole page ----------------------------
+@pytest.mark.parametrize("site, page, has_block", [
+    ("yahoo_auctions", "yahoo-auctions/item_s1238539612.html", True),
+    ("yahoo_auctions", "yahoo-auctions/item_ended_n1235105710.html", True),
+    ("mercari", "mercari/item_sold_m40062064121.html", True), ("mercari", "mercari/item_sold_m51411599843.html", True),
+    ("mercari", "mercari/tw_item_81e2722f.html", False),  # Taiwan's pages have no stable block: the whole page
+    ("paypay_fleamarket", "paypay-fleamarket/item_z627929888.html", True),
+    ("paypay_fleamarket", "paypay-fleamarket/item_sold_z328124234.html", True),
+    ("booth", "booth/item_1149620.html", True), ("dlsite", "dlsite/work_RJ01465184.html", True),
+    ("fanza", "fanza/doujin_d_203316.html", True), ("ebay", "ebay/item_403760625150.html", True),
+    ("buyee", "buyee/yahoo_item_l389909557.html", True), ("buyee", "buyee/mercari_item_m48967074463.html", True),
+    ("buyee", "buyee/paypay_item_z654154608.html", False),
+])
+def test_the_listing_block_a_profile_names_holds_the_listings_title_and_price_on_its_saved_pages(site, page, has_block):
+    """One element, smaller than the page, that shows what the listing is (its title and price, as the profile reads
+    them): the crop a legal team reads first. Where a page has none, the capture keeps the whole page and says so."""
+    import lxml.html
+
+    profile = get_profile(site)
+    html = decode_html((PAGES / page).read_bytes())
+    listing = read(site, page)["listing"]
+    found = lxml.html.fromstring(html).cssselect(profile.listing_block)
+    assert bool(found) == has_block
+    if has_block:
+        text = unicodedata.normalize("NFKC", found[0].text_content())
+        assert unicodedata.normalize("NFKC", listing["title"])[:12] in text
+        assert str(listing["price"]).split(".")[0][-3:] in text.replace(",", "")
+        assert len(lxml.html.tostring(found[0])) < len(html.encode("utf-8"))

@@ -312,12 +312,14 @@ class BrowserFetcher:
         except Refusal as e:
             raise AddressRefused(url, str(e)) from None
 
-    async def snapshot(self, url: str, *, ready_selector: str | None, timeout: float, tabs: int = 2) -> Snapshot:
+    async def snapshot(self, url: str, *, ready_selector: str | None, timeout: float, tabs: int = 2,
+                       block: str | None = None) -> Snapshot:
         """The crawled page, loaded with everything for evidence: a full-page PNG and the rendered HTML.
 
         Confined to that page: navigations away from its origin are stopped, popups closed, dialogs
         refused, requests to addresses the policy refuses are not made; each is noted in the capture.
-        A page that does not settle in time is captured again with its scripts off, marked partial."""
+        A page that does not settle in time is captured again with its scripts off, marked partial. With `block`
+        (a CSS selector: the listing's main block), that block is screenshotted alone too."""
         from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -351,6 +353,7 @@ class BrowserFetcher:
             if ready_selector:
                 await page.wait_for_selector(ready_selector, state="attached", timeout=ms)
             png = await page.screenshot(full_page=True, type="png", timeout=ms)
+            block_png = await self._listing_block(page, block, ms, notes) if block else None
             html, final_url = await page.content(), page.url
             healthy = True
         except PlaywrightTimeout:
@@ -364,7 +367,22 @@ class BrowserFetcher:
             self._give_back(self._evidence_idle, tab, healthy, 1)  # a fresh tab for every capture
         if origin_of(final_url) != origin_of(url):
             notes.add(f"the server sent the page on to another site: {final_url[:300]}")
-        return Snapshot(url, final_url, png, html, notes=tuple(notes.lines))
+        return Snapshot(url, final_url, png, html, notes=tuple(notes.lines), block_png=block_png)
+
+    @staticmethod
+    async def _listing_block(page, selector: str, ms: float, notes) -> bytes | None:
+        """The listing's main block alone, as the page shows it; a page without it is noted (the full page stays)."""
+        from playwright.async_api import Error as PlaywrightError
+
+        try:
+            found = page.locator(selector).first
+            if not await found.count() or not await found.is_visible():
+                notes.add(f"the listing's block ({selector}) is not on the page: only the whole page is kept")
+                return None
+            return await found.screenshot(type="png", timeout=min(ms, 10_000), animations="disabled")
+        except PlaywrightError as e:  # a selector the page breaks, a block that will not hold still
+            notes.add(f"the listing's block ({selector}) could not be screenshotted: {e.message.splitlines()[0][:200]}")
+            return None
 
     async def _without_scripts(self, url: str, ms: float) -> tuple[bytes, str, str]:
         """The page as its server sent it, in a fresh context with JavaScript off (a page that loops cannot stop it)."""

@@ -106,7 +106,7 @@ class EvidenceTaker:
             try:
                 access = self.routes.for_target(target)
                 via = {"target": target} if access else {}  # the browser of the target's proxy and session
-                snap = await self._snapshot(listing.url, ready_selector, via)
+                snap = await self._snapshot(listing.url, ready_selector, {**via, "block": _block_of(listing.site)})
                 if self.settings.images and listing.image_urls:
                     snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES], access)
                 evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock(),
@@ -148,6 +148,14 @@ class EvidenceTaker:
 
     async def drain(self) -> None:
         await self._work.drain()
+
+
+def _block_of(site: str) -> str | None:
+    """The CSS selector of the listing's main block on its venue's item pages (its profile's), if it names one."""
+    from auditor.sites import PROFILES
+
+    profile = PROFILES.get(site)
+    return profile.listing_block if profile else None
 
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -2,7 +2,8 @@
 
 Layout under the evidence folder (by default reports/evidence/):
 
-    <site>/<item id>/<YYYYmmddTHHMMSSZ>/page.png, page-annotated.png, page.html, image-1.jpg, ..., capture.json
+    <site>/<item id>/<YYYYmmddTHHMMSSZ>/page.png, listing.png, page-annotated.png, page.html, image-1.jpg, ...,
+        capture.json      (listing.png: the listing's main block alone, where its profile names it)
     manifests/<YYYY-MM-DD>.sha256      (`cd reports/evidence && sha256sum -c manifests/DAY.sha256`)
 
 A capture is written into a temporary `.partial-*` folder and renamed into place when complete:
@@ -104,6 +105,8 @@ def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datet
         band = annotated(snap.png, snap.url, snap.final_url, at, zone or ZoneInfo("UTC"), capture_id)
         if band is not None:
             files.insert(1, _write(work, "page-annotated.png", band, "annotated", snap.final_url))
+        if snap.block_png:
+            files.insert(1, _write(work, "listing.png", snap.block_png, "listing", snap.final_url))
         for i, (url, ctype, body) in enumerate(snap.images, start=1):
             ext = IMAGE_TYPES.get(ctype.split(";")[0].strip().lower(), "bin")
             files.append(_write(work, f"image-{i}.{ext}", body, "image", url))

@@ -85,7 +85,7 @@ def _link(r: dict, evidence_root: Path, folder: Path) -> EvidenceLink:
     the captured page HTML too, byte for byte but named .html.txt, so a browser shows it as text and never
     runs the seller's scripts on a reviewer's machine; capture.json is linked where it lies."""
     name = Path(r["path"]).name
-    if r["kind"] in ("screenshot", "image"):
+    if r["kind"] in ("screenshot", "listing", "image"):
         return EvidenceLink(r["kind"], name, f"media/{r['sha256'][:32]}{Path(r['path']).suffix.lower()}", r["sha256"],
                             r["bytes"], r["captured_at"], evidence_root / r["path"])
     if r["kind"] == "html":

@@ -222,7 +222,7 @@ def logout(console: Console, request: Request, form) -> Response:
 
 
 FILTER_KEYS = tuple(q.Filters.__dataclass_fields__)
-PICTURE_KINDS = ("screenshot", "annotated", "image")  # evidence files that are pictures, shown blurred
+PICTURE_KINDS = ("screenshot", "listing", "annotated", "image")  # evidence files that are pictures, shown blurred
 
 
 def _filters(request: Request) -> q.Filters:

@@ -28,6 +28,7 @@ class SiteProfile(ABC):
     base_url: str = ""  # where the site lives; targets may point elsewhere (a mirror, a test server)
     needs_browser: bool = False
     ready_selector: str | None = None  # the browser waits for this before reading the page
+    listing_block: str | None = None  # CSS: the listing's main block on its item page (evidence crops a screenshot to it)
     page_kinds: tuple[str, ...] = ("search", "item")  # what it reads, for `auditor sites`
     labels: tuple[str, ...] = ()  # the venue's own marks it reads (auditor.models.LABELS)
     has_category: bool = False  # search_url takes a category

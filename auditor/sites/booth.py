@@ -35,6 +35,7 @@ AGE_COOKIE = "adult=t"
 
 class Booth(SiteProfile):
     name = "booth"
+    listing_block = ".market-item-detail"
     seller_page = r"^https?://(?!www\.|accounts\.|checkout\.|manage\.)(?P<id>[a-z0-9][a-z0-9-]*)\.booth\.pm(?:/|$)"
     title = "BOOTH (pixiv)"
     base_url = "https://booth.pm"

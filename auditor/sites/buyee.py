@@ -41,6 +41,7 @@ def _price(node) -> tuple:
 
 class Buyee(SiteProfile):
     name = "buyee"
+    listing_block = "#content"
     marks = ("buyee",)
     title = "Buyee (mirrors of Yahoo! Auctions, Mercari, PayPay Flea Market)"
     base_url = "https://buyee.jp"

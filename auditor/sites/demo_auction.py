@@ -14,6 +14,7 @@ from auditor.values import stored_labels
 
 class DemoAuction(SiteProfile):
     name = "demo_auction"
+    listing_block = "main.ProductDetail"
     labels = ("adult", "ai_generated")
     title = "Demo marketplace: auctions (server-rendered)"
     needs_browser = False

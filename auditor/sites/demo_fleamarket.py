@@ -12,6 +12,7 @@ from auditor.values import stored_labels
 
 class DemoFleamarket(SiteProfile):
     name = "demo_fleamarket"
+    listing_block = "main[data-testid=item]"
     labels = ("adult", "ai_generated")
     title = "Demo marketplace: flea market (rendered by JavaScript)"
     needs_browser = True

@@ -43,6 +43,7 @@ def _labels(adult: bool, ai: bool) -> tuple[str, ...]:
 
 class Dlsite(SiteProfile):
     name = "dlsite"
+    listing_block = "#container"
     seller_page = r"^https?://www\.dlsite\.com/[a-z]+/circle/profile/=/maker_id/(?P<id>[A-Z]{2}\d+)"
     title = "DLsite (maniax, girls, home, pro, books, …)"
     base_url = "https://www.dlsite.com"

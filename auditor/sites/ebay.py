@@ -45,6 +45,7 @@ def _end_time(text: str) -> datetime | None:
 
 class Ebay(SiteProfile):
     name = "ebay"
+    listing_block = "#CenterPanel"
     marks = ("ebay", "eBay")
     seller_page = r"^https?://(?:www\.)?ebay\.[a-z.]+/usr/(?P<id>[A-Za-z0-9._-]+)"
     title = "eBay"

@@ -30,6 +30,7 @@ AGE_COOKIE = "age_check_done=1"
 
 class Fanza(SiteProfile):
     name = "fanza"
+    listing_block = ".l-areaMainColumn"
     seller_page = r"^https?://www\.dmm\.co\.jp/dc/doujin/-/list/=/article=maker/id=(?P<id>\d+)"
     title = "FANZA (DMM) 同人"
     base_url = "https://www.dmm.co.jp"

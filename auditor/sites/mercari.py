@@ -37,6 +37,7 @@ _NEXT = ("[data-testid=pagination-next-button] a[href]", "a[data-testid=paginati
 
 class Mercari(SiteProfile):
     name = "mercari"
+    listing_block = "#item-info"
     title = "Mercari (メルカリ), Japan and Taiwan sites, Mercari Shops"
     base_url = "https://jp.mercari.com"
     domains = ("mercari.com", "mercari-shops.com", "mercdn.net")  # its hosts, and their subdomains: how a saved page names its venue

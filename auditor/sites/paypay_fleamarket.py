@@ -27,6 +27,7 @@ _ITEM = re.compile(r"/item/(z\d+)")
 
 class PaypayFleamarket(SiteProfile):
     name = "paypay_fleamarket"
+    listing_block = "[class*=ItemMain__Component]"
     seller_page = r"^https?://paypayfleamarket\.yahoo\.co\.jp/user/(?P<id>[A-Za-z0-9_-]+)"
     title = "Yahoo!フリマ / PayPay Flea Market"
     base_url = "https://paypayfleamarket.yahoo.co.jp"

@@ -44,6 +44,7 @@ def _status(open_or_closed: str | None, bids: int | None) -> str:
 
 class YahooAuctions(SiteProfile):
     name = "yahoo_auctions"
+    listing_block = "main"
     marks = ("yahoo.co.jp", "yimg.jp")
     seller_page = r"^https?://auctions\.yahoo\.co\.jp/seller/(?P<id>[A-Za-z0-9_-]+)"
     title = "Yahoo! Auctions Japan (ヤフオク!)"
