@@ -25,16 +25,18 @@ os.environ["AUDITOR_LANG"] = "en"  # what the tests read is English, whatever th
 RULES = ROOT / "rules"
 
 
+_LOG = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdrifg]")
+
+
 def untranslated(text: str) -> list[str]:
     """The keys of the message table whose English wording (a phrase of ten characters or more, between its
     placeholders) shows in this text, which should be Japanese: a message someone forgot to translate."""
     from auditor.i18n import MESSAGES
 
     en, ja = MESSAGES["en"], MESSAGES["ja"]
-    pieces = {piece: key for key, v in en.items() if ja.get(key) != v for piece in
-              (p.strip(" .,:;()·–-") for p in re.split(r"\{[^}]*\}|%[-#0 +]*\d*(?:\.\d+)?[sdrifg]",
-                                                       re.sub(r"`[^`]*`", "", v)))  # a `command` is no English
-              if len(piece) >= 10 and " " in piece}
+    pieces = {piece: key for key, v in en.items() if ja.get(key) != v and not _LOG.search(v) for piece in
+              (p.strip(" .,:;()·–-") for p in re.split(r"\{[^}]*\}", re.sub(r"`[^`]*`", "", v)))  # `a command`
+              if len(piece) >= 10 and " " in piece}  # is no English; a log line's template (%s) is the terminal's
     text = re.sub(r"\s+", " ", text)
     return sorted({key for piece, key in pieces.items() if piece in text})
 SHARED = ROOT.parent / "shared"
