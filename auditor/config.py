@@ -176,6 +176,8 @@ class EvidenceSettings(_Model):
     enabled: bool = Field(True, description="screenshot, HTML and images of every flagged listing")
     dir: Path | None = Field(None, description="where evidence is kept; default: <reports_dir>/evidence")
     images: bool = Field(True, description="also keep the listing's images")
+    archive: bool = Field(True, description="also keep the page as the browser received it: a signed WACZ web "
+                                            "archive (archive.wacz) that any WACZ player replays")
     max_image_mb: float = Field(10.0, gt=0, description="larger images are not kept")
     concurrency: int = Field(2, ge=1, le=8, description="captures at once")
     retention_days: int | None = Field(None, ge=1, description="`auditor evidence prune` removes captures older than "

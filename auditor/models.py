@@ -262,6 +262,20 @@ class ImageSignals:
 
 
 @dataclass(frozen=True)
+class Exchange:
+    """One request of a captured page and the response the browser received (the body as delivered, decoded)."""
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    status: int
+    status_text: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """What the browser saw of a page: the screenshot, the rendered HTML and the listing's images."""
 
@@ -273,3 +287,4 @@ class Snapshot:
     notes: tuple[str, ...] = ()  # what the capture stopped or refused (navigations, popups, addresses)
     partial: str | None = None  # why the capture is not the whole page, when it is not
     block_png: bytes | None = None  # the listing's main block alone (the profile's listing_block), when found
+    exchanges: tuple["Exchange", ...] = ()  # what the browser received for the page, for its web archive

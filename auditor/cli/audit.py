@@ -546,6 +546,27 @@ def evidence_verify(ctx: click.Context, day: str | None) -> None:
     ctx.exit(1 if problems else 0)
 
 
+@evidence.command("export")
+@click.argument("case", metavar="SITE/ITEM_ID")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new folder to write the archives into.")
+@click.pass_context
+def evidence_export(ctx: click.Context, case: str, output: Path) -> None:
+    """Hand over a case's web archives: each capture's signed WACZ (verified first) with its capture.json, and
+    SHA256SUMS over them, into a new folder. Any WACZ player replays them (ReplayWeb.page, pywb)."""
+    from auditor.evidence.wacz import export_archives
+    from auditor.run.pipeline import open_store
+
+    site, _, item_id = case.partition("/")
+    if not site or not item_id:
+        raise AuditorError(tr("{case}: a case is SITE/ITEM_ID (as `auditor case` and the console name it)", case=repr(case)))
+    config = _config(ctx)
+    with open_store(config) as store:
+        written = export_archives(store, config.evidence_dir, site, item_id, output, config.evidence.tsa_certs)
+    click.echo(tr("{n} archives of {case} written to {path} (with SHA256SUMS)", n=sum(p.suffix == ".wacz" for p in written),
+                  case=case, path=output))
+
+
 @evidence.command("prune")
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
 @click.option("--older-than", "days", type=click.IntRange(min=1), help="Days (default: evidence.retention_days).")

@@ -13,6 +13,7 @@ from auditor.crawl.confine import NO_DIALOGS, Notes, close_popup, dismiss, origi
 from auditor.crawl.driver import driver_in_own_session
 from auditor.crawl.egress import REFUSED_HEADER, EgressProxy
 from auditor.crawl.install import choose_executable
+from auditor.crawl.record import Recorder
 from auditor.crawl.routes import Access
 from auditor.errors import AddressRefused, BadStatus, BrowserCrashed, BrowserError, FetchTimeout, NetworkError, PageTooLarge
 from auditor.i18n import tr
@@ -313,13 +314,14 @@ class BrowserFetcher:
             raise AddressRefused(url, str(e)) from None
 
     async def snapshot(self, url: str, *, ready_selector: str | None, timeout: float, tabs: int = 2,
-                       block: str | None = None) -> Snapshot:
+                       block: str | None = None, archive: bool = False) -> Snapshot:
         """The crawled page, loaded with everything for evidence: a full-page PNG and the rendered HTML.
 
         Confined to that page: navigations away from its origin are stopped, popups closed, dialogs
         refused, requests to addresses the policy refuses are not made; each is noted in the capture.
         A page that does not settle in time is captured again with its scripts off, marked partial. With `block`
-        (a CSS selector: the listing's main block), that block is screenshotted alone too."""
+        (a CSS selector: the listing's main block), that block is screenshotted alone too; with `archive`, every
+        request and response of the page is recorded for its web archive."""
         from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -335,6 +337,8 @@ class BrowserFetcher:
         page, healthy, ms = tab.page, False, timeout * 1000
         self._context_loads += 1  # captures count toward recycling the context too: memory stays flat
         notes = Notes(self.egress)
+        recorder = Recorder(page) if archive else None
+        exchanges: tuple = ()
         try:
             await notes.watch(page, url)
             response = await page.goto(url, wait_until="commit", timeout=ms)
@@ -355,6 +359,10 @@ class BrowserFetcher:
             png = await page.screenshot(full_page=True, type="png", timeout=ms)
             block_png = await self._listing_block(page, block, ms, notes) if block else None
             html, final_url = await page.content(), page.url
+            if recorder is not None:
+                exchanges = await recorder.collect(timeout)
+                for line in recorder.notes:
+                    notes.add(line)
             healthy = True
         except PlaywrightTimeout:
             log.warning("evidence of %s: the page did not settle in %g s; capturing it with its scripts off", url, timeout)
@@ -367,7 +375,7 @@ class BrowserFetcher:
             self._give_back(self._evidence_idle, tab, healthy, 1)  # a fresh tab for every capture
         if origin_of(final_url) != origin_of(url):
             notes.add(f"the server sent the page on to another site: {final_url[:300]}")
-        return Snapshot(url, final_url, png, html, notes=tuple(notes.lines), block_png=block_png)
+        return Snapshot(url, final_url, png, html, notes=tuple(notes.lines), block_png=block_png, exchanges=exchanges)
 
     @staticmethod
     async def _listing_block(page, selector: str, ms: float, notes) -> bytes | None:

@@ -41,7 +41,9 @@ class EvidenceTaker:
 
     def __init__(self, browser, root: Path, settings: EvidenceSettings, store: Store, summary: RunSummary,
                  clock: Callable[[], datetime], timeout: float, policy: AddressPolicy | None = None,
-                 zone: ZoneInfo | None = None, routes: Routes | None = None, clean_partial: bool = True):
+                 zone: ZoneInfo | None = None, routes: Routes | None = None, clean_partial: bool = True,
+                 signing_key: Path | None = None):
+        self.signing_key = signing_key  # the installation's key that signs each capture's web archive
         self.clean_partial = clean_partial  # False where other workers may be writing captures now
         self.routes = routes or Routes()  # a target's proxy, session and headers carry its captures too
         self.browser = browser
@@ -106,11 +108,13 @@ class EvidenceTaker:
             try:
                 access = self.routes.for_target(target)
                 via = {"target": target} if access else {}  # the browser of the target's proxy and session
-                snap = await self._snapshot(listing.url, ready_selector, {**via, "block": _block_of(listing.site)})
+                snap = await self._snapshot(listing.url, ready_selector, {**via, "block": _block_of(listing.site),
+                                                                          "archive": self.settings.archive})
                 if self.settings.images and listing.image_urls:
                     snap = await self._with_images(snap, listing.image_urls[:MAX_IMAGES], access)
                 evidence = await asyncio.to_thread(save_snapshot, self.root, listing.site, listing.item_id, snap, self.clock(),
-                                                  self.zone)
+                                                  self.zone, title=listing.title or "", key_path=self.signing_key,
+                                                  tsa_url=self.settings.tsa_url)
             except Exception as e:  # noqa: BLE001 - whatever it was, the capture is recorded as failed, never lost
                 detail = e.detail if isinstance(e, CrawlError) else f"{type(e).__name__}: {e}"
                 if isinstance(e, (CrawlError, asyncio.TimeoutError, OSError)):

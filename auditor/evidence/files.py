@@ -3,7 +3,8 @@
 Layout under the evidence folder (by default reports/evidence/):
 
     <site>/<item id>/<YYYYmmddTHHMMSSZ>/page.png, listing.png, page-annotated.png, page.html, image-1.jpg, ...,
-        capture.json      (listing.png: the listing's main block alone, where its profile names it)
+        capture.json      (listing.png: the listing's main block alone, where its profile names it;
+        archive.wacz: the page as the browser received it, a signed web archive: auditor.evidence.wacz)
     manifests/<YYYY-MM-DD>.sha256      (`cd reports/evidence && sha256sum -c manifests/DAY.sha256`)
 
 A capture is written into a temporary `.partial-*` folder and renamed into place when complete:
@@ -89,7 +90,8 @@ def _write(folder: Path, name: str, data: bytes, kind: str, source: str | None =
     return name, EvidenceFile(kind, name, hashlib.sha256(data).hexdigest(), len(data), source)
 
 
-def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datetime, zone: ZoneInfo | None = None) -> Evidence:
+def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datetime, zone: ZoneInfo | None = None,
+                  *, title: str = "", key_path: Path | None = None, tsa_url: str | None = None) -> Evidence:
     """Write a snapshot into a new capture folder; capture.json lists every file with its hash. The screenshot
     also gets an annotated copy (page-annotated.png: URL, time in `zone` and UTC, capture id on a band).
 
@@ -107,6 +109,12 @@ def save_snapshot(root: Path, site: str, item_id: str, snap: Snapshot, at: datet
             files.insert(1, _write(work, "page-annotated.png", band, "annotated", snap.final_url))
         if snap.block_png:
             files.insert(1, _write(work, "listing.png", snap.block_png, "listing", snap.final_url))
+        if snap.exchanges:  # the page as the browser received it, a signed web archive (auditor.evidence.wacz)
+            from auditor.evidence.wacz import write_archive
+
+            write_archive(work / ".archive.wacz", snap, at, title, key_path, tsa_url)
+            files.append(_write(work, "archive.wacz", (work / ".archive.wacz").read_bytes(), "archive", snap.final_url))
+            (work / ".archive.wacz").unlink()
         for i, (url, ctype, body) in enumerate(snap.images, start=1):
             ext = IMAGE_TYPES.get(ctype.split(";")[0].strip().lower(), "bin")
             files.append(_write(work, f"image-{i}.{ext}", body, "image", url))

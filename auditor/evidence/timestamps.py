@@ -36,9 +36,19 @@ def token_path(manifest: Path) -> Path:
 def stamp(manifest: Path, tsa_url: str) -> datetime | None:
     """Ask the TSA to time-stamp the manifest as it is now; keep its token beside it. The time it vouches for, or
     None (logged) when it could not be had."""
+    from rfc3161_client import decode_timestamp_response
+
+    token = token_for(manifest.read_bytes(), tsa_url, manifest.name)
+    if token is None:
+        return None
+    write_atomic(token_path(manifest), token)
+    return decode_timestamp_response(token).tst_info.gen_time
+
+
+def token_for(data: bytes, tsa_url: str, what: str) -> bytes | None:
+    """The TSA's signed answer (an RFC 3161 time-stamp response, DER) for data, or None (logged)."""
     from rfc3161_client import HashAlgorithm, PKIStatus, TimestampRequestBuilder, decode_timestamp_response
 
-    data = manifest.read_bytes()
     request = (TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256)
                .cert_request(cert_request=True).build())
     try:
@@ -47,18 +57,17 @@ def stamp(manifest: Path, tsa_url: str) -> datetime | None:
         r.raise_for_status()
         response = decode_timestamp_response(r.content)
     except (httpx.HTTPError, ValueError) as e:
-        log.error("no time-stamp for %s from %s: %s", manifest.name, without_credentials(tsa_url),
+        log.error("no time-stamp for %s from %s: %s", what, without_credentials(tsa_url),
                   without_credentials(str(e))[:200])
         return None
     if response.status not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
-        log.error("the TSA refused to time-stamp %s (status %s)", manifest.name, response.status)
+        log.error("the TSA refused to time-stamp %s (status %s)", what, response.status)
         return None
     if response.tst_info.nonce != request.nonce or \
             response.tst_info.message_imprint.message != hashlib.sha256(data).digest():
-        log.error("the TSA's answer for %s is not for this request", manifest.name)
+        log.error("the TSA's answer for %s is not for this request", what)
         return None
-    write_atomic(token_path(manifest), response.as_bytes())
-    return response.tst_info.gen_time
+    return response.as_bytes()
 
 
 def check(manifest: Path, certs: Path | None) -> tuple[datetime | None, str | None]:

@@ -26,6 +26,12 @@ from auditor.store.times import iso
 KEEP_VERDICTS = ("confirmed", "escalate", "takedown_requested", "removal_confirmed")
 
 
+def verify_archive(path: Path, tsa_certs: Path | None) -> str | None:
+    from auditor.evidence.wacz import verify_archive as verify
+
+    return verify(path, tsa_certs)
+
+
 def _said(why: str) -> str:
     """What timestamps.check found (stored and reported in English), in the language spoken here."""
     for template in ("its time-stamp token cannot be read {why}", "its time-stamp does not hold: {why}"):
@@ -83,8 +89,11 @@ def verify_evidence(store: Store, root: Path, day: str | None = None, tsa_certs:
         checked += 1
         if not path.is_file():
             problems.append(Problem(rel, tr("missing")))
-        elif sha256_of(path) != digest:
+            continue
+        if sha256_of(path) != digest:
             problems.append(Problem(rel, tr("changed since it was captured (its SHA-256 differs)")))
+        if path.suffix == ".wacz" and (why := verify_archive(path, tsa_certs)):  # its package, signature, token: what
+            problems.append(Problem(rel, tr("its web archive does not hold: {why}", why=why)))  # changed, if it did
     return checked, problems
 
 

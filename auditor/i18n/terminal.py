@@ -613,4 +613,13 @@ JA: dict[str, str] = {
     "; {n} accounts on venues without a profile were left out": "。プロファイルのないサイトのアカウント {n} 件は除きました",
     "wrote {path} (in shadow: `auditor rules promote` puts it into production)": "{path} を書き出しました（シャドー: `auditor rules promote` で本番に入ります）",
     "no bundle at the top": "最上位がバンドルではありません",
+    "its web archive does not hold: {why}": "ウェブアーカイブが一致しません: {why}",
+    "{case}: no web archive of this listing (captures keep one since evidence.archive)":
+        "{case}: この出品のウェブアーカイブはありません（evidence.archive 以降の取得に付きます）",
+    "{path} is not empty: give a new folder": "{path} は空ではありません。新しいフォルダを指定してください",
+    "{path}: missing": "{path}: ありません",
+    "{path}: its web archive does not hold: {why}": "{path}: ウェブアーカイブが一致しません: {why}",
+    "its SHA-256 differs": "SHA-256 が違います",
+    "{n} archives of {case} written to {path} (with SHA256SUMS)": "{case} のアーカイブ {n} 件を {path} に書き出しました（SHA256SUMS 付き）",
+    "the web archive could not be built (wacz exit {code})": "ウェブアーカイブを作れませんでした（wacz の終了コード {code}）",
 }

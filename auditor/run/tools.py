@@ -57,7 +57,8 @@ async def open_tools(config: Config, store: Store, summary: RunSummary, targets:
                 await stack.enter_async_context(browser_for(config, addresses))
             taker = await stack.enter_async_context(EvidenceTaker(
                 shooter, config.evidence_dir, config.evidence, store, summary, clock,
-                config.crawl.page_timeout_seconds, addresses, config.schedule.zone, routes, clean_partial=not fleet))
+                config.crawl.page_timeout_seconds, addresses, config.schedule.zone, routes, clean_partial=not fleet,
+                signing_key=config.data_folder / "evidence-signing-key.pem"))
         robots = RobotsCache(config.crawl.user_agent, config.crawl.page_timeout_seconds, addresses, routes)
         modes = {t.name: t.images for t in targets}
         pictures = None
