@@ -375,6 +375,7 @@ def test_a_worker_killed_while_pictures_are_checked_loses_no_picture_hit(tmp_pat
                                                  "ref": f"{x.item_id}.png"}], "test", T0)
         server.times.clear()
         server.delay = 0.03
+        server.slower["/img/"] = 0.3  # pictures slower than pages, on a loaded machine too: some are owed at the kill
         killed: dict = {}
         with workers(path, 2) as procs:
             target = Target(name="auction", site="demo_auction", start_urls=[server.url + "/auction/search"],

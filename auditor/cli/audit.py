@@ -554,7 +554,7 @@ def evidence_verify(ctx: click.Context, day: str | None) -> None:
 def evidence_export(ctx: click.Context, case: str, output: Path) -> None:
     """Hand over a case's web archives: each capture's signed WACZ (verified first) with its capture.json, and
     SHA256SUMS over them, into a new folder. Any WACZ player replays them (ReplayWeb.page, pywb)."""
-    from auditor.evidence.wacz import export_archives
+    from auditor.evidence.handover import export_archives
     from auditor.run.pipeline import open_store
 
     site, _, item_id = case.partition("/")

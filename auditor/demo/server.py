@@ -35,6 +35,7 @@ class DemoServer(ThreadingHTTPServer):
     def __init__(self, catalog: Catalog, port: int = 0, faults: dict[str, str] | None = None, delay: float = 0.0):
         super().__init__(("127.0.0.1", port), _Handler)
         self.delay = delay  # seconds each answer waits (a marketplace slower than localhost: the workers' bench)
+        self.slower: dict[str, float] = {}  # path prefix -> seconds more its answers wait (pictures slower than pages)
         self.times: list[tuple[float, str]] = []  # (time.time() when the request came, path): the server's own log
         self.catalog = catalog
         self.faults = dict(faults or {})
@@ -114,8 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self.server.times.append((time.time(), self.path))
         self.server.clients.append((self.path, "browser" if self.headers.get("Sec-Fetch-Mode") else "http"))
-        if self.server.delay:
-            time.sleep(self.server.delay)
+        extra = next((s for prefix, s in self.server.slower.items() if self.path.startswith(prefix)), 0.0)
+        if self.server.delay or extra:
+            time.sleep(self.server.delay + extra)
         split = urlsplit(self.path)
         fault = self.server.faults.get(self.path) or self.server.faults.get(split.path) or next(
             (kind for prefix, kind in self.server.faults.items() if prefix.endswith("/") and split.path.startswith(prefix)), None)
