@@ -193,3 +193,23 @@ def test_a_captures_wacz_replays_in_chromium_through_pywb_and_nothing_leaves_the
     finally:
         wayback.terminate()
         wayback.wait(10)
+
+
+def test_captures_at_once_make_one_signing_key_and_read_it_whole(tmp_path):
+    """The first captures of an installation run at once: one key is made, every one of them signs with it (before,
+    a capture could read the key while another was still writing it, and lost its evidence)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cryptography.hazmat.primitives import serialization
+
+    from auditor.evidence import wacz
+
+    path = tmp_path / "data" / "evidence-signing-key.pem"
+    with ThreadPoolExecutor(8) as pool:
+        keys = list(pool.map(lambda _: wacz.signing_key(path), range(16)))
+    public = {k.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+              for k in keys}
+    assert len(public) == 1 and sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    wacz._KEYS.clear()  # another process, later: it reads the same key from the file
+    assert wacz.signing_key(path).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) in public

@@ -20,6 +20,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 import uuid
 import zipfile
 from datetime import datetime, timezone
@@ -82,24 +83,39 @@ def _write_warc(path: Path, snap: Snapshot, at: datetime) -> None:
             writer.write_record(request)
 
 
+_KEYS: dict[Path, object] = {}
+_MAKING = threading.Lock()
+
+
 def signing_key(path: Path):
-    """This installation's ECDSA P-256 key, made on first use (readable by auditor's user alone)."""
+    """This installation's ECDSA P-256 key, made on first use (readable by auditor's user alone). Made whole in a
+    file of its own, then linked into place: captures at once, or workers on one disk, never read half a key."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    if path.is_file():
-        return serialization.load_pem_private_key(path.read_bytes(), password=None)
-    key = ec.generate_private_key(ec.SECP256R1())
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another capture made it a moment ago
-        return serialization.load_pem_private_key(path.read_bytes(), password=None)
-    with open(fd, "wb") as f:
-        f.write(pem)
-    return key
+    path = Path(path)
+    with _MAKING:
+        if path in _KEYS:
+            return _KEYS[path]
+        if not path.is_file():
+            key = ec.generate_private_key(ec.SECP256R1())
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+            fd, tmp = tempfile.mkstemp(prefix=".key-", dir=path.parent)  # 0600
+            try:
+                with open(fd, "wb") as f:
+                    f.write(pem)
+                    f.flush()
+                    os.fsync(f.fileno())
+                try:
+                    os.link(tmp, path)  # never over a key another process made meanwhile: that one is kept
+                except FileExistsError:
+                    pass
+            finally:
+                os.unlink(tmp)
+        _KEYS[path] = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        return _KEYS[path]
 
 
 def _sign(built: Path, out: Path, key_path: Path | None, tsa_url: str | None) -> None:
