@@ -14,7 +14,6 @@ the signature and the authority's certificates. Any WACZ player (ReplayWeb.page,
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import io
 import json
@@ -36,8 +35,7 @@ _HOP = {"content-encoding", "content-length", "transfer-encoding", "connection",
 def write_archive(path: Path, snap: Snapshot, at: datetime, title: str, key_path: Path | None,
                   tsa_url: str | None = None) -> None:
     """The capture's WACZ at path (written whole, then moved into place by the caller's folder rename)."""
-    from wacz.main import main as wacz_main
-
+    wacz_main = _quiet_wacz()
     with tempfile.TemporaryDirectory(prefix="wacz-") as tmp:
         warc = Path(tmp) / "data.warc.gz"
         _write_warc(warc, snap, at)
@@ -47,13 +45,23 @@ def write_archive(path: Path, snap: Snapshot, at: datetime, title: str, key_path
                          + json.dumps({"id": uuid.uuid4().hex, "url": snap.final_url, "ts": stamp, "title": title[:300]},
                                       ensure_ascii=False) + "\n", encoding="utf-8")
         built = Path(tmp) / "archive.wacz"
-        with contextlib.redirect_stdout(io.StringIO()):  # the library says what it does on standard output
-            code = wacz_main(["create", "-o", str(built), "-p", str(pages), "--copy-pages", "--title",
-                              title[:300] or snap.final_url,
-                              str(warc)])
+        code = wacz_main(["create", "-o", str(built), "-p", str(pages), "--copy-pages", "--title",
+                          title[:300] or snap.final_url, str(warc)])
         if code not in (0, None) or not built.is_file():
             raise OSError(f"the web archive could not be built (wacz exit {code})")
         _sign(built, path, key_path, tsa_url)
+
+
+def _quiet_wacz():
+    """The wacz library's `create`, with what it says on standard output kept to itself. Its modules' own `print`
+    is replaced (redirecting sys.stdout instead would race: captures run in threads, and the CLI prints beside)."""
+    import wacz.main
+    import wacz.util
+    import wacz.waczindexer
+
+    for module in (wacz.main, wacz.util, wacz.waczindexer):
+        module.print = lambda *args, **kwargs: None
+    return wacz.main.main
 
 
 def _write_warc(path: Path, snap: Snapshot, at: datetime) -> None:
