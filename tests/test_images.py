@@ -115,6 +115,33 @@ def test_a_bad_line_in_a_bank_file_stops_the_import_and_names_its_line(tmp_path)
     other.write_text(f"video_md5 {'ab' * 16}\n", encoding="utf-8")
     with pytest.raises(BankError, match=r"md5.te:1: signal type 'video_md5' is not pdq"):
         read_file(other)
+    short = tmp_path / "short.te"
+    short.write_text(f"pdq {'ab' * 32}\npdq {'ab' * 31}\n", encoding="utf-8")  # 62 hex digits: a hash cut short
+    with pytest.raises(BankError, match=r"short.te:2: .* is not a PDQ hash"):
+        read_file(short)
+    for name, text in (("twice.te", f"pdq {'ab' * 32}\n# merged by hand\npdq {'cd' * 32}\npdq {'AB' * 32}\n"),
+                       ("twice.csv", f"pdq,quality\n{'ab' * 32},90\n{'cd' * 32},90\n{'ab' * 32},80\n")):
+        twice = tmp_path / name
+        twice.write_text(text, encoding="utf-8")
+        with pytest.raises(BankError, match=rf"{name}:4: the same hash as line (1|2) \(a bank file lists each hash once\)"):
+            read_file(twice)
+
+
+def test_banks_import_of_a_file_with_a_duplicate_refuses_it_whole_naming_the_line(tmp_path):
+    import subprocess
+    import sys
+
+    config = tmp_path / "c.yaml"
+    config.write_text(f"database: {tmp_path}/a.db\nreports_dir: {tmp_path}/r\nrules_dir: {RULES}\n", encoding="utf-8")
+    shared = tmp_path / "partner.te"
+    shared.write_text(f"pdq {'ab' * 32}\npdq {'cd' * 32}\npdq {'ab' * 32}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "auditor", "--config", str(config), "banks", "import", "partner",
+                           str(shared), "--create"], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert f"{shared}:3: the same hash as line 1" in done.stderr, done.stderr
+    listed = subprocess.run([sys.executable, "-m", "auditor", "--config", str(config), "banks", "list"],
+                            capture_output=True, text=True, timeout=120)
+    assert "partner" not in listed.stdout  # nothing was added: not even the bank
 
 
 def test_a_bank_match_leaves_out_the_listing_the_entry_came_from():

@@ -622,4 +622,6 @@ JA: dict[str, str] = {
     "its SHA-256 differs": "SHA-256 が違います",
     "{n} archives of {case} written to {path} (with SHA256SUMS)": "{case} のアーカイブ {n} 件を {path} に書き出しました（SHA256SUMS 付き）",
     "the web archive could not be built (wacz exit {code})": "ウェブアーカイブを作れませんでした（wacz の終了コード {code}）",
+    "{path}:{n}: the same hash as line {first} (a bank file lists each hash once)":
+        "{path}:{n}: {first} 行目と同じハッシュです（バンクファイルには各ハッシュを 1 回だけ書きます）",
 }

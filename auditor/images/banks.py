@@ -59,7 +59,8 @@ def read_file(path: Path, fmt: str | None = None) -> list[dict]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise BankError(tr("{path}: cannot read it: {e}", path=path, e=e)) from None
-    out = []
+    out: list[dict] = []
+    lines: dict[str, int] = {}  # each hash's line, for a duplicate
     if fmt == "te":
         for n, line in enumerate(text.splitlines(), start=1):
             line = line.strip()
@@ -75,6 +76,7 @@ def read_file(path: Path, fmt: str | None = None) -> list[dict]:
                 out.append({"pdq": check_hex(value), "quality": None, "tags": (), "source": "import", "ref": path.name})
             except ValueError as e:
                 raise BankError(f"{path}:{n}: {e}") from None
+            _once(out, lines, path, n)
         return out
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "pdq" not in reader.fieldnames:
@@ -91,7 +93,17 @@ def read_file(path: Path, fmt: str | None = None) -> list[dict]:
                         "source": "import", "ref": (row.get("ref") or row.get("source") or path.name)[:300]})
         except ValueError as e:
             raise BankError(f"{path}:{n}: {e}") from None
+        _once(out, lines, path, n)
     return out
+
+
+def _once(entries: list[dict], lines: dict[str, int], path: Path, n: int) -> None:
+    """A hash listed twice is a file someone merged by hand: refused, naming both lines, before anything is added."""
+    pdq = entries[-1]["pdq"]
+    if pdq in lines:
+        raise BankError(tr("{path}:{n}: the same hash as line {first} (a bank file lists each hash once)", path=path,
+                           n=n, first=lines[pdq]))
+    lines[pdq] = n
 
 
 def write_file(entries: Iterable[dict], fmt: str) -> str:
