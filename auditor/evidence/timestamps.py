@@ -72,8 +72,7 @@ def token_for(data: bytes, tsa_url: str, what: str) -> bytes | None:
 
 def check(manifest: Path, certs: Path | None) -> tuple[datetime | None, str | None]:
     """(the time the token vouches for, what does not hold or None) for a manifest and its token."""
-    from cryptography import x509
-    from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
+    from rfc3161_client import decode_timestamp_response
 
     token = token_path(manifest)
     if not token.is_file():
@@ -85,11 +84,20 @@ def check(manifest: Path, certs: Path | None) -> tuple[datetime | None, str | No
     when = response.tst_info.gen_time
     if certs is None:
         return when, "its time-stamp is not checked: set evidence.tsa_certs to the authority's certificates"
+    return when, holds(response, manifest.read_bytes(), certs)
+
+
+def holds(response, data: bytes, certs: Path) -> str | None:
+    """What does not hold of a time-stamp response for data, checked against the authority's certificates (a PEM
+    file of its root and intermediates), or None."""
+    from cryptography import x509
+    from rfc3161_client import VerificationError, VerifierBuilder
+
     chain = x509.load_pem_x509_certificates(Path(certs).read_bytes())
     roots = [c for c in chain if c.issuer == c.subject]
     builder = VerifierBuilder(roots=roots, intermediates=[c for c in chain if c.issuer != c.subject])
     try:
-        builder.build().verify_message(response, manifest.read_bytes())
+        builder.build().verify_message(response, data)
     except VerificationError as e:
-        return when, f"its time-stamp does not hold: {str(e)[:200]}"
-    return when, None
+        return f"its time-stamp does not hold: {str(e)[:200]}"
+    return None

@@ -19,17 +19,12 @@ from pathlib import Path
 
 from auditor.evidence.files import sha256_of
 from auditor.evidence.timestamps import check
+from auditor.evidence.wacz import verify_archive
 from auditor.i18n import tr
 from auditor.store import Store, sql
 from auditor.store.times import iso
 
 KEEP_VERDICTS = ("confirmed", "escalate", "takedown_requested", "removal_confirmed")
-
-
-def verify_archive(path: Path, tsa_certs: Path | None) -> str | None:
-    from auditor.evidence.wacz import verify_archive as verify
-
-    return verify(path, tsa_certs)
 
 
 def _said(why: str) -> str:

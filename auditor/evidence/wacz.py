@@ -194,8 +194,9 @@ def verify_archive(path: Path, tsa_certs: Path | None = None) -> str | None:
 
 
 def _check_token(token: bytes, signature: bytes, certs: Path | None) -> str | None:
-    from cryptography import x509
-    from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
+    from rfc3161_client import decode_timestamp_response
+
+    from auditor.evidence.timestamps import holds
 
     try:
         response = decode_timestamp_response(token)
@@ -203,14 +204,5 @@ def _check_token(token: bytes, signature: bytes, certs: Path | None) -> str | No
         return f"its time-stamp token cannot be read ({str(e)[:100]})"
     if response.tst_info.message_imprint.message != hashlib.sha256(signature).digest():
         return "its time-stamp token is for another signature"
-    if certs is None:
-        return None
-    chain = x509.load_pem_x509_certificates(Path(certs).read_bytes())
-    roots = [c for c in chain if c.issuer == c.subject]
-    try:
-        VerifierBuilder(roots=roots, intermediates=[c for c in chain if c.issuer != c.subject]).build() \
-            .verify_message(response, signature)
-    except VerificationError as e:
-        return f"its time-stamp does not hold: {str(e)[:200]}"
-    return None
+    return holds(response, signature, certs) if certs is not None else None
 

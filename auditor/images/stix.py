@@ -29,6 +29,7 @@ from pathlib import Path
 from auditor.errors import AuditorError
 from auditor.i18n import tr
 from auditor.images.networks import Network, picture_links, seller_networks
+from auditor.images.pdq import MIN_QUALITY, distance
 from auditor.store import Store
 
 TLP = ("clear", "green", "amber", "amber+strict", "red")
@@ -121,7 +122,7 @@ def _shared(net: Network, rows: dict, pictures: dict, links) -> list[tuple[list[
                     for key, image in ((a, ia), (b, ib)):
                         if rows.get(key) and rows[key]["seller_id"]:
                             shown.setdefault(image["sha256"], set()).add((rows[key]["site"], rows[key]["seller_id"]))
-                        pdq_of[image["sha256"]] = image["pdq"] if (image["quality"] or 0) >= 50 else None
+                        pdq_of[image["sha256"]] = image["pdq"] if (image["quality"] or 0) >= MIN_QUALITY else None
     groups: dict[str, list[str]] = {}
     for sha in shown:
         groups.setdefault(find(sha), []).append(sha)
@@ -138,10 +139,9 @@ PDQ_NEAR = 31  # bits of 256: what a bank match allows by default
 
 
 def _near(a: dict, b: dict) -> bool:
-    if not a["pdq"] or not b["pdq"] or (a["quality"] or 0) < 50 or (b["quality"] or 0) < 50:
+    if not a["pdq"] or not b["pdq"] or (a["quality"] or 0) < MIN_QUALITY or (b["quality"] or 0) < MIN_QUALITY:
         return False
-    other = int(b["pdq"], 16)
-    return any(bin(int(h, 16) ^ other).count("1") <= PDQ_NEAR for h in (a["dihedral"] or a["pdq"]).split())
+    return any(distance(h, b["pdq"]) <= PDQ_NEAR for h in (a["dihedral"] or a["pdq"]).split())
 
 
 @dataclass(frozen=True)
