@@ -23,7 +23,7 @@ from auditor.crawl.background import Background
 from auditor.crawl.checked import Clients
 from auditor.crawl.download import fetch_image
 from auditor.crawl.routes import Access, Routes
-from auditor.errors import BrowserCrashed, CrawlError
+from auditor.errors import BrowserCrashed, CrawlError, disk_full
 from auditor.evidence.files import clean_partial, orphans, save_snapshot, write_manifest
 from auditor.evidence.timestamps import stamp
 from auditor.models import Listing, PageFailure, PageKind, RunSummary
@@ -121,11 +121,18 @@ class EvidenceTaker:
                     log.warning("no evidence of %s: %s", listing.url, detail)
                 else:
                     log.exception("no evidence of %s: unexpected %s", listing.url, type(e).__name__)
-                given_up = self.store.evidence_missed(listing.site, listing.item_id, detail)
-                self.store.record_failure(self.summary.run_id, PageFailure(
-                    target, listing.url, "evidence", detail + ("" if given_up else " (still owed: the next run tries again)"),
-                    1, PageKind.ITEM), self.clock())
                 self.summary.evidence_failed += 1
+                try:
+                    given_up = self.store.evidence_missed(listing.site, listing.item_id, detail)
+                    self.store.record_failure(self.summary.run_id, PageFailure(
+                        target, listing.url, "evidence", detail + ("" if given_up else " (still owed: the next run tries "
+                                                                                      "again)"), 1, PageKind.ITEM),
+                        self.clock())
+                except Exception as again:  # noqa: BLE001
+                    if not disk_full(again):
+                        raise
+                    # the database's disk is full too: the capture stays owed, and the run stops, in one line, where
+                    # it next writes (never a traceback from a capture's task)
                 return
             failpoints.reached("evidence")
             self.store.evidence_taken(self.summary.run_id, evidence)
