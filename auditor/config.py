@@ -189,6 +189,16 @@ class EvidenceSettings(_Model):
                                                      "certificates, for `auditor evidence verify`")
 
 
+class FloodSettings(_Model):
+    """When a bank entry is held: its matches in one run (distinct listings) pass both `min_listings` and `factor`
+    times its busiest run of the last `days` days. A held entry flags nothing more until a lead releases it
+    (`auditor banks release`, or the console's Banks page)."""
+
+    min_listings: int = Field(20, ge=1, description="never held below this many listings in one run")
+    factor: float = Field(10.0, ge=1, description="held above this many times its busiest earlier run")
+    days: int = Field(30, ge=1, le=3650, description="how far back its usual rate is measured")
+
+
 class ImageSettings(_Model):
     dir: Path | None = Field(None, description="where listing images are kept, once each by SHA-256; default: "
                                                 "<database folder>/images")
@@ -196,6 +206,7 @@ class ImageSettings(_Model):
     max_mb: float = Field(10.0, gt=0, description="larger images are not kept")
     concurrency: int = Field(4, ge=1, le=32, description="image downloads at once, beside the crawl")
     requests_per_second: float = Field(4.0, gt=0, description="per image host")
+    flood: FloodSettings = FloodSettings()  # a bank entry matching far above its usual rate is held for a lead
     confirm_bank: str | None = Field("confirmed", description="a violation confirmed in review adds the listing's "
                                                               "images to this bank (none: no bank is fed)")
 

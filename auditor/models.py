@@ -244,10 +244,21 @@ class BankMatch:
     ref: str | None
     image_sha256: str = ""  # the listing image that matched
     image_url: str = ""
+    signal_type: str = "pdq"  # or an exact digest of the file: video_md5, video_sha256 (ThreatExchange's names)
+    source_id: str = ""  # the entry's id at its source (an imported entry)
+    tags: tuple[str, ...] = ()
+    fetched_at: str = ""  # when we took it in from its source
+    held: bool = False  # the entry is held for a flood: its matches flag nothing until a lead releases it
 
     def describe(self) -> str:
-        where = f" ({self.source}{': ' + self.ref if self.ref else ''})" if self.source else ""
-        return f"bank {self.bank} #{self.entry_id}{where}, distance {self.distance}"
+        """The match as a hit names it: the entry and where it came from (its source, its id there, its tags)."""
+        where = f"{self.source}{': ' + self.ref if self.ref else ''}" if self.source else ""
+        if self.source_id:
+            where += f" #{self.source_id}"
+        if self.tags:
+            where += f" [{', '.join(self.tags[:5])}]"
+        how = f"distance {self.distance}" if self.signal_type == "pdq" else f"exact {self.signal_type}"
+        return f"bank {self.bank} #{self.entry_id}{f' ({where})' if where else ''}, {how}"
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,8 @@ def test_a_huge_number_or_a_nul_in_a_parameter_is_a_bad_request_never_a_500(env)
 def test_a_reviewer_cannot_reach_user_management_or_the_leads_pages(env):
     c = client(env, "bob")
     assert c.get("/users").status_code == 403 and c.get("/reviewers").status_code == 403
+    assert c.get("/banks").status_code == 403  # a held bank entry is a lead's to release
+    assert c.post("/banks/release", data={"csrf": csrf_of(c), "entry": "1"}).status_code == 403
     assert c.post("/users", data={"csrf": csrf_of(c), "name": "mallory", "role": "admin",
                                   "password": "x" * 12}).status_code == 403
     with Store(env["config"].database) as store:
@@ -303,7 +305,7 @@ def test_in_japanese_every_page_of_the_console_and_the_reports_reads_japanese(en
     reports = sorted(p.relative_to(env["config"].reports_dir).as_posix()
                      for p in Path(env["config"].reports_dir).rglob("report.html"))
     pages = ["/queue", "/queue?queue=all", "/queue?queue=escalated", "/queue?queue=sold_ended", "/queue?queue=followed",
-             "/rules", "/reviewers", "/users", "/settings", "/notices", *[f"/case?site={s}&item={i}" for s, i in cases],
+             "/rules", "/reviewers", "/users", "/settings", "/notices", "/banks", *[f"/case?site={s}&item={i}" for s, i in cases],
              *[f"/reports/{r}" for r in reports[:2]], "/reports/index.html"]
     en, ja = MESSAGES["en"], MESSAGES["ja"]
     own = {en[k] for k in en if k.split(".")[0] in ("severity", "status", "role", "reason") and ja.get(k) != en[k]}

@@ -19,7 +19,8 @@ from PIL import Image, PngImagePlugin
 from auditor.demo import DemoWorld
 from auditor.demo.days import run_days
 from auditor.demo.posters import poster
-from auditor.images.banks import BankError, BankIndex, read_file, write_file
+from auditor.images.banks import BankError, BankIndex
+from auditor.images.exchange import read_file, write_file
 from auditor.images.index import HashIndex
 from auditor.images.meta import read_meta
 from auditor.images.networks import seller_networks
@@ -95,12 +96,17 @@ def test_the_multi_index_finds_exactly_what_a_linear_scan_finds_at_the_31_bit_ed
 # --- bank files ----------------------------------------------------------------------------------
 def test_bank_files_round_trip_in_csv_and_the_threatexchange_format(tmp_path):
     hexes = [hash_image(poster(f"bank-{i}")[1]).hex for i in range(3)]
-    entries = [{"pdq": h, "quality": 100, "tags": '["poster", "ai"]', "source": "=cmd()", "ref": "demo/x1"} for h in hexes]
+    entries = [{"pdq": h, "quality": 100, "tags": '["poster", "ai"]', "source": "import", "ref": "=cmd()",
+                "source_id": f"te-{i}", "fetched_at": "2026-11-30T01:00:00+00:00"} for i, h in enumerate(hexes)]
     csv_text = write_file(entries, "csv")
     assert "'=cmd()" in csv_text  # never a formula in a spreadsheet
     (tmp_path / "bank.csv").write_text(csv_text, encoding="utf-8")
     back = read_file(tmp_path / "bank.csv")
     assert [e["pdq"] for e in back] == hexes and back[0]["tags"] == ("poster", "ai") and back[0]["quality"] == 100
+    assert [(e["ref"], e["source_id"], e["fetched_at"]) for e in back][:1] == [("'=cmd()", "te-0", "2026-11-30T01:00:00+00:00")]
+    old = tmp_path / "old.csv"  # the header of the CSVs exported before provenance: still read
+    old.write_text(f"pdq,quality,tags,source,ref\n{hexes[0]},90,a;b,import,partner-x\n", encoding="utf-8")
+    assert [(e["pdq"], e["ref"], e["tags"]) for e in read_file(old)] == [(hexes[0], "partner-x", ("a", "b"))]
     (tmp_path / "bank.te").write_text(write_file(entries, "te"), encoding="utf-8")
     assert [e["pdq"] for e in read_file(tmp_path / "bank.te")] == hexes
     assert (tmp_path / "bank.te").read_text().splitlines()[0] == f"pdq {hexes[0]}"
@@ -109,16 +115,20 @@ def test_bank_files_round_trip_in_csv_and_the_threatexchange_format(tmp_path):
 def test_a_bad_line_in_a_bank_file_stops_the_import_and_names_its_line(tmp_path):
     bad = tmp_path / "shared.te"
     bad.write_text(f"pdq {'ab' * 32}\npdq not-a-hash\n", encoding="utf-8")
-    with pytest.raises(BankError, match=r"shared.te:2: 'not-a-hash' is not a PDQ hash"):
+    with pytest.raises(BankError, match=r"shared.te:2: 'not-a-hash' is not a pdq hash \(64 hex digits\)"):
         read_file(bad)
-    other = tmp_path / "md5.te"
-    other.write_text(f"video_md5 {'ab' * 16}\n", encoding="utf-8")
-    with pytest.raises(BankError, match=r"md5.te:1: signal type 'video_md5' is not pdq"):
+    other = tmp_path / "url.te"
+    other.write_text(f"video_md5 {'ab' * 16}\nurl https://example.invalid/\n", encoding="utf-8")
+    with pytest.raises(BankError, match=r"url.te:2: signal type 'url' is not one a bank holds \(pdq, video_md5, video_sha256\)"):
         read_file(other)
     short = tmp_path / "short.te"
     short.write_text(f"pdq {'ab' * 32}\npdq {'ab' * 31}\n", encoding="utf-8")  # 62 hex digits: a hash cut short
-    with pytest.raises(BankError, match=r"short.te:2: .* is not a PDQ hash"):
+    with pytest.raises(BankError, match=r"short.te:2: .* is not a pdq hash"):
         read_file(short)
+    md5 = tmp_path / "md5.te"  # an MD5 of the wrong length: 64 hex digits are a SHA-256, not an MD5
+    md5.write_text(f"video_md5 {'ab' * 16}\nvideo_md5 {'ab' * 32}\n", encoding="utf-8")
+    with pytest.raises(BankError, match=r"md5.te:2: .* is not a video_md5 hash \(32 hex digits\)"):
+        read_file(md5)
     for name, text in (("twice.te", f"pdq {'ab' * 32}\n# merged by hand\npdq {'cd' * 32}\npdq {'AB' * 32}\n"),
                        ("twice.csv", f"pdq,quality\n{'ab' * 32},90\n{'cd' * 32},90\n{'ab' * 32},80\n")):
         twice = tmp_path / name

@@ -340,7 +340,7 @@ def test_every_path_that_writes_a_decision_keeps_to_who_may_decide_what(store):
 
 
 def test_every_csv_export_makes_formulas_inert_even_after_a_leading_nul(store):
-    from auditor.images.banks import write_file
+    from auditor.images.exchange import write_file
 
     audit(store, T0, [(listing(1), [LABEL])])
     ana = add_user(store, "ana", "reviewer", "a long enough secret", T0)

@@ -165,3 +165,34 @@ def test_the_documented_views_answer_a_monthly_question(store):
     assert [(r["seller_id"], r["flagged_listings"], r["sold_listings"], float(r["sold_total"])) for r in rows] == [
         ("big", 3, 2, 6001.0)]
     assert {r["item_id"] for r in store.db.query("select item_id from v_hits where rule_id = 'ai_poster.label'")} == {"x0", "x1", "x2"}
+
+
+def test_a_bank_entry_matching_far_above_its_busiest_run_is_held_and_a_release_owes_a_re_read(store: Store):
+    store.create_bank("partner", "", "ana", T0)
+    store.add_to_bank("partner", [{"signal_type": "video_md5", "exact": "a" * 32, "source": "import", "ref": "x"}],
+                      "ana", T0)
+    [entry] = store.bank_entries(["partner"])
+    flood = {"min_listings": 2, "factor": 3, "days": 30}
+    r1 = store.start_run(T0, ["demo"], [])
+    for i in range(1, 4):
+        store.record_listing(r1, "demo", listing(item_id=f"x{i}", url=f"http://h/auction/item/x{i}"), [], T0)
+    held = [store.record_bank_matches(r1, "demo_auction", f"x{i}", [(entry["id"], "s", 0)], T0, **flood)
+            for i in range(1, 4)]
+    assert held == [set(), set(), {entry["id"]}]  # the third passes min_listings 2 (no earlier run: 3 x 0)
+    assert store.record_bank_matches(r1, "demo_auction", "x3", [(entry["id"], "s", 0)], T0, **flood) == {entry["id"]}
+    [h] = store.held_entries()
+    assert h["waiting"] == 1 and h["held_why"].startswith(f"run #{r1}: 3 listings matched it, more than 2")
+    assert store.rechecks(["demo"]) == []  # held: nothing to read again yet
+    done = store.release_bank_entry(entry["id"], "lena", T0)
+    assert [m["item_id"] for m in done["matches"]] == ["x3"] and store.held_entries() == []
+    assert store.release_bank_entry(entry["id"], "lena", T0) is None  # not held any more
+    assert [(r["item_id"], r["target"]) for r in store.rechecks(["demo"])] == [("x3", "demo")]
+    assert ("demo_auction", "x3") in {(r["site"], r["item_id"]) for r in store.followed(["demo"])}
+    r2 = store.start_run(T0 + timedelta(days=1), ["demo"], [])  # 9 listings: 3 x its busiest run (3), not above
+    assert all(store.record_bank_matches(r2, "demo_auction", f"x{i}", [(entry["id"], "s", 0)], T0 + timedelta(days=1),
+                                         **flood) == set() for i in range(1, 10))
+    assert store.rechecks(["demo"]) == []  # x3 matched again: read
+    r3 = store.start_run(T0 + timedelta(days=2), ["demo"], [])  # the 28th passes 3 x its busiest run (9)
+    got = [store.record_bank_matches(r3, "demo_auction", f"y{i}", [(entry["id"], "s", 0)], T0 + timedelta(days=2),
+                                     **flood) for i in range(28)]
+    assert got[:27] == [set()] * 27 and got[27] == {entry["id"]}

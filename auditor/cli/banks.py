@@ -1,4 +1,5 @@
-"""`auditor banks`: the hash banks of confirmed images (list, create, add, remove, import, export)."""
+"""`auditor banks`: the hash banks of confirmed images (list, create, add, remove, import, export, feedback, held,
+release)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ def banks() -> None:
     """Hash banks: PDQ hashes of confirmed images, matched against every listing image a run fetches.
 
     Confirming a violation in the review console adds the listing's pictures to the bank
-    `images.confirm_bank` (default: confirmed). Share banks with `export` and `import`, as CSV or in the
-    ThreatExchange / HMA file format (`pdq <hex>` a line)."""
+    `images.confirm_bank` (default: confirmed). Share banks with `export` and `import`, as CSV (with each
+    entry's provenance) or in the ThreatExchange / HMA file format (`pdq <hex>`, `video_md5 <hex>` a line);
+    send partners `feedback` on their entries. An entry that suddenly matches far more listings than usual is
+    held (`held`) until a lead releases it (`release`)."""
 
 
 def _store(ctx: click.Context):
@@ -46,6 +49,8 @@ def banks_list(ctx: click.Context) -> None:
         out.print(tr("no banks yet: `auditor banks create confirmed`, or confirm a violation in the console"))
     for b in rows:
         withdrawn = tr(", {n} withdrawn (their confirmation was replaced)", n=b["withdrawn"]) if b.get("withdrawn") else ""
+        if b.get("held"):
+            withdrawn += tr(", {n} held for a flood (`auditor banks held`)", n=b["held"])
         out.print(tr("{name}: {n} hashes{withdrawn} (made {day} by {who})", name=b["name"], n=b["entries"],
                      withdrawn=withdrawn, day=local_time(b["created_at"], zone)[:10], who=b["created_by"])
                   + (f" - {b['description']}" if b["description"] else ""), markup=False, highlight=False)
@@ -103,14 +108,13 @@ def banks_add(ctx: click.Context, name: str, images: tuple[Path, ...], tags: tup
 @click.argument("hashes", nargs=-1, required=True)
 @click.pass_context
 def banks_remove(ctx: click.Context, name: str, hashes: tuple[str, ...]) -> None:
-    """Take PDQ hashes (64 hex digits) out of a bank."""
+    """Take entries out of a bank by their hash: PDQ hashes (64 hex digits) or exact digests (MD5: 32)."""
     from auditor.images.banks import require
-    from auditor.images.pdq import check_hex
 
-    try:
-        wanted = [check_hex(h) for h in hashes]
-    except ValueError as e:
-        raise click.ClickException(str(e)) from None
+    wanted = [h.strip().lower() for h in hashes]
+    bad = [h for h in wanted if len(h) not in (32, 64) or any(c not in "0123456789abcdef" for c in h)]
+    if bad:
+        raise click.ClickException(tr("{value!r} is not a hash (32 or 64 hex digits)", value=bad[0][:80]))
     with _store(ctx) as store:
         removed = store.remove_from_bank(require(store, name), wanted)
     out.print(tr("{n} removed from {name}", n=removed, name=name), markup=False, highlight=False)
@@ -120,13 +124,18 @@ def banks_remove(ctx: click.Context, name: str, hashes: tuple[str, ...]) -> None
 @click.argument("name")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "te"]), help="default: csv for .csv files, else te")
+@click.option("--source", help="where the file comes from (a partner, an exchange), kept with each entry and shown "
+              "in every match; default: the file's name (a CSV's own source column comes first)")
 @click.option("--create", is_flag=True, help="make the bank if it does not exist")
 @click.pass_context
-def banks_import(ctx: click.Context, name: str, file: Path, fmt: str | None, create: bool) -> None:
-    """Add the hashes of a bank file (checked whole first: a bad line stops it, naming the line)."""
-    from auditor.images.banks import check_name, read_file, require
+def banks_import(ctx: click.Context, name: str, file: Path, fmt: str | None, source: str | None, create: bool) -> None:
+    """Add the entries of a bank file: PDQ hashes, and exact MD5 / SHA-256 digests (ThreatExchange's `video_md5`,
+    `video_sha256`), each with its provenance. The file is checked whole first: a bad, duplicate or wrong-length
+    line stops it, naming the line, and nothing is added."""
+    from auditor.images.banks import check_name, require
+    from auditor.images.exchange import read_file
 
-    entries = read_file(file, fmt)
+    entries = read_file(file, fmt, source=source, now=_now())
     with _store(ctx) as store:
         if create:
             store.create_bank(check_name(name), tr("imported from {file}", file=file.name), getpass.getuser(), _now())
@@ -135,21 +144,77 @@ def banks_import(ctx: click.Context, name: str, file: Path, fmt: str | None, cre
               highlight=False)
 
 
-@banks.command("export")
-@click.argument("name")
-@click.option("--format", "fmt", type=click.Choice(["csv", "te"]), default="csv", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="default: standard output")
-@click.pass_context
-def banks_export(ctx: click.Context, name: str, fmt: str, output: Path | None) -> None:
-    """Write a bank's hashes for sharing with other platforms and NGOs."""
+def _write(output: Path | None, text: str, said: str) -> None:
     from auditor.files import write_atomic
-    from auditor.images.banks import require, write_file
 
-    with _store(ctx) as store:
-        text = write_file(store.bank_entries([require(store, name)]), fmt)
     if output is None:
         click.echo(text, nl=False)
     else:
         write_atomic(output, text.encode("utf-8"), 0o644)
-        out.print(tr("{path}: {n} hashes", path=output, n=text.count(chr(10)) - (fmt == "csv")), markup=False,
-                  highlight=False)
+        out.print(said, markup=False, highlight=False)
+
+
+@banks.command("export")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["csv", "te"]), default="csv", show_default=True,
+              help="csv: with each entry's provenance; te: the ThreatExchange local-file format")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="default: standard output")
+@click.pass_context
+def banks_export(ctx: click.Context, name: str, fmt: str, output: Path | None) -> None:
+    """Write a bank's entries for sharing with other platforms and NGOs (withdrawn ones left out)."""
+    from auditor.images.banks import require
+    from auditor.images.exchange import write_file
+
+    with _store(ctx) as store:
+        text = write_file(store.bank_entries([require(store, name)]), fmt)
+    _write(output, text, tr("{path}: {n} hashes", path=output, n=text.count(chr(10)) - (fmt == "csv")))
+
+
+@banks.command("feedback")
+@click.argument("name")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="default: standard output")
+@click.pass_context
+def banks_feedback(ctx: click.Context, name: str, output: Path | None) -> None:
+    """What our reviewers decided on the listings a bank's imported entries matched, per entry, for the partners
+    who shared them: a CSV of ThreatExchange opinions (POSITIVE_CLASS: confirmed; NEGATIVE_CLASS: a false
+    positive; DISPUTED: both), with the entry's source and its id there."""
+    from auditor.images.banks import require
+    from auditor.images.exchange import feedback, feedback_file
+
+    with _store(ctx) as store:
+        rows = feedback(store.bank_feedback(require(store, name)))
+    _write(output, feedback_file(rows), tr("{path}: {n} entries", path=output, n=len(rows)))
+
+
+@banks.command("held")
+@click.pass_context
+def banks_held(ctx: click.Context) -> None:
+    """Bank entries held for a flood (they matched far more listings than usual), and how many listings wait."""
+    from auditor.times import local_time
+
+    zone = _config(ctx).schedule.zone
+    with _store(ctx) as store:
+        rows = store.held_entries()
+    if not rows:
+        out.print(tr("no bank entry is held"))
+    for e in rows:
+        out.print(tr("#{id} {bank} {kind} {signal}: held {day} ({why}); {n} listings wait; from {source}",
+                     id=e["id"], bank=e["bank"], kind=e["signal_type"], signal=(e["pdq"] or e["exact"])[:16] + "…",
+                     day=local_time(e["held_at"], zone), why=e["held_why"], n=e["waiting"],
+                     source=e["ref"] or e["source"]), markup=False, highlight=False)
+
+
+@banks.command("release")
+@click.argument("entry", type=int)
+@click.pass_context
+def banks_release(ctx: click.Context, entry: int) -> None:
+    """Let a held entry flag again (a lead's call, also on the console's Banks page): the listings it matched
+    while held are read again by the next daily run, and flag then."""
+    from auditor.errors import AuditorError
+
+    with _store(ctx) as store:
+        done = store.release_bank_entry(entry, getpass.getuser(), _now())
+    if done is None:
+        raise AuditorError(tr("bank entry #{id} is not held (`auditor banks held` lists those that are)", id=entry))
+    out.print(tr("bank entry #{id} released: {n} listings it matched while held are read again by the next run",
+                 id=entry, n=len({(m["site"], m["item_id"]) for m in done["matches"]})), markup=False, highlight=False)

@@ -624,4 +624,23 @@ JA: dict[str, str] = {
     "the web archive could not be built (wacz exit {code})": "ウェブアーカイブを作れませんでした（wacz の終了コード {code}）",
     "{path}:{n}: the same hash as line {first} (a bank file lists each hash once)":
         "{path}:{n}: {first} 行目と同じハッシュです（バンクファイルには各ハッシュを 1 回だけ書きます）",
+    "{path}: {n} entries": "{path}: {n} 件のエントリー",
+    "bank entry #{id} released: {n} listings it matched while held are read again by the next run":
+        "バンクエントリー #{id} を解除しました：保留中に一致した出品 {n} 件を次の実行で読み直します",
+    ", {n} held for a flood (`auditor banks held`)": "、大量一致のため保留中 {n} 件（`auditor banks held`）",
+    "{value!r} is not a hash (32 or 64 hex digits)": "{value!r} はハッシュではありません（16 進 32 桁か 64 桁）",
+    "no bank entry is held": "保留中のバンクエントリーはありません",
+    "#{id} {bank} {kind} {signal}: held {day} ({why}); {n} listings wait; from {source}":
+        "#{id} {bank} {kind} {signal}: {day} から保留中（{why}）。待機中の出品 {n} 件。出所 {source}",
+    "bank entry #{id} is not held (`auditor banks held` lists those that are)":
+        "バンクエントリー #{id} は保留中ではありません（保留中のものは `auditor banks held` で一覧できます）",
+    "{path}:{n}: signal type {value!r} is not one a bank holds ({known})":
+        "{path}:{n}: シグナル種別 {value!r} はバンクに入れられません（入れられるのは {known}）",
+    "{path}:1: a bank CSV needs a header with a signal column ({value})":
+        "{path}:1: バンクの CSV には signal 列のある見出し行が必要です（{value}）",
+    "{path}:{n}: {value!r} is not a {kind} hash ({digits} hex digits)":
+        "{path}:{n}: {value!r} は {kind} のハッシュではありません（16 進 {digits} 桁）",
+    "quality {quality} is not between 0 and 100": "品質 {quality} が 0 から 100 の間にありません",
+    "bank entry #%d is held: it matched far more listings than usual (a lead releases it: `auditor banks held`)":
+        "バンクエントリー #%d を保留しました：普段よりはるかに多くの出品に一致しました（リードが解除します：`auditor banks held`）",
 }

@@ -1,32 +1,21 @@
-"""Hash banks: named sets of PDQ hashes of confirmed images, matched against every listing image.
-
-A bank is shared in two formats:
-- `csv`: a header `pdq,quality,tags,source,ref`, one hash a row, tags separated by `;`;
-- `te`: the ThreatExchange / HMA local-file signal exchange format, one `pdq <hex>` a line (what
-  `threatexchange` and Hasher-Matcher-Actioner read and write as a file collaboration).
-Files are read and checked whole before anything is added: a bad line is an error naming its line.
+"""Hash banks: named sets of PDQ hashes of confirmed images (and exact digests a partner shares), matched against
+every listing image. Bank files, the formats banks are shared in, are in images/exchange.py.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Iterable
 
-from auditor.cells import neutralize_cell
 from auditor.errors import AuditorError
 from auditor.i18n import tr
 from auditor.images.index import HashIndex
-from auditor.images.pdq import MIN_QUALITY, check_hex
+from auditor.images.pdq import MIN_QUALITY
 from auditor.models import BankMatch
 from auditor.store import Store
 
-FORMATS = ("csv", "te")
-CSV_FIELDS = ("pdq", "quality", "tags", "source", "ref")
 DEFAULT_BANK = "confirmed"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
@@ -50,78 +39,6 @@ def require(store: Store, name: str) -> str:
     return name
 
 
-def read_file(path: Path, fmt: str | None = None) -> list[dict]:
-    """Entries of a bank file ({pdq, quality, tags, source, ref}); a line that is not right stops the import."""
-    fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "te")
-    if fmt not in FORMATS:
-        raise BankError(tr("unknown bank file format {fmt!r} (known: {value})", fmt=fmt, value=', '.join(FORMATS)))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise BankError(tr("{path}: cannot read it: {e}", path=path, e=e)) from None
-    out: list[dict] = []
-    lines: dict[str, int] = {}  # each hash's line, for a duplicate
-    if fmt == "te":
-        for n, line in enumerate(text.splitlines(), start=1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            kind, _, value = line.partition(" ")
-            if not value:
-                kind, value = "pdq", kind  # a bare hash: the collaboration says the type
-            if kind != "pdq":
-                raise BankError(tr("{path}:{n}: signal type {value!r} is not pdq (only PDQ hashes are banked)",
-                                   path=path, n=n, value=kind[:40]))
-            try:
-                out.append({"pdq": check_hex(value), "quality": None, "tags": (), "source": "import", "ref": path.name})
-            except ValueError as e:
-                raise BankError(f"{path}:{n}: {e}") from None
-            _once(out, lines, path, n)
-        return out
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "pdq" not in reader.fieldnames:
-        raise BankError(tr("{path}:1: a bank CSV needs a header with a pdq column ({value})",
-                           path=path, value=','.join(CSV_FIELDS)))
-    for row in reader:
-        n = reader.line_num
-        try:
-            quality = int(row["quality"]) if (row.get("quality") or "").strip() else None
-            if quality is not None and not 0 <= quality <= 100:
-                raise ValueError(f"quality {quality} is not between 0 and 100")
-            out.append({"pdq": check_hex(row.get("pdq") or ""), "quality": quality,
-                        "tags": tuple(t.strip()[:100] for t in (row.get("tags") or "").split(";") if t.strip())[:20],
-                        "source": "import", "ref": (row.get("ref") or row.get("source") or path.name)[:300]})
-        except ValueError as e:
-            raise BankError(f"{path}:{n}: {e}") from None
-        _once(out, lines, path, n)
-    return out
-
-
-def _once(entries: list[dict], lines: dict[str, int], path: Path, n: int) -> None:
-    """A hash listed twice is a file someone merged by hand: refused, naming both lines, before anything is added."""
-    pdq = entries[-1]["pdq"]
-    if pdq in lines:
-        raise BankError(tr("{path}:{n}: the same hash as line {first} (a bank file lists each hash once)", path=path,
-                           n=n, first=lines[pdq]))
-    lines[pdq] = n
-
-
-def write_file(entries: Iterable[dict], fmt: str) -> str:
-    """A bank's entries in a shareable format (see the module's notes)."""
-    if fmt == "te":
-        return "".join(f"pdq {e['pdq']}\n" for e in entries)
-    if fmt != "csv":
-        raise BankError(tr("unknown bank file format {fmt!r} (known: {value})", fmt=fmt, value=', '.join(FORMATS)))
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_FIELDS)
-    for e in entries:
-        tags = json.loads(e["tags"] or "[]") if isinstance(e.get("tags"), str) else list(e.get("tags") or ())
-        w.writerow([e["pdq"], "" if e.get("quality") is None else e["quality"], neutralize_cell(";".join(tags)),
-                    neutralize_cell(e.get("source") or ""), neutralize_cell(e.get("ref") or "")])
-    return buf.getvalue()
-
-
 def add_listing_images(store: Store, bank: str, site: str, item_id: str, by: str, at: datetime,
                        source: str = "decision") -> int:
     """A confirmed listing's images into the bank; how many were new.
@@ -138,7 +55,8 @@ def add_listing_images(store: Store, bank: str, site: str, item_id: str, by: str
         variants = (im.get("dihedral") or "").split() or [im["pdq"]]  # mirrors and rotations, as hashed when fetched
         if held.match(variants):
             continue
-        entries.append({"pdq": im["pdq"], "quality": im["quality"], "source": source, "ref": f"{site}/{item_id}", "tags": ()})
+        entries.append({"signal_type": "pdq", "pdq": im["pdq"], "quality": im["quality"], "source": source,
+                        "ref": f"{site}/{item_id}", "tags": ()})
     if not entries:
         return 0
     if not store.bank_exists(bank):
@@ -160,11 +78,18 @@ def follow_decision(store: Store, site: str, item_id: str, verdict: str, decisio
 
 
 class BankIndex:
-    """The entries of some banks, indexed for lookups at a distance (loaded once per run)."""
+    """The entries of some banks, indexed for lookups (loaded once per run): PDQ entries at a distance, exact ones
+    (a file's MD5 or SHA-256) by their digest."""
 
     def __init__(self, entries: list[dict]):
         self.entries = entries
-        self.index = HashIndex.from_hex([e["pdq"] for e in entries])
+        self._pdq = [k for k, e in enumerate(entries) if e.get("pdq")]
+        self.index = HashIndex.from_hex([entries[k]["pdq"] for k in self._pdq])
+        self._exact: dict[tuple[str, str], list[int]] = {}
+        for k, e in enumerate(entries):
+            if e.get("exact"):
+                kind = "md5" if (e.get("signal_type") or "").endswith("md5") else "sha256"
+                self._exact.setdefault((kind, e["exact"]), []).append(k)
 
     @classmethod
     def load(cls, store: Store, banks: Iterable[str]) -> "BankIndex":
@@ -182,12 +107,23 @@ class BankIndex:
         best: dict[int, tuple[int, dict]] = {}
         for k, h in enumerate(hashes):
             for pos, dist in self.index.query(h, max_distance):
-                e = self.entries[pos]
+                e = self.entries[self._pdq[pos]]
                 if not_from is not None and e["ref"] == not_from:
                     continue
                 if k > 0 and not e.get("mirrors", 1):
                     continue  # a rotation or mirror image, and this bank does not match those
                 if pos not in best or dist < best[pos][0]:
                     best[pos] = (dist, e)
-        return [BankMatch(e["bank"], e["id"], d, e["pdq"], e["source"] or "", e["ref"])
-                for d, e in sorted(best.values(), key=lambda x: (x[0], x[1]["id"]))]
+        return [_match(e, d) for d, e in sorted(best.values(), key=lambda x: (x[0], x[1]["id"]))]
+
+    def match_exact(self, sha256: str, md5: str | None) -> list[BankMatch]:
+        """Exact entries with the very digest of this file."""
+        found = [self.entries[k] for key in (("sha256", sha256), ("md5", md5 or "")) for k in self._exact.get(key, ())]
+        return [_match(e, 0) for e in found]
+
+
+def _match(e: dict, distance: int) -> BankMatch:
+    tags = json.loads(e["tags"] or "[]") if isinstance(e.get("tags"), str) else list(e.get("tags") or ())
+    return BankMatch(e["bank"], e["id"], distance, e.get("pdq") or e.get("exact") or "", e["source"] or "", e["ref"],
+                     signal_type=e.get("signal_type") or "pdq", source_id=e.get("source_id") or "",
+                     tags=tuple(tags), fetched_at=e.get("fetched_at") or "", held=bool(e.get("held_at")))

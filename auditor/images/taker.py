@@ -41,7 +41,7 @@ from auditor.images.analyse import Analyser
 from auditor.images.banks import BankIndex
 from auditor.images.paths import image_path
 from auditor.images.pdq import MIN_QUALITY, BadImage
-from auditor.models import Hit, ImageSignals, Listing, PageFailure, PageKind, RunSummary
+from auditor.models import BankMatch, Hit, ImageSignals, Listing, PageFailure, PageKind, RunSummary
 from auditor.rules import Matcher
 from auditor.store import Store
 
@@ -71,6 +71,7 @@ class ImageTaker:
         self._work = Background()
         self.spent: dict[str, Counter] = {}  # target -> picture requests made (the crawl budget's third kind)
         self._clients: Clients | None = None
+        self._held: set[int] = set()  # bank entries held for a flood, seen so in this run
 
     async def __aenter__(self) -> "ImageTaker":
         self._clients = Clients(self.policy, follow_redirects=True, max_redirects=3)
@@ -108,8 +109,10 @@ class ImageTaker:
             return
         own = f"{listing.site}/{listing.item_id}"
         near = tuple(replace(m, image_sha256=im["sha256"], image_url=im["url"]) for im in images
-                     if im["pdq"] and (im["quality"] or 0) >= MIN_QUALITY
-                     for m in self.banks.match(im["dihedral"] or [im["pdq"]], not_from=own))
+                     for m in (self.banks.match(im["dihedral"] or [im["pdq"]], not_from=own)
+                               if im["pdq"] and (im["quality"] or 0) >= MIN_QUALITY else [])
+                     + self.banks.match_exact(im["sha256"], im.get("md5")))
+        near = self._unless_held(listing, near)
         links = [(*m.ref.split("/", 1), m.distance, f"bank {m.bank}") for m in near
                  if m.ref and m.source in ("decision", "listing") and "/" in m.ref]
         meta = tuple(dict.fromkeys(line for im in images for line in im["meta"]))[:10]
@@ -139,11 +142,28 @@ class ImageTaker:
         if self.evidence is not None and not hits:
             self.evidence.take(target, listing, ready_selector)
 
+    def _unless_held(self, listing: Listing, near: tuple[BankMatch, ...]) -> tuple[BankMatch, ...]:
+        """Every match is recorded (the case view's provenance, partners' feedback, the flood's measure); those of an
+        entry held for a flood, before or now, flag nothing (see FloodSettings)."""
+        if not near:
+            return near
+        flood = self.settings.flood
+        held = self.store.record_bank_matches(
+            self.summary.run_id, listing.site, listing.item_id,
+            [(m.entry_id, m.image_sha256, m.distance) for m in near], self.clock(),
+            min_listings=flood.min_listings, factor=flood.factor, days=flood.days)
+        for entry_id in sorted(held - self._held):
+            log.warning("bank entry #%d is held: it matched far more listings than usual (a lead releases it:"
+                        " `auditor banks held`)", entry_id)
+        self._held |= held
+        return tuple(m for m in near if m.entry_id not in held)
+
     async def _one(self, target: str, listing: Listing, position: int, url: str, known: dict | None) -> dict | None:
         """One image, fetched, kept and hashed (or as an earlier run had it: not fetched again); None when it could
         not be had (recorded)."""
         if known is not None and (known["nudity"] is not None or not self.nudity):
             return {"position": position, "url": url, "sha256": known["sha256"], "bytes": known["bytes"],
+                    "md5": known.get("md5") or _md5_of(image_path(self.root, known["sha256"], known["content_type"])),
                     "content_type": known["content_type"], "pdq": known["pdq"], "quality": known["quality"],
                     "dihedral": (known["dihedral"] or "").split(), "meta": json.loads(known["meta"] or "[]"),
                     "nudity": json.loads(known["nudity"] or "null")}
@@ -169,7 +189,7 @@ class ImageTaker:
         except BadImage as e:
             self._failed(target, listing, f"image {url[:200]}: {e}")
             return None
-        sha = hashlib.sha256(body).hexdigest()
+        sha, md5 = hashlib.sha256(body).hexdigest(), hashlib.md5(body, usedforsecurity=False).hexdigest()
         path = image_path(self.root, sha, ctype)
         try:
             if not path.exists():
@@ -178,7 +198,7 @@ class ImageTaker:
             self._failed(target, listing, f"image {url[:200]} not kept: {e.strerror or e}")
             return None
         first = seen.variants[0]
-        return {"position": position, "url": url, "sha256": sha, "bytes": len(body), "content_type": ctype,
+        return {"position": position, "url": url, "sha256": sha, "md5": md5, "bytes": len(body), "content_type": ctype,
                 "pdq": first.hex, "quality": first.quality, "dihedral": [v.hex for v in seen.variants],
                 "meta": list(seen.meta), "nudity": [list(x) for x in seen.nudity] if seen.nudity is not None else None}
 
@@ -186,6 +206,14 @@ class ImageTaker:
         log.warning("listing %s/%s: %s", listing.site, listing.item_id, why)
         self.store.record_failure(self.summary.run_id, PageFailure(target, listing.url, "image", (why or "image failed")[:500],
                                                                    1, PageKind.ITEM), self.clock())
+
+
+def _md5_of(path: Path) -> str | None:
+    """An image kept before its MD5 was recorded: read from its file (None when the file is gone)."""
+    try:
+        return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+    except OSError:
+        return None
 
 
 def _keep(path: Path, body: bytes) -> None:

@@ -178,6 +178,7 @@ def case_detail(store: Store, site: str, item_id: str) -> dict:
                             if s["item_id"] != item_id],
         "seller_flags": store.seller_flags(site, listing["seller_id"]) if listing["seller_id"] else [],
         "same_picture": store.same_picture(site, item_id),
+        "bank_matches": [{**m, "tag_list": json.loads(m["tags"] or "[]")} for m in store.bank_matches_of(site, item_id)],
     }
 
 

@@ -37,7 +37,7 @@ from auditor.review import decisions as dec
 from auditor.review import queue as q
 from auditor.review.casefile import case_file
 from auditor.review.users import LoginError, User, login, open_session, session_user, token_hash
-from auditor.serve import notices
+from auditor.serve import banks, notices
 from auditor.serve.adhoc import adhoc_page
 from auditor.serve.notices import case_notices, draft_after_takedown, notice_choices, takedown_ticket
 from auditor.store import Store
@@ -495,6 +495,8 @@ def create_app(config: Config, *, clock: Callable[[], datetime] = utc_now) -> St
         Route("/notice/send", p(notices.send_page), methods=["POST"]),
         Route("/notice/mark", p(notices.mark_page), methods=["POST"]),
         Route("/notices", p(notices.notices_page, role="lead")),
+        Route("/banks", p(banks.banks_page, role="lead")),
+        Route("/banks/release", p(banks.release_page, role="lead"), methods=["POST"]),
         Route("/adhoc", p(adhoc_page)),
         Route("/evidence", p(evidence_page)),
         Route("/rules", p(rules_page)),

@@ -30,6 +30,7 @@ from auditor.i18n import tr
 from auditor.models import Hit, Listing, PageFailure, RunSummary, SellerHit
 from auditor.store import postgres
 from auditor.store import sql
+from auditor.store.banks import BankTables
 from auditor.store.budget import BudgetTables
 from auditor.store.evidence import EvidenceTables
 from auditor.store.images import ImageTables
@@ -96,8 +97,8 @@ def version_of(listing: Listing) -> dict:
     return row
 
 
-class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables, WorkTables, BudgetTables,
-            NoticeTables):
+class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables, BankTables, WorkTables,
+            BudgetTables, NoticeTables):
     """The audit database."""
 
     def __init__(self, path: Path | str):

@@ -1,8 +1,8 @@
-"""Images and hash banks in SQL.
+"""Images in SQL.
 
-`images` holds each distinct image once (by SHA-256) with its PDQ hash; `listing_images` which
-listing showed it, where. `banks` are named sets of PDQ hashes of confirmed images, each entry
-with where it came from (a listing, a decision, an import), when and by whom.
+`images` holds each distinct image once (by SHA-256) with its PDQ hash and MD5; `listing_images` which
+listing showed it, where; `image_links` which listings show the same picture. The hash banks are in
+store/banks.py.
 """
 
 from __future__ import annotations
@@ -16,21 +16,23 @@ from auditor.store.times import iso
 
 
 class ImageTables:
-    """Mixed into Store: `images`, `listing_images`, `banks`, `bank_entries`."""
+    """Mixed into Store: `images`, `listing_images`, `image_links`, `network_members`."""
 
     db: object
 
     # --- images ----------------------------------------------------------------------------------
     def record_images(self, run_id: int, site: str, item_id: str, images: Iterable[dict], at: datetime) -> None:
-        """A listing's images ({position, url, sha256, bytes, content_type, pdq, quality, dihedral, meta, nudity}), in
+        """A listing's images ({position, url, sha256, md5, bytes, content_type, pdq, quality, dihedral, meta, nudity}), in
         one transaction: each distinct image once (its detector labels added when a later run first ran it), and
         which listing showed it where."""
         now = iso(at)
         with self.write():
             for im in images:
-                self.db.execute(sql.insert_new('images', ['sha256', 'bytes', 'content_type', 'pdq', 'quality', 'dihedral', 'meta', 'first_seen']),
-                                [im["sha256"], im["bytes"], im["content_type"], im["pdq"], im["quality"],
+                self.db.execute(sql.insert_new('images', ['sha256', 'md5', 'bytes', 'content_type', 'pdq', 'quality', 'dihedral', 'meta', 'first_seen']),
+                                [im["sha256"], im.get("md5"), im["bytes"], im["content_type"], im["pdq"], im["quality"],
                                  " ".join(im["dihedral"]), json.dumps(im["meta"], ensure_ascii=False), now])
+                if im.get("md5"):
+                    self.db.execute("update images set md5 = ? where sha256 = ? and md5 is null", [im["md5"], im["sha256"]])
                 if im.get("nudity") is not None:
                     self.db.execute("update images set nudity = ? where sha256 = ? and nudity is null",
                                     [json.dumps(im["nudity"]), im["sha256"]])
@@ -129,70 +131,3 @@ class ImageTables:
             " join images ia on ia.sha256 = a.sha256 join images ib on ib.pdq = ia.pdq"
             " join listing_images b on b.sha256 = ib.sha256 where (a.site, a.item_id) < (b.site, b.item_id)"
             " and ia.quality >= 50 group by a.site, a.item_id, b.site, b.item_id"))
-
-    # --- banks ---------------------------------------------------------------------------------
-    def create_bank(self, name: str, description: str, by: str, at: datetime, mirrors: bool = True) -> bool:
-        with self.write():
-            cur = self.db.execute(sql.insert_new('banks', ['name', 'description', 'created_at', 'created_by', 'mirrors']), [name, description, iso(at), by, int(mirrors)])
-        return cur.rowcount == 1
-
-    def banks(self) -> list[dict]:
-        """Each bank with its entries in force and those withdrawn (their confirmation was replaced)."""
-        return list(self.db.query(
-            "select b.*, sum(case when e.id is not null and e.withdrawn_at is null then 1 else 0 end) as entries,"
-            " sum(case when e.withdrawn_at is not null then 1 else 0 end) as withdrawn from banks b"
-            " left join bank_entries e on e.bank = b.name group by b.name order by b.name"))
-
-    def imported_entry_verdicts(self, bank: str) -> dict[str, int]:
-        """How our latest decisions judged the listings whose pictures have the very hash of an entry imported into
-        this bank from outside (those entries are never changed by our decisions; this shows them beside it)."""
-        return {r["verdict"]: r["n"] for r in self.db.query(
-            "select d.verdict, count(distinct d.site || '/' || d.item_id) as n from bank_entries e"
-            " join images i on i.pdq = e.pdq join listing_images li on li.sha256 = i.sha256"
-            " join decisions d on d.site = li.site and d.item_id = li.item_id"
-            " and d.id = (select max(id) from decisions x where x.site = d.site and x.item_id = d.item_id)"
-            " where e.bank = ? and e.source != 'decision' group by d.verdict order by d.verdict", [bank])}
-
-    def withdraw_bank_entries(self, ref: str, why: str, at: datetime) -> int:
-        """Leave out of matching and export the entries a confirmation of `ref` (site/item) put in; kept as history."""
-        with self.write():
-            cur = self.db.execute("update bank_entries set withdrawn_at = ?, withdrawn_why = ? where ref = ?"
-                                  " and source = 'decision' and withdrawn_at is null", [iso(at), why[:300], ref])
-        return cur.rowcount
-
-    def restore_bank_entries(self, ref: str) -> int:
-        """Put back the entries of `ref` that a replaced confirmation had withdrawn (it is confirmed again)."""
-        with self.write():
-            cur = self.db.execute("update bank_entries set withdrawn_at = null, withdrawn_why = null where ref = ?"
-                                  " and source = 'decision' and withdrawn_at is not null", [ref])
-        return cur.rowcount
-
-    def withdrawn_entries(self, bank: str) -> list[dict]:
-        return list(self.db.query("select * from bank_entries where bank = ? and withdrawn_at is not null order by id",
-                                  [bank]))
-
-    def bank_exists(self, name: str) -> bool:
-        return self.db.execute("select 1 from banks where name = ?", [name]).fetchone() is not None
-
-    def add_to_bank(self, bank: str, entries: Iterable[dict], by: str, at: datetime) -> int:
-        """Add hashes ({pdq, quality, source, ref, tags}); a hash already in the bank is kept as it was. How many were new."""
-        rows = [[bank, e["pdq"], e.get("quality"), e.get("source", "manual"), e.get("ref"),
-                 json.dumps(list(e.get("tags") or ()), ensure_ascii=False), iso(at), by] for e in entries]
-        with self.write():
-            before = self.db.execute("select count(*) from bank_entries where bank = ?", [bank]).fetchone()[0]
-            self.db.conn.executemany(sql.insert_new('bank_entries', ['bank', 'pdq', 'quality', 'source', 'ref', 'tags', 'added_at', 'added_by']), rows)
-            after = self.db.execute("select count(*) from bank_entries where bank = ?", [bank]).fetchone()[0]
-        return after - before
-
-    def remove_from_bank(self, bank: str, hashes: Iterable[str]) -> int:
-        with self.write():
-            cur = self.db.conn.executemany("delete from bank_entries where bank = ? and pdq = ?", [[bank, h] for h in hashes])
-        return cur.rowcount
-
-    def bank_entries(self, banks: Iterable[str]) -> list[dict]:
-        names = sorted(set(banks))
-        if not names:
-            return []
-        marks = ", ".join("?" for _ in names)
-        return list(self.db.query(f"select e.*, b.mirrors from bank_entries e join banks b on b.name = e.bank"
-                                  f" where e.bank in ({marks}) and e.withdrawn_at is null order by e.id", names))

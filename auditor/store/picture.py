@@ -74,15 +74,17 @@ class PictureTables:
 
     def followed(self, targets: Iterable[str]) -> list[dict]:
         """The listings followed in these targets (open in the picture), with their item URL and target: the run
-        checks each page."""
+        checks each page. With them, the listings a released bank entry matched while held (BankTables.rechecks)."""
         names = sorted(set(targets))
         if not names:
             return []
         marks = ", ".join("?" * len(names))
-        return list(self.db.query(
+        rows = list(self.db.query(
             f"select l.url, p.site, p.item_id, p.target from picture p join listings l on l.site = p.site and"
             f" l.item_id = p.item_id where p.target in ({marks}) and p.state in ('new', 'escalated', 'active', 'evaded')"
             f" and p.status not in ('sold', 'ended', 'removed')", names))
+        keys = {(r["site"], r["item_id"]) for r in rows}
+        return rows + [r for r in self.rechecks(names) if (r["site"], r["item_id"]) not in keys]
 
     def alias_addresses(self) -> list[dict[str, str]]:
         """Every alias map runs have used ({"demo:": "http://127.0.0.1:PORT"}), to carry stored URLs across."""

@@ -343,8 +343,29 @@ def _migrate_34(db: sqlite_utils.Database) -> None:
                                   "added_at": str}, pk=("site", "seller_id", "source"))
 
 
+def _migrate_35(db: sqlite_utils.Database) -> None:
+    """Hash exchange. A bank entry is a PDQ hash or an exact digest of a file (`video_md5` / `video_sha256`, the
+    ThreatExchange signal types; `exact` holds the digest, `pdq` is null), with where it came from (`source_id`:
+    its id at the source, `fetched_at`: when we took it in); an entry that suddenly matches far above its usual
+    rate is held (`held_at`, `held_why`) until a lead releases it. Each image's MD5 (what exact lists share). Every
+    match of a listing's picture to an entry, per run (`held`: found while the entry was held, so it flagged
+    nothing): the case view's provenance, the partners' feedback and the flood's measure."""
+    db["bank_entries"].add_column("signal_type", str, not_null_default="pdq")
+    for name, kind in (("exact", str), ("source_id", str), ("fetched_at", str),
+                       ("held_at", str), ("held_why", str), ("released_at", str), ("released_by", str)):
+        db["bank_entries"].add_column(name, kind)
+    db["bank_entries"].create_index(["bank", "signal_type", "exact"], unique=True)
+    db["images"].add_column("md5", str)
+    db["images"].create_index(["md5"])
+    db["bank_matches"].create({"id": int, "run_id": int, "entry_id": int, "site": str, "item_id": str,
+                               "image_sha256": str, "distance": int, "held": int, "seen_at": str}, pk="id")
+    db["bank_matches"].create_index(["run_id", "entry_id", "site", "item_id"], unique=True)
+    db["bank_matches"].create_index(["entry_id"])
+    db["bank_matches"].create_index(["site", "item_id"])
+
+
 MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7, _migrate_8,
               _migrate_9, _migrate_10, _migrate_11, _migrate_12, _migrate_13, _migrate_14,
               _migrate_15, _migrate_16, _migrate_17, _migrate_18, _migrate_19, _migrate_20, _migrate_21, _migrate_22, _migrate_23,
               _migrate_24, _migrate_25, _migrate_26, _migrate_27, _migrate_28, _migrate_29, _migrate_30, _migrate_31,
-              _migrate_32, _migrate_33, _migrate_34]
+              _migrate_32, _migrate_33, _migrate_34, _migrate_35]
