@@ -9,7 +9,9 @@ Two formats:
 - `csv`: a header `signal_type,signal,quality,tags,source,source_id,fetched_at`, one entry a row (tags separated
   by `;`): the same entries with their provenance. The older header `pdq,quality,tags,source,ref` still reads.
 Files are read and checked whole before anything is added: a bad, duplicate or wrong-length line is an error
-naming its line, and nothing of the file is taken.
+naming its line, and nothing of the file is taken. That is why auditor reads the lines itself, each signal
+through the library's own check, rather than through LocalFileSignalExchangeAPI.fetch_iter, which keeps no line
+numbers and folds duplicates into a dict; the tests read auditor's files back through fetch_iter.
 
 A partner also gets back what our reviewers decided on the listings its entries matched (`feedback_file`), as
 ThreatExchange opinions: POSITIVE_CLASS (confirmed), NEGATIVE_CLASS (a false positive), DISPUTED (both).
