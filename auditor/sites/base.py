@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from abc import ABC, abstractmethod
+from functools import lru_cache
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
@@ -117,14 +117,20 @@ class SiteProfile(ABC):
         return ParseError(url, f"not {article} {kind} page of {self.name}: {why}")
 
 
+_UNSEEN = frozenset(("script", "style", "noscript", "template"))
+
+
 @lru_cache(maxsize=4)
 def visible_text(html: str) -> str:
     """The text a person sees on the page (scripts, styles and templates left out), for the words a venue shows
     on a removed or age-gate page, which its message bundles also carry unseen."""
     from auditor.sites.tree import tree  # the page's one parse, shared with the profile reading it
 
-    return " ".join(tree(html).el.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)"
-                                        " and not(ancestor::template) and not(ancestor::noscript)]"))
+    body = tree(html).select_one("body")
+    if body is None:
+        return ""
+    return " ".join(n.text_content or "" for n in body.el.traverse(include_text=True, skip_empty=True)
+                    if n.is_text_node and n.parent.tag not in _UNSEEN)  # a script's text is never even read
 
 
 def soup(html: str) -> BeautifulSoup:

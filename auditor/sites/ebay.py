@@ -13,11 +13,10 @@ import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
-from bs4 import Tag
-
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, parse_int, soup, text_of, web_url
+from auditor.sites.base import SiteProfile, next_link, parse_int, text_of, web_url
 from auditor.sites.extract import meta, parse_money, to_decimal
+from auditor.sites.tree import Node, tree
 
 _ITEM = re.compile(r"/itm/(?:[^/?#]+/)?(\d{9,})")
 _ZONES = {"PDT": -7, "PST": -8, "EDT": -4, "EST": -5, "CDT": -5, "CST": -6, "MDT": -6, "MST": -7, "BST": 1,
@@ -25,13 +24,23 @@ _ZONES = {"PDT": -7, "PST": -8, "EDT": -4, "EST": -5, "CDT": -5, "CST": -6, "MDT
 _HIDDEN = ".s-card__new-listing, .clipped, .LIGHT_HIGHLIGHT, .s-item__title--tagblock, .s-item__title--tag"
 
 
-def _title(node: Tag | None) -> str:
+def _title(node: Node | None) -> str:
+    """The title as shown: eBay's "New Listing" tag and its clipped, screen-reader-only copies left out (the tree is
+    shared, so they are skipped, not removed)."""
     if node is None:
         return ""
-    for hidden in node.select(_HIDDEN):
-        hidden.decompose()
-    text = node.get_text(" ", strip=True)
-    return re.sub(r"^New Listing\s*", "", text)
+    hidden = {h.el.mem_id for h in node.select(_HIDDEN)}
+    parts = []
+    for text in node.el.traverse(include_text=True):
+        if not text.is_text_node:
+            continue
+        up, shown = text.parent, True
+        while up is not None and shown and up.mem_id != node.el.mem_id:
+            shown = up.mem_id not in hidden and up.tag not in ("script", "style")
+            up = up.parent
+        if shown and node.el.mem_id not in hidden and (part := (text.text_content or "").strip()):
+            parts.append(part)
+    return re.sub(r"^New Listing\s*", "", " ".join(parts))
 
 
 def _end_time(text: str) -> datetime | None:
@@ -68,13 +77,13 @@ class Ebay(SiteProfile):
         return None
 
     def parse_search(self, html: str, url: str) -> SearchPage:
-        doc = soup(html)
+        doc = tree(html)
         listings: dict[str, Listing] = {}
         for card in doc.select("ul.srp-results > li.s-item, li.s-item, li.s-card"):
             link = card.select_one('a[href*="/itm/"]')
             m = _ITEM.search(urlsplit(link["href"]).path) if link else None
             item_id = card.get("data-listingid") or (m.group(1) if m else None)
-            if not item_id or not (card.get("id", "").startswith("item") or card.name == "li" and "s-item" in card.get("class", [])):
+            if not item_id or not (card.get("id", "").startswith("item") or card.name == "li" and "s-item" in (card.get("class") or "").split()):
                 continue  # "Shop on eBay" placeholders carry no real item
             if item_id in listings or (m and m.group(1) == "123456"):
                 continue
@@ -101,7 +110,7 @@ class Ebay(SiteProfile):
                           found, total)
 
     def parse_item(self, html: str, url: str) -> Listing:
-        doc = soup(html)
+        doc = tree(html)
         heading = doc.select_one("h1.x-item-title__mainTitle") or doc.select_one("h1#itemTitle")
         if heading is None:
             raise self.not_a("item", url, "no item title (h1.x-item-title__mainTitle)")

@@ -180,8 +180,8 @@ def _ld_texts(doc: BeautifulSoup | str) -> list[str]:
     if isinstance(doc, str):
         from auditor.sites.tree import tree  # the page's one parse, shared with the profile reading it
 
-        return [s.text or "" for s in tree(doc).el.iter("script") if (s.get("type") or "").strip().lower()
-                == "application/ld+json"]
+        return [s.el.text(deep=True) for s in tree(doc).select("script[type]")
+                if (s.get("type") or "").strip().lower() == "application/ld+json"]
     return [tag.string or "" for tag in doc.select('script[type="application/ld+json"]')]
 
 
