@@ -240,7 +240,7 @@ class ServeSettings(_Model):
 
 
 EVENTS = ("run_failed", "run_partial", "target_empty", "new_critical", "seller_rule", "network_grew", "rule_flood", "drift",
-          "unreviewed", "no_run", "notice_due")
+          "unreviewed", "no_run", "notice_due", "bank_held")
 
 
 class NotifySettings(_Model):

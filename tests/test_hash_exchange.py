@@ -30,6 +30,7 @@ from auditor.review import decisions as dec
 from auditor.review.users import User, add_user
 from auditor.store import Store
 from conftest import RULES
+from test_notify import hook  # noqa: F401 - a local JSON webhook that records the alerts
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
@@ -69,7 +70,7 @@ def shared_world() -> tuple[Catalog, dict[str, list[str]]]:
 
 
 @pytest.fixture
-def team(tmp_path):
+def team(tmp_path, hook):  # noqa: F811
     catalog, ids = shared_world()
     shared = poster("partner-shared-poster")[1]
     md5_picture = poster(ids["md5"][0])[1]
@@ -89,9 +90,10 @@ def team(tmp_path):
             "crawl: {requests_per_second: 500, retries: 1, backoff_seconds: 0.05, allow_addresses: [127.0.0.1]}\n"
             "evidence: {enabled: false}\n"
             "images: {flood: {min_listings: 3, factor: 10}}\n"
+            f"notify: [{{url: '{hook.url}', on: [bank_held], language: en}}]\n"
             f"targets:\n  - {{name: demo-auction, site: demo_auction, start_urls: ['{server.url}/auction/search'],"
             " requests_per_second: 500, images: all}\n", encoding="utf-8")
-        yield {"config": config, "db": tmp_path / "a.db", "te": te, "ids": ids, "tmp": tmp_path}
+        yield {"config": config, "db": tmp_path / "a.db", "te": te, "ids": ids, "tmp": tmp_path, "hook": hook}
 
 
 def partner_hits(store: Store, run_id: int) -> set[str]:
@@ -141,6 +143,10 @@ def test_a_partners_hash_list_flags_its_pictures_shows_where_each_came_from_and_
                                      [run1, ids["md5"][0], "partner.hash_list"]).fetchone()
         assert "bank partner #" in matches and f"(import: {SOURCE})" in matches and "exact video_md5" in matches
         lead = add_user(store, "lena", "lead", PASSWORD, datetime(2026, 12, 1, tzinfo=timezone.utc))
+    [told] = team["hook"].received  # the lead hears of it once, with where to release it
+    assert "1 bank entries held for a flood of matches" in told["title"] and f"run #{run1}" in told["title"]
+    assert f"#{held['id']} partner (video_sha256, from {SOURCE}): 3 listings wait" in told["message"]
+    assert "Banks page" in told["message"]
     said = auditor("banks", "held", config=config)
     line = " ".join(said.stdout.split())  # as the terminal wraps it
     assert said.returncode == 0 and re.search(rf"#{held['id']} partner video_sha256 .*: held .*3 listings wait; from "
@@ -205,6 +211,7 @@ def test_a_partners_hash_list_flags_its_pictures_shows_where_each_came_from_and_
         run2 = max(r["id"] for r in store.db.query("select id from runs"))
         assert waiting <= partner_hits(store, run2)
         assert store.held_entries() == []  # six listings are its usual now: not held again
+        assert len(team["hook"].received) == 1  # nothing held in the second run: nothing told
         assert {r["held"] for r in store.db.query("select held from bank_matches where run_id = ?", [run1])} == {0, 3}
 
         # the partner hears what the reviewers decided: confirmed is a true positive, a false positive a false one

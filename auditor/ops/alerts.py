@@ -8,6 +8,7 @@ Events (the names `notify.on` takes):
 - network_grew: sellers linked by shared pictures: a network formed or gained a seller in this run;
 - rule_flood: a rule's hits far above its own 30-day baseline; sent when the flood starts, not again
   while it lasts, and as one message for every flooding rule (no page per hit);
+- bank_held: bank entries held in this run for a flood of matches (images.flood): a lead releases them;
 - drift: a target that read no listing, or under half its 7-day median (site_health);
 - unreviewed: critical listings with no decision for longer than `unreviewed_hours`;
 - no_run: no finished scheduled run for longer than the schedule allows (`auditor health --notify`).
@@ -78,6 +79,7 @@ def run_alerts(store: Store, summary: RunSummary, min_rank: int, now: datetime, 
     out += _seller_rules(store, summary, min_rank, run, lang)
     out += _networks(store, summary, run, now, lang)
     out += _floods(store, summary, run, lang)
+    out += _held(store, summary, run, lang)
     previous = store.db.execute("select started_at from runs where id < ? order by id desc limit 1",
                                 [summary.run_id]).fetchone()
     out += _unreviewed(store, min_rank, now, unreviewed_hours, datetime.fromisoformat(previous[0]) if previous else None,
@@ -132,6 +134,18 @@ def _networks(store: Store, summary: RunSummary, run: str, now: datetime, lang: 
                                     for s in sorted(n.sellers)))
              for n in grown]
     return [Alert("network_grew", text(lang, "alert.network_grew.title", n=len(grown), run=run), _listed(lines, lang))]
+
+
+def _held(store: Store, summary: RunSummary, run: str, lang: str) -> list[Alert]:
+    """Bank entries this run held for a flood (told once: an entry held before this run is not told again)."""
+    started = store.run(summary.run_id)["started_at"]
+    held = [e for e in store.held_entries() if e["held_at"] >= started]
+    if not held:
+        return []
+    lines = [text(lang, "alert.bank_held.line", id=e["id"], bank=e["bank"], kind=e["signal_type"],
+                  source=e["ref"] or e["source"], n=e["waiting"]) for e in held]
+    return [Alert("bank_held", text(lang, "alert.bank_held.title", n=len(held), run=run),
+                  _listed(lines, lang) + "\n" + text(lang, "alert.bank_held.how"))]
 
 
 def rule_counts(store: Store, run_id: int) -> dict[str, int]:
