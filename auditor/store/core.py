@@ -97,6 +97,9 @@ def version_of(listing: Listing) -> dict:
     return row
 
 
+_OPEN_RETRY_SECONDS = 5.0  # opening a SQLite file told "locked" at once tries again this long (see Store.__init__)
+
+
 class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTables, BankTables, WorkTables,
             BudgetTables, NoticeTables):
     """The audit database."""
@@ -106,19 +109,36 @@ class Store(PictureTables, ReviewTables, EvidenceTables, ShadowTables, ImageTabl
         self.url = str(path)
         self.postgres = is_postgres_url(path)
         self.path = None if self.postgres else Path(path)
-        try:
-            self.db = self._open_postgres(str(path)) if self.postgres else self._open_sqlite(self.path)
-            if (found := self.schema_version) > len(MIGRATIONS):  # refused before anything is written
-                self.db.close()
-                raise StoreError(tr("{shown} was written by a newer auditor (schema version {found}; this one knows "
-                                    "up to {n}): upgrade auditor to use it; nothing was changed",
-                                    shown=self.shown, found=found, n=len(MIGRATIONS)))
-            if not self.postgres and str(path) != ":memory:":
-                self.db.enable_wal()
-                self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses nothing committed; only power loss may
-            self._migrate()
-        except (sqlite3.DatabaseError, psycopg.Error) as e:
-            raise StoreError(tr("cannot open database {shown}: {value}", shown=self.shown, value=str(e).strip())) from None
+        until = time.monotonic() + _OPEN_RETRY_SECONDS
+        while True:
+            try:
+                self._open(path)
+                return
+            except sqlite3.OperationalError as e:
+                # a new SQLite file opened by several processes at once: one switching it to WAL or recovering its
+                # log can be answered "database is locked" without the busy timeout's wait; it tries again
+                if "locked" in str(e) and time.monotonic() < until:
+                    if getattr(self, "db", None) is not None:
+                        self.db.close()
+                    time.sleep(0.05)
+                    continue
+                raise StoreError(tr("cannot open database {shown}: {value}", shown=self.shown,
+                                    value=str(e).strip())) from None
+            except (sqlite3.DatabaseError, psycopg.Error) as e:
+                raise StoreError(tr("cannot open database {shown}: {value}", shown=self.shown,
+                                    value=str(e).strip())) from None
+
+    def _open(self, path: Path | str) -> None:
+        self.db = self._open_postgres(str(path)) if self.postgres else self._open_sqlite(self.path)
+        if (found := self.schema_version) > len(MIGRATIONS):  # refused before anything is written
+            self.db.close()
+            raise StoreError(tr("{shown} was written by a newer auditor (schema version {found}; this one knows "
+                                "up to {n}): upgrade auditor to use it; nothing was changed",
+                                shown=self.shown, found=found, n=len(MIGRATIONS)))
+        if not self.postgres and str(path) != ":memory:":
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses nothing committed; only power loss may
+        self._migrate()
 
     @property
     def shown(self) -> str:
