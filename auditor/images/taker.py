@@ -162,8 +162,9 @@ class ImageTaker:
         """One image, fetched, kept and hashed (or as an earlier run had it: not fetched again); None when it could
         not be had (recorded)."""
         if known is not None and (known["nudity"] is not None or not self.nudity):
-            return {"position": position, "url": url, "sha256": known["sha256"], "bytes": known["bytes"],
-                    "md5": known.get("md5") or _md5_of(image_path(self.root, known["sha256"], known["content_type"])),
+            md5 = known.get("md5") or await asyncio.to_thread(
+                _md5_of, image_path(self.root, known["sha256"], known["content_type"]))  # kept before MD5s were
+            return {"position": position, "url": url, "sha256": known["sha256"], "bytes": known["bytes"], "md5": md5,
                     "content_type": known["content_type"], "pdq": known["pdq"], "quality": known["quality"],
                     "dihedral": (known["dihedral"] or "").split(), "meta": json.loads(known["meta"] or "[]"),
                     "nudity": json.loads(known["nudity"] or "null")}
