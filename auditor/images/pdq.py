@@ -22,6 +22,9 @@ from PIL import Image, UnidentifiedImageError
 from auditor.errors import AuditorError
 
 MAX_PIXELS = 40_000_000  # a decompression bomb is refused, not decoded
+# Pillow's bomb warning is an error here, set once: warnings.catch_warnings around each decode is not thread-safe
+# (it saves and restores the process's filters, undoing any another thread set meanwhile) and decodes run in threads
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 MIN_QUALITY = 50  # below this a PDQ hash is unreliable (flat images)
 _WORK = (512, 512)  # PDQ reads a 64x64 summary: decoding a JPEG at a reduced scale first changes nothing material
 
@@ -47,13 +50,11 @@ def _bits_to_hex(bits: np.ndarray) -> str:
 def decode(data: bytes) -> np.ndarray:
     """The image as RGB pixels, at most 512 on a side (BadImage for what is not an image, or too large)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            if img.width * img.height > MAX_PIXELS:
-                raise BadImage(f"image of {img.width}x{img.height} pixels is over the {MAX_PIXELS:,} pixel cap")
-            img.draft("RGB", _WORK)  # JPEG: decode at 1/2, 1/4 or 1/8 scale
-            img = img.convert("RGB")
+        img = Image.open(io.BytesIO(data))
+        if img.width * img.height > MAX_PIXELS:
+            raise BadImage(f"image of {img.width}x{img.height} pixels is over the {MAX_PIXELS:,} pixel cap")
+        img.draft("RGB", _WORK)  # JPEG: decode at 1/2, 1/4 or 1/8 scale
+        img = img.convert("RGB")
     except BadImage:
         raise
     except UnidentifiedImageError:
