@@ -33,7 +33,8 @@ from auditor.sites import get_profile  # noqa: E402
 RESULTS = Path(__file__).with_name("results.json")
 PAGES = ROOT.parent / "shared" / "fixtures" / "real-pages"
 VENUES = {"mercari": "mercari", "paypay_fleamarket": "paypay-fleamarket", "booth": "booth", "rakuma": "rakuma",
-          "dlsite": "dlsite", "fanza": "fanza", "fanbox": "fanbox", "surugaya": "surugaya", "ebay": "ebay"}
+          "dlsite": "dlsite", "fanza": "fanza", "fanbox": "fanbox", "surugaya": "surugaya", "ebay": "ebay",
+          "yahoo_auctions": "yahoo-auctions", "buyee": "buyee"}
 
 
 def pages_of(folder: str) -> list[tuple[str, str, bool]]:

@@ -67,6 +67,23 @@ def test_a_page_made_to_trip_the_tree_up():
     assert "9" not in visible_text(TRICKY).split()  # nor a <template>'s
 
 
+def test_the_auction_pages_steps_answer_as_beautifulsoups_do():
+    """Own text (a price without its converted amount), a direct child link and the next element beside a label."""
+    page = """<ul><li class="p"><a>no</a><div><a href="/deep">deep</a></div><a href="/i/1">one</a>
+      <span class="price">248,000 yen <span>(€1 974,08)</span> now</span>
+      <dl><dt>開始価格</dt> <!-- c --> <dd>：1,000円</dd></dl><em class="n">3<small>件</small></em></li></ul>"""
+    ours, theirs = tree(page), BeautifulSoup(page, "lxml")
+    price, their_price = ours.select_one(".price"), theirs.select_one(".price")
+    assert price.own_texts() == list(their_price.find_all(string=True, recursive=False)) == ["248,000 yen ", " now"]
+    assert price.own_text() == "248,000 yen  now"
+    assert ours.select_one(".n").first_own_text() == theirs.select_one(".n").find(string=True, recursive=False) == "3"
+    assert ours.select_one("li").child("a", href=True)["href"] == theirs.select_one("li").find(
+        "a", href=True, recursive=False)["href"] == "/i/1"  # not the deeper link, not the link without an href
+    assert ours.select_one("li").child("a").get_text() == "no" and ours.select_one("dd").child("a") is None
+    assert ours.select_one("dt").next_element().get_text() == theirs.select_one("dt").find_next_sibling().get_text()
+    assert ours.select_one("dd").next_element() is None and ours.select_one(".n").first_own_text() == "3"
+
+
 @pytest.mark.skipif(not PAGES.is_dir(), reason=f"the saved real pages are not here ({PAGES})")
 def test_on_every_saved_page_a_cards_text_is_what_beautifulsoup_reads_of_it():
     """For every element of every saved page that a profile selector finds (up to 40 a selector), its text as the

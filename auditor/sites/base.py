@@ -8,13 +8,15 @@ from abc import ABC, abstractmethod
 from functools import lru_cache
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
-
-from bs4 import BeautifulSoup, Tag
 
 from auditor.crawl.blocked import block_reason
 from auditor.errors import Blocked, CrawlError, ParseError, Removed
 from auditor.models import Listing, PageKind, SearchPage
+
+if TYPE_CHECKING:
+    from auditor.sites.tree import Node
 
 
 MAX_PROOF = 2_000_000  # characters of a removed page kept as its proof
@@ -133,20 +135,16 @@ def visible_text(html: str) -> str:
                     if n.is_text_node and n.parent.tag not in _UNSEEN)  # a script's text is never even read
 
 
-def soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "lxml")
-
-
 @lru_cache(maxsize=64)
 def _seller_pattern(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
-def text_of(node: Tag | None) -> str:
+def text_of(node: Node | None) -> str:
     return node.get_text(" ", strip=True) if node is not None else ""
 
 
-def required(node: Tag | None, what: str, url: str, site: str) -> Tag:
+def required(node: Node | None, what: str, url: str, site: str) -> Node:
     if node is None:
         raise ParseError(url, f"not an item page of {site}: no {what} found")
     return node
@@ -190,7 +188,7 @@ def absolute(base: str, href: str | None) -> str | None:
 NEXT_TEXTS = {">", "›", "»", "次へ", "次のページ", "next", "next page", "next ›", "next >"}
 
 
-def next_link(doc: BeautifulSoup, url: str, base_url: str, *selectors: str) -> str | None:
+def next_link(doc: Node, url: str, base_url: str, *selectors: str) -> str | None:
     """The next results page: the site's own selectors first, then rel=next, then a link saying "next"."""
     for selector in (*selectors, "a[rel~=next][href]", "link[rel~=next][href]"):
         node = doc.select_one(selector)

@@ -12,11 +12,10 @@ import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
-from bs4 import BeautifulSoup
-
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, parse_int, soup, text_of, web_url
+from auditor.sites.base import SiteProfile, next_link, parse_int, text_of, web_url
 from auditor.sites.extract import meta, parse_money
+from auditor.sites.tree import Node, tree
 
 JST = timezone(timedelta(hours=9))
 _ITEM = re.compile(r"/(?:item/yahoo/auction|mercari/item|paypayfleamarket/item)/([A-Za-z0-9]+)")
@@ -35,7 +34,7 @@ def _price(node) -> tuple:
     """'248,000 yen <span>(€1 974,08)</span>': the yen amount, without the converted one."""
     if node is None:
         return None, None
-    own = "".join(node.find_all(string=True, recursive=False)) or text_of(node)
+    own = node.own_text() or text_of(node)
     return parse_money(own, "JPY")
 
 
@@ -64,17 +63,17 @@ class Buyee(SiteProfile):
             return PageKind.SEARCH
         return None
 
-    def _home(self, doc: BeautifulSoup, url: str) -> str:
+    def _home(self, doc: Node, url: str) -> str:
         canonical = doc.select_one("link[rel=canonical][href]")
         return url if url.startswith("http") else (canonical["href"] if canonical else self.base_url)
 
     # --- search pages ----------------------------------------------------------------------------
     def parse_search(self, html: str, url: str) -> SearchPage:
-        doc = soup(html)
+        doc = tree(html)
         listings: list[Listing] = []
         cards = doc.select(".product_field.list_layout .product_whole") or doc.select(".product_field .product_whole")
         for card in cards:  # Yahoo! Auctions results
-            link = card.find("a", href=True, recursive=False)
+            link = card.child("a", href=True)
             m = _ITEM.search(link["href"]) if link else None
             if not m:
                 continue
@@ -111,7 +110,7 @@ class Buyee(SiteProfile):
 
     # --- item pages ------------------------------------------------------------------------------
     def parse_item(self, html: str, url: str) -> Listing:
-        doc = soup(html)
+        doc = tree(html)
         if doc.select_one("#itemHeader h1"):
             return self._yahoo_item(doc, url)
         if doc.select_one("h1.m-goodsName"):
@@ -121,12 +120,12 @@ class Buyee(SiteProfile):
                                    'a[href^="/paypayfleamarket/search?seller_id="]')
         raise self.not_a("item", url, "no Yahoo (#itemHeader), Mercari (h1.m-goodsName) or PayPay (h1.flmIdp__itemName) item")
 
-    def _yahoo_item(self, doc: BeautifulSoup, url: str) -> Listing:
+    def _yahoo_item(self, doc: Node, url: str) -> Listing:
         rows = {}
         for li in doc.select("#itemDetail_data li"):
             label, value = li.select_one("em"), li.select_one("span")
             if label is not None and value is not None:
-                rows[" ".join(label.find_all(string=True, recursive=False)).split("(")[0].strip() or text_of(label)] = text_of(value)
+                rows[" ".join(label.own_texts()).split("(")[0].strip() or text_of(label)] = text_of(value)
         seller = None
         for dl in doc.select("dl"):
             if "Seller" in text_of(dl.select_one("dt")):
@@ -150,7 +149,7 @@ class Buyee(SiteProfile):
             tags=("mirror:yahoo_auctions",),
         )
 
-    def _flea_item(self, doc: BeautifulSoup, url: str, title_sel: str, price_sel: str, seller_sel: str) -> Listing:
+    def _flea_item(self, doc: Node, url: str, title_sel: str, price_sel: str, seller_sel: str) -> Listing:
         home = self._home(doc, url)
         m = _ITEM.search(urlsplit(home).path) or _ITEM.search(urlsplit(meta(doc, "og:url") or "").path)
         seller = doc.select_one(seller_sel)

@@ -8,7 +8,8 @@ import lxml.html
 
 from auditor.errors import AgeGate, CrawlError, ParseError, Removed, Unrendered
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, absolute, parse_int, parse_price, parse_time, soup, text_of
+from auditor.sites.base import SiteProfile, absolute, parse_int, parse_price, parse_time, text_of
+from auditor.sites.tree import tree
 from auditor.values import stored_labels
 
 
@@ -43,7 +44,7 @@ class DemoAuction(SiteProfile):
         return None
 
     def parse_search(self, html: str, url: str) -> SearchPage:
-        doc = soup(html)
+        doc = tree(html)
         if doc.select_one("ul.Products__items") is None:
             raise ParseError(url, f"not a search page of {self.name}: no result list found")
         links, cards = [], []

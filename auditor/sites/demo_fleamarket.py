@@ -6,7 +6,8 @@ from urllib.parse import quote, urlsplit
 
 from auditor.errors import ParseError, Removed
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, absolute, parse_price, required, soup, text_of
+from auditor.sites.base import SiteProfile, absolute, parse_price, required, text_of
+from auditor.sites.tree import tree
 from auditor.values import stored_labels
 
 
@@ -25,7 +26,7 @@ class DemoFleamarket(SiteProfile):
         return PageKind.ITEM if urlsplit(url).path.startswith("/flea/item/") else PageKind.SEARCH
 
     def parse_search(self, html: str, url: str) -> SearchPage:
-        doc = soup(html)
+        doc = tree(html)
         items = doc.select_one("ul#items")
         if items is None:
             raise ParseError(url, f"not a rendered search page of {self.name}: no item list (needs a browser)")
@@ -43,7 +44,7 @@ class DemoFleamarket(SiteProfile):
         return SearchPage(tuple(dict.fromkeys(links)), absolute(url, nxt.get("href")) if nxt else None, tuple(cards))
 
     def parse_item(self, html: str, url: str) -> Listing:
-        doc = soup(html)
+        doc = tree(html)
         if doc.select_one("[data-testid=error]") is not None:
             raise Removed(url, "the page says the listing was removed")
         main = required(doc.select_one("main[data-testid=item]"), "rendered item (needs a browser)", url, self.name)

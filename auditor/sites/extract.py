@@ -1,6 +1,6 @@
 """Reading data where marketplaces keep it: embedded JSON first, then what the page shows.
 
-- `next_data`: Next.js pages router, `<script id="__NEXT_DATA__" type="application/json">`.
+- `next_data_of`: Next.js pages router, `<script id="__NEXT_DATA__" type="application/json">`.
 - `flight_text`: Next.js app router, the `self.__next_f.push([1, "..."])` chunks, joined and unescaped.
 - `json_ld`: every schema.org object in `<script type="application/ld+json">`, `@graph`s flattened.
 - `parse_money`: "3,440円", "US $0.01", "EUR 10,79", "€ 1,00", "NT$ 5,751", "$100.00 to $150.00"
@@ -14,9 +14,11 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from bs4 import BeautifulSoup
+if TYPE_CHECKING:
+    from auditor.sites.tree import Node
+
 
 # Longest marks first: "NT$" and "US $" before "$".
 _CURRENCIES = [
@@ -96,17 +98,6 @@ def next_data_of(html: str) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def next_data(doc: BeautifulSoup) -> dict | None:
-    tag = doc.select_one("script#__NEXT_DATA__")
-    if tag is None or not tag.string:
-        return None
-    try:
-        data = json.loads(tag.string)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def dig(data: Any, *path: str | int) -> Any:
     """data[p0][p1]... or None where any step is missing."""
     for step in path:
@@ -151,13 +142,10 @@ def _flatten(obj: Any) -> Iterator[dict]:
             yield from _flatten(obj["@graph"])
 
 
-def json_ld(doc: BeautifulSoup | str) -> list[dict]:
-    """The JSON-LD objects a page declares. Given the page's text, its scripts are found with lxml alone: no tree of
-    the whole page in Python objects, about a tenth of BeautifulSoup's time on a 30 KB item page; the last few
-    pages' objects are remembered (a profile asks while deciding what a page is, and again while reading it)."""
-    if isinstance(doc, str):
-        return list(_json_ld_of(doc))
-    return _json_ld(doc)
+def json_ld(html: str) -> list[dict]:
+    """The JSON-LD objects a page declares, read from the page's one tree; the last few pages' objects are
+    remembered (a profile asks while deciding what a page is, and again while reading it)."""
+    return list(_json_ld_of(html))
 
 
 @lru_cache(maxsize=8)
@@ -165,9 +153,9 @@ def _json_ld_of(html: str) -> tuple[dict, ...]:
     return tuple(_json_ld(html))
 
 
-def _json_ld(doc: BeautifulSoup | str) -> list[dict]:
+def _json_ld(html: str) -> list[dict]:
     out = []
-    for text in _ld_texts(doc):
+    for text in _ld_texts(html):
         text = _CDATA.sub("", text)  # FANZA writes its JSON-LD inside //<![CDATA[ ... //]]>
         try:
             out.extend(_flatten(json.loads(text)))
@@ -176,13 +164,11 @@ def _json_ld(doc: BeautifulSoup | str) -> list[dict]:
     return out
 
 
-def _ld_texts(doc: BeautifulSoup | str) -> list[str]:
-    if isinstance(doc, str):
-        from auditor.sites.tree import tree  # the page's one parse, shared with the profile reading it
+def _ld_texts(html: str) -> list[str]:
+    from auditor.sites.tree import tree  # the page's one parse, shared with the profile reading it
 
-        return [s.el.text(deep=True) for s in tree(doc).select("script[type]")
-                if (s.get("type") or "").strip().lower() == "application/ld+json"]
-    return [tag.string or "" for tag in doc.select('script[type="application/ld+json"]')]
+    return [s.el.text(deep=True) for s in tree(html).select("script[type]")
+            if (s.get("type") or "").strip().lower() == "application/ld+json"]
 
 
 def ld_first(page: str, kind: str) -> dict | None:
@@ -195,7 +181,7 @@ def ld_types(obj: dict) -> set[str]:
     return set(t) if isinstance(t, list) else {t} if isinstance(t, str) else set()
 
 
-def meta(doc: BeautifulSoup, prop: str) -> str | None:
+def meta(doc: Node, prop: str) -> str | None:
     tag = doc.select_one(f'meta[property="{prop}"]') or doc.select_one(f'meta[name="{prop}"]')
     return tag.get("content") if tag else None
 

@@ -1,5 +1,6 @@
 """A page as a Lexbor tree (selectolax) behind the few BeautifulSoup calls the profiles use (select, select_one, get,
-get_text, find_parent), so a profile reads a venue's page faster than lxml parses it.
+get_text, find_parent, and the own-text, child and sibling steps of the auction pages), so a profile reads a
+venue's page faster than lxml parses it.
 
 BeautifulSoup builds a Python object for every node: on the venues' 100 KB–600 KB pages that costs 10 to 30
 times lxml's own parse, and a daily crawl reads thousands of them (bench/sites.py measures it). Lexbor is a
@@ -65,6 +66,29 @@ class Node:
         else:
             parts = [s.strip() for s in self._strings()] if strip else list(self._strings())
         return separator.join(p for p in parts if p)
+
+    def own_texts(self) -> list[str]:
+        """The texts directly inside the element, not its children's (BeautifulSoup's
+        find_all(string=True, recursive=False)): ["248,000 yen "] of '248,000 yen <span>(€1 974)</span>'."""
+        return [c.text_content or "" for c in self.el.iter(include_text=True) if c.is_text_node]
+
+    def own_text(self) -> str:
+        return "".join(self.own_texts())
+
+    def first_own_text(self) -> str | None:
+        """The first text directly inside the element (BeautifulSoup's find(string=True, recursive=False))."""
+        return next(iter(self.own_texts()), None)
+
+    def child(self, name: str, href: bool = False) -> "Node | None":
+        """The first child element of that name (with an href if asked): find(name, href=True, recursive=False)."""
+        return next((Node(c) for c in self.el.iter() if c.tag == name and (not href or "href" in c.attrs)), None)
+
+    def next_element(self) -> "Node | None":
+        """The next element beside this one (BeautifulSoup's find_next_sibling())."""
+        up = self.el.next
+        while up is not None and not up.is_element_node:
+            up = up.next
+        return Node(up) if up is not None else None
 
     def find_parent(self, name: str | None = None, class_: str | None = None, href: bool = False) -> "Node | None":
         up = self.el.parent

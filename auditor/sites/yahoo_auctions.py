@@ -17,11 +17,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
 from auditor.models import Listing, PageKind, SearchPage
-from auditor.sites.base import SiteProfile, next_link, parse_int, parse_time, soup, text_of, web_url
-from auditor.sites.extract import dig, next_data, parse_money, to_decimal
+from auditor.sites.base import SiteProfile, next_link, parse_int, parse_time, text_of, web_url
+from auditor.sites.extract import dig, next_data_of, parse_money, to_decimal
+from auditor.sites.tree import Node, tree
 
 JST = timezone(timedelta(hours=9))
 PER_PAGE = 50
@@ -66,7 +65,7 @@ class YahooAuctions(SiteProfile):
             return PageKind.ITEM
         if "Product__titleLink" in html:
             return PageKind.SEARCH
-        data = next_data(soup(html)) if "__NEXT_DATA__" in html else None
+        data = next_data_of(html) if "__NEXT_DATA__" in html else None
         if isinstance(_item_detail(data), dict):
             return PageKind.ITEM
         if isinstance(_listing_path(data), dict):
@@ -76,8 +75,7 @@ class YahooAuctions(SiteProfile):
 
     # --- search pages ----------------------------------------------------------------------------
     def parse_search(self, html: str, url: str) -> SearchPage:
-        doc = soup(html)
-        data = next_data(doc)
+        doc, data = tree(html), next_data_of(html)
         listing = _listing_path(data)
         if isinstance(listing, dict) and isinstance(listing.get("items"), list):
             closed = "closedsearch" in str((data or {}).get("page") or url)  # sold listings, not open ones
@@ -87,7 +85,7 @@ class YahooAuctions(SiteProfile):
             return self._search_from_cards(doc, cards, url)
         raise self.not_a("search", url, "no result cards (li.Product) and no search data in __NEXT_DATA__")
 
-    def _search_from_cards(self, doc: BeautifulSoup, cards, url: str) -> SearchPage:
+    def _search_from_cards(self, doc: Node, cards, url: str) -> SearchPage:
         seen: dict[str, Listing] = {}
         for card in cards:
             link = card.select_one("a.Product__titleLink[data-auction-id]")
@@ -121,7 +119,7 @@ class YahooAuctions(SiteProfile):
         return SearchPage(tuple(x.url for x in listings), next_link(doc, url, self.base_url, ".Pager__list--next a[href]"),
                           listings, total)
 
-    def _search_from_json(self, doc: BeautifulSoup, data: dict, listing: dict, url: str, closed: bool) -> SearchPage:
+    def _search_from_json(self, doc: Node, data: dict, listing: dict, url: str, closed: bool) -> SearchPage:
         listings = []
         for it in listing["items"]:
             if not isinstance(it, dict) or not it.get("auctionId"):
@@ -154,20 +152,19 @@ class YahooAuctions(SiteProfile):
 
     # --- item pages ------------------------------------------------------------------------------
     def parse_item(self, html: str, url: str) -> Listing:
-        doc = soup(html)
-        item = _item_detail(next_data(doc))
+        doc, item = tree(html), _item_detail(next_data_of(html))
         if isinstance(item, dict) and item.get("auctionId"):
             return self._item_from_json(doc, item, url)
         if doc.select_one("h1.ProductTitle__text") is not None:
             return self._item_from_markup(doc, url)
         raise self.not_a("item", url, "no item data in __NEXT_DATA__ and no h1.ProductTitle__text")
 
-    def _item_from_json(self, doc: BeautifulSoup, item: dict, url: str) -> Listing:
+    def _item_from_json(self, doc: Node, item: dict, url: str) -> Listing:
         seller = item.get("seller") or {}
         bids = item.get("bids")
         description = item.get("description")  # a list of lines, cut short on long descriptions
         if item.get("descriptionHtml"):
-            description = BeautifulSoup(str(item["descriptionHtml"]), "lxml").get_text("\n", strip=True)
+            description = tree(str(item["descriptionHtml"])).get_text("\n", strip=True)
         elif isinstance(description, list):
             description = "\n".join(str(line) for line in description).strip()
         path = dig(item, "category", "path") or []
@@ -186,20 +183,20 @@ class YahooAuctions(SiteProfile):
             end_time=parse_time(item.get("endTime")), status=_status(item.get("status"), bids),
         )
 
-    def _item_from_markup(self, doc: BeautifulSoup, url: str) -> Listing:
-        rows = {text_of(dt): dt.find_next_sibling() for dt in doc.select(".ProductDetail__title")}
+    def _item_from_markup(self, doc: Node, url: str) -> Listing:
+        rows = {text_of(dt): dt.next_element() for dt in doc.select(".ProductDetail__title")}
 
         def row(label: str) -> str:
             node = rows.get(label)
             return text_of(node).lstrip("：:").strip() if node is not None else ""
 
         price_node = doc.select_one(".Price__value")
-        price_text = "".join(t for t in price_node.find_all(string=True, recursive=False)) if price_node else ""
+        price_text = price_node.own_text() if price_node else ""
         seller = doc.select_one(".Seller__name a") or doc.select_one(".Seller__name")
         m = _ITEM_PATH.search(urlsplit(url).path)
         ended = doc.select_one(".ClosedHeader__tag") is not None
         bids_node = doc.select_one(".Count__number")
-        bids = parse_int(bids_node.find(string=True, recursive=False) if bids_node else None)
+        bids = parse_int(bids_node.first_own_text() if bids_node else None)
         return Listing(
             site=self.name, item_id=row("オークションID") or (m.group(1) if m else url), url=url,
             title=text_of(doc.select_one("h1.ProductTitle__text")),
