@@ -61,9 +61,13 @@ def servers():
     def own(path):
         if path == "/moved":
             return 302, "text/html", other.url + "/landing"
-        return 200, "text/html", (f'<html><body><h1>listing</h1><img src="{other.url}/picture.png">'
-                                  f'<script src="{other.url}/tracker.js"></script>'
-                                  f'<iframe src="{other.url}/frame"></iframe><img src="/own.png"></body></html>')
+        # the page marks its body when its picture and its frame have come (a browser's ready state, not a time)
+        mark = "document.body.setAttribute('data-{}', '1')"
+        pic = mark.format("pictured")
+        return 200, "text/html", (f'<html><body><h1>listing</h1><img src="{other.url}/picture.png" '
+                                  f'onload="{pic}" onerror="{pic}"><script src="{other.url}/tracker.js"></script>'
+                                  f'<iframe src="{other.url}/frame" onload="{mark.format("framed")}"></iframe>'
+                                  f'<img src="/own.png"></body></html>')
 
     mine = Logged(own)
     for s in (mine, other):
@@ -107,7 +111,8 @@ def test_in_the_browser_the_header_goes_to_the_target_and_not_to_the_pages_other
 
     async def go():
         async with BrowserFetcher(concurrency=1, policy=LOCAL, access=access, block_resources=False) as fetcher:
-            page = await fetcher.fetch(mine.url + "/item/1", ready_selector=None, timeout=15)
+            page = await fetcher.fetch(mine.url + "/item/1", ready_selector="body[data-pictured][data-framed]",
+                                       timeout=60)  # the page had asked the other host for all three
             assert "listing" in page.html
 
     asyncio.run(go())
